@@ -1,0 +1,1 @@
+"""Clients and elementary Celery tasks for Ceph maintenance."""

@@ -1,0 +1,1 @@
+"""The cephmaint command line and the local sandbox."""

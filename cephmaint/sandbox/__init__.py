@@ -1,0 +1,1 @@
+"""A throw-away Ceph cluster, SSH hosts and Redis on loopback."""

@@ -1,0 +1,1 @@
+"""dyrygent: a durable, event-driven DAG workflow processor on Celery."""

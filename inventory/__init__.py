@@ -1,0 +1,1 @@
+"""Typed models of Ceph clusters, hosts, OSDs and their maintenance settings."""

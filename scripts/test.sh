@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite: unit, component and integration
+# (real Redis, a real Ceph sandbox, real sshd hosts, a real Alertmanager).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+printf '\033[1m==> %s\033[0m\n' "Lint (ruff) and types (mypy on the pure core)"
+.venv/bin/ruff check .
+printf '\033[1m==> %s\033[0m\n' "Running the test suite"
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,29 @@
+"""Fixtures shared by every test level."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.services import private_redis, rabbitmq_url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private, empty redis-server for the whole test session."""
+    with private_redis(Path(tmp_path_factory.mktemp("redis"))) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The machine's RabbitMQ; skipped where there is none, but required in CI."""
+    url = rabbitmq_url()
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have RabbitMQ on 127.0.0.1:5672 (the machine kind starts it)")
+        pytest.skip("no RabbitMQ on 127.0.0.1:5672")
+    return url

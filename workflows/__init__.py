@@ -1,0 +1,1 @@
+"""Builders that compose ceph_tasks into dyrygent workflows."""
