@@ -1,0 +1,140 @@
+"""The sandbox's Ceph daemons: bootstrap a monitor and a manager, create and run OSDs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ceph_tasks.bindings import load_rados
+from cephmaint.sandbox.errors import SandboxError
+from cephmaint.sandbox.layout import MON_PORT, Layout
+from cephmaint.sandbox.procs import Daemon, run
+
+
+def mon_daemon(layout: Layout) -> Daemon:
+    """The monitor, mon.a."""
+    return Daemon(
+        "mon.a",
+        ["ceph-mon", "-f", "-c", str(layout.conf_path), "-i", "a",
+         "--public-addr", f"{layout.mon_address}:{MON_PORT}"],
+        layout.root / "run", layout.root / "log" / "mon.a.out",
+    )
+
+
+def mgr_daemon(layout: Layout) -> Daemon:
+    """The manager, mgr.x."""
+    return Daemon(
+        "mgr.x",
+        ["ceph-mgr", "-f", "-c", str(layout.conf_path), "-i", "x",
+         "--public-addr", layout.mon_address],
+        layout.root / "run", layout.root / "log" / "mgr.x.out",
+    )
+
+
+def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:
+    """OSD osd_id, bound to its host's address (its CRUSH place is set when it is created)."""
+    address = layout.host(host).address
+    return Daemon(
+        f"osd.{osd_id}",
+        ["ceph-osd", "-f", "-c", str(layout.conf_path), "-i", str(osd_id),
+         "--public-addr", address, "--cluster-addr", address],
+        layout.root / "run", layout.root / "log" / f"osd.{osd_id}.out",
+    )
+
+
+def bootstrap_monitor(layout: Layout) -> None:
+    """Create keyrings, the monmap and the monitor's store (first start only)."""
+    r = layout.root
+    for sub in ("run", "log", "mon", "mgr", "osd"):
+        (r / sub).mkdir(parents=True, exist_ok=True)
+    mon_keyring = r / "mon.keyring"
+    run(["ceph-authtool", "--create-keyring", str(mon_keyring), "--gen-key", "-n", "mon.",
+         "--cap", "mon", "allow *"], "creating the mon. key")
+    run(["ceph-authtool", "--create-keyring", str(layout.keyring_path), "--gen-key",
+         "-n", "client.admin", "--cap", "mon", "allow *", "--cap", "osd", "allow *",
+         "--cap", "mgr", "allow *"], "creating the client.admin key")
+    run(["ceph-authtool", str(mon_keyring), "--import-keyring", str(layout.keyring_path)],
+        "importing client.admin into the mon keyring")
+    monmap = r / "monmap"
+    run(["monmaptool", "--create", "--clobber", "--fsid", layout.fsid,
+         "--addv", "a", f"[v1:{layout.mon_address}:{MON_PORT}]", str(monmap)],
+        "creating the monmap")
+    run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", "a",
+         "--monmap", str(monmap), "--keyring", str(mon_keyring)], "creating the mon store",
+        log=r / "log" / "mon.a.log")
+    (r / "mgr" / "mgr.x").mkdir(parents=True, exist_ok=True)
+
+
+class Mon:
+    """A librados connection to the sandbox cluster for the bootstrap's own commands."""
+
+    def __init__(self, conf: Path, timeout: float = 10) -> None:
+        rados = load_rados()
+        self._cluster = rados.Rados(
+            conffile=str(conf),
+            conf={"client_mount_timeout": str(int(timeout)),
+                  "rados_mon_op_timeout": str(int(timeout)),
+                  "rados_osd_op_timeout": str(int(timeout)),
+                  "log_file": "", "log_to_stderr": "false"},
+        )
+        self._cluster.connect(timeout=int(timeout))
+
+    def command(self, prefix: str, **args: Any) -> Any:
+        """Run a mon command; return its JSON output (or None when it prints nothing)."""
+        cmd = {"prefix": prefix, "format": "json", **args}
+        ret, out, err = self._cluster.mon_command(json.dumps(cmd), b"")
+        if ret != 0:
+            raise SandboxError(f"ceph {prefix} failed ({ret}): {err}")
+        return json.loads(out) if out.strip() else None
+
+    def open_ioctx(self, pool: str) -> Any:
+        """An I/O context on pool."""
+        return self._cluster.open_ioctx(pool)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._cluster.shutdown()
+
+
+@contextmanager
+def connect(layout: Layout, timeout: float = 10) -> Iterator[Mon]:
+    """Connect to the sandbox cluster for the duration of a block."""
+    try:
+        mon = Mon(layout.conf_path, timeout)
+    except SandboxError:
+        raise
+    except Exception as e:  # librados raises its own exception classes
+        raise SandboxError(f"cannot connect to the sandbox monitor: {e}") from e
+    try:
+        yield mon
+    finally:
+        mon.close()
+
+
+def allocate_osd(mon: Mon, osd_id: int | None = None) -> tuple[int, str]:
+    """Allocate a new OSD id (or reuse a destroyed one, for a disk swap); return id and uuid."""
+    osd_uuid = str(uuid.uuid4())
+    args: dict[str, Any] = {"uuid": osd_uuid}
+    if osd_id is not None:
+        args["id"] = osd_id
+    created = mon.command("osd new", **args)
+    new_id = int(created["osdid"]) if isinstance(created, dict) else int(created)
+    return new_id, osd_uuid
+
+
+def place_osd(mon: Mon, osd_id: int, host: str, weight: float, device_class: str) -> None:
+    """Put an OSD under its host bucket in CRUSH with a weight and a device class."""
+    mon.command("osd crush add", id=osd_id, weight=weight, args=[f"host={host}", "root=default"])
+    mon.command("osd crush set-device-class", **{"class": device_class, "ids": [str(osd_id)]})
+
+
+def make_osd_store(layout: Layout, osd_id: int, osd_uuid: str) -> None:
+    """Create the memstore of an allocated OSD."""
+    (layout.root / "osd" / f"osd.{osd_id}").mkdir(parents=True, exist_ok=True)
+    run(["ceph-osd", "-c", str(layout.conf_path), "-i", str(osd_id), "--mkfs",
+         "--osd-uuid", osd_uuid], f"making the store of osd.{osd_id}",
+        log=layout.root / "log" / f"osd.{osd_id}.log")

@@ -1,0 +1,150 @@
+"""Daemon control on a sandbox host, standing in for systemd / cephadm on real hosts.
+
+An inventory names it as command templates, run over SSH on the host:
+``python -m cephmaint.sandbox.hostctl --root ROOT --host node2 stop-osd 4``.
+It prints JSON on success; on refusal it prints the reason on stderr and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cephmaint.sandbox import cluster
+from cephmaint.sandbox.errors import SandboxError
+from cephmaint.sandbox.layout import Layout, SandboxHost
+from cephmaint.sandbox.procs import wait_for
+from cephmaint.sandbox.registry import OsdRecord, Registry
+
+
+class HostControl:
+    """The daemons and disks of one sandbox host."""
+
+    def __init__(self, root: Path, host: str) -> None:
+        self.layout = Layout.from_json((root / "layout.json").read_text())
+        try:
+            self.host: SandboxHost = self.layout.host(host)
+        except KeyError as e:
+            raise SandboxError(str(e.args[0])) from e
+        self.registry = Registry(root)
+
+    def _own_osd(self, osd_id: int) -> OsdRecord:
+        rec = self.registry.osd(osd_id)
+        if rec is None or rec.host != self.host.name:
+            raise SandboxError(f"osd.{osd_id} does not live on host {self.host.name}")
+        return rec
+
+    def list_devices(self) -> list[dict[str, Any]]:
+        """The host's disks as the host reports them: path, serial, bay, size, OSD."""
+        by_device = {r.device: r.osd_id for r in self.registry.osds() if r.host == self.host.name}
+        return [
+            {"path": d.path, "serial": self.registry.serial(d.path, d.serial), "bay": d.bay,
+             "size": d.size, "osd_id": by_device.get(d.path)}
+            for d in self.host.devices
+        ]
+
+    def start_osd(self, osd_id: int) -> dict[str, Any]:
+        """Start an OSD of this host (and keep it started across `sandbox up`)."""
+        rec = self._own_osd(osd_id)
+        rec.enabled = True
+        self.registry.put_osd(rec)
+        pid = cluster.osd_daemon(self.layout, osd_id, self.host.name).start()
+        return {"osd_id": osd_id, "pid": pid, "running": True}
+
+    def stop_osd(self, osd_id: int) -> dict[str, Any]:
+        """Stop an OSD of this host (and keep it stopped across `sandbox up`)."""
+        rec = self._own_osd(osd_id)
+        rec.enabled = False
+        self.registry.put_osd(rec)
+        cluster.osd_daemon(self.layout, osd_id, self.host.name).stop()
+        return {"osd_id": osd_id, "running": False}
+
+    def create_osd(self, device: str, osd_id: int | None, weight: float) -> dict[str, Any]:
+        """Create and start an OSD on a free device of this host, at the given CRUSH weight."""
+        try:
+            self.host.device(device)
+        except KeyError as e:
+            raise SandboxError(str(e.args[0])) from e
+        for rec in self.registry.osds():
+            if rec.host == self.host.name and rec.device == device:
+                raise SandboxError(f"{device} on {self.host.name} already holds osd.{rec.osd_id}")
+        with cluster.connect(self.layout) as mon:
+            new_id, osd_uuid = cluster.allocate_osd(mon, osd_id)
+            cluster.make_osd_store(self.layout, new_id, osd_uuid)
+            cluster.place_osd(mon, new_id, self.host.name, weight, "hdd")
+            self.registry.put_osd(OsdRecord(new_id, self.host.name, device, osd_uuid))
+            daemon = cluster.osd_daemon(self.layout, new_id, self.host.name)
+            daemon.start()
+            wait_for(lambda: _is_up(mon, new_id), 60, f"osd.{new_id} to come up", [daemon])
+        return {"osd_id": new_id, "device": device, "weight": weight}
+
+    def zap(self, device: str) -> dict[str, Any]:
+        """Wipe a device whose OSD is stopped, so that it can hold a new OSD."""
+        for rec in self.registry.osds():
+            if rec.host == self.host.name and rec.device == device:
+                if cluster.osd_daemon(self.layout, rec.osd_id, self.host.name).running():
+                    raise SandboxError(f"osd.{rec.osd_id} on {device} is running: stop it first")
+                self.registry.drop_osd(rec.osd_id)
+                shutil.rmtree(self.layout.root / "osd" / f"osd.{rec.osd_id}", ignore_errors=True)
+                return {"device": device, "zapped_osd": rec.osd_id}
+        return {"device": device, "zapped_osd": None}
+
+    def swap_disk(self, device: str, serial: str) -> dict[str, Any]:
+        """What a technician does: a new disk with a new serial in the device's bay."""
+        self.zap(device)
+        self.registry.set_serial(device, serial)
+        return {"device": device, "serial": serial}
+
+
+def _is_up(mon: cluster.Mon, osd_id: int) -> bool:
+    dump = mon.command("osd dump")
+    return any(o["osd"] == osd_id and o["up"] for o in dump["osds"])
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hostctl", description=__doc__.splitlines()[0])
+    p.add_argument("--root", type=Path, required=True, help="the sandbox's root folder")
+    p.add_argument("--host", required=True, help="the sandbox host this runs on")
+    sub = p.add_subparsers(dest="action", required=True)
+    sub.add_parser("list-devices")
+    for name in ("start-osd", "stop-osd"):
+        sub.add_parser(name).add_argument("osd_id", type=int)
+    create = sub.add_parser("create-osd")
+    create.add_argument("device")
+    create.add_argument("--osd-id", type=int, default=None, help="reuse a destroyed OSD's id")
+    create.add_argument("--weight", type=float, default=0.0, help="initial CRUSH weight")
+    sub.add_parser("zap").add_argument("device")
+    swap = sub.add_parser("swap-disk")
+    swap.add_argument("device")
+    swap.add_argument("serial")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one host action; print its JSON result."""
+    args = _parser().parse_args(argv)
+    try:
+        ctl = HostControl(args.root, args.host)
+        actions = {
+            "list-devices": lambda: ctl.list_devices(),
+            "start-osd": lambda: ctl.start_osd(args.osd_id),
+            "stop-osd": lambda: ctl.stop_osd(args.osd_id),
+            "create-osd": lambda: ctl.create_osd(args.device, args.osd_id, args.weight),
+            "zap": lambda: ctl.zap(args.device),
+            "swap-disk": lambda: ctl.swap_disk(args.device, args.serial),
+        }
+        result = actions[args.action]()
+    except (SandboxError, FileNotFoundError) as e:
+        print(f"hostctl {args.action} on {args.host}: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""`sandbox up | status | down | verify`: a throw-away Ceph cluster, SSH hosts and Redis."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+import socket
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cephmaint.sandbox import cluster, sshd
+from cephmaint.sandbox.data import verify_objects, write_objects
+from cephmaint.sandbox.errors import SandboxError
+from cephmaint.sandbox.inventory_file import write_inventory
+from cephmaint.sandbox.layout import (
+    DATA_POOL,
+    DATA_POOL_PGS,
+    INITIAL_WEIGHT,
+    MON_PORT,
+    SSH_PORT,
+    Layout,
+    make_layout,
+    render_ceph_conf,
+)
+from cephmaint.sandbox.procs import Daemon, processes_under, terminate, wait_for
+from cephmaint.sandbox.registry import OsdRecord, Registry
+
+DEFAULT_HOME = Path("/tmp/cephmaint-sandbox")
+
+
+def sandbox_root(name: str, home: Path | None = None) -> Path:
+    """Where the sandbox called name keeps everything it has."""
+    base = home or Path(os.environ.get("CEPHMAINT_SANDBOX_HOME", DEFAULT_HOME))
+    return base / name
+
+
+def _bindable(address: str, port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_subnet(rng: random.Random) -> str:
+    """A 127.A.B subnet whose mon and ssh ports are all free, so sandboxes never collide."""
+    for _ in range(200):
+        subnet = f"127.{rng.randint(100, 199)}.{rng.randint(1, 254)}"
+        addresses = [f"{subnet}.1"] + [f"{subnet}.{10 + i}" for i in range(4)]
+        if _bindable(addresses[0], MON_PORT) and all(_bindable(a, SSH_PORT) for a in addresses):
+            return subnet
+    raise SandboxError("found no free loopback subnet for the sandbox")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rabbitmq_url() -> str | None:
+    """The machine's RabbitMQ, when one listens on the standard port."""
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=0.5).close()
+    except OSError:
+        return None
+    return os.environ.get("CEPHMAINT_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+@dataclass
+class Report:
+    """What `up` and `status` tell about a sandbox."""
+
+    name: str
+    root: Path
+    health: str
+    osds_up: int
+    osds_in: int
+    osds_total: int
+    pgs: dict[str, int]
+    objects: int
+    layout: Layout
+    rabbitmq_url: str | None
+    checks: dict[str, str] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """A readable summary with the address of everything."""
+        lines = [
+            f"sandbox {self.name}: {self.health}",
+            f"  root        {self.root}",
+            f"  ceph.conf   {self.layout.conf_path}",
+            f"  monitor     v1:{self.layout.mon_address}:{MON_PORT}",
+            f"  osds        {self.osds_up} up, {self.osds_in} in, {self.osds_total} total",
+            "  pgs         " + ", ".join(f"{n} {s}" for s, n in sorted(self.pgs.items())),
+            f"  data pool   {DATA_POOL}: {self.objects} objects with recorded checksums",
+            f"  redis       {self.layout.redis_url}",
+            f"  rabbitmq    {self.rabbitmq_url or 'none on this machine'}",
+            f"  inventory   {self.layout.inventory_path}",
+            f"  ssh key     {self.layout.ssh_key_path}",
+            f"  known_hosts {self.layout.known_hosts_path}",
+        ]
+        registry = Registry(self.root)
+        for host in self.layout.hosts:
+            osds = [r.osd_id for r in registry.osds() if r.host == host.name]
+            lines.append(
+                f"  host {host.name}  ssh root@{host.address} -p {host.ssh_port}  "
+                f"osds {osds or 'none (spare)'}"
+            )
+        lines += [f"  check {code}: {msg}" for code, msg in self.checks.items()]
+        return "\n".join(lines)
+
+
+class Sandbox:
+    """A sandbox on this machine, known by its root folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.registry = Registry(root)
+
+    @classmethod
+    def named(cls, name: str, home: Path | None = None) -> Sandbox:
+        """The sandbox called name under home (or the default home)."""
+        return cls(sandbox_root(name, home))
+
+    @property
+    def exists(self) -> bool:
+        """Tell whether this sandbox was created (and not yet taken down)."""
+        return (self.root / "layout.json").exists()
+
+    def layout(self) -> Layout:
+        """The layout recorded when the sandbox was created."""
+        try:
+            return Layout.from_json((self.root / "layout.json").read_text())
+        except FileNotFoundError as e:
+            raise SandboxError(f"no sandbox at {self.root}: run `cephmaint sandbox up`") from e
+
+    # -- up ---------------------------------------------------------------------------------
+
+    def up(self, redis_url: str | None = None, timeout: float = 120) -> Report:
+        """Create the sandbox or start what of it is not running; return once HEALTH_OK."""
+        layout = self.layout() if self.exists else self._create(redis_url)
+        for daemon in self._service_daemons(layout):
+            daemon.start()
+        mon, mgr = cluster.mon_daemon(layout), cluster.mgr_daemon(layout)
+        mon.start()
+        conn = self._connect(layout, mon)
+        try:
+            mgr.start()
+            self._create_initial_osds(conn, layout)
+            osds = self._osd_daemons(layout)
+            for daemon in osds:
+                daemon.start()
+            wait_for(lambda: _osds_up(conn) == len(osds), timeout,
+                     f"{len(osds)} OSDs to come up", watch=[mon, mgr, *osds])
+            if not layout.checksums_path.exists():
+                self._write_data(conn, layout, watch=[mon, mgr, *osds], timeout=timeout)
+            wait_for(lambda: _healthy(conn), timeout, "HEALTH_OK with all PGs active+clean",
+                     watch=[mon, mgr, *osds], interval=0.5)
+        finally:
+            conn.close()
+        write_inventory(layout, self.registry.osds())
+        return self.status()
+
+    def _create(self, redis_url: str | None) -> Layout:
+        if any(self.root.iterdir() if self.root.exists() else ()):
+            raise SandboxError(f"{self.root} exists but holds no sandbox: remove it first")
+        rng = random.Random()
+        managed = redis_url is None
+        layout = make_layout(
+            name=self.root.name, root=self.root, fsid=str(uuid.uuid4()),
+            subnet=choose_subnet(rng),
+            redis_url=redis_url or f"redis://127.0.0.1:{free_port()}/0",
+            redis_managed=managed, python=sys.executable,
+        )
+        self.root.mkdir(parents=True, exist_ok=True)
+        layout.conf_path.write_text(render_ceph_conf(layout))
+        cluster.bootstrap_monitor(layout)
+        sshd.create_client_key(layout)
+        for host in layout.hosts:
+            sshd.configure_host(layout, host)
+        # Written last: a root with layout.json is a complete sandbox that `up` can resume.
+        (self.root / "layout.json").write_text(layout.to_json())
+        return layout
+
+    def _service_daemons(self, layout: Layout) -> list[Daemon]:
+        sshd.ensure_privsep_dir()
+        daemons = [sshd.sshd_daemon(layout, h) for h in layout.hosts]
+        if layout.redis_managed:
+            port = layout.redis_url.rsplit(":", 1)[1].split("/")[0]
+            (self.root / "redis").mkdir(exist_ok=True)
+            daemons.append(Daemon(
+                "redis", ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", str(self.root / "redis")],
+                self.root / "run", self.root / "log" / "redis.log"))
+        return daemons
+
+    @staticmethod
+    def _connect(layout: Layout, mon: Daemon, timeout: float = 30) -> cluster.Mon:
+        """Connect once the freshly started monitor answers; fail with its log if it died."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mon.check()
+            try:
+                return cluster.Mon(layout.conf_path, timeout=5)
+            except Exception as e:  # librados' own error classes while the mon starts
+                if time.monotonic() > deadline:
+                    raise SandboxError(f"the monitor does not answer: {e}") from e
+                time.sleep(0.3)
+
+    def _create_initial_osds(self, conn: cluster.Mon, layout: Layout) -> None:
+        if self.registry.osds():
+            return
+        wanted = [(h, d) for h in layout.hosts for d in h.devices[: h.initial_osds]]
+        allocated = [cluster.allocate_osd(conn) for _ in wanted]
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            list(pool.map(lambda a: cluster.make_osd_store(layout, *a), allocated))
+        for (host, device), (osd_id, osd_uuid) in zip(wanted, allocated, strict=True):
+            cluster.place_osd(conn, osd_id, host.name, INITIAL_WEIGHT, "hdd")
+            self.registry.put_osd(OsdRecord(osd_id, host.name, device.path, osd_uuid))
+
+    def _osd_daemons(self, layout: Layout) -> list[Daemon]:
+        return [cluster.osd_daemon(layout, r.osd_id, r.host)
+                for r in self.registry.osds() if r.enabled]
+
+    def _write_data(self, conn: cluster.Mon, layout: Layout, watch: list[Daemon],
+                    timeout: float) -> None:
+        pools = {p["poolname"] for p in conn.command("osd pool ls", detail="detail") or []}
+        if DATA_POOL not in pools:
+            conn.command("osd pool create", pool=DATA_POOL, pg_num=DATA_POOL_PGS)
+            conn.command("osd pool application enable", pool=DATA_POOL, app="rados")
+        wait_for(lambda: _pgs_clean(conn), timeout, "the data pool's PGs to be active+clean",
+                 watch=watch, interval=0.3)
+        ioctx = conn.open_ioctx(DATA_POOL)
+        try:
+            write_objects(ioctx, layout.checksums_path)
+        finally:
+            ioctx.close()
+
+    # -- status, verify, down ---------------------------------------------------------------
+
+    def status(self) -> Report:
+        """Ask the running cluster how it is."""
+        layout = self.layout()
+        with cluster.connect(layout, timeout=10) as conn:
+            st = conn.command("status")
+        osdmap = st["osdmap"].get("osdmap", st["osdmap"])  # older releases nest it
+        pgs = {s["state_name"]: s["count"] for s in st["pgmap"].get("pgs_by_state", [])}
+        checks = {code: c["summary"]["message"] for code, c in st["health"]["checks"].items()}
+        objects = len(_load_json(layout.checksums_path))
+        return Report(layout.name, self.root, st["health"]["status"], osdmap["num_up_osds"],
+                      osdmap["num_in_osds"], osdmap["num_osds"], pgs, objects, layout,
+                      rabbitmq_url(), checks)
+
+    def verify(self) -> int:
+        """Prove every recorded object is still there and intact; return how many."""
+        layout = self.layout()
+        with cluster.connect(layout, timeout=10) as conn:
+            ioctx = conn.open_ioctx(DATA_POOL)
+            try:
+                return verify_objects(ioctx, layout.checksums_path)
+            finally:
+                ioctx.close()
+
+    def down(self) -> None:
+        """Stop every process of the sandbox and remove its folder."""
+        if not self.root.exists():
+            return
+        run_dir = self.root / "run"
+        for pid_file in sorted(run_dir.glob("*.pid")) if run_dir.exists() else []:
+            with contextlib.suppress(ValueError):
+                terminate(int(pid_file.read_text().strip()), timeout=10)
+        # Anything else still naming the root (a daemon started by hand, a stray child).
+        for pid in processes_under(self.root):
+            terminate(pid, timeout=5)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    return data
+
+
+def _osds_up(conn: cluster.Mon) -> int:
+    st = conn.command("status")
+    osdmap = st["osdmap"].get("osdmap", st["osdmap"])
+    return int(osdmap["num_up_osds"])
+
+
+def _pgs_clean(conn: cluster.Mon) -> bool:
+    pgmap = conn.command("status")["pgmap"]
+    clean = sum(s["count"] for s in pgmap.get("pgs_by_state", [])
+                if s["state_name"] == "active+clean")
+    return bool(pgmap["num_pgs"]) and clean == pgmap["num_pgs"]
+
+
+def _healthy(conn: cluster.Mon) -> bool:
+    st = conn.command("status")
+    return st["health"]["status"] == "HEALTH_OK" and _pgs_clean(conn)
+
