@@ -99,9 +99,11 @@ def _apply(wf: Any) -> Any:
 
 
 def _ours_finished(handle: Any) -> bool:
+    from dyrygent.errors import WorkflowTimeoutError
+
     try:
         handle.wait(0.05)
-    except TimeoutError:
+    except (WorkflowTimeoutError, TimeoutError):
         return False
     return True
 
