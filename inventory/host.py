@@ -1,0 +1,140 @@
+"""A storage host: its location, SSH access, daemon control and devices."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from inventory.base import InventoryModel, cross_check_error
+from inventory.commands import check_template
+from inventory.errors import UnknownDeviceError
+from inventory.fields import Address, CrushName, DevicePath, HostName, Text, Token, UserName
+
+
+class Device(InventoryModel):
+    """A disk in a host, as technicians find it: path, serial number, bay, size."""
+
+    path: DevicePath
+    serial: Token | None = None
+    bay: Text | None = None
+    size_bytes: int | None = Field(default=None, gt=0)
+
+
+class SshAccess(InventoryModel):
+    """How to open an SSH session to the host."""
+
+    address: Address
+    port: int = Field(default=22, ge=1, le=65535)
+    user: UserName = "root"
+    key_path: Path | None = None
+    known_hosts_path: Path | None = None
+    # Trusting unknown host keys opens the door to man-in-the-middle: opt-in only.
+    accept_unknown_host_keys: bool = False
+
+
+class DaemonControlKind(StrEnum):
+    """How a host's Ceph daemons are started and stopped."""
+
+    SYSTEMD = "systemd"
+    CEPHADM = "cephadm"
+    COMMANDS = "commands"
+
+
+class SystemdControl(InventoryModel):
+    """Daemons are systemd units (ceph-osd@ID)."""
+
+    kind: Literal[DaemonControlKind.SYSTEMD] = DaemonControlKind.SYSTEMD
+
+
+class CephadmControl(InventoryModel):
+    """Daemons are managed by cephadm / the orchestrator."""
+
+    kind: Literal[DaemonControlKind.CEPHADM] = DaemonControlKind.CEPHADM
+
+
+CommandTemplate = tuple[str, ...]
+
+
+class CommandsControl(InventoryModel):
+    """Daemons are controlled by explicit argv templates run over SSH, without a shell."""
+
+    #: Placeholders each template may use.
+    ALLOWED: ClassVar[dict[str, frozenset[str]]] = {
+        "start_osd": frozenset({"osd_id"}),
+        "stop_osd": frozenset({"osd_id"}),
+        "create_osd": frozenset({"osd_id", "device"}),
+        "zap_device": frozenset({"device"}),
+    }
+
+    kind: Literal[DaemonControlKind.COMMANDS] = DaemonControlKind.COMMANDS
+    start_osd: CommandTemplate
+    stop_osd: CommandTemplate
+    create_osd: CommandTemplate
+    zap_device: CommandTemplate | None = None
+
+    @field_validator("start_osd", "stop_osd", "create_osd", "zap_device", mode="before")
+    @classmethod
+    def _argv_not_shell(cls, value: Any) -> Any:
+        # A plain string would have to be split by a shell: refuse it outright.
+        if isinstance(value, str):
+            raise ValueError("a command template is a list of argv words, not a shell string")
+        return value
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> CommandsControl:
+        for field, allowed in self.ALLOWED.items():
+            words = getattr(self, field)
+            if words is not None:
+                try:
+                    check_template(words, allowed)
+                except ValueError as error:
+                    raise cross_check_error([field], str(error)) from None
+        return self
+
+
+DaemonControl = Annotated[
+    SystemdControl | CephadmControl | CommandsControl, Field(discriminator="kind")
+]
+
+
+class Host(InventoryModel):
+    """A storage host; its failure domain defaults to its own name."""
+
+    name: HostName
+    datacenter: Text
+    room: Text
+    rack: Text
+    failure_domain: CrushName
+    ssh: SshAccess
+    daemon_control: DaemonControl
+    devices: tuple[Device, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_failure_domain(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("failure_domain") is None and "name" in data:
+            return {**data, "failure_domain": data["name"]}
+        return data
+
+    @model_validator(mode="after")
+    def _unique_devices(self) -> Host:
+        seen: set[str] = set()
+        for index, device in enumerate(self.devices):
+            if device.path in seen:
+                raise cross_check_error(
+                    ["devices", index, "path"],
+                    f"device {device.path} is listed twice on host {self.name}",
+                )
+            seen.add(device.path)
+        return self
+
+    def device(self, path: str) -> Device:
+        """The device at this path; UnknownDeviceError if the host has none."""
+        for device in self.devices:
+            if device.path == path:
+                return device
+        known = ", ".join(d.path for d in self.devices) or "none"
+        raise UnknownDeviceError(f"host {self.name} has no device {path!r} (known: {known})")

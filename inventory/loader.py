@@ -1,0 +1,134 @@
+"""Read inventories from YAML files or folders (the package's only file I/O)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from inventory.base import CROSS_CHECK_ERROR
+from inventory.errors import (
+    DuplicateDefinitionError,
+    InventoryLoadError,
+    InventoryValidationError,
+    Problem,
+)
+from inventory.models import Inventory
+from inventory.writer import dump_inventory
+from inventory.yamltree import KeyPath, YamlDocument, format_path, parse_yaml
+
+_ENUM_REPR = re.compile(r"<\w+\.\w+: '([^']*)'>")
+_SUFFIXES = (".yaml", ".yml")
+
+
+def parse_inventory(
+    text: str, *, source: str = "<string>", env: Mapping[str, str] | None = None
+) -> Inventory:
+    """Parse and validate one YAML document; env defaults to the process environment."""
+    document = parse_yaml(text, source=source, env=os.environ if env is None else env)
+    return _validate(document)
+
+
+def load_inventory(
+    path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None
+) -> Inventory:
+    """Load an inventory from a YAML file, or merge every *.yaml/*.yml file of a folder."""
+    location = Path(path)
+    if location.is_dir():
+        files = sorted(
+            p
+            for p in location.iterdir()
+            if p.suffix in _SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
+        if not files:
+            raise InventoryLoadError(
+                [Problem(str(location), "", None, "the folder holds no *.yaml or *.yml file")]
+            )
+    else:
+        files = [location]
+    loaded = [_load_file(file, os.environ if env is None else env) for file in files]
+    return _merge(loaded)
+
+
+def write_inventory(
+    inventory: Inventory, path: str | os.PathLike[str], *, reveal_secrets: bool = False
+) -> None:
+    """Write an inventory to one YAML file that load_inventory reads back identically."""
+    Path(path).write_text(dump_inventory(inventory, reveal_secrets=reveal_secrets), "utf-8")
+
+
+def _load_file(file: Path, env: Mapping[str, str]) -> tuple[Inventory, YamlDocument]:
+    try:
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InventoryLoadError([Problem(str(file), "", None, f"cannot read: {error}")]) from None
+    document = parse_yaml(text, source=str(file), env=env)
+    return _validate(document), document
+
+
+def _merge(loaded: list[tuple[Inventory, YamlDocument]]) -> Inventory:
+    if len(loaded) == 1:
+        return loaded[0][0]
+    seen: dict[str, tuple[YamlDocument, int]] = {}
+    for inventory, document in loaded:
+        for index, cluster in enumerate(inventory.clusters):
+            path: KeyPath = ("clusters", index, "name")
+            if cluster.name in seen:
+                first, first_index = seen[cluster.name]
+                first_path = format_path(("clusters", first_index, "name"))
+                first_line = first.line_of(("clusters", first_index, "name"))
+                message = (
+                    f"cluster {cluster.name} is defined in both {first.source} "
+                    f"(line {first_line}, {first_path}) and {document.source}"
+                )
+                raise DuplicateDefinitionError(
+                    [Problem(document.source, format_path(path), document.line_of(path), message)]
+                )
+            seen[cluster.name] = (document, index)
+    clusters = [cluster for inventory, _ in loaded for cluster in inventory.clusters]
+    return Inventory(clusters=tuple(clusters))
+
+
+def _validate(document: YamlDocument) -> Inventory:
+    try:
+        return Inventory.model_validate(document.data)
+    except ValidationError as error:
+        problems = [_problem(document, detail) for detail in error.errors(include_url=False)]
+        raise InventoryValidationError(problems) from None
+
+
+def _problem(document: YamlDocument, detail: Any) -> Problem:
+    path = _data_path(document.data, detail["loc"])
+    message = str(detail["msg"])
+    context = detail.get("ctx") or {}
+    if detail["type"] == CROSS_CHECK_ERROR:
+        path = _data_path(document.data, (*path, *context["at"]))
+    elif detail["type"] == "extra_forbidden":
+        message = f"unknown key {path[-1]!r}"
+    elif detail["type"] == "missing":
+        message = f"required key {path[-1]!r} is missing"
+    message = _ENUM_REPR.sub(r"'\1'", message.removeprefix("Value error, "))
+    return Problem(document.source, format_path(path), document.line_of(path), message)
+
+
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> KeyPath:
+    """Map a pydantic error location onto the YAML key path, dropping union tags."""
+    path: list[str | int] = []
+    current = data
+    for position, part in enumerate(loc):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
+            current = current[part]
+        elif position == len(loc) - 1 or not isinstance(current, dict):
+            # A missing key, or a position inside a value that is not a container.
+            current = None
+        else:
+            # A discriminated-union tag (e.g. "commands"): not part of the YAML.
+            continue
+        path.append(part)
+    return tuple(path)
