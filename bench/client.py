@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.measure import peak_rss_bytes, reset_peak_rss, rss_bytes
+from bench.measure import peak_rss_bytes, reset_peak_rss, rss_bytes, used_memory
 from bench.peers import FLOOR_ENGINE, runner
 from bench.shapes import cases
 from bench.tasks import DONE_KEY, app, noop, probe_redis
@@ -55,6 +55,8 @@ def run(engine: str, case_name: str, quick: bool, huge: bool) -> dict[str, Any]:
     engine_runner = runner(engine)
     _warm_up(engine)
     gc.collect()
+    # Taken here so that the client's own connections are not billed to the workflow.
+    redis_before = used_memory(probe_redis())
     exact_peak = reset_peak_rss()
     rss_before = rss_bytes()
     started = time.perf_counter()
@@ -73,6 +75,7 @@ def run(engine: str, case_name: str, quick: bool, huge: bool) -> dict[str, Any]:
         "submit_s": submitted_at - built_at,
         "client_peak_bytes": max(peak, 0),
         "peak_is_exact": exact_peak,
+        "redis_before": redis_before,
         "floor": engine == FLOOR_ENGINE,
     }
 

@@ -16,10 +16,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import redis
 
-from bench.measure import MemorySampler, kill_group, used_memory
+from bench.measure import MemorySampler, keys_bytes, kill_group, used_memory
 from bench.peers import ENGINES, FLOOR_ENGINE, supports
 from bench.report import NOT_APPLICABLE, OK, OVER_CAP, Result, table, targets
 from bench.shapes import Case, cases
@@ -102,6 +103,7 @@ def run_one(case: Case, engine: str, opts: argparse.Namespace, env: dict[str, st
     worker = _start_worker(env, log, store)
     try:
         baseline = used_memory(store)
+        baseline_keys = keys_bytes(store)
         out = workdir / f"{case.name}-{engine}.json"
         args = [sys.executable, "-m", "bench.client", engine, case.name, "--out", str(out)]
         args += ["--quick"] * opts.quick + ["--huge"] * opts.huge
@@ -112,17 +114,21 @@ def run_one(case: Case, engine: str, opts: argparse.Namespace, env: dict[str, st
             except subprocess.TimeoutExpired:
                 result.status = OVER_CAP
             _stop(client)
-        result.redis_peak_bytes = sampler.peak - baseline
-        result.redis_end_bytes = used_memory(store) - baseline
         result.max_message_bytes = int(store.get(MAX_MSG_KEY) or 0)
+        # Before the worker goes: whatever the engine keeps once the run is over (or capped).
+        result.redis_end_bytes = keys_bytes(store) - baseline_keys
     finally:
         _stop(worker)
-    if result.status == OVER_CAP:
-        return result
-    measured = json.loads(out.read_text()) if out.exists() else {"status": f"crashed, see {log}"}
-    result.status = measured.pop("status")
+    measured: dict[str, Any] = {}
+    if result.status != OVER_CAP:
+        crashed = {"status": f"crashed, see {log}"}
+        measured = json.loads(out.read_text()) if out.exists() else crashed
+        result.status = measured.pop("status")
     for key in ("wall_s", "build_s", "submit_s", "client_peak_bytes"):
         setattr(result, key, measured.pop(key, None))
+    # The client's own baseline leaves its connections out; the harness's is the fallback.
+    before = measured.pop("redis_before", baseline)
+    result.redis_peak_bytes = sampler.peak - before
     measured.pop("nodes", None)
     result.extra = measured
     return result

@@ -78,3 +78,15 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(10)
+
+
+def keys_bytes(client: redis.Redis, batch: int = 1000) -> int:
+    """Bytes held by all keys (MEMORY USAGE, exact): the state, without connection buffers."""
+    total = 0
+    keys = list(client.scan_iter(count=batch))
+    for start in range(0, len(keys), batch):
+        pipe = client.pipeline(transaction=False)
+        for key in keys[start:start + batch]:
+            pipe.memory_usage(key, samples=0)
+        total += sum(size or 0 for size in pipe.execute())
+    return total

@@ -66,7 +66,7 @@ def table(results: list[Result]) -> str:
     """The Markdown table, one row per (case, engine)."""
     head = (
         "| case | engine | nodes | wall | build | submit | client peak | largest message "
-        "| Redis peak / node | Redis after / node |"
+        "| Redis peak / node | Redis keys / node |"
     )
     lines = [head, "|" + "---|" * 10]
     for r in results:
@@ -135,9 +135,9 @@ def targets(results: list[Result], ours: str = "dyrygent", floor: str = "none") 
     lines.append(_limit_line("largest dyrygent message, any case", biggest if mine else None,
                              4 * KB, f"{human_bytes(biggest)} (limit 4 KB)"))
     sized = [r for r in mine if r.nodes >= REDIS_TARGET_MIN_NODES]
-    per_node = max((r.per_node(r.redis_peak_bytes) or 0 for r in sized), default=None)
+    per_node = max((r.per_node(r.redis_end_bytes) or 0 for r in sized), default=None)
     lines.append(_limit_line(
-        f"Redis peak per node, dyrygent cases of {REDIS_TARGET_MIN_NODES:,}+ nodes",
+        f"Redis keys per node, dyrygent cases of {REDIS_TARGET_MIN_NODES:,}+ nodes",
         per_node if sized else None, 2 * KB, f"{human_bytes(per_node)} (limit 2 KB)"))
     huge = _find(results, "huge", ours)
     if huge is not None:

@@ -8,7 +8,7 @@ from bench.report import KB, OK, OVER_CAP, Result, human_bytes, table, targets
 def _ok(case: str, engine: str, wall: float, nodes: int = 10_000, **kw: float) -> Result:
     return Result(case, case, engine, nodes, OK, cap=300, wall_s=wall, build_s=0.1,
                   submit_s=0.2, client_peak_bytes=10 * 2**20, max_message_bytes=900,
-                  redis_peak_bytes=nodes * KB, redis_end_bytes=0, **kw)
+                  redis_peak_bytes=0, redis_end_bytes=nodes * KB, **kw)
 
 
 def test_human_bytes() -> None:
@@ -38,7 +38,7 @@ def test_targets_pass_and_fail() -> None:
     assert "chain: dyrygent / Celery canvas: 2.00x (limit 1.5x) FAIL" in text
     assert "independent tasks: 1.20x (limit 1.5x) PASS" in text
     assert "0.30 s (limit 1 s) PASS" in text
-    assert "Redis peak per node, dyrygent cases of 1,000+ nodes: 1.0 KB (limit 2 KB) PASS" in text
+    assert "Redis keys per node, dyrygent cases of 1,000+ nodes: 1.0 KB (limit 2 KB) PASS" in text
 
 
 def test_capped_engine_fails_its_ratio() -> None:
