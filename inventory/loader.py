@@ -107,6 +107,9 @@ def _problem(document: YamlDocument, detail: Any) -> Problem:
     context = detail.get("ctx") or {}
     if detail["type"] == CROSS_CHECK_ERROR:
         path = _data_path(document.data, (*path, *context["at"]))
+    elif detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        # Point at the discriminator key itself, e.g. daemon_control.kind.
+        path = _data_path(document.data, (*path, str(context["discriminator"]).strip("'")))
     elif detail["type"] == "extra_forbidden":
         message = f"unknown key {path[-1]!r}"
     elif detail["type"] == "missing":
