@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator
 
 _LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_CRUSH_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_CRUSH_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$")
+# Patterns are applied with fullmatch: "$" alone would accept a trailing newline.
 # Characters seen in /dev, /dev/disk/by-id and /dev/disk/by-path names; nothing a shell treats
 # specially, no whitespace.
 _DEVICE_PATH = re.compile(r"^(?:/[A-Za-z0-9_.+:@-]+)+$")
@@ -27,7 +28,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def check_hostname(value: str) -> str:
     """Accept an RFC 1123 host name (dot-separated labels of letters, digits and hyphens)."""
     labels = value.split(".")
-    if len(value) > 253 or not all(_LABEL.match(label) for label in labels):
+    if len(value) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         raise ValueError(
             f"{value!r} is not a valid RFC 1123 host name "
             "(letters, digits and inner hyphens, dot-separated labels of at most 63 characters)"
@@ -51,7 +52,7 @@ def check_address(value: str) -> str:
 
 def check_crush_name(value: str) -> str:
     """Accept a CRUSH bucket, type or class name, or a cluster name."""
-    if not _CRUSH_NAME.match(value):
+    if not _CRUSH_NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid name (letters, digits, '_', '.', '-'; "
             "not starting with '.' or '-')"
@@ -61,7 +62,7 @@ def check_crush_name(value: str) -> str:
 
 def check_device_path(value: str) -> str:
     """Accept an absolute device path free of whitespace and shell metacharacters."""
-    if not _DEVICE_PATH.match(value) or any(part in (".", "..") for part in value.split("/")):
+    if not _DEVICE_PATH.fullmatch(value) or any(part in (".", "..") for part in value.split("/")):
         raise ValueError(
             f"{value!r} is not a valid device path (absolute, no '.' or '..' components, "
             "only letters, digits and '_.+:@-')"
@@ -71,14 +72,14 @@ def check_device_path(value: str) -> str:
 
 def check_user(value: str) -> str:
     """Accept a POSIX login name."""
-    if not _USER.match(value):
+    if not _USER.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid user name")
     return value
 
 
 def check_client_name(value: str) -> str:
     """Accept a Ceph client entity name such as client.admin."""
-    if not _CLIENT.match(value):
+    if not _CLIENT.fullmatch(value):
         raise ValueError(f"{value!r} is not a Ceph client name like 'client.admin'")
     return value
 
@@ -93,7 +94,7 @@ def check_http_url(value: str) -> str:
 
 def check_email(value: str) -> str:
     """Accept a plain e-mail address (local@domain.tld)."""
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not an e-mail address")
     return value
 

@@ -11,7 +11,16 @@ from pydantic import Field, field_validator, model_validator
 from inventory.base import InventoryModel, cross_check_error
 from inventory.commands import check_template
 from inventory.errors import UnknownDeviceError
-from inventory.fields import Address, CrushName, DevicePath, HostName, Text, Token, UserName
+from inventory.fields import (
+    Address,
+    CrushName,
+    DevicePath,
+    HostName,
+    Text,
+    Token,
+    UserName,
+    check_hostname,
+)
 
 
 class Device(InventoryModel):
@@ -100,6 +109,14 @@ DaemonControl = Annotated[
 ]
 
 
+def _is_hostname(name: str) -> bool:
+    try:
+        check_hostname(name)
+    except ValueError:
+        return False
+    return True
+
+
 class Host(InventoryModel):
     """A storage host; its failure domain defaults to its own name."""
 
@@ -107,7 +124,9 @@ class Host(InventoryModel):
     datacenter: Text
     room: Text
     rack: Text
-    failure_domain: CrushName
+    # Filled from the name when absent (see below); the unvalidated default only
+    # survives when the name itself is invalid, and then validation fails anyway.
+    failure_domain: CrushName = Field(default="", validate_default=False)
     ssh: SshAccess
     daemon_control: DaemonControl
     devices: tuple[Device, ...] = ()
@@ -115,8 +134,11 @@ class Host(InventoryModel):
     @model_validator(mode="before")
     @classmethod
     def _default_failure_domain(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("failure_domain") is None and "name" in data:
-            return {**data, "failure_domain": data["name"]}
+        # Only a valid name is copied: an invalid one is reported once, under "name".
+        if isinstance(data, dict) and data.get("failure_domain") is None:
+            name = data.get("name")
+            if isinstance(name, str) and _is_hostname(name):
+                return {**data, "failure_domain": name}
         return data
 
     @model_validator(mode="after")

@@ -43,7 +43,9 @@ def test_unknown_key_is_rejected_with_file_key_path_and_line(tmp_path: Path) -> 
         13,
         "unknown key 'prot'",
     )
-    assert str(caught.value).endswith("fleet.yaml:13: clusters[0].hosts[0].ssh.prot: unknown key 'prot'")
+    assert str(caught.value).endswith(
+        "fleet.yaml:13: clusters[0].hosts[0].ssh.prot: unknown key 'prot'"
+    )
 
 
 def test_wrong_type_names_key_path_and_line(tmp_path: Path) -> None:
