@@ -16,7 +16,7 @@ from bench.peers import FLOOR_ENGINE, runner
 from bench.shapes import cases
 from bench.tasks import DONE_KEY, app, noop, probe_redis
 
-GRACE_SECONDS = 5.0  # how long a finished engine may lag the task counter before we call it
+GRACE_SECONDS = 5.0  # how long the task counter may stand still once the engine says done
 
 
 def _warm_up(engine: str) -> None:
@@ -34,7 +34,7 @@ def _warm_up(engine: str) -> None:
 def _wait(finished: Any, handle: Any, nodes: int) -> str:
     """Poll until the engine says done and every node ran; name what went wrong otherwise."""
     redis_client = probe_redis()
-    lagging_since: float | None = None
+    last_done, last_progress = -1, time.monotonic()
     while True:
         done = int(redis_client.get(DONE_KEY) or 0)
         engine_done = finished(handle)
@@ -42,10 +42,10 @@ def _wait(finished: Any, handle: Any, nodes: int) -> str:
             return f"ran {done} tasks for {nodes} nodes"
         if engine_done and done == nodes:
             return "ok"
-        if engine_done:
-            lagging_since = lagging_since or time.monotonic()
-            if time.monotonic() - lagging_since > GRACE_SECONDS:
-                return f"engine done after {done} of {nodes} tasks"
+        if done != last_done:
+            last_done, last_progress = done, time.monotonic()
+        elif engine_done and time.monotonic() - last_progress > GRACE_SECONDS:
+            return f"engine done after {done} of {nodes} tasks"
         time.sleep(0.02)
 
 
