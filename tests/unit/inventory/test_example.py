@@ -62,7 +62,7 @@ def test_osds_on_lists_a_hosts_osds_by_id(fleet: Inventory) -> None:
 
 
 def test_unknown_names_raise_errors_naming_what_exists(fleet: Inventory) -> None:
-    with pytest.raises(UnknownClusterError, match="'nope'.*ceph-ams1, ceph-fra2"):
+    with pytest.raises(UnknownClusterError, match=r"'nope'.*ceph-ams1, ceph-fra2"):
         fleet.cluster("nope")
     ams = fleet.cluster("ceph-ams1")
     with pytest.raises(UnknownHostError, match="ams1-stor09"):
