@@ -1,0 +1,302 @@
+"""The engine: turns task events and ticks into store transitions and dispatches."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dyrygent.dag import evaluate, expr_nodes
+from dyrygent.errors import InvalidTransitionError
+from dyrygent.hooks import Hooks
+from dyrygent.states import NodeState, WorkflowState
+from dyrygent.store import Dispatch, Outcome, StateStore
+
+logger = logging.getLogger(__name__)
+
+TASK_ID_PREFIX = "dy-"
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One task message to publish."""
+
+    task: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    task_id: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Dispatcher(Protocol):
+    """The broker side the engine needs: publish node tasks, revoke them, schedule ticks."""
+
+    def send(self, messages: Sequence[Send]) -> None:
+        """Publish node task messages."""
+    def revoke(self, task_ids: Sequence[str]) -> None:
+        """Stop tasks wherever they run."""
+    def schedule_tick(self, workflow_id: str, seq: int, countdown: float) -> None:
+        """Publish the processor message that runs tick(workflow_id, seq) later."""
+    def lookup(self, task_id: str) -> tuple[str, Any] | None:
+        """State and result of a task in the result backend, None when unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Engine tuning; times in seconds."""
+
+    tick_interval: float = 5.0
+    batch: int = 500  # nodes claimed per atomic step
+    unconfirmed_after: float = 30.0  # a claimed node not confirmed sent by then is re-sent
+    lost_after: float = 60.0  # a running node this old is checked in the result backend
+    lookups_per_tick: int = 100
+
+
+def task_id(workflow_id: str, index: int, attempt: int) -> str:
+    """Celery task id of one attempt of a node."""
+    return f"{TASK_ID_PREFIX}{workflow_id}-{index}-{attempt}"
+
+
+def parse_task_id(value: str | None) -> tuple[str, int, int] | None:
+    """(workflow id, node index, attempt) of a dyrygent task id, None for other tasks."""
+    if not value or not value.startswith(TASK_ID_PREFIX):
+        return None
+    parts = value[len(TASK_ID_PREFIX):].split("-")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return parts[0], int(parts[1]), int(parts[2])
+
+
+def error_record(exc: BaseException, tb: str | None = None) -> dict[str, Any]:
+    """JSON-ready description of an exception, bounded in size."""
+    text = tb if tb is not None else "".join(traceback.format_exception(exc))
+    return {"type": type(exc).__name__, "message": str(exc)[:1000], "traceback": text[-2000:]}
+
+
+class Engine:
+    """Event-driven workflow processing; every step is an idempotent store transition."""
+
+    def __init__(self, store: StateStore, dispatcher: Dispatcher, hooks: Hooks | None = None,
+                 clock: Callable[[], float] | None = None, settings: Settings | None = None):
+        import time  # the default clock only; tests pass their own
+
+        self.store = store
+        self.dispatcher = dispatcher
+        self.hooks = hooks or Hooks()
+        self.clock = clock or time.time
+        self.settings = settings or Settings()
+
+    # -- events from workers -------------------------------------------------------------
+
+    def on_start(self, tid: str) -> None:
+        """A worker is about to run a task."""
+        parsed = parse_task_id(tid)
+        if parsed is None:
+            return
+        wf, index, attempt = parsed
+        started = self.store.start(wf, index, attempt, self.clock())
+        if started == 1:
+            self._node_hook(wf, index, NodeState.RUNNING)
+        elif started == 0:
+            # A delivery for a finished or superseded attempt: Celery re-delivered it.
+            self.store.note(wf, {"t": self.clock(), "e": "stale-delivery", "node": index,
+                                 "attempt": attempt})
+
+    def on_success(self, tid: str, result: Any) -> None:
+        """A task returned; record its result and dispatch what became ready."""
+        parsed = parse_task_id(tid)
+        if parsed is None:
+            return
+        wf, index, attempt = parsed
+        try:
+            encoded = json.dumps(result, separators=(",", ":"))
+        except (TypeError, ValueError) as e:
+            self._fail(wf, index, attempt, error_record(e, ""))
+            return
+        outcome = self.store.complete(wf, index, attempt, encoded, self.clock(),
+                                      self.settings.batch)
+        if outcome.applied:
+            self._node_hook(wf, index, NodeState.SUCCESS)
+        self._follow(wf, outcome)
+
+    def on_failure(self, tid: str, exc: BaseException, tb: str | None = None) -> None:
+        """A task failed for good (its own retries are over)."""
+        parsed = parse_task_id(tid)
+        if parsed is not None:
+            self._fail(*parsed, error_record(exc, tb))
+
+    def on_retry(self, tid: str, reason: Any) -> None:
+        """A task asked to be retried; the node stays RUNNING."""
+        parsed = parse_task_id(tid)
+        if parsed is not None:
+            wf, index, attempt = parsed
+            self.store.note(wf, {"t": self.clock(), "e": "retry", "node": index,
+                                 "attempt": attempt, "reason": str(reason)[:500]})
+
+    def _fail(self, wf: str, index: int, attempt: int, error: Mapping[str, Any]) -> None:
+        outcome = self.store.fail(wf, index, attempt, error, self.clock())
+        if outcome.applied:
+            self._node_hook(wf, index, NodeState.FAILURE)
+        self._follow(wf, outcome)
+
+    # -- dispatching ---------------------------------------------------------------------
+
+    def _follow(self, wf: str, outcome: Outcome) -> None:
+        """Fire hooks for an outcome, send what it claimed and keep claiming while full."""
+        for index in outcome.ready:
+            self._node_hook(wf, index, NodeState.READY)
+        if outcome.workflow_state is not None:
+            self.hooks.workflow_changed(wf, outcome.workflow_state)
+        claimed = outcome.claimed
+        while claimed:
+            self.dispatch(wf, claimed)
+            if len(claimed) < self.settings.batch:
+                break
+            claimed = self.store.claim(wf, self.clock(), self.settings.batch).claimed
+
+    def dispatch(self, wf: str, claimed: Sequence[Dispatch]) -> None:
+        """Publish claimed nodes with their parents' results, then confirm the send."""
+        needed = sorted({int(i) for d in claimed for i in expr_nodes(d.definition.get("arg"))})
+        results = self.store.results(wf, needed)
+        messages = []
+        for d in claimed:
+            definition = d.definition
+            args = list(definition.get("args") or [])
+            if definition.get("arg") is not None:
+                # Celery prepends the parent's result to a partial signature's args.
+                args.insert(0, evaluate(_int_refs(definition["arg"]), results))
+            messages.append(Send(task=definition["task"], args=args,
+                                 kwargs=dict(definition.get("kwargs") or {}),
+                                 task_id=task_id(wf, d.index, d.attempt),
+                                 options=dict(definition.get("options") or {})))
+        self.dispatcher.send(messages)
+        self.store.confirm(wf, [d.index for d in claimed])
+        for d in claimed:
+            self._node_hook(wf, d.index, NodeState.DISPATCHED, d.definition)
+
+    def kick(self, wf: str) -> None:
+        """Claim and dispatch whatever is ready now."""
+        self._follow(wf, self.store.claim(wf, self.clock(), self.settings.batch))
+
+    def _node_hook(self, wf: str, index: int, state: NodeState,
+                   definition: Mapping[str, Any] | None = None) -> None:
+        if not self.hooks.node_state:
+            return
+        if definition is None:
+            definition = self.store.definition(wf, index)
+        self.hooks.node_changed(wf, str(definition.get("id", index)), state)
+
+    # -- the safety net ------------------------------------------------------------------
+
+    def tick(self, wf: str, seq: int) -> None:
+        """Reconcile deadlines, timeouts, lost sends and lost events; then schedule the next."""
+        if not self.store.tick_turn(wf, seq):
+            return
+        now = self.clock()
+        meta = self.store.meta(wf)
+        if not WorkflowState(meta["state"]).finished:
+            self._reconcile(wf, meta, now)
+            meta = self.store.meta(wf)
+        if not WorkflowState(meta["state"]).finished:
+            self.dispatcher.schedule_tick(wf, seq + 1, self.settings.tick_interval)
+        self.store.advance_tick(wf, seq)
+
+    def _reconcile(self, wf: str, meta: Mapping[str, Any], now: float) -> None:
+        deadline = meta.get("deadline")
+        if deadline and now >= float(deadline):
+            self.abort(wf, f"workflow deadline passed at {deadline}")
+            return
+        for a in self.store.overdue(wf, now):
+            self.dispatcher.revoke([task_id(wf, a.index, a.attempt)])
+            err = {"type": "NodeTimeoutError", "message": "node ran past its timeout",
+                   "traceback": ""}
+            self._fail(wf, a.index, a.attempt, err)
+        lost = self.store.unconfirmed(wf, now - self.settings.unconfirmed_after, now)
+        if lost:
+            # The process that claimed these died before confirming the send.
+            self.dispatch(wf, lost)
+        self._recover_finished(wf, now)
+        self.kick(wf)
+
+    def _recover_finished(self, wf: str, now: float) -> None:
+        """Apply results the backend has but the store missed (a lost signal)."""
+        old = [a for a in self.store.active(wf)
+               if a.state == NodeState.RUNNING and a.since < now - self.settings.lost_after]
+        for a in old[: self.settings.lookups_per_tick]:
+            tid = task_id(wf, a.index, a.attempt)
+            found = self.dispatcher.lookup(tid)
+            if found is None:
+                continue
+            state, value = found
+            if state == "SUCCESS":
+                self.on_success(tid, value)
+            elif state == "FAILURE":
+                exc = value if isinstance(value, BaseException) else RuntimeError(str(value))
+                self.on_failure(tid, exc, "")
+
+    # -- control -------------------------------------------------------------------------
+
+    def submit(self, wf: str, nodes: Sequence[Any], meta: Mapping[str, Any]) -> None:
+        """Store the definition once, dispatch the roots and start the tick."""
+        self.store.create(wf, nodes, meta, self.clock())
+        self.hooks.workflow_changed(wf, WorkflowState.RUNNING)
+        self.dispatcher.schedule_tick(wf, 0, self.settings.tick_interval)
+        self.kick(wf)
+
+    def pause(self, wf: str) -> None:
+        """Stop dispatching; running nodes go on."""
+        self._follow(wf, self.store.pause(wf, self.clock()))
+
+    def resume(self, wf: str) -> None:
+        """Dispatch again after pause."""
+        self._follow(wf, self.store.resume(wf, self.clock(), self.settings.batch))
+
+    def cancel(self, wf: str) -> None:
+        """Cancel the workflow and revoke what runs."""
+        was = self.store.cancel(wf, self.clock())
+        self._revoke(wf, was)
+        self.hooks.workflow_changed(wf, WorkflowState.CANCELLED)
+
+    def abort(self, wf: str, reason: str) -> None:
+        """Fail the workflow now (deadline) and revoke what runs."""
+        try:
+            was = self.store.abort(wf, reason, self.clock())
+        except InvalidTransitionError:
+            return  # already finished: another tick got there first
+        self._revoke(wf, was)
+        self.hooks.workflow_changed(wf, WorkflowState.FAILURE)
+
+    def _revoke(self, wf: str, active: Iterable[Any]) -> None:
+        ids = [task_id(wf, a.index, a.attempt) for a in active]
+        if ids:
+            self.dispatcher.revoke(ids)
+
+    def retry(self, wf: str) -> None:
+        """Re-run the failed nodes and go on."""
+        self._follow(wf, self.store.retry_failed(wf, self.clock(), self.settings.batch))
+        self._restart_tick(wf)
+
+    def skip(self, wf: str, node_id: str) -> None:
+        """Mark a node SKIPPED (result None) so its children can run."""
+        index = self.store.index_of(wf, node_id)
+        outcome = self.store.skip(wf, index, self.clock(), self.settings.batch)
+        self._node_hook(wf, index, NodeState.SKIPPED)
+        self._follow(wf, outcome)
+        if outcome.workflow_state == WorkflowState.RUNNING:
+            self._restart_tick(wf)
+
+    def _restart_tick(self, wf: str) -> None:
+        # The tick chain stops when a workflow finishes; a retried workflow needs it back.
+        # A second chain with the same seq merges: only one can advance it.
+        self.dispatcher.schedule_tick(wf, int(self.store.meta(wf)["tick"]),
+                                      self.settings.tick_interval)
+
+
+def _int_refs(expr: dict[str, Any]) -> dict[str, Any]:
+    """Stored expressions hold indexes; results are keyed by int."""
+    if "n" in expr:
+        return {"n": int(expr["n"])}
+    return {"l": [_int_refs(item) for item in expr["l"]]}

@@ -1,0 +1,170 @@
+"""Celery adapter: register_workflow_processor(app) wires signals, the tick task and a store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from celery import Celery, signals
+from celery.result import AsyncResult
+
+from dyrygent.dag import CompiledNode
+from dyrygent.errors import NotConfiguredError, StoreError
+from dyrygent.handle import WorkflowHandle
+from dyrygent.hooks import Hooks
+from dyrygent.processor import Engine, Send, Settings, parse_task_id
+from dyrygent.redis_store import RedisStore
+from dyrygent.store import StateStore
+
+logger = logging.getLogger(__name__)
+
+PROCESS_TASK = "dyrygent.process"
+_ATTR = "_dyrygent_processor"
+
+
+class CeleryDispatcher:
+    """Dispatcher that publishes with the app's producer pool."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def send(self, messages: Sequence[Send]) -> None:
+        """Publish node task messages over one producer."""
+        with self.app.producer_or_acquire() as producer:
+            for m in messages:
+                self.app.send_task(m.task, args=m.args, kwargs=m.kwargs, task_id=m.task_id,
+                                   producer=producer, **m.options)
+
+    def revoke(self, task_ids: Sequence[str]) -> None:
+        """Revoke and terminate tasks on every worker."""
+        self.app.control.revoke(list(task_ids), terminate=True)
+
+    def schedule_tick(self, workflow_id: str, seq: int, countdown: float) -> None:
+        """Send the processor message (ids only)."""
+        self.app.send_task(PROCESS_TASK, args=[workflow_id, seq], countdown=countdown)
+
+    def lookup(self, task_id: str) -> tuple[str, Any] | None:
+        """Ask the result backend, when the app has one."""
+        if type(self.app.backend).__name__ == "DisabledBackend":
+            return None
+        result = AsyncResult(task_id, app=self.app)
+        state = result.state
+        if state in ("SUCCESS", "FAILURE"):
+            return state, result.result
+        return None
+
+
+class WorkflowProcessor:
+    """The workflow processor of one Celery app: its engine, hooks and store."""
+
+    def __init__(self, app: Celery, store: StateStore, settings: Settings) -> None:
+        self.app = app
+        self.hooks = Hooks()
+        self.engine = Engine(store, CeleryDispatcher(app), self.hooks, settings=settings)
+        self._connect()
+        self.task = app.task(name=PROCESS_TASK, bind=True, acks_late=True,
+                             reject_on_worker_lost=True, ignore_result=True,
+                             shared=False)(_process)
+
+    @property
+    def store(self) -> StateStore:
+        """The state store."""
+        return self.engine.store
+
+    def submit(self, workflow_id: str, nodes: Sequence[CompiledNode], meta: Mapping[str, Any],
+               deadline: float | None) -> WorkflowHandle:
+        """Store and start a compiled workflow."""
+        full = dict(meta)
+        if deadline is not None:
+            full["deadline"] = self.engine.clock() + deadline
+        self.engine.submit(workflow_id, nodes, full)
+        return self.handle(workflow_id)
+
+    def handle(self, workflow_id: str) -> WorkflowHandle:
+        """Handle for any workflow id in the store."""
+        return WorkflowHandle(self.engine, workflow_id)
+
+    def _mine(self, sender: Any) -> bool:
+        return getattr(sender, "app", None) is self.app
+
+    def _connect(self) -> None:
+        # Celery signals are process-wide; each receiver only acts for its own app.
+        signals.task_prerun.connect(self._on_prerun, weak=False)
+        signals.task_success.connect(self._on_success, weak=False)
+        signals.task_failure.connect(self._on_failure, weak=False)
+        signals.task_retry.connect(self._on_retry, weak=False)
+
+    def _on_prerun(self, sender: Any = None, task_id: str | None = None, **_: Any) -> None:
+        if self._mine(sender) and parse_task_id(task_id):
+            self._guard(self.engine.on_start, task_id)
+
+    def _on_success(self, sender: Any = None, result: Any = None, **_: Any) -> None:
+        if self._mine(sender):
+            tid = sender.request.id
+            if parse_task_id(tid):
+                self._guard(self.engine.on_success, tid, result)
+
+    def _on_failure(self, sender: Any = None, task_id: str | None = None,
+                    exception: BaseException | None = None, einfo: Any = None,
+                    **_: Any) -> None:
+        if self._mine(sender) and parse_task_id(task_id):
+            tb = str(getattr(einfo, "traceback", "") or "")
+            self._guard(self.engine.on_failure, task_id,
+                        exception or RuntimeError("unknown failure"), tb)
+
+    def _on_retry(self, sender: Any = None, request: Any = None, reason: Any = None,
+                  **_: Any) -> None:
+        tid = getattr(request, "id", None)
+        if self._mine(sender) and parse_task_id(tid):
+            self._guard(self.engine.on_retry, tid, reason)
+
+    @staticmethod
+    def _guard(fn: Any, *args: Any) -> None:
+        # A lost event is reconciled by the tick; it must never fail the user's task.
+        try:
+            fn(*args)
+        except Exception:
+            logger.exception("dyrygent could not record a task event")
+
+
+def _process(self: Any, workflow_id: str, seq: int) -> None:
+    """Run one tick of a workflow (the safety net; events do the real work)."""
+    processor = processor_for(self.app)
+    if processor is None:
+        raise NotConfiguredError("dyrygent.process ran on an app without a processor")
+    processor.engine.tick(workflow_id, seq)
+
+
+def processor_for(app: Celery) -> WorkflowProcessor | None:
+    """The processor registered on app, if any."""
+    found: WorkflowProcessor | None = getattr(app, _ATTR, None)
+    return found
+
+
+def register_workflow_processor(app: Celery, *, redis_url: str | None = None,
+                                store: StateStore | None = None, prefix: str = "dyrygent",
+                                settings: Settings | None = None) -> WorkflowProcessor:
+    """Attach a workflow processor to app (state in Redis) and return it."""
+    existing = processor_for(app)
+    if existing is not None:
+        return existing
+    if store is None:
+        url = redis_url or app.conf.get("dyrygent_redis_url") or _redis_from_app(app)
+        if url is None:
+            raise NotConfiguredError("dyrygent needs a Redis URL: pass redis_url= or set "
+                                     "app.conf.dyrygent_redis_url")
+        try:
+            store = RedisStore.from_url(url, prefix)
+        except ValueError as e:
+            raise StoreError(f"bad dyrygent Redis URL {url!r}: {e}") from e
+    processor = WorkflowProcessor(app, store, settings or Settings())
+    setattr(app, _ATTR, processor)
+    return processor
+
+
+def _redis_from_app(app: Celery) -> str | None:
+    for url in (app.conf.broker_url, app.conf.result_backend):
+        if isinstance(url, str) and url.startswith(("redis://", "rediss://", "unix://")):
+            return url
+    return None

@@ -1,0 +1,112 @@
+"""Workflow: build a DAG from signatures and canvases, plan it, export it, submit it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from celery.canvas import Signature
+
+from dyrygent import export
+from dyrygent.canvas import Fragment, add_canvas, signature_spec
+from dyrygent.dag import Dag, NodeSpec, ResultExpr, node_ref
+from dyrygent.errors import InvalidIdError, NotConfiguredError
+
+if TYPE_CHECKING:
+    from dyrygent.handle import WorkflowHandle
+    from dyrygent.tasks import WorkflowProcessor
+
+_WF_ID = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
+
+
+class Workflow:
+    """A DAG of Celery signatures; build it, then apply_async() it once."""
+
+    def __init__(self, workflow_id: str | None = None, *, max_running: int = 0,
+                 deadline: float | None = None, node_timeout: float | None = None) -> None:
+        if workflow_id is not None and not _WF_ID.match(workflow_id):
+            raise InvalidIdError(f"invalid workflow id {workflow_id!r}: use [A-Za-z0-9_.]")
+        self.id = workflow_id or uuid.uuid4().hex
+        self.max_running = max_running  # 0: no limit
+        self.deadline = deadline  # seconds from submit for the whole workflow
+        self.node_timeout = node_timeout  # default per-node timeout, seconds from start
+        self.dag = Dag()
+        self.result_expr: ResultExpr | None = None
+        self._counter = 0
+        self._app: Any = None
+
+    def _new_id(self, task: str) -> str:
+        self._counter += 1
+        return f"{task.rsplit('.', 1)[-1]}-{self._counter}"
+
+    def _remember_app(self, sig: Any) -> None:
+        if self._app is None and isinstance(sig, Signature):
+            self._app = sig._app  # set when the signature came from a bound task
+
+    def add_signature(self, signature: Signature, dependencies: Iterable[Any] = (),
+                      node_id: str | None = None, timeout: float | None = None) -> str:
+        """Add one task after dependencies (node ids); return its node id."""
+        self._remember_app(signature)
+        deps = tuple(str(d) for d in dependencies)
+        node = node_id or self._new_id(str(signature.task))
+        spec = signature_spec(signature, node, deps, None, timeout or self.node_timeout)
+        self.dag.add(spec)
+        self.result_expr = node_ref(node)
+        return node
+
+    def add_celery_canvas(self, canvas: Any, dependencies: Iterable[Any] = ()) -> Fragment:
+        """Add a signature, chain, group or chord (any nesting) with Celery's result passing."""
+        self._remember_app(canvas)
+        before = len(self.dag)
+        fragment = add_canvas(self.dag, canvas, self._new_id,
+                              tuple(str(d) for d in dependencies))
+        if self.node_timeout is not None:
+            for node_id in list(self.dag.nodes)[before:]:
+                spec = self.dag.nodes[node_id]
+                if spec.timeout is None:
+                    self.dag.replace(dataclasses.replace(spec, timeout=self.node_timeout))
+        self.result_expr = fragment.result
+        return fragment
+
+    @property
+    def nodes(self) -> list[NodeSpec]:
+        """Nodes in insertion order."""
+        return list(self.dag.nodes.values())
+
+    def plan(self) -> list[list[str]]:
+        """Waves in which the nodes would run; validates, runs nothing."""
+        return self.dag.waves()
+
+    def to_dot(self) -> str:
+        """Graphviz DOT of the graph."""
+        return export.to_dot(self.nodes, self.id)
+
+    def to_mermaid(self) -> str:
+        """Mermaid flowchart of the graph."""
+        return export.to_mermaid(self.nodes)
+
+    def to_json(self) -> str:
+        """JSON nodes and edges of the graph."""
+        return export.to_json(self.nodes)
+
+    def apply_async(self, processor: WorkflowProcessor | None = None) -> WorkflowHandle:
+        """Validate, store the definition once and start it; return its handle."""
+        from dyrygent.tasks import processor_for
+
+        if processor is None:
+            if self._app is None:
+                from celery import current_app
+
+                self._app = current_app
+            processor = processor_for(self._app)
+        if processor is None:
+            raise NotConfiguredError("no workflow processor: call register_workflow_processor(app)")
+        nodes = self.dag.compile()
+        meta = {"max_active": self.max_running,
+                "result": json.dumps(self.result_expr) if self.result_expr else "",
+                "deadline_after": self.deadline or ""}
+        return processor.submit(self.id, nodes, meta, self.deadline)
