@@ -204,4 +204,4 @@ def test_times_are_read_as_text_not_base_60_numbers() -> None:
 def test_model_objects_are_frozen() -> None:
     host = parse_inventory(SMALL, env={}).clusters[0].hosts[0]
     with pytest.raises(ValueError, match="frozen"):
-        host.name = "other"  # type: ignore[misc]
+        host.name = "other"

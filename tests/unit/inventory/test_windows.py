@@ -18,7 +18,7 @@ def at(days: int, hour: int, minute: int = 0) -> datetime:
 
 
 def test_daytime_window_contains_only_its_hours_on_its_days() -> None:
-    window = MaintenanceWindow(days={Weekday.MON}, start=time(8), end=time(16))
+    window = MaintenanceWindow(days=frozenset({Weekday.MON}), start=time(8), end=time(16))
     assert window.contains(at(0, 8))
     assert window.contains(at(0, 15, 59))
     assert not window.contains(at(0, 16))
@@ -27,7 +27,7 @@ def test_daytime_window_contains_only_its_hours_on_its_days() -> None:
 
 
 def test_overnight_window_runs_into_the_next_day() -> None:
-    window = MaintenanceWindow(days={Weekday.SUN}, start=time(22), end=time(4))
+    window = MaintenanceWindow(days=frozenset({Weekday.SUN}), start=time(22), end=time(4))
     assert window.contains(at(6, 23))
     assert window.contains(at(7, 3))  # Monday early morning, after Sunday's start
     assert window.contains(at(0, 3))  # after the previous Sunday 22:00
@@ -37,13 +37,13 @@ def test_overnight_window_runs_into_the_next_day() -> None:
 
 
 def test_contains_converts_other_timezones_to_utc() -> None:
-    window = MaintenanceWindow(days={Weekday.MON}, start=time(8), end=time(9))
+    window = MaintenanceWindow(days=frozenset({Weekday.MON}), start=time(8), end=time(9))
     cet = timezone(timedelta(hours=1))
     assert window.contains(datetime(2026, 11, 30, 9, 30, tzinfo=cet))
 
 
 def test_contains_refuses_naive_datetimes() -> None:
-    window = MaintenanceWindow(days={Weekday.MON}, start=time(8), end=time(9))
+    window = MaintenanceWindow(days=frozenset({Weekday.MON}), start=time(8), end=time(9))
     with pytest.raises(ValueError, match="timezone-aware"):
         window.contains(datetime(2026, 11, 30, 8, 30))
 

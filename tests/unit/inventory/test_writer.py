@@ -56,7 +56,9 @@ def sandbox_inventory() -> Inventory:
     for number in range(4):
         name = f"node{number}"
         devices = tuple(
-            Device(path=f"/dev/sandbox/{name}-sd{letter}", serial=f"SBX{number}{letter}", bay=bay)
+            Device(
+                path=f"/dev/sandbox/{name}-sd{letter}", serial=f"SBX{number}{letter}", bay=str(bay)
+            )
             for bay, letter in enumerate("bc")
         )
         hosts.append(
@@ -189,7 +191,7 @@ def hosts_and_osds(draw: st.DrawFn) -> tuple[tuple[Host, ...], tuple[Osd, ...]]:
                 datacenter=draw(texts),
                 room=draw(texts),
                 rack=draw(texts),
-                failure_domain=draw(st.none() | names),
+                failure_domain=draw(st.sampled_from([name, "rack-1", "row_2"])),
                 ssh=SshAccess(
                     address=f"10.0.{index}.1",
                     port=draw(st.integers(1, 65535)),
