@@ -11,7 +11,7 @@ import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Strict
 
 _LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _CRUSH_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$")
@@ -123,3 +123,8 @@ HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 EmailAddress = Annotated[str, AfterValidator(check_email)]
 Text = Annotated[str, AfterValidator(check_text)]
 Token = Annotated[str, AfterValidator(check_token)]
+
+# YAML gives real numbers and booleans; strictness stops `true` being read as port 1
+# or the string "false" being read as a flag.
+StrictInt = Annotated[int, Strict()]
+StrictBool = Annotated[bool, Strict()]

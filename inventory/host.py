@@ -16,6 +16,8 @@ from inventory.fields import (
     CrushName,
     DevicePath,
     HostName,
+    StrictBool,
+    StrictInt,
     Text,
     Token,
     UserName,
@@ -29,19 +31,19 @@ class Device(InventoryModel):
     path: DevicePath
     serial: Token | None = None
     bay: Text | None = None
-    size_bytes: int | None = Field(default=None, gt=0)
+    size_bytes: StrictInt | None = Field(default=None, gt=0)
 
 
 class SshAccess(InventoryModel):
     """How to open an SSH session to the host."""
 
     address: Address
-    port: int = Field(default=22, ge=1, le=65535)
+    port: StrictInt = Field(default=22, ge=1, le=65535)
     user: UserName = "root"
     key_path: Path | None = None
     known_hosts_path: Path | None = None
     # Trusting unknown host keys opens the door to man-in-the-middle: opt-in only.
-    accept_unknown_host_keys: bool = False
+    accept_unknown_host_keys: StrictBool = False
 
 
 class DaemonControlKind(StrEnum):

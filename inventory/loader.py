@@ -22,6 +22,11 @@ from inventory.writer import dump_inventory
 from inventory.yamltree import KeyPath, YamlDocument, format_path, parse_yaml
 
 _ENUM_REPR = re.compile(r"<\w+\.\w+: '([^']*)'>")
+# Pydantic speaks of Python types; the file's author thinks in YAML.
+_PLAIN_WORDS = (
+    (re.compile(r"a valid (tuple|list|frozenset|set)\b"), "a list"),
+    (re.compile(r"a valid dictionary( or instance of \w+)?"), "a mapping"),
+)
 _SUFFIXES = (".yaml", ".yml")
 
 
@@ -110,11 +115,15 @@ def _problem(document: YamlDocument, detail: Any) -> Problem:
     elif detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
         # Point at the discriminator key itself, e.g. daemon_control.kind.
         path = _data_path(document.data, (*path, str(context["discriminator"]).strip("'")))
+        if detail["type"] == "union_tag_not_found":
+            message = f"required key {path[-1]!r} is missing"
     elif detail["type"] == "extra_forbidden":
         message = f"unknown key {path[-1]!r}"
     elif detail["type"] == "missing":
         message = f"required key {path[-1]!r} is missing"
     message = _ENUM_REPR.sub(r"'\1'", message.removeprefix("Value error, "))
+    for pattern, words in _PLAIN_WORDS:
+        message = pattern.sub(words, message)
     return Problem(document.source, format_path(path), document.line_of(path), message)
 
 

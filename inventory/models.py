@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from inventory.base import InventoryModel, cross_check_error
 from inventory.errors import UnknownClusterError, UnknownHostError, UnknownOsdError
-from inventory.fields import CrushName, DevicePath, HostName
+from inventory.fields import CrushName, DevicePath, HostName, StrictInt
 from inventory.host import Host
 from inventory.settings import (
     CephAccess,
@@ -30,7 +30,7 @@ class StandardDeviceClass(StrEnum):
 class Osd(InventoryModel):
     """An OSD: its id, the host and device it lives on, and its CRUSH device class."""
 
-    id: int = Field(ge=0)
+    id: StrictInt = Field(ge=0)
     host: HostName
     device: DevicePath
     # Open set: the standard classes or any custom CRUSH class name.

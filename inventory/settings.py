@@ -7,10 +7,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
 
 from inventory.base import InventoryModel
-from inventory.fields import ClientName, EmailAddress, HostName, HttpUrl, Token
+from inventory.fields import ClientName, EmailAddress, HostName, HttpUrl, StrictInt, Token
 
 
 class CephAccess(InventoryModel):
@@ -59,7 +59,7 @@ class EmailTarget(InventoryModel):
     """An SMTP relay and the addresses technicians' mails go from and to."""
 
     smtp_host: HostName
-    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_port: StrictInt = Field(default=25, ge=1, le=65535)
     sender: EmailAddress
     recipients: tuple[EmailAddress, ...] = Field(min_length=1)
 
@@ -144,6 +144,6 @@ class MaintenanceWindow(InventoryModel):
 class Throttles(InventoryModel):
     """Limits for moving data: backfill cap and the size and pace of CRUSH weight steps."""
 
-    max_backfilling_pgs: PositiveInt = 16
+    max_backfilling_pgs: StrictInt = Field(default=16, gt=0)
     crush_weight_step: PositiveFloat = Field(default=0.5, allow_inf_nan=False)
     step_interval_seconds: PositiveFloat = Field(default=60.0, allow_inf_nan=False)

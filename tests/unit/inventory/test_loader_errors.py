@@ -172,8 +172,36 @@ def test_two_documents_in_one_file_are_refused() -> None:
 
 
 def test_top_level_must_be_a_mapping() -> None:
-    with pytest.raises(InventoryValidationError, match="dictionary"):
+    with pytest.raises(InventoryValidationError, match="should be a mapping"):
         parse_inventory("- a\n- b\n", env={})
+
+
+def test_mapping_where_a_list_belongs_is_explained_in_yaml_words() -> None:
+    with pytest.raises(InventoryValidationError) as caught:
+        parse_inventory(SMALL.replace("    hosts:\n", "    hosts: {a: 1}\n    x:\n"), env={})
+    assert str(caught.value.problems[0]) == "<string>:5: clusters[0].hosts: Input should be a list"
+
+
+@pytest.mark.parametrize("value", ["true", "'2222'", "2222.0"])
+def test_port_must_be_a_real_integer(value: str) -> None:
+    with pytest.raises(
+        InventoryValidationError, match=r"ssh\.port: Input should be a valid integer"
+    ):
+        parse_inventory(SMALL.replace("port: 2222", f"port: {value}"), env={})
+
+
+def test_host_key_opt_in_must_be_a_real_boolean() -> None:
+    text = SMALL.replace("port: 2222", "port: 2222\n          accept_unknown_host_keys: 'no'")
+    with pytest.raises(InventoryValidationError, match="accept_unknown_host_keys"):
+        parse_inventory(text, env={})
+
+
+def test_missing_daemon_control_kind_is_named() -> None:
+    with pytest.raises(InventoryValidationError) as caught:
+        parse_inventory(SMALL.replace("kind: systemd", "kindd: systemd"), env={})
+    assert str(caught.value) == (
+        "<string>:13: clusters[0].hosts[0].daemon_control.kind: required key 'kind' is missing"
+    )
 
 
 def test_unknown_top_level_key_is_rejected() -> None:
