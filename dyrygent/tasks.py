@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery, signals
 from celery.result import AsyncResult
 
-from dyrygent.dag import CompiledNode
 from dyrygent.errors import NotConfiguredError, StoreError
 from dyrygent.handle import WorkflowHandle
 from dyrygent.hooks import Hooks
@@ -71,15 +70,6 @@ class WorkflowProcessor:
     def store(self) -> StateStore:
         """The state store."""
         return self.engine.store
-
-    def submit(self, workflow_id: str, nodes: Sequence[CompiledNode], meta: Mapping[str, Any],
-               deadline: float | None) -> WorkflowHandle:
-        """Store and start a compiled workflow."""
-        full = dict(meta)
-        if deadline is not None:
-            full["deadline"] = self.engine.clock() + deadline
-        self.engine.submit(workflow_id, nodes, full)
-        return self.handle(workflow_id)
 
     def handle(self, workflow_id: str) -> WorkflowHandle:
         """Handle for any workflow id in the store."""

@@ -14,10 +14,11 @@ from celery.canvas import Signature
 from dyrygent import export
 from dyrygent.canvas import Fragment, add_canvas, signature_spec
 from dyrygent.dag import Dag, NodeSpec, ResultExpr, node_ref
-from dyrygent.errors import InvalidIdError, NotConfiguredError
+from dyrygent.errors import InvalidIdError, NotConfiguredError, WorkflowDefinitionError
 
 if TYPE_CHECKING:
     from dyrygent.handle import WorkflowHandle
+    from dyrygent.processor import Engine
     from dyrygent.tasks import WorkflowProcessor
 
 _WF_ID = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
@@ -105,8 +106,17 @@ class Workflow:
             processor = processor_for(self._app)
         if processor is None:
             raise NotConfiguredError("no workflow processor: call register_workflow_processor(app)")
+        return self.submit_to(processor.engine)
+
+    def submit_to(self, engine: Engine) -> WorkflowHandle:
+        """Validate, store the definition once and start it on an engine."""
+        from dyrygent.handle import WorkflowHandle
+
+        if not len(self.dag):
+            raise WorkflowDefinitionError(f"workflow {self.id} has no nodes")
         nodes = self.dag.compile()
         meta = {"max_active": self.max_running,
                 "result": json.dumps(self.result_expr) if self.result_expr else "",
-                "deadline_after": self.deadline or ""}
-        return processor.submit(self.id, nodes, meta, self.deadline)
+                "deadline": engine.clock() + self.deadline if self.deadline else ""}
+        engine.submit(self.id, nodes, meta)
+        return WorkflowHandle(engine, self.id)

@@ -1,0 +1,92 @@
+"""What only the Redis store promises: one hash tag per workflow, bounded size, batching."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery, chain, chord
+from redis.crc import key_slot
+
+from dyrygent.hooks import Hooks
+from dyrygent.processor import Engine, Settings
+from dyrygent.redis_store import RedisStore
+from dyrygent.states import WorkflowState
+from dyrygent.workflows import Workflow
+from tests.component.dyrygent.conftest import FakeBroker, FakeClock, Rig
+
+app = Celery("component-redis", set_as_current=False)
+
+
+@app.task
+def t(*args: Any, tag: str = "") -> list[Any]:
+    """Stand-in task, executed by the simulated worker."""
+    return [tag, list(args)]
+
+
+@pytest.fixture
+def redis_rig(redis_url: str) -> Iterator[tuple[Rig, redis.Redis]]:  # type: ignore[type-arg]
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    prefix = f"dyr{uuid.uuid4().hex[:8]}"
+    store = RedisStore(client, prefix)
+    broker, clock = FakeBroker(), FakeClock()
+    engine = Engine(store, broker, Hooks(), clock=clock, settings=Settings(batch=500))
+    yield Rig(engine, store, broker, clock, engine.hooks), client
+    for key in client.scan_iter(f"{prefix}:*", count=1000):
+        client.delete(key)
+
+
+def chords(n: int, width: int) -> Any:
+    parts = [chord([t.si(tag=f"h{i}.{j}") for j in range(width)], t.s(tag=f"b{i}"))
+             for i in range(n)]
+    return chain(t.si(tag="start"), *parts, t.s(tag="end"))
+
+
+def test_all_keys_of_a_workflow_share_its_hash_tag(redis_rig: tuple[Rig, Any]) -> None:
+    rig, client = redis_rig
+    wf = Workflow()
+    wf.add_celery_canvas(chords(2, 3))
+    wf.submit_to(rig.engine)
+    rig.drain()
+    keys = list(client.scan_iter(f"{rig.store.prefix}:*"))  # type: ignore[attr-defined]
+    assert keys and all(f"{{{wf.id}}}" in k for k in keys)
+    slots = {key_slot(k.encode()) for k in keys}
+    assert len(slots) == 1
+
+
+def test_state_stays_under_two_kilobytes_per_node(redis_rig: tuple[Rig, Any]) -> None:
+    rig, client = redis_rig
+    wf = Workflow()
+    wf.add_celery_canvas(chords(20, 50))
+    h = wf.submit_to(rig.engine)
+    rig.drain()
+    assert h.status().state == WorkflowState.SUCCESS
+    keys = list(client.scan_iter(f"{rig.store.prefix}:*"))  # type: ignore[attr-defined]
+    used = sum(client.memory_usage(k, samples=0) or 0 for k in keys)
+    assert used / len(wf.nodes) < 2048
+
+
+def test_messages_carry_ids_and_results_only(redis_rig: tuple[Rig, Any]) -> None:
+    rig, _ = redis_rig
+    wf = Workflow()
+    wf.add_celery_canvas(chords(30, 100))
+    wf.submit_to(rig.engine)
+    rig.drain()
+    biggest = max(len(json.dumps([m.args, m.kwargs])) for m in rig.broker.sent)
+    assert biggest < 4096
+    assert len(rig.broker.sent) == len(wf.nodes)
+
+
+def test_submitting_twice_is_refused(redis_rig: tuple[Rig, Any]) -> None:
+    from dyrygent.errors import StoreError
+
+    rig, _ = redis_rig
+    wf = Workflow()
+    wf.add_celery_canvas(t.si())
+    wf.submit_to(rig.engine)
+    with pytest.raises(StoreError, match="already exists"):
+        wf.submit_to(rig.engine)
