@@ -23,6 +23,9 @@ _TAG = "tag:yaml.org,2002:"
 # `$${` escapes a literal `${`; any other `${` must be a complete `${NAME}` reference.
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Aliases are expanded while walking; nested aliases can multiply a small file into
+# billions of values ("billion laughs"), so the walk has a budget far above any fleet.
+MAX_VALUES = 1_000_000
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -64,12 +67,16 @@ class _Walker:
         self.lines: dict[KeyPath, int] = {}
         self.constructor = SafeConstructor()
         self.active: set[int] = set()
+        self.budget = MAX_VALUES
 
     def fail(self, path: KeyPath, node: yaml.Node, message: str) -> InventorySyntaxError:
         problem = Problem(self.source, format_path(path), node.start_mark.line + 1, message)
         return InventorySyntaxError([problem])
 
     def walk(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.fail(path, node, f"more than {MAX_VALUES} values after expanding aliases")
         self.lines.setdefault(path, node.start_mark.line + 1)
         # Anchors let one node appear at many paths; a node inside itself never ends.
         if id(node) in self.active:

@@ -233,3 +233,16 @@ def test_model_objects_are_frozen() -> None:
     host = parse_inventory(SMALL, env={}).clusters[0].hosts[0]
     with pytest.raises(ValueError, match="frozen"):
         host.name = "other"
+
+
+def test_recursive_alias_is_rejected() -> None:
+    with pytest.raises(InventorySyntaxError, match="recursive YAML alias"):
+        parse_inventory("clusters: &a [*a]\n", env={})
+
+
+def test_alias_bomb_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("inventory.yamltree.MAX_VALUES", 10_000)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(InventorySyntaxError, match="after expanding aliases"):
+        parse_inventory("\n".join(lines) + "\nclusters: []\n", env={})
