@@ -94,7 +94,8 @@ def _start_worker(env: dict[str, str], log: Path, store: redis.Redis) -> subproc
 def run_one(case: Case, engine: str, opts: argparse.Namespace, env: dict[str, str],
             workdir: Path) -> Result:
     """One (case, engine) run: fresh Redis data, fresh worker, one client process."""
-    result = Result(case.name, case.title, engine, case.nodes, NOT_APPLICABLE, cap=opts.cap)
+    cap = opts.huge_cap if case.name == "huge" else opts.cap
+    result = Result(case.name, case.title, engine, case.nodes, NOT_APPLICABLE, cap=cap)
     if not supports(engine, case):
         return result
     store = redis.Redis.from_url(env["BENCH_REDIS_URL"])
@@ -110,7 +111,7 @@ def run_one(case: Case, engine: str, opts: argparse.Namespace, env: dict[str, st
         with MemorySampler(store) as sampler:
             client = _spawn(args, env, log)
             try:
-                client.wait(timeout=opts.cap)
+                client.wait(timeout=cap)
             except subprocess.TimeoutExpired:
                 result.status = OVER_CAP
             _stop(client)
@@ -158,6 +159,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--engines", help=f"comma-separated, from {', '.join(ENGINES)}")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--huge", action="store_true", help="add a 100,000-node DAG (dyrygent)")
+    parser.add_argument("--huge-cap", type=float, default=1200.0,
+                        help="seconds for the --huge run (default 1200)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     return parser.parse_args(argv)
 
@@ -173,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     results: list[Result] = []
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     repo = str(Path(__file__).resolve().parent.parent)
+    interrupted = False
     try:
         with redis_server(workdir) as url:
             env = dict(os.environ, BENCH_REDIS_URL=url, PYTHONPATH=repo)
@@ -181,14 +185,18 @@ def main(argv: list[str] | None = None) -> None:
                 results.append(result)
                 print(f"{case.title} / {engine}: {result.status} {result.wall_s or ''}",
                       file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        interrupted = True  # still print what was measured
     finally:
         for proc in list(_children):
             _stop(proc)
     # Logs are kept only when something needs reading.
-    if all(r.status in (OK, NOT_APPLICABLE) for r in results):
+    if all(r.status in (OK, NOT_APPLICABLE) for r in results) and not interrupted:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
         print(f"logs: {workdir}", file=sys.stderr)
+    if interrupted:
+        print("\ninterrupted: the table holds the runs that finished", file=sys.stderr)
     size = "quick sizes" if opts.quick else "full sizes"
     print(f"\nRedis broker + backend, prefork worker x2, cap {opts.cap:.0f} s, {size}, "
           f"{os.cpu_count()} CPUs\n")
