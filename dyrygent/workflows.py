@@ -44,9 +44,10 @@ class Workflow:
         self._counter += 1
         return f"{task.rsplit('.', 1)[-1]}-{self._counter}"
 
-    def _remember_app(self, sig: Any) -> None:
-        if self._app is None and isinstance(sig, Signature):
-            self._app = sig._app  # set when the signature came from a bound task
+    def _remember_app(self, canvas: Any) -> None:
+        # The app a signature was made from picks the processor at apply_async().
+        if self._app is None:
+            self._app = _find_app(canvas)
 
     def add_signature(self, signature: Signature, dependencies: Iterable[Any] = (),
                       node_id: str | None = None, timeout: float | None = None) -> str:
@@ -120,3 +121,19 @@ class Workflow:
                 "deadline": engine.clock() + self.deadline if self.deadline else ""}
         engine.submit(self.id, nodes, meta)
         return WorkflowHandle(engine, self.id)
+
+
+def _find_app(canvas: Any) -> Any:
+    """The first Celery app bound to a signature inside a canvas, if any."""
+    if not isinstance(canvas, Signature):
+        return None
+    if canvas._app is not None:
+        return canvas._app
+    members = canvas.get("kwargs", {})
+    for key in ("tasks", "header", "body"):
+        value = members.get(key)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            found = _find_app(item)
+            if found is not None:
+                return found
+    return None
