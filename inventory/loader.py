@@ -55,7 +55,18 @@ def load_inventory(
             )
     else:
         files = [location]
-    loaded = [_load_file(file, os.environ if env is None else env) for file in files]
+    loaded: list[tuple[Inventory, YamlDocument]] = []
+    failures: list[InventoryLoadError] = []
+    for file in files:
+        # Keep going after a bad file so one run shows every broken file of a folder.
+        try:
+            loaded.append(_load_file(file, os.environ if env is None else env))
+        except InventoryLoadError as error:
+            failures.append(error)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise InventoryLoadError([p for failure in failures for p in failure.problems])
     return _merge(loaded)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
 
 from inventory.base import InventoryModel
-from inventory.fields import ClientName, EmailAddress, HostName, HttpUrl, StrictInt, Token
+from inventory.fields import Address, ClientName, EmailAddress, HttpUrl, StrictInt, Token
 
 
 class CephAccess(InventoryModel):
@@ -58,7 +58,7 @@ class ChatTarget(InventoryModel):
 class EmailTarget(InventoryModel):
     """An SMTP relay and the addresses technicians' mails go from and to."""
 
-    smtp_host: HostName
+    smtp_host: Address
     smtp_port: StrictInt = Field(default=25, ge=1, le=65535)
     sender: EmailAddress
     recipients: tuple[EmailAddress, ...] = Field(min_length=1)

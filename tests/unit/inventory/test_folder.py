@@ -68,3 +68,14 @@ def test_folder_without_yaml_files_is_an_error(tmp_path: Path) -> None:
 def test_folder_with_one_file_equals_that_file(tmp_path: Path) -> None:
     file = write(tmp_path, "only.yaml", "alpha")
     assert load_inventory(tmp_path, env={}) == load_inventory(file, env={})
+
+
+def test_problems_of_several_bad_files_are_reported_together(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("clusters: [\n")
+    (tmp_path / "b.yaml").write_text("clusters:\n  - name: beta\n    colour: red\n")
+    write(tmp_path, "c.yaml", "gamma")
+    with pytest.raises(InventoryLoadError) as caught:
+        load_inventory(tmp_path, env={})
+    files = [Path(p.file).name for p in caught.value.problems]
+    assert "a.yaml" in files and "b.yaml" in files
+    assert "c.yaml" not in files
