@@ -54,9 +54,8 @@ def _floor_build(case: Case) -> list[Signature]:
 
 
 def _floor_submit(sigs: list[Signature]) -> None:
-    # A Redis-backend client subscribes to every task's result when it publishes it, which
-    # halves the publishing rate; nothing waits on these results, so skip that the way a
-    # worker does. The floor is then set by the worker, not by a slow client.
+    # A Redis-backend client subscribes to every task's result as it publishes it; nothing
+    # waits on these results, so publish the way a worker does, without subscribing.
     _set_task_join_will_block(True)
     try:
         for sig in sigs:
