@@ -76,7 +76,8 @@ def redis_server(workdir: Path) -> Iterator[str]:
         _stop(proc)
 
 
-def _start_worker(env: dict[str, str], log: Path, store: redis.Redis) -> subprocess.Popen[bytes]:
+def _start_worker(env: dict[str, str], log: Path,
+                  store: redis.Redis[bytes]) -> subprocess.Popen[bytes]:
     """A fresh prefork worker with the same settings for every engine; waits until it consumes."""
     proc = _spawn([sys.executable, "-m", "celery", "-A", "bench.tasks", "worker", "--pool",
                    "prefork", "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip",

@@ -38,7 +38,7 @@ def peak_rss_bytes() -> int:
     return _status_kb("VmHWM") * 1024
 
 
-def used_memory(client: redis.Redis) -> int:
+def used_memory(client: redis.Redis[bytes]) -> int:
     """Bytes Redis has allocated for data right now."""
     return int(client.info("memory")["used_memory"])
 
@@ -46,7 +46,7 @@ def used_memory(client: redis.Redis) -> int:
 class MemorySampler:
     """Polls Redis used_memory in a thread and keeps the peak."""
 
-    def __init__(self, client: redis.Redis, period: float = 0.1) -> None:
+    def __init__(self, client: redis.Redis[bytes], period: float = 0.1) -> None:
         """Sample client every period seconds once started."""
         self.client = client
         self.period = period
@@ -80,7 +80,7 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
 
 
-def keys_bytes(client: redis.Redis, batch: int = 1000) -> int:
+def keys_bytes(client: redis.Redis[bytes], batch: int = 1000) -> int:
     """Bytes held by all keys (MEMORY USAGE, exact): the state, without connection buffers."""
     total = 0
     keys = list(client.scan_iter(count=batch))
