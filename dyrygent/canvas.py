@@ -91,9 +91,15 @@ def _add_group(dag: Dag, tasks: list[Any], new_id: IdFactory, deps: tuple[str, .
     if not parts:
         return Fragment(terminals=deps, result=list_ref([]))
     terminals = tuple(dict.fromkeys(t for part in parts for t in part.terminals))
-    return Fragment(terminals=terminals,
-                    result=list_ref([p.result if p.result is not None else {"l": []}
-                                     for p in parts]))
+    items: list[ResultExpr] = []
+    for task, part in zip(tasks, parts, strict=True):
+        result = part.result if part.result is not None else list_ref([])
+        if isinstance(task, group) and not isinstance(task, _chord) and "l" in result:
+            # Celery flattens a group nested directly in a group into one list.
+            items.extend(result["l"])
+        else:
+            items.append(result)
+    return Fragment(terminals=terminals, result=list_ref(items))
 
 
 def _add_chord(dag: Dag, chord_: _chord, new_id: IdFactory, deps: tuple[str, ...],

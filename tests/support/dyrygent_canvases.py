@@ -11,18 +11,22 @@ from celery.canvas import Signature, _chain, _chord
 from hypothesis import strategies as st
 
 # Shapes are trees of tuples: ("s",) / ("si",) leaves, ("chain", [...]), ("group", [...]),
-# ("chord", [...header], body). Kept to what Celery itself runs reliably: groups and chord
-# headers hold leaves or chains of leaves; chains hold leaves, groups and chords.
+# ("chord", [...header], body), nested at random. One shape is left out: a group placed
+# directly in a chord header, where Celery flattens the inner group in reverse order
+# (dyrygent keeps the declared order).
 
 leaf = st.sampled_from([("s",), ("si",)])
-simple_chain = st.lists(leaf, min_size=2, max_size=3).map(lambda xs: ("chain", xs))
-member = st.one_of(leaf, simple_chain)
-groups = st.lists(member, min_size=2, max_size=3).map(lambda xs: ("group", xs))
-chords = st.tuples(st.lists(member, min_size=2, max_size=3), st.one_of(leaf, simple_chain)).map(
-    lambda hb: ("chord", hb[0], hb[1]))
-step = st.one_of(leaf, groups, chords)
-chains = st.lists(step, min_size=2, max_size=4).map(lambda xs: ("chain", xs))
-shapes = st.one_of(leaf, groups, chords, chains)
+
+
+def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    members = st.lists(children, min_size=2, max_size=3)
+    header = st.lists(children.filter(lambda c: c[0] != "group"), min_size=2, max_size=3)
+    return st.one_of(members.map(lambda xs: ("chain", xs)),
+                     members.map(lambda xs: ("group", xs)),
+                     st.tuples(header, children).map(lambda hb: ("chord", hb[0], hb[1])))
+
+
+shapes = st.recursive(leaf, _extend, max_leaves=8)
 
 
 def build(shape: Any, task: Any, tags: Callable[[], str] | None = None) -> Any:
@@ -57,7 +61,15 @@ def reference(canvas: Any, incoming: Any = _NOTHING) -> Any:
             value = reference(task, value)
         return value
     if isinstance(canvas, group):
-        return [reference(task, incoming) for task in canvas.tasks]
+        out: list[Any] = []
+        for task in canvas.tasks:
+            value = reference(task, incoming)
+            # Celery flattens a group nested directly in a group.
+            if isinstance(task, group) and not isinstance(task, _chord):
+                out.extend(value)
+            else:
+                out.append(value)
+        return out
     assert isinstance(canvas, Signature)
     args = list(canvas.args)
     if incoming is not _NOTHING and not canvas.immutable:

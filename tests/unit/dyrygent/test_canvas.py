@@ -106,3 +106,9 @@ def test_node_timeout_default_applies_to_canvas_nodes() -> None:
     wf = Workflow(node_timeout=30)
     wf.add_celery_canvas(chain(t.si(tag="a"), t.si(tag="b")))
     assert [n.timeout for n in wf.nodes] == [30, 30]
+
+
+def test_group_nested_in_group_is_flattened_like_celery() -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(group(group(t.si(tag="a"), t.si(tag="b")), t.si(tag="c")))
+    assert run_in_memory(wf) == [["a", []], ["b", []], ["c", []]]
