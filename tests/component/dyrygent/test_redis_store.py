@@ -90,3 +90,28 @@ def test_submitting_twice_is_refused(redis_rig: tuple[Rig, Any]) -> None:
     wf.submit_to(rig.engine)
     with pytest.raises(StoreError, match="already exists"):
         wf.submit_to(rig.engine)
+
+
+def test_cli_reads_status_events_plan_and_graph(redis_rig: tuple[Rig, Any], redis_url: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from dyrygent.cli import main
+
+    rig, _ = redis_rig
+    wf = Workflow()
+    wf.add_signature(t.si(), node_id="a")
+    wf.add_signature(t.si(), node_id="b", dependencies=["a"])
+    wf.submit_to(rig.engine)
+    rig.drain()
+    base = ["--redis", redis_url, "--prefix", rig.store.prefix]  # type: ignore[attr-defined]
+    assert main([*base, "status", wf.id]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "SUCCESS"
+    assert main([*base, "events", wf.id]) == 0
+    assert '"node": "b"' in capsys.readouterr().out
+    assert main([*base, "plan", wf.id]) == 0
+    assert capsys.readouterr().out == "0: a\n1: b\n"
+    assert main([*base, "mermaid", wf.id]) == 0
+    assert "n0 --> n1" in capsys.readouterr().out
+    assert main([*base, "pause", wf.id]) == 1
+    assert "SUCCESS" in capsys.readouterr().err  # a finished workflow cannot pause
+    assert main([*base, "status", "missing"]) == 1
+    assert "unknown workflow" in capsys.readouterr().err

@@ -20,8 +20,11 @@ def make_app(broker: str, state: str, prefix: str, queue: str) -> Celery:
         task_serializer="json", result_serializer="json", accept_content=["json"],
         task_default_queue=queue, task_acks_late=True, task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1, result_expires=600, worker_hijack_root_logger=False,
-        # A killed worker's unacked Redis messages come back after this many seconds.
-        broker_transport_options={"visibility_timeout": 4},
+        # A killed worker's unacked Redis messages come back after visibility_timeout
+        # seconds; the sweep runs every second so tests need not wait for the defaults.
+        # Test tasks are far shorter than the timeout, so nothing is restored while it runs.
+        broker_transport_options={"visibility_timeout": 5, "unacked_restore_interval": 1,
+                                  "unacked_restore_throttle": 1, "unacked_mutex_expire": 10},
         broker_connection_retry_on_startup=True,
     )
     register_workflow_processor(

@@ -1,0 +1,5 @@
+"""Entry point of `python -m dyrygent`."""
+
+from dyrygent.cli import main
+
+raise SystemExit(main())

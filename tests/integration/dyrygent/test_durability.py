@@ -1,0 +1,81 @@
+"""SIGKILL of workers mid-task and mid-dispatch: workflows still complete, nodes run once."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import pytest
+from celery import chain, chord
+
+from dyrygent.handle import WorkflowHandle
+from dyrygent.states import NodeState
+from dyrygent.workflows import Workflow
+from tests.integration.dyrygent.conftest import Cluster
+
+pytestmark = pytest.mark.integration
+
+
+def wait_for(predicate: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.02)
+
+
+def active_nodes(c: Cluster, wf: Workflow) -> set[int]:
+    """Nodes whose messages a killed worker may have held (Celery re-delivers those)."""
+    return {a.index for a in c.processor.store.active(wf.id)}
+
+
+def redelivered(handle: WorkflowHandle, c: Cluster, wf: Workflow) -> set[int]:
+    """Nodes a worker received again after they had finished (logged as stale deliveries)."""
+    store = c.processor.store
+    return {store.index_of(wf.id, e["node"]) for e in handle.events() if e["e"] == "stale-delivery"}
+
+
+def check_runs(c: Cluster, wf: Workflow, may_repeat: set[int]) -> None:
+    execs = c.execs()
+    runs = {i: execs.get(f"dy-{wf.id}-{i}", 0) for i in range(len(wf.nodes))}
+    assert all(n >= 1 for n in runs.values()), runs
+    repeated = {i for i, n in runs.items() if n > 1}
+    assert repeated <= may_repeat, (repeated, may_repeat)
+
+
+def test_workflow_completes_after_sigkill_of_worker_mid_task(fresh: Cluster) -> None:
+    c = fresh
+    worker = c.start_worker()
+    wf = Workflow()
+    wf.add_celery_canvas(chain(*[c.sig_i("slow", tag=f"k{i}", seconds=1.0) for i in range(4)]))
+    handle = wf.apply_async()
+    wait_for(lambda: handle.status().counts[NodeState.SUCCESS] >= 1
+             and handle.status().counts[NodeState.RUNNING] == 1)
+    c.kill(worker)
+    at_kill = active_nodes(c, wf)
+    assert at_kill
+    c.start_worker()
+    assert handle.wait(timeout=120) == ["k3", []]
+    check_runs(c, wf, at_kill | redelivered(handle, c, wf))
+
+
+def test_workflow_completes_after_repeated_sigkill_of_the_dispatching_worker(
+        fresh: Cluster) -> None:
+    c = fresh
+    rng = random.Random(7)
+    parts = [chord([c.sig_i("t", tag=f"h{i}.{j}") for j in range(12)], c.sig("t", tag=f"b{i}"))
+             for i in range(8)]
+    wf = Workflow()
+    wf.add_celery_canvas(chain(c.sig_i("t", tag="start"), *parts))
+    worker = c.start_worker()
+    handle = wf.apply_async()
+    may_repeat: set[int] = set()
+    for _ in range(3):
+        time.sleep(rng.uniform(0.05, 0.6))
+        c.kill(worker)
+        may_repeat |= active_nodes(c, wf)
+        worker = c.start_worker()
+    result = handle.wait(timeout=180)
+    assert result[0] == "b7" and len(result[1][0]) == 12
+    check_runs(c, wf, may_repeat | redelivered(handle, c, wf))
