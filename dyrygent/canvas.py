@@ -49,10 +49,13 @@ def add_canvas(dag: Dag, canvas: Any, new_id: IdFactory,
 def signature_spec(sig: Signature, node_id: str, dependencies: tuple[str, ...],
                    arg: ResultExpr | None, timeout: float | None = None) -> NodeSpec:
     """NodeSpec for one plain signature."""
-    options = {k: v for k, v in dict(sig.options).items() if k in PASSED_OPTIONS}
-    return NodeSpec(id=node_id, task=str(sig.task), args=tuple(sig.args),
-                    kwargs=dict(sig.kwargs), options=options, dependencies=dependencies,
-                    arg=arg, timeout=timeout)
+    # Plain dict access: Signature's attribute properties cost more than the rest here.
+    raw_options = dict.get(sig, "options") or {}
+    options = {k: v for k, v in raw_options.items() if k in PASSED_OPTIONS}
+    return NodeSpec(id=node_id, task=str(dict.get(sig, "task")),
+                    args=tuple(dict.get(sig, "args") or ()),
+                    kwargs=dict(dict.get(sig, "kwargs") or {}), options=options,
+                    dependencies=dependencies, arg=arg, timeout=timeout)
 
 
 def _members(tasks: Any) -> list[Any]:
@@ -69,8 +72,8 @@ def _is_plain(sig: Signature) -> bool:
 
 def _add_signature(dag: Dag, sig: Signature, new_id: IdFactory, deps: tuple[str, ...],
                    incoming: ResultExpr | None) -> Fragment:
-    node_id = new_id(str(sig.task))
-    arg = None if sig.immutable else incoming
+    node_id = new_id(str(dict.get(sig, "task")))
+    arg = None if dict.get(sig, "immutable") else incoming
     dag.add(signature_spec(sig, node_id, deps, arg))
     return Fragment(terminals=(node_id,), result=node_ref(node_id))
 

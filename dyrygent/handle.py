@@ -75,7 +75,7 @@ class WorkflowHandle:
                 raise WorkflowTimeoutError(
                     f"workflow {self.workflow_id} still {state} after {timeout} s")
             self._sleep(delay)
-            delay = min(delay * 1.5, 1.0)
+            delay = min(delay * 1.5, 0.25)
         status = self.status()
         if status.state == WorkflowState.FAILURE:
             raise WorkflowFailedError(self.workflow_id, status.failed, status.reason or None)

@@ -257,6 +257,24 @@ end
 return out
 """
 
+REDISPATCH = """
+local before, now = ARGV[1], ARGV[2]
+local rows = redis.call('ZRANGEBYSCORE', ACT, '-inf', '(' .. before)
+local out = {}
+for _, idx in ipairs(rows) do
+  if redis.call('HGET', ST, idx) == 'DISPATCHED' and not redis.call('ZSCORE', UNCONF, idx) then
+    local att = redis.call('HINCRBY', ATT, idx, 1)
+    redis.call('ZADD', ACT, now, idx)
+    redis.call('ZADD', UNCONF, now, idx)
+    log(now, {e='redispatch', node=tonumber(idx), attempt=att})
+    table.insert(out, tonumber(idx))
+    table.insert(out, att)
+    table.insert(out, redis.call('HGET', DEF, idx))
+  end
+end
+return out
+"""
+
 ADVANCE_TICK = """
 if redis.call('HGET', META, 'tick') ~= ARGV[1] then return 0 end
 redis.call('HSET', META, 'tick', tonumber(ARGV[1]) + 1)

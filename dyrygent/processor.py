@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dyrygent.dag import evaluate, expr_nodes
-from dyrygent.errors import InvalidTransitionError
+from dyrygent.errors import InvalidTransitionError, UnknownWorkflowError
 from dyrygent.hooks import Hooks
 from dyrygent.states import NodeState, WorkflowState
 from dyrygent.store import Dispatch, Outcome, StateStore
@@ -51,7 +51,9 @@ class Settings:
     tick_interval: float = 5.0
     batch: int = 500  # nodes claimed per atomic step
     unconfirmed_after: float = 30.0  # a claimed node not confirmed sent by then is re-sent
-    lost_after: float = 60.0  # a running node this old is checked in the result backend
+    # A node sent this long ago and never started gets a new attempt (its message may be
+    # lost); a late delivery of the old attempt is then skipped by the received guard.
+    lost_after: float = 120.0
     lookups_per_tick: int = 100
 
 
@@ -90,6 +92,21 @@ class Engine:
         self.settings = settings or Settings()
 
     # -- events from workers -------------------------------------------------------------
+
+    def on_received(self, tid: str) -> bool:
+        """A worker received a message: False when it is a stale or finished attempt."""
+        parsed = parse_task_id(tid)
+        if parsed is None:
+            return True
+        wf, index, attempt = parsed
+        try:
+            current = self.store.is_current(wf, index, attempt)
+        except UnknownWorkflowError:
+            return True  # not ours to judge
+        if not current:
+            self.store.note(wf, {"t": self.clock(), "e": "skipped-stale", "node": index,
+                                 "attempt": attempt})
+        return current
 
     def on_start(self, tid: str) -> None:
         """A worker is about to run a task."""
@@ -214,9 +231,12 @@ class Engine:
             err = {"type": "NodeTimeoutError", "message": "node ran past its timeout",
                    "traceback": ""}
             self._fail(wf, a.index, a.attempt, err)
-        lost = self.store.unconfirmed(wf, now - self.settings.unconfirmed_after, now)
-        if lost:
+        unsent = self.store.unconfirmed(wf, now - self.settings.unconfirmed_after, now)
+        if unsent:
             # The process that claimed these died before confirming the send.
+            self.dispatch(wf, unsent)
+        lost = self.store.redispatch(wf, now - self.settings.lost_after, now)
+        if lost:
             self.dispatch(wf, lost)
         self._recover_finished(wf, now)
         self.kick(wf)

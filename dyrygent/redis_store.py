@@ -34,7 +34,8 @@ class RedisStore:
         self._scripts = {
             name: client.register_script(lua.PRELUDE + getattr(lua, name))
             for name in ("CLAIM", "START", "COMPLETE", "FAIL", "PAUSE", "RESUME", "STOP",
-                         "RETRY", "SKIP", "RECLAIM", "ADVANCE_TICK")
+                         "RETRY", "SKIP", "RECLAIM", "REDISPATCH",
+                         "ADVANCE_TICK")
         }
 
     @classmethod
@@ -199,6 +200,18 @@ class RedisStore:
     def unconfirmed(self, wf: str, before: float, now: float) -> list[Dispatch]:
         """Take claimed nodes never confirmed sent since before; they count as claimed now."""
         return list(self._dispatches(self._run("RECLAIM", wf, before, now)))
+
+    def redispatch(self, wf: str, before: float, now: float) -> list[Dispatch]:
+        """Give nodes sent before `before` and never started a new attempt (lost messages)."""
+        return list(self._dispatches(self._run("REDISPATCH", wf, before, now)))
+
+    def is_current(self, wf: str, index: int, attempt: int) -> bool:
+        """Tell whether this attempt of the node may still run (not stale, not finished)."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hget(self._key(wf, "att"), str(index))
+        pipe.hget(self._key(wf, "st"), str(index))
+        att, state = pipe.execute()
+        return att == str(attempt) and state in (NodeState.DISPATCHED, NodeState.RUNNING)
 
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""

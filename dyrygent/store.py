@@ -81,6 +81,10 @@ class StateStore(Protocol):
         """Record that the claimed nodes were handed to the broker."""
     def unconfirmed(self, wf: str, before: float, now: float) -> list[Dispatch]:
         """Take claimed nodes never confirmed sent since before; they count as claimed now."""
+    def redispatch(self, wf: str, before: float, now: float) -> list[Dispatch]:
+        """Give nodes sent before `before` and never started a new attempt (lost messages)."""
+    def is_current(self, wf: str, index: int, attempt: int) -> bool:
+        """Tell whether this attempt of the node may still run (not stale, not finished)."""
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
     def complete(self, wf: str, index: int, attempt: int, result: str, now: float,
@@ -299,6 +303,26 @@ class MemoryStore:
             for i in taken:
                 w.unconfirmed[i] = now
             return [Dispatch(i, w.attempt[i], w.defs[i]) for i in taken]
+
+    def redispatch(self, wf: str, before: float, now: float) -> list[Dispatch]:
+        """Give nodes sent before `before` and never started a new attempt (lost messages)."""
+        with self._lock:
+            w = self._get(wf)
+            out = []
+            for i, t in sorted(w.active.items()):
+                if t < before and w.state[i] == N.DISPATCHED and i not in w.unconfirmed:
+                    w.attempt[i] += 1
+                    w.active[i] = now
+                    w.unconfirmed[i] = now
+                    self._log(w, now, e="redispatch", node=i, attempt=w.attempt[i])
+                    out.append(Dispatch(i, w.attempt[i], w.defs[i]))
+            return out
+
+    def is_current(self, wf: str, index: int, attempt: int) -> bool:
+        """Tell whether this attempt of the node may still run (not stale, not finished)."""
+        with self._lock:
+            w = self._get(wf)
+            return w.attempt[index] == attempt and w.state[index].active
 
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""

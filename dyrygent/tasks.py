@@ -8,6 +8,7 @@ from typing import Any
 
 from celery import Celery, signals
 from celery.result import AsyncResult
+from celery.worker import state as worker_state
 
 from dyrygent.errors import NotConfiguredError, StoreError
 from dyrygent.handle import WorkflowHandle
@@ -80,10 +81,26 @@ class WorkflowProcessor:
 
     def _connect(self) -> None:
         # Celery signals are process-wide; each receiver only acts for its own app.
+        signals.task_received.connect(self._on_received, weak=False)
         signals.task_prerun.connect(self._on_prerun, weak=False)
         signals.task_success.connect(self._on_success, weak=False)
         signals.task_failure.connect(self._on_failure, weak=False)
         signals.task_retry.connect(self._on_retry, weak=False)
+
+    def _on_received(self, sender: Any = None, request: Any = None, **_: Any) -> None:
+        # Runs in the worker's main process before the pool gets the task: a stale
+        # attempt (re-dispatched or already finished) is marked revoked, so its body
+        # never runs and the message is acknowledged.
+        tid = getattr(request, "id", None)
+        if getattr(sender, "app", None) is not self.app or not parse_task_id(tid):
+            return
+        try:
+            run = self.engine.on_received(str(tid))
+        except Exception:
+            logger.exception("dyrygent could not check a received task")
+            return
+        if not run:
+            worker_state.revoked.add(str(tid))
 
     def _on_prerun(self, sender: Any = None, task_id: str | None = None, **_: Any) -> None:
         if self._mine(sender) and parse_task_id(task_id):

@@ -332,3 +332,31 @@ def test_plan_of_stored_workflow_matches_client_plan(rig: Rig) -> None:
     wf.add_celery_canvas(chain(t.si(), group(t.si(), t.si()), t.si()))
     h = submit(rig, wf)
     assert h.plan() == wf.plan()
+
+
+def test_lost_message_gets_a_new_attempt_and_the_old_one_is_skipped(rig: Rig) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(chain(t.si(tag="a"), t.si(tag="b")))
+    h = submit(rig, wf)
+    lost = rig.broker.queue.pop(0)  # the broker lost it: never started
+    rig.clock.advance(21)
+    rig.engine.tick(wf.id, 0)
+    again = rig.broker.queue[0]
+    assert parse_task_id(again.task_id)[2] == 2  # type: ignore[index]
+    assert rig.engine.on_received(lost.task_id) is False  # a late copy never runs
+    assert rig.engine.on_received(again.task_id) is True
+    rig.drain()
+    assert h.wait(timeout=1) == ["b", []]
+    assert rig.engine.on_received(again.task_id) is False  # finished: re-delivery skipped
+    assert [e["e"] for e in h.events()].count("skipped-stale") == 2
+
+
+def test_started_nodes_are_not_redispatched(rig: Rig) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(t.si(tag="long"))
+    submit(rig, wf)
+    message = rig.broker.queue.pop(0)
+    rig.engine.on_start(message.task_id)
+    rig.clock.advance(100)
+    rig.engine.tick(wf.id, 0)
+    assert rig.broker.queue == []
