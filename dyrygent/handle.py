@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dyrygent.dag import NodeSpec, evaluate, waves
+from dyrygent.dag import NodeSpec, evaluate, expr_nodes, waves
 from dyrygent.errors import WorkflowCancelledError, WorkflowFailedError, WorkflowTimeoutError
 from dyrygent.processor import Engine
 from dyrygent.states import NodeState, WorkflowState
@@ -93,8 +93,6 @@ class WorkflowHandle:
         return evaluate(expr, self._results_by_id(expr))
 
     def _results_by_id(self, expr: dict[str, Any]) -> dict[Any, Any]:
-        from dyrygent.dag import expr_nodes
-
         store, wf = self.engine.store, self.workflow_id
         ids = expr_nodes(expr)
         indexes = [store.index_of(wf, node_id) for node_id in ids]

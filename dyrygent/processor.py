@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dyrygent.dag import evaluate, expr_nodes
+from dyrygent.dag import CompiledNode, evaluate, expr_nodes
 from dyrygent.errors import InvalidTransitionError, UnknownWorkflowError
 from dyrygent.hooks import Hooks
 from dyrygent.states import NodeState, WorkflowState
@@ -259,7 +259,7 @@ class Engine:
 
     # -- control -------------------------------------------------------------------------
 
-    def submit(self, wf: str, nodes: Sequence[Any], meta: Mapping[str, Any]) -> None:
+    def submit(self, wf: str, nodes: Sequence[CompiledNode], meta: Mapping[str, Any]) -> None:
         """Store the definition once, dispatch the roots and start the tick."""
         self.store.create(wf, nodes, meta, self.clock())
         self.hooks.workflow_changed(wf, WorkflowState.RUNNING)

@@ -11,9 +11,10 @@ import pytest
 import redis
 
 from dyrygent.hooks import Hooks
+from dyrygent.memory_store import MemoryStore
 from dyrygent.processor import Engine, Send, Settings
 from dyrygent.redis_store import RedisStore
-from dyrygent.store import MemoryStore, StateStore
+from dyrygent.store import StateStore
 
 
 class FakeClock:
