@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import peak_rss_bytes, reset_peak_rss, rss_bytes, used_memory
-from bench.peers import FLOOR_ENGINE, runner
+from bench.peers import runner
 from bench.shapes import cases
 from bench.tasks import DONE_KEY, app, noop, probe_redis
 
@@ -49,7 +49,7 @@ def _wait(finished: Any, handle: Any, nodes: int) -> str:
         time.sleep(0.02)
 
 
-def run(engine: str, case_name: str, quick: bool, huge: bool) -> dict[str, Any]:
+def run(engine: str, case_name: str, quick: bool, huge: bool, out: Path) -> dict[str, Any]:
     """Run one case on one engine and return its measurements."""
     case = next(c for c in cases(quick, huge) if c.name == case_name)
     engine_runner = runner(engine)
@@ -66,18 +66,20 @@ def run(engine: str, case_name: str, quick: bool, huge: bool) -> dict[str, Any]:
     submitted_at = time.perf_counter()
     peak = peak_rss_bytes() - rss_before if exact_peak else rss_bytes() - rss_before
     del built
-    status = _wait(engine_runner.finished, handle, case.nodes)
-    return {
-        "status": status,
+    found: dict[str, Any] = {
+        "status": "running",
         "nodes": case.nodes,
-        "wall_s": time.perf_counter() - started,
         "build_s": built_at - started,
         "submit_s": submitted_at - built_at,
         "client_peak_bytes": max(peak, 0),
         "peak_is_exact": exact_peak,
         "redis_before": redis_before,
-        "floor": engine == FLOOR_ENGINE,
     }
+    # Written now too, so that a run stopped at the cap still reports its client side.
+    out.write_text(json.dumps(found))
+    found["status"] = _wait(engine_runner.finished, handle, case.nodes)
+    found["wall_s"] = time.perf_counter() - started
+    return found
 
 
 def main() -> None:
@@ -90,7 +92,7 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true")
     args = parser.parse_args()
     try:
-        result = run(args.engine, args.case, args.quick, args.huge)
+        result = run(args.engine, args.case, args.quick, args.huge, args.out)
     except Exception as exc:  # reported in the table rather than lost in a traceback
         traceback.print_exc()
         result = {"status": f"error: {type(exc).__name__}: {exc}"[:200]}

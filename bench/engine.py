@@ -24,7 +24,7 @@ from bench.measure import MemorySampler, keys_bytes, kill_group, used_memory
 from bench.peers import ENGINES, FLOOR_ENGINE, supports
 from bench.report import NOT_APPLICABLE, OK, OVER_CAP, Result, table, targets
 from bench.shapes import Case, cases
-from bench.tasks import MAX_MSG_KEY, READY_KEY
+from bench.tasks import DONE_KEY, MAX_MSG_KEY, READY_KEY
 
 REDIS_BINARY = "/usr/bin/redis-server"
 WORKER_START_SECONDS = 60
@@ -117,22 +117,23 @@ def run_one(case: Case, engine: str, opts: argparse.Namespace, env: dict[str, st
                 result.status = OVER_CAP
             _stop(client)
         result.max_message_bytes = int(store.get(MAX_MSG_KEY) or 0)
+        result.extra["tasks_run"] = int(store.get(DONE_KEY) or 0)
         # Before the worker goes: whatever the engine keeps once the run is over (or capped).
         result.redis_end_bytes = keys_bytes(store) - baseline_keys
     finally:
         _stop(worker)
-    measured: dict[str, Any] = {}
+    crashed = {"status": f"crashed, see {log}"}
+    measured: dict[str, Any] = json.loads(out.read_text()) if out.exists() else crashed
+    status = measured.pop("status")
     if result.status != OVER_CAP:
-        crashed = {"status": f"crashed, see {log}"}
-        measured = json.loads(out.read_text()) if out.exists() else crashed
-        result.status = measured.pop("status")
+        result.status = status
     for key in ("wall_s", "build_s", "submit_s", "client_peak_bytes"):
         setattr(result, key, measured.pop(key, None))
     # The client's own baseline leaves its connections out; the harness's is the fallback.
     before = measured.pop("redis_before", baseline)
     result.redis_peak_bytes = sampler.peak - before
     measured.pop("nodes", None)
-    result.extra = measured
+    result.extra.update(measured)
     return result
 
 

@@ -56,7 +56,9 @@ def _wall(result: Result) -> str:
     if result.status == OK:
         return _seconds(result.wall_s)
     if result.status == OVER_CAP:
-        return f"> {result.cap:.0f} s"
+        ran = result.extra.get("tasks_run")
+        progress = f" ({ran:,} of {result.nodes:,} ran)" if ran is not None else ""
+        return f"> {result.cap:.0f} s{progress}"
     if result.status == NOT_APPLICABLE:
         return NOT_APPLICABLE
     return f"failed ({result.status})"
