@@ -37,10 +37,16 @@ def test_targets_pass_and_fail() -> None:
     text = targets(results)
     assert "chain: dyrygent / Celery canvas: 2.00x (limit 1.5x) FAIL" in text
     assert "independent tasks: 1.20x (limit 1.5x) PASS" in text
-    assert "0.30 s (limit 1 s) PASS" in text
+    assert "0.30 s (build 0.10 + submit 0.20; limit 1 s) PASS" in text
     assert "Redis keys per node, dyrygent cases of 1,000+ nodes: 1.0 KB (limit 2 KB) PASS" in text
 
 
 def test_capped_engine_fails_its_ratio() -> None:
     results = [_ok("chain", "canvas", 1.0), Result("chain", "c", "dyrygent", 200, OVER_CAP)]
     assert "FAIL (dyrygent > 0 s)" in targets(results)
+
+
+def test_over_cap_row_says_how_far_it_got() -> None:
+    capped = Result("chords", "chords", "canvas", 10_102, OVER_CAP, cap=300,
+                    extra={"tasks_run": 3_400})
+    assert "> 300 s (3,400 of 10,102 ran)" in table([capped])
