@@ -167,6 +167,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _revision(repo: str) -> str:
+    """The commit measured, flagged when the engine's files differ from it."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "dyrygent")
+    return f"{head} (dyrygent/ has uncommitted changes)" if dirty else head
+
+
 def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -201,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\ninterrupted: the table holds the runs that finished", file=sys.stderr)
     size = "quick sizes" if opts.quick else "full sizes"
     print(f"\nRedis broker + backend, prefork worker x2, cap {opts.cap:.0f} s, {size}, "
-          f"{os.cpu_count()} CPUs\n")
+          f"{os.cpu_count()} CPUs, revision {_revision(repo)}\n")
     print(table(results))
     print("\nTargets (ratios from this run):\n")
     print(targets(results))
