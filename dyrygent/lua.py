@@ -83,7 +83,8 @@ local function claim(now, limit)
   return out
 end
 
-local function finish_active(idx)
+local function finish_active(idx, now)
+  redis.call('HSET', META, 'progress', now)
   redis.call('ZREM', UNCONF, idx)
   redis.call('ZREM', ACT, idx)
   redis.call('ZREM', DUE, idx)
@@ -127,6 +128,7 @@ local s = redis.call('HGET', ST, idx)
 if s == 'RUNNING' then return 2 end
 if s ~= 'DISPATCHED' then return 0 end
 set_node(idx, 'RUNNING', now)
+redis.call('HSET', META, 'progress', now)
 redis.call('ZREM', UNCONF, idx)
 local timeout = redis.call('HGET', TMO, idx)
 if timeout then redis.call('ZADD', DUE, tonumber(now) + tonumber(timeout), idx) end
@@ -138,7 +140,7 @@ local idx, attempt, result, now, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ton
 if not is_active(idx, attempt) then return {0} end
 redis.call('HSET', RES, idx, result)
 set_node(idx, 'SUCCESS', now)
-finish_active(idx)
+finish_active(idx, now)
 redis.call('HINCRBY', META, 'done', 1)
 local ready = {}
 release(idx, now, ready)
@@ -151,7 +153,7 @@ local idx, attempt, err, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if not is_active(idx, attempt) then return {0} end
 redis.call('HSET', ERR, idx, err)
 set_node(idx, 'FAILURE', now)
-finish_active(idx)
+finish_active(idx, now)
 redis.call('HINCRBY', META, 'failed', 1)
 local state = settle(now)
 return {1, state or '', {}, {}}
@@ -259,8 +261,12 @@ return out
 
 REDISPATCH = """
 local before, now = ARGV[1], ARGV[2]
-local rows = redis.call('ZRANGEBYSCORE', ACT, '-inf', '(' .. before)
 local out = {}
+-- Nodes merely queued behind a deep backlog look lost too; while any node of the
+-- workflow starts or finishes, the queue is moving and nothing is re-sent.
+local progress = redis.call('HGET', META, 'progress') or redis.call('HGET', META, 'created')
+if tonumber(progress) >= tonumber(before) then return out end
+local rows = redis.call('ZRANGEBYSCORE', ACT, '-inf', '(' .. before)
 for _, idx in ipairs(rows) do
   if redis.call('HGET', ST, idx) == 'DISPATCHED' and not redis.call('ZSCORE', UNCONF, idx) then
     local att = redis.call('HINCRBY', ATT, idx, 1)
@@ -272,6 +278,7 @@ for _, idx in ipairs(rows) do
     table.insert(out, redis.call('HGET', DEF, idx))
   end
 end
+if #out > 0 then redis.call('HSET', META, 'progress', now) end
 return out
 """
 

@@ -213,7 +213,9 @@ class MemoryStore:
         """Give nodes sent before `before` and never started a new attempt (lost messages)."""
         with self._lock:
             w = self._get(wf)
-            out = []
+            out: list[Dispatch] = []
+            if float(w.meta.get("progress", w.meta["created"])) >= before:
+                return out  # the queue is moving: these nodes are waiting, not lost
             for i, t in sorted(w.active.items()):
                 if t < before and w.state[i] == N.DISPATCHED and i not in w.unconfirmed:
                     w.attempt[i] += 1
@@ -221,6 +223,8 @@ class MemoryStore:
                     w.unconfirmed[i] = now
                     self._log(w, now, e="redispatch", node=i, attempt=w.attempt[i])
                     out.append(Dispatch(i, w.attempt[i], w.defs[i]))
+            if out:
+                w.meta["progress"] = now
             return out
 
     def is_current(self, wf: str, index: int, attempt: int) -> bool:
@@ -240,13 +244,15 @@ class MemoryStore:
             if w.state[index] != N.DISPATCHED:
                 return 0
             self._set_node(w, index, N.RUNNING, now)
+            w.meta["progress"] = now
             w.unconfirmed.pop(index, None)
             timeout = w.defs[index].get("timeout")
             if timeout:
                 w.due[index] = now + float(timeout)
             return 1
 
-    def _finish_active(self, w: _Wf, index: int) -> None:
+    def _finish_active(self, w: _Wf, index: int, now: float) -> None:
+        w.meta["progress"] = now
         w.unconfirmed.pop(index, None)
         w.active.pop(index, None)
         w.due.pop(index, None)
@@ -261,7 +267,7 @@ class MemoryStore:
                 return Outcome(applied=False)
             w.results[index] = result
             self._set_node(w, index, N.SUCCESS, now)
-            self._finish_active(w, index)
+            self._finish_active(w, index, now)
             w.meta["done"] += 1
             ready = self._release(w, index, now)
             state = self._settle(w, now)
@@ -276,7 +282,7 @@ class MemoryStore:
                 return Outcome(applied=False)
             w.errors[index] = dict(error)
             self._set_node(w, index, N.FAILURE, now)
-            self._finish_active(w, index)
+            self._finish_active(w, index, now)
             w.meta["failed"] += 1
             return Outcome(True, self._settle(w, now))
 

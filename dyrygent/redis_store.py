@@ -21,7 +21,7 @@ from dyrygent.store import Active, Dispatch, Outcome
 
 BATCH = 2000  # commands per pipeline round trip at submit
 _INT_FIELDS = {"n", "done", "failed", "active", "max_active", "tick"}
-_FLOAT_FIELDS = {"created", "finished", "deadline"}
+_FLOAT_FIELDS = {"created", "finished", "deadline", "progress"}
 
 
 class RedisStore:

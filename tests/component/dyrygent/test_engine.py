@@ -360,3 +360,17 @@ def test_started_nodes_are_not_redispatched(rig: Rig) -> None:
     rig.clock.advance(100)
     rig.engine.tick(wf.id, 0)
     assert rig.broker.queue == []
+
+
+def test_waiting_nodes_are_not_redispatched_while_the_queue_moves(rig: Rig) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(group(t.si(tag="a"), t.si(tag="b"), t.si(tag="c")))
+    submit(rig, wf)
+    rig.clock.advance(15)
+    rig.step()  # "a" starts and finishes: the queue moves
+    rig.clock.advance(10)
+    rig.engine.tick(wf.id, 0)
+    assert len(rig.broker.sent) == 3
+    rig.clock.advance(15)  # nothing moved for longer than lost_after
+    rig.engine.tick(wf.id, 1)
+    assert sorted(m.kwargs["tag"] for m in rig.broker.sent[3:]) == ["b", "c"]
