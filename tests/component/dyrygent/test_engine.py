@@ -374,3 +374,24 @@ def test_waiting_nodes_are_not_redispatched_while_the_queue_moves(rig: Rig) -> N
     rig.clock.advance(15)  # nothing moved for longer than lost_after
     rig.engine.tick(wf.id, 1)
     assert sorted(m.kwargs["tag"] for m in rig.broker.sent[3:]) == ["b", "c"]
+
+
+def test_hundred_thousand_node_workflow_completes() -> None:
+    from dyrygent.hooks import Hooks
+    from dyrygent.memory_store import MemoryStore
+    from dyrygent.processor import Engine, Settings
+    from tests.component.dyrygent.conftest import FakeBroker, FakeClock
+
+    wf = Workflow()
+    join = wf.add_signature(t.si(tag="start"))
+    for i in range(100):  # 100 fan-outs of 999 nodes, each closed by a join node
+        wide = [wf.add_signature(t.si(tag=f"{i}.{j}"), dependencies=[join]) for j in range(999)]
+        join = wf.add_signature(t.si(tag=f"join{i}"), dependencies=wide)
+    assert len(wf.nodes) == 100_001
+    store, broker, clock = MemoryStore(), FakeBroker(), FakeClock()
+    engine = Engine(store, broker, Hooks(), clock=clock, settings=Settings())
+    rig = Rig(engine, store, broker, clock, engine.hooks)
+    h = wf.submit_to(engine)
+    rig.drain()
+    assert h.wait(timeout=1) == ["join99", []]
+    assert len(broker.sent) == 100_001
