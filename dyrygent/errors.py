@@ -37,6 +37,10 @@ class StoreError(DyrygentError):
     """The state store failed or holds inconsistent data."""
 
 
+class DispatchError(DyrygentError):
+    """The broker refused or lost a message dyrygent tried to publish."""
+
+
 class UnknownWorkflowError(DyrygentError):
     """No workflow with this id exists in the state store."""
 

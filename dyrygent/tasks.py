@@ -9,8 +9,9 @@ from typing import Any
 from celery import Celery, signals
 from celery.result import AsyncResult
 from celery.worker import state as worker_state
+from kombu.exceptions import OperationalError
 
-from dyrygent.errors import NotConfiguredError, StoreError
+from dyrygent.errors import DispatchError, NotConfiguredError, StoreError
 from dyrygent.handle import WorkflowHandle
 from dyrygent.hooks import Hooks
 from dyrygent.processor import Engine, Send, Settings, parse_task_id
@@ -31,10 +32,14 @@ class CeleryDispatcher:
 
     def send(self, messages: Sequence[Send]) -> None:
         """Publish node task messages over one producer."""
-        with self.app.producer_or_acquire() as producer:
-            for m in messages:
-                self.app.send_task(m.task, args=m.args, kwargs=m.kwargs, task_id=m.task_id,
-                                   producer=producer, **m.options)
+        try:
+            with self.app.producer_or_acquire() as producer:
+                for m in messages:
+                    self.app.send_task(m.task, args=m.args, kwargs=m.kwargs,
+                                       task_id=m.task_id, producer=producer, **m.options)
+        except (OperationalError, OSError) as e:
+            # Claimed nodes stay unconfirmed; the tick re-sends them.
+            raise DispatchError(f"could not publish {len(messages)} node tasks: {e}") from e
 
     def revoke(self, task_ids: Sequence[str]) -> None:
         """Revoke and terminate tasks on every worker."""
@@ -42,7 +47,10 @@ class CeleryDispatcher:
 
     def schedule_tick(self, workflow_id: str, seq: int, countdown: float) -> None:
         """Send the processor message (ids only)."""
-        self.app.send_task(PROCESS_TASK, args=[workflow_id, seq], countdown=countdown)
+        try:
+            self.app.send_task(PROCESS_TASK, args=[workflow_id, seq], countdown=countdown)
+        except (OperationalError, OSError) as e:
+            raise DispatchError(f"could not schedule the tick of {workflow_id}: {e}") from e
 
     def lookup(self, task_id: str) -> tuple[str, Any] | None:
         """Ask the result backend, when the app has one."""

@@ -27,10 +27,15 @@ def make_app(broker: str, state: str, prefix: str, queue: str) -> Celery:
                                   "unacked_restore_throttle": 1, "unacked_mutex_expire": 10},
         broker_connection_retry_on_startup=True,
     )
-    register_workflow_processor(
+    processor = register_workflow_processor(
         app, redis_url=state, prefix=prefix,
         settings=Settings(tick_interval=0.5, unconfirmed_after=3.0, lost_after=5.0))
     counter = redis.Redis.from_url(state, decode_responses=True)
+
+    @processor.hooks.on_finish
+    def finished(workflow_id: str, state: Any) -> None:
+        """Hooks run where the transition happens (here: in the workers)."""
+        counter.rpush(f"{prefix}:finished", f"{workflow_id} {state}")
 
     def count(task: Any, tag: str) -> None:
         # Body executions per node (dyrygent task ids without the attempt) or per tag.

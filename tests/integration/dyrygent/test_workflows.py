@@ -124,3 +124,11 @@ def test_any_process_can_follow_a_workflow_by_id(shared: Cluster) -> None:
     other = c.processor.handle(wf.id)
     assert other.wait(timeout=60) == ["solo", []]
     assert other.node_result("solo") == ["solo", []]
+
+
+def test_finish_hook_of_the_app_runs_in_the_worker(shared: Cluster) -> None:
+    c = shared
+    wf = Workflow()
+    wf.add_celery_canvas(chain(c.sig_i("t", tag="h1"), c.sig("t", tag="h2")))
+    wf.apply_async().wait(timeout=60)
+    wait_for(lambda: f"{wf.id} SUCCESS" in c.redis.lrange(f"{c.prefix}:finished", 0, -1))
