@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery, signals
+from celery.exceptions import OperationalError
 from celery.result import AsyncResult
 from celery.worker import state as worker_state
-from kombu.exceptions import OperationalError
 
 from dyrygent.errors import DispatchError, NotConfiguredError, StoreError
 from dyrygent.handle import WorkflowHandle
