@@ -116,3 +116,9 @@ def rig(store: StateStore) -> Rig:
     settings = Settings(tick_interval=1.0, batch=3, unconfirmed_after=10.0, lost_after=20.0)
     engine = Engine(store, broker, hooks, clock=clock, settings=settings)
     return Rig(engine, store, broker, clock, hooks)
+
+
+@pytest.fixture(scope="session")
+def redis_url_value(redis_url: str) -> str:
+    """The session Redis URL, for hypothesis tests that cannot take function fixtures."""
+    return redis_url
