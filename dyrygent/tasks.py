@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery, signals
-from celery.exceptions import OperationalError
+from celery.exceptions import OperationalError, TaskRevokedError
 from celery.result import AsyncResult
 from celery.worker import state as worker_state
 
@@ -94,6 +94,7 @@ class WorkflowProcessor:
         signals.task_success.connect(self._on_success, weak=False)
         signals.task_failure.connect(self._on_failure, weak=False)
         signals.task_retry.connect(self._on_retry, weak=False)
+        signals.task_revoked.connect(self._on_revoked, weak=False)
 
     def _on_received(self, sender: Any = None, request: Any = None, **_: Any) -> None:
         # Runs in the worker's main process before the pool gets the task: a stale
@@ -133,6 +134,15 @@ class WorkflowProcessor:
         tid = getattr(request, "id", None)
         if self._mine(sender) and parse_task_id(tid):
             self._guard(self.engine.on_retry, tid, reason)
+
+    def _on_revoked(self, sender: Any = None, request: Any = None, terminated: bool = False,
+                    expired: bool = False, **_: Any) -> None:
+        # A revoke from outside dyrygent fails the node; for attempts dyrygent itself
+        # revoked (stale, timed out, cancelled) the transition no longer applies.
+        tid = getattr(request, "id", None)
+        if self._mine(sender) and parse_task_id(tid):
+            reason = "expired" if expired else "terminated" if terminated else "revoked"
+            self._guard(self.engine.on_failure, tid, TaskRevokedError(reason), "")
 
     @staticmethod
     def _guard(fn: Any, *args: Any) -> None:

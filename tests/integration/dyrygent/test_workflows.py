@@ -132,3 +132,16 @@ def test_finish_hook_of_the_app_runs_in_the_worker(shared: Cluster) -> None:
     wf.add_celery_canvas(chain(c.sig_i("t", tag="h1"), c.sig("t", tag="h2")))
     wf.apply_async().wait(timeout=60)
     wait_for(lambda: f"{wf.id} SUCCESS" in c.redis.lrange(f"{c.prefix}:finished", 0, -1))
+
+
+def test_a_task_revoked_from_outside_fails_its_node(shared: Cluster) -> None:
+    from dyrygent.processor import task_id
+
+    c = shared
+    wf = Workflow()
+    wf.add_signature(c.sig_i("slow", tag="victim", seconds=30), node_id="victim")
+    handle = wf.apply_async()
+    wait_for(lambda: handle.node("victim")["state"] == NodeState.RUNNING)
+    c.app.control.revoke(task_id(wf.id, 0, 1), terminate=True)
+    with pytest.raises(WorkflowFailedError, match="TaskRevokedError"):
+        handle.wait(timeout=60)
