@@ -18,6 +18,7 @@ from dyrygent.store import Dispatch, Outcome, StateStore
 logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "dy-"
+ARG_MARKER: dict[str, str] = {"__dyrygent__": "parent-results"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,9 @@ class Settings:
     # lost); a late delivery of the old attempt is then skipped by the received guard.
     lost_after: float = 120.0
     lookups_per_tick: int = 100
+    # Parent results bigger than this (JSON bytes) stay in the store: the message carries
+    # a marker and the worker fills the argument in just before the task runs.
+    inline_limit: int = 2048
 
 
 def task_id(workflow_id: str, index: int, attempt: int) -> str:
@@ -107,6 +111,15 @@ class Engine:
             self.store.note(wf, {"t": self.clock(), "e": "skipped-stale", "node": index,
                                  "attempt": attempt})
         return current
+
+    def resolve_args(self, tid: str, args: list[Any]) -> None:
+        """Replace an argument marker by the parents' results, in place, before the body runs."""
+        parsed = parse_task_id(tid)
+        if parsed is None or not args or args[0] != ARG_MARKER:
+            return
+        wf, index, _ = parsed
+        expr = _int_refs(self.store.definition(wf, index)["arg"])
+        args[0] = evaluate(expr, self.store.results(wf, sorted(set(map(int, expr_nodes(expr))))))
 
     def on_start(self, tid: str) -> None:
         """A worker is about to run a task."""
@@ -184,7 +197,10 @@ class Engine:
             args = list(definition.get("args") or [])
             if definition.get("arg") is not None:
                 # Celery prepends the parent's result to a partial signature's args.
-                args.insert(0, evaluate(_int_refs(definition["arg"]), results))
+                value = evaluate(_int_refs(definition["arg"]), results)
+                if len(json.dumps(value, separators=(",", ":"))) > self.settings.inline_limit:
+                    value = dict(ARG_MARKER)
+                args.insert(0, value)
             messages.append(Send(task=definition["task"], args=args,
                                  kwargs=dict(definition.get("kwargs") or {}),
                                  task_id=task_id(wf, d.index, d.attempt),

@@ -111,9 +111,14 @@ class WorkflowProcessor:
         if not run:
             worker_state.revoked.add(str(tid))
 
-    def _on_prerun(self, sender: Any = None, task_id: str | None = None, **_: Any) -> None:
+    def _on_prerun(self, sender: Any = None, task_id: str | None = None, args: Any = None,
+                   **_: Any) -> None:
         if self._mine(sender) and parse_task_id(task_id):
             self._guard(self.engine.on_start, task_id)
+            if isinstance(args, list) and args:
+                # Celery calls the body with this very list, so filling it in here is
+                # what lets big parent results stay out of the message.
+                self.engine.resolve_args(str(task_id), args)
 
     def _on_success(self, sender: Any = None, result: Any = None, **_: Any) -> None:
         if self._mine(sender):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class Rig:
         """Let a simulated worker run the oldest queued message."""
         message = self.broker.queue.pop(0)
         self.engine.on_start(message.task_id)
+        args = list(message.args)  # each delivery decodes its own list, as in Celery
+        self.engine.resolve_args(message.task_id, args)
+        message = dataclasses.replace(message, args=args)
         try:
             result = body(message)
         except Exception as e:

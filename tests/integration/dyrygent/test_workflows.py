@@ -145,3 +145,12 @@ def test_a_task_revoked_from_outside_fails_its_node(shared: Cluster) -> None:
     c.app.control.revoke(task_id(wf.id, 0, 1), terminate=True)
     with pytest.raises(WorkflowFailedError, match="TaskRevokedError"):
         handle.wait(timeout=60)
+
+
+def test_wide_chord_body_gets_all_results_through_the_store(shared: Cluster) -> None:
+    c = shared
+    canvas = chord([c.sig_i("t", tag=f"w{i:03}") for i in range(300)], c.sig("t", tag="body"))
+    wf = Workflow()
+    wf.add_celery_canvas(canvas)
+    result = wf.apply_async().wait(timeout=120)
+    assert result == ["body", [[[f"w{i:03}", []] for i in range(300)]]]
