@@ -395,3 +395,24 @@ def test_hundred_thousand_node_workflow_completes() -> None:
     rig.drain()
     assert h.wait(timeout=1) == ["join99", []]
     assert len(broker.sent) == 100_001
+
+
+def test_cli_controls_a_workflow_through_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from dyrygent.cli import main
+    from tests.component.dyrygent.cli_app import app, processor
+
+    wf = Workflow()
+    wf.add_signature(app.signature("noop").set(immutable=True), node_id="first")
+    wf.add_signature(app.signature("noop").set(immutable=True), node_id="later",
+                     dependencies=["first"])
+    wf.apply_async(processor)
+    target = ["--app", "tests.component.dyrygent.cli_app:app"]
+    assert main([*target, "pause", wf.id]) == 0
+    assert main([*target, "status", wf.id]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "PAUSED"
+    assert main([*target, "skip", wf.id, "later"]) == 0
+    assert processor.handle(wf.id).node("later")["state"] == NodeState.SKIPPED
+    assert main([*target, "skip", wf.id]) == 1
+    assert "needs a node id" in capsys.readouterr().err
