@@ -154,3 +154,20 @@ def test_wide_chord_body_gets_all_results_through_the_store(shared: Cluster) -> 
     wf.add_celery_canvas(canvas)
     result = wf.apply_async().wait(timeout=120)
     assert result == ["body", [[[f"w{i:03}", []] for i in range(300)]]]
+
+
+def test_thousand_node_workflow_with_duplicate_processor_messages_runs_each_node_once(
+        shared: Cluster) -> None:
+    c = shared
+    parts = [chord([c.sig_i("t", tag=f"d{i}.{j}") for j in range(100)], c.sig("t", tag=f"e{i}"))
+             for i in range(10)]
+    wf = Workflow()
+    wf.add_celery_canvas(chain(c.sig_i("t", tag="start"), *parts, c.sig("t", tag="end")))
+    handle = wf.apply_async()
+    for seq in range(5):  # duplicated and re-delivered processor messages
+        for _ in range(3):
+            c.app.send_task("dyrygent.process", args=[wf.id, seq])
+    assert handle.wait(timeout=300)[0] == "end"
+    execs = c.execs()
+    assert len(wf.nodes) == 1012
+    assert all(execs[f"dy-{wf.id}-{i}"] == 1 for i in range(len(wf.nodes)))
