@@ -407,3 +407,8 @@ class MemoryStore:
                 return False
             w.meta["tick"] = seq + 1
             return True
+
+    def retain(self, wf: str, seconds: float | None) -> None:
+        """Record the retention; the in-memory store lives only as long as its process."""
+        with self._lock:
+            self._get(wf).meta["retain"] = "" if seconds is None else seconds

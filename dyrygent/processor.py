@@ -56,6 +56,7 @@ class Settings:
     # lost); a late delivery of the old attempt is then skipped by the received guard.
     lost_after: float = 120.0
     lookups_per_tick: int = 100
+    keep_finished: float | None = 7 * 24 * 3600  # state of finished workflows then expires
     # Parent results bigger than this (JSON bytes) stay in the store: the message carries
     # a marker and the worker fills the argument in just before the task runs.
     inline_limit: int = 2048
@@ -179,7 +180,7 @@ class Engine:
         for index in outcome.ready:
             self._node_hook(wf, index, NodeState.READY)
         if outcome.workflow_state is not None:
-            self.hooks.workflow_changed(wf, outcome.workflow_state)
+            self._workflow_changed(wf, outcome.workflow_state)
         claimed = outcome.claimed
         while claimed:
             self.dispatch(wf, claimed)
@@ -209,6 +210,13 @@ class Engine:
         self.store.confirm(wf, [d.index for d in claimed])
         for d in claimed:
             self._node_hook(wf, d.index, NodeState.DISPATCHED, d.definition)
+
+    def _workflow_changed(self, wf: str, state: WorkflowState) -> None:
+        if state.finished:
+            self.store.retain(wf, self.settings.keep_finished)
+        elif state == WorkflowState.RUNNING:
+            self.store.retain(wf, None)  # retried or skipped back to life
+        self.hooks.workflow_changed(wf, state)
 
     def kick(self, wf: str) -> None:
         """Claim and dispatch whatever is ready now."""
@@ -294,7 +302,7 @@ class Engine:
         """Cancel the workflow and revoke what runs."""
         was = self.store.cancel(wf, self.clock())
         self._revoke(wf, was)
-        self.hooks.workflow_changed(wf, WorkflowState.CANCELLED)
+        self._workflow_changed(wf, WorkflowState.CANCELLED)
 
     def abort(self, wf: str, reason: str) -> None:
         """Fail the workflow now (deadline) and revoke what runs."""
@@ -303,7 +311,7 @@ class Engine:
         except InvalidTransitionError:
             return  # already finished: another tick got there first
         self._revoke(wf, was)
-        self.hooks.workflow_changed(wf, WorkflowState.FAILURE)
+        self._workflow_changed(wf, WorkflowState.FAILURE)
 
     def _revoke(self, wf: str, active: Iterable[Any]) -> None:
         ids = [task_id(wf, a.index, a.attempt) for a in active]

@@ -289,6 +289,16 @@ class RedisStore:
         """Move the tick from seq to seq + 1; False if another tick already did."""
         return bool(self._run("ADVANCE_TICK", wf, seq))
 
+    def retain(self, wf: str, seconds: float | None) -> None:
+        """Let a finished workflow's state expire after seconds; None keeps it for good."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.keys(wf):
+            if seconds is None:
+                pipe.persist(key)
+            else:
+                pipe.expire(key, max(1, int(seconds)))
+        pipe.execute()
+
     def delete(self, wf: str) -> None:
         """Remove every key of a workflow."""
         self.client.delete(*self.keys(wf))

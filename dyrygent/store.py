@@ -99,5 +99,7 @@ class StateStore(Protocol):
         """Mark a not-yet-successful node SKIPPED; its children proceed."""
     def tick_turn(self, wf: str, seq: int) -> bool:
         """Tell whether seq is the current tick of the workflow."""
+    def retain(self, wf: str, seconds: float | None) -> None:
+        """Let a finished workflow's state expire after seconds; None keeps it for good."""
     def advance_tick(self, wf: str, seq: int) -> bool:
         """Move the tick from seq to seq + 1; False if another tick already did."""

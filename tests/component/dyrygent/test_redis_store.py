@@ -117,3 +117,24 @@ def test_cli_reads_status_events_plan_and_graph(redis_rig: tuple[Rig, Any], redi
     assert "SUCCESS" in capsys.readouterr().err  # a finished workflow cannot pause
     assert main([*base, "status", "missing"]) == 1
     assert "unknown workflow" in capsys.readouterr().err
+
+
+def test_finished_workflows_expire_and_retried_ones_do_not(redis_rig: tuple[Rig, Any]) -> None:
+    from dyrygent.processor import Send
+
+    rig, client = redis_rig
+
+    def flaky(message: Send) -> Any:
+        raise ValueError("once")
+
+    wf = Workflow()
+    wf.add_celery_canvas(chain(t.si(tag="a"), t.si(tag="b")))
+    handle = wf.submit_to(rig.engine)
+    rig.step(flaky)
+    meta_key = f"{rig.store.prefix}:{{{wf.id}}}:meta"  # type: ignore[attr-defined]
+    assert 0 < client.ttl(meta_key) <= 7 * 24 * 3600
+    handle.retry()
+    assert client.ttl(meta_key) == -1
+    rig.drain()
+    assert handle.status().state == WorkflowState.SUCCESS
+    assert client.ttl(meta_key) > 0
