@@ -31,6 +31,9 @@ class _ReadOnly:
     def lookup(self, task_id: str) -> tuple[str, Any] | None:
         return None
 
+    def kick(self, workflow_id: str) -> None:
+        raise DyrygentError("this command needs --app to reach the broker")
+
 
 def _handle(args: argparse.Namespace) -> WorkflowHandle:
     if args.app:

@@ -43,6 +43,8 @@ class Dispatcher(Protocol):
         """Publish the processor message that runs tick(workflow_id, seq) later."""
     def lookup(self, task_id: str) -> tuple[str, Any] | None:
         """State and result of a task in the result backend, None when unknown."""
+    def kick(self, workflow_id: str) -> None:
+        """Publish a processor message that dispatches whatever is ready now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +290,13 @@ class Engine:
         self.store.create(wf, nodes, meta, self.clock())
         self.hooks.workflow_changed(wf, WorkflowState.RUNNING)
         self.dispatcher.schedule_tick(wf, 0, self.settings.tick_interval)
-        self.kick(wf)
+        # The caller sends one batch itself (no extra hop for small workflows); a wider
+        # start is left to a worker, so apply_async() returns once the definition is stored.
+        claimed = self.store.claim(wf, self.clock(), self.settings.batch).claimed
+        if claimed:
+            self.dispatch(wf, claimed)
+        if len(claimed) == self.settings.batch:
+            self.dispatcher.kick(wf)
 
     def pause(self, wf: str) -> None:
         """Stop dispatching; running nodes go on."""

@@ -21,6 +21,7 @@ from dyrygent.store import StateStore
 logger = logging.getLogger(__name__)
 
 PROCESS_TASK = "dyrygent.process"
+KICK = -1  # the seq of a processor message that only dispatches
 _ATTR = "_dyrygent_processor"
 
 
@@ -51,6 +52,13 @@ class CeleryDispatcher:
             self.app.send_task(PROCESS_TASK, args=[workflow_id, seq], countdown=countdown)
         except (OperationalError, OSError) as e:
             raise DispatchError(f"could not schedule the tick of {workflow_id}: {e}") from e
+
+    def kick(self, workflow_id: str) -> None:
+        """Send the processor message that dispatches what is ready (seq -1: no tick)."""
+        try:
+            self.app.send_task(PROCESS_TASK, args=[workflow_id, KICK])
+        except (OperationalError, OSError) as e:
+            raise DispatchError(f"could not kick {workflow_id}: {e}") from e
 
     def lookup(self, task_id: str) -> tuple[str, Any] | None:
         """Ask the result backend, when the app has one."""
@@ -159,11 +167,14 @@ class WorkflowProcessor:
 
 
 def _process(self: Any, workflow_id: str, seq: int) -> None:
-    """Run one tick of a workflow (the safety net; events do the real work)."""
+    """Run one tick of a workflow (the safety net), or dispatch what is ready (KICK)."""
     processor = processor_for(self.app)
     if processor is None:
         raise NotConfiguredError("dyrygent.process ran on an app without a processor")
-    processor.engine.tick(workflow_id, seq)
+    if seq == KICK:
+        processor.engine.kick(workflow_id)
+    else:
+        processor.engine.tick(workflow_id, seq)
 
 
 def processor_for(app: Celery) -> WorkflowProcessor | None:

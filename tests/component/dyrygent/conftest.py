@@ -54,8 +54,13 @@ class FakeBroker:
     def schedule_tick(self, workflow_id: str, seq: int, countdown: float) -> None:
         self.ticks.append((workflow_id, seq, countdown))
 
+    kicks: list[str] = field(default_factory=list)
+
     def lookup(self, task_id: str) -> tuple[str, Any] | None:
         return self.backend.get(task_id)
+
+    def kick(self, workflow_id: str) -> None:
+        self.kicks.append(workflow_id)
 
 
 def t_body(message: Send) -> Any:
@@ -89,10 +94,13 @@ class Rig:
         return message
 
     def drain(self, body: Callable[[Send], Any] = t_body) -> list[Send]:
-        """Run queued messages until none is left."""
+        """Run queued processor kicks and task messages until none is left."""
         done = []
-        while self.broker.queue:
-            done.append(self.step(body))
+        while self.broker.queue or self.broker.kicks:
+            if self.broker.kicks:
+                self.engine.kick(self.broker.kicks.pop(0))
+            else:
+                done.append(self.step(body))
         return done
 
 

@@ -416,3 +416,14 @@ def test_cli_controls_a_workflow_through_the_app(capsys: pytest.CaptureFixture[s
     assert processor.handle(wf.id).node("later")["state"] == NodeState.SKIPPED
     assert main([*target, "skip", wf.id]) == 1
     assert "needs a node id" in capsys.readouterr().err
+
+
+def test_wide_start_is_handed_to_a_worker_after_one_batch(rig: Rig) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(group(*[t.si(tag=str(i)) for i in range(7)]))
+    h = submit(rig, wf)
+    assert len(rig.broker.sent) == 3  # one batch from the caller
+    assert rig.broker.kicks == [wf.id]
+    rig.drain()
+    assert len(h.wait(timeout=1)) == 7
+    assert len(rig.broker.sent) == 7
