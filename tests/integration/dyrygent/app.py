@@ -29,7 +29,7 @@ def make_app(broker: str, state: str, prefix: str, queue: str) -> Celery:
     )
     processor = register_workflow_processor(
         app, redis_url=state, prefix=prefix,
-        settings=Settings(tick_interval=0.5, unconfirmed_after=3.0, lost_after=5.0))
+        settings=Settings(tick_interval=0.5, unconfirmed_after=3.0, lost_after=5.0, batch=50))
     counter = redis.Redis.from_url(state, decode_responses=True)
 
     @processor.hooks.on_finish
