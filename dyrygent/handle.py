@@ -95,7 +95,7 @@ class WorkflowHandle:
     def _results_by_id(self, expr: dict[str, Any]) -> dict[Any, Any]:
         store, wf = self.engine.store, self.workflow_id
         ids = expr_nodes(expr)
-        indexes = [store.index_of(wf, node_id) for node_id in ids]
+        indexes = store.indexes_of(wf, ids)
         by_index = store.results(wf, indexes)
         return {node_id: by_index[i] for node_id, i in zip(ids, indexes, strict=True)}
 

@@ -157,6 +157,10 @@ class MemoryStore:
             except KeyError:
                 raise UnknownNodeError(f"workflow {wf!r} has no node {node_id!r}") from None
 
+    def indexes_of(self, wf: str, node_ids: Sequence[str]) -> list[int]:
+        """Indexes of several node ids, in one round trip."""
+        return [self.index_of(wf, node_id) for node_id in node_ids]
+
     def node(self, wf: str, index: int) -> dict[str, Any]:
         """State, attempt, result and error of one node."""
         with self._lock:

@@ -143,6 +143,17 @@ class RedisStore:
             raise UnknownNodeError(f"workflow {wf!r} has no node {node_id!r}")
         return int(value)
 
+    def indexes_of(self, wf: str, node_ids: Sequence[str]) -> list[int]:
+        """Indexes of several node ids, in one round trip."""
+        if not node_ids:
+            return []
+        values = self.client.hmget(self._key(wf, "ids"), list(node_ids))
+        missing = [n for n, v in zip(node_ids, values, strict=True) if v is None]
+        if missing:
+            self._exists(wf)
+            raise UnknownNodeError(f"workflow {wf!r} has no node {missing[0]!r}")
+        return [int(str(v)) for v in values]
+
     def node(self, wf: str, index: int) -> dict[str, Any]:
         """State, attempt, result and error of one node."""
         pipe = self.client.pipeline(transaction=False)

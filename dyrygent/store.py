@@ -53,6 +53,8 @@ class StateStore(Protocol):
         """Definition of one node."""
     def index_of(self, wf: str, node_id: str) -> int:
         """Index of a node id."""
+    def indexes_of(self, wf: str, node_ids: Sequence[str]) -> list[int]:
+        """Indexes of several node ids, in one round trip."""
     def node(self, wf: str, index: int) -> dict[str, Any]:
         """State, attempt, result and error of one node."""
     def results(self, wf: str, indexes: Sequence[int]) -> dict[int, Any]:
