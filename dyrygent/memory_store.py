@@ -231,12 +231,6 @@ class MemoryStore:
                 w.meta["progress"] = now
             return out
 
-    def is_current(self, wf: str, index: int, attempt: int) -> bool:
-        """Tell whether this attempt of the node may still run (not stale, not finished)."""
-        with self._lock:
-            w = self._get(wf)
-            return w.attempt[index] == attempt and w.state[index].active
-
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
         with self._lock:

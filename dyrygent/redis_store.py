@@ -189,7 +189,8 @@ class RedisStore:
 
     def note(self, wf: str, event: Mapping[str, Any]) -> None:
         """Append an event that changes no state."""
-        self.client.rpush(self._key(wf, "ev"), json.dumps(dict(event)))
+        # RPUSHX: a note about an expired workflow must not recreate its log.
+        self.client.execute_command("RPUSHX", self._key(wf, "ev"), json.dumps(dict(event)))
 
     @staticmethod
     def _dispatches(flat: Sequence[Any]) -> tuple[Dispatch, ...]:
@@ -219,14 +220,6 @@ class RedisStore:
     def redispatch(self, wf: str, before: float, now: float) -> list[Dispatch]:
         """Give nodes sent before `before` and never started a new attempt (lost messages)."""
         return list(self._dispatches(self._run("REDISPATCH", wf, before, now)))
-
-    def is_current(self, wf: str, index: int, attempt: int) -> bool:
-        """Tell whether this attempt of the node may still run (not stale, not finished)."""
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hget(self._key(wf, "att"), str(index))
-        pipe.hget(self._key(wf, "st"), str(index))
-        att, state = pipe.execute()
-        return att == str(attempt) and state in (NodeState.DISPATCHED, NodeState.RUNNING)
 
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""

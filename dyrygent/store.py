@@ -73,8 +73,6 @@ class StateStore(Protocol):
         """Take claimed nodes never confirmed sent since before; they count as claimed now."""
     def redispatch(self, wf: str, before: float, now: float) -> list[Dispatch]:
         """Give nodes sent before `before` and never started a new attempt (lost messages)."""
-    def is_current(self, wf: str, index: int, attempt: int) -> bool:
-        """Tell whether this attempt of the node may still run (not stale, not finished)."""
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
     def complete(self, wf: str, index: int, attempt: int, result: str, now: float,

@@ -105,9 +105,9 @@ class WorkflowProcessor:
         signals.task_revoked.connect(self._on_revoked, weak=False)
 
     def _on_received(self, sender: Any = None, request: Any = None, **_: Any) -> None:
-        # Runs in the worker's main process before the pool gets the task: a stale
-        # attempt (re-dispatched or already finished) is marked revoked, so its body
-        # never runs and the message is acknowledged.
+        # Runs in the worker's main process before the pool gets the task: the node
+        # becomes RUNNING, and a stale attempt (re-sent or already finished) is marked
+        # revoked, so its body never runs and the message is acknowledged.
         tid = getattr(request, "id", None)
         if getattr(sender, "app", None) is not self.app or not parse_task_id(tid):
             return
@@ -121,12 +121,10 @@ class WorkflowProcessor:
 
     def _on_prerun(self, sender: Any = None, task_id: str | None = None, args: Any = None,
                    **_: Any) -> None:
-        if self._mine(sender) and parse_task_id(task_id):
-            self._guard(self.engine.on_start, task_id)
-            if isinstance(args, list) and args:
-                # Celery calls the body with this very list, so filling it in here is
-                # what lets big parent results stay out of the message.
-                self.engine.resolve_args(str(task_id), args)
+        # Celery calls the body with this very list, so filling it in here is what
+        # lets big parent results stay out of the message.
+        if self._mine(sender) and parse_task_id(task_id) and isinstance(args, list) and args:
+            self.engine.resolve_args(str(task_id), args)
 
     def _on_success(self, sender: Any = None, result: Any = None, **_: Any) -> None:
         if self._mine(sender):

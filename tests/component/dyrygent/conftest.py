@@ -81,7 +81,8 @@ class Rig:
     def step(self, body: Callable[[Send], Any] = t_body) -> Send:
         """Let a simulated worker run the oldest queued message."""
         message = self.broker.queue.pop(0)
-        self.engine.on_start(message.task_id)
+        if not self.engine.on_received(message.task_id):
+            return message  # a stale attempt: the worker skips it
         args = list(message.args)  # each delivery decodes its own list, as in Celery
         self.engine.resolve_args(message.task_id, args)
         message = dataclasses.replace(message, args=args)

@@ -65,7 +65,7 @@ def test_duplicate_events_never_dispatch_a_node_twice(rig: Rig) -> None:
     h = submit(rig, wf)
     first = rig.broker.queue.pop(0)
     for _ in range(3):  # re-delivered message, repeated signal
-        rig.engine.on_start(first.task_id)
+        rig.engine.on_received(first.task_id)
         rig.engine.on_success(first.task_id, ["a", []])
     assert sorted(m.kwargs["tag"] for m in rig.broker.sent) == ["a", "b", "c"]
     rig.drain()
@@ -196,7 +196,7 @@ def test_node_timeout_fails_the_node_and_revokes_it(rig: Rig) -> None:
     wf.add_celery_canvas(t.si(tag="stuck"))
     h = submit(rig, wf)
     message = rig.broker.queue.pop(0)
-    rig.engine.on_start(message.task_id)
+    rig.engine.on_received(message.task_id)
     rig.clock.advance(6)
     rig.engine.tick(wf.id, 0)
     assert rig.broker.revoked == [message.task_id]
@@ -211,7 +211,7 @@ def test_task_retry_keeps_the_node_running(rig: Rig) -> None:
     h = submit(rig, wf)
     message = rig.broker.queue.pop(0)
     for _ in range(3):  # self.retry(countdown=...) re-runs the same task id
-        rig.engine.on_start(message.task_id)
+        rig.engine.on_received(message.task_id)
         rig.engine.on_retry(message.task_id, "not healthy yet")
     assert h.node(wf.nodes[0].id)["state"] == NodeState.RUNNING
     rig.engine.on_success(message.task_id, "healthy")
@@ -256,7 +256,7 @@ def test_lost_success_event_is_recovered_from_the_backend(rig: Rig) -> None:
     wf.add_celery_canvas(chain(t.si(tag="a"), t.s(tag="b")))
     h = submit(rig, wf)
     message = rig.broker.queue.pop(0)
-    rig.engine.on_start(message.task_id)  # then the worker's success signal is lost
+    rig.engine.on_received(message.task_id)  # then the worker's success signal is lost
     rig.broker.backend[message.task_id] = ("SUCCESS", "from-backend")
     rig.clock.advance(21)
     rig.engine.tick(wf.id, 0)
@@ -269,8 +269,8 @@ def test_stale_delivery_is_logged_not_started(rig: Rig) -> None:
     wf.add_celery_canvas(t.si(tag="a"))
     h = submit(rig, wf)
     message = rig.step()
-    rig.engine.on_start(message.task_id)
-    assert h.events()[-1]["e"] == "stale-delivery"
+    rig.engine.on_received(message.task_id)
+    assert h.events()[-1]["e"] == "skipped-stale"
     assert h.status().state == WorkflowState.SUCCESS
 
 
@@ -356,7 +356,7 @@ def test_started_nodes_are_not_redispatched(rig: Rig) -> None:
     wf.add_celery_canvas(t.si(tag="long"))
     submit(rig, wf)
     message = rig.broker.queue.pop(0)
-    rig.engine.on_start(message.task_id)
+    rig.engine.on_received(message.task_id)
     rig.clock.advance(100)
     rig.engine.tick(wf.id, 0)
     assert rig.broker.queue == []

@@ -31,9 +31,9 @@ def active_nodes(c: Cluster, wf: Workflow) -> set[int]:
 
 
 def redelivered(handle: WorkflowHandle, c: Cluster, wf: Workflow) -> set[int]:
-    """Nodes a worker received again after they had finished (logged as stale deliveries)."""
+    """Nodes a worker received again after they had finished (skipped, and logged)."""
     store = c.processor.store
-    return {store.index_of(wf.id, e["node"]) for e in handle.events() if e["e"] == "stale-delivery"}
+    return {store.index_of(wf.id, e["node"]) for e in handle.events() if e["e"] == "skipped-stale"}
 
 
 def check_runs(c: Cluster, wf: Workflow, may_repeat: set[int]) -> None:
