@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from ceph_tasks.bindings import load_rados
 from cephmaint.sandbox.errors import SandboxError
 from cephmaint.sandbox.layout import MON_PORT, Layout
 from cephmaint.sandbox.procs import Daemon, run
+
+ZERO_FSID = "00000000-0000-0000-0000-000000000000"
 
 
 def mon_daemon(layout: Layout) -> Daemon:
@@ -82,6 +85,14 @@ class Mon:
                   "log_file": "", "log_to_stderr": "false"},
         )
         self._cluster.connect(timeout=int(timeout))
+        # With auth none, connect() returns before the first monmap arrives; until it does,
+        # commands carry a zero fsid and the monitor answers EPERM "wrong fsid".
+        deadline = time.monotonic() + timeout
+        while self._cluster.get_fsid() == ZERO_FSID:
+            if time.monotonic() > deadline:
+                self._cluster.shutdown()
+                raise SandboxError("connected, but the monitor sent no monmap")
+            time.sleep(0.01)
 
     def command(self, prefix: str, **args: Any) -> Any:
         """Run a mon command; return its JSON output (or None when it prints nothing)."""

@@ -43,7 +43,9 @@ def private_redis(workdir: Path) -> Iterator[str]:
         deadline = time.monotonic() + 10
         while not port_open("127.0.0.1", port):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server on port {port} did not start; see {workdir}/redis.log")
+                raise RuntimeError(
+                    f"redis-server on port {port} did not start; see {workdir}/redis.log"
+                )
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:

@@ -1,0 +1,34 @@
+"""Sandbox daemons are plain processes: a dead one is named with the end of its log."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from cephmaint.sandbox.errors import DaemonFailed
+from cephmaint.sandbox.procs import Daemon, processes_under
+
+
+def test_a_daemon_that_dies_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
+    daemon = Daemon("boom", ["sh", "-c", "echo cannot bind 127.0.0.1:6789; exit 3"],
+                    tmp_path / "run", tmp_path / "log" / "boom.log")
+    daemon.start()
+    time.sleep(0.3)
+    with pytest.raises(DaemonFailed) as caught:
+        daemon.check()
+    assert caught.value.daemon == "boom"
+    assert "cannot bind 127.0.0.1:6789" in str(caught.value)
+
+
+def test_start_is_idempotent_and_stop_ends_the_process(tmp_path: Path) -> None:
+    # The last argument names a path under tmp_path, as every sandbox daemon's config does.
+    daemon = Daemon("sleeper", ["sh", "-c", "sleep 60; true", f"{tmp_path}/conf"], tmp_path / "run",
+                    tmp_path / "log" / "sleeper.log")
+    pid = daemon.start()
+    assert daemon.start() == pid
+    assert processes_under(tmp_path) == [pid]
+    daemon.stop()
+    assert not daemon.running()
+    assert processes_under(tmp_path) == []

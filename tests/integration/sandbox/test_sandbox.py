@@ -1,0 +1,150 @@
+"""The sandbox is a real, healthy cluster with real SSH hosts, and proves data intact."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from cephmaint.sandbox import cluster
+from cephmaint.sandbox.errors import VerifyFailed
+from cephmaint.sandbox.layout import DATA_POOL, SandboxHost
+from cephmaint.sandbox.procs import processes_under
+from cephmaint.sandbox.sandbox import Sandbox
+
+pytestmark = pytest.mark.integration
+
+
+def ssh(box: Sandbox, host: SandboxHost, known_hosts: Path | None = None) -> paramiko.SSHClient:
+    """A paramiko client that only accepts host keys listed in known_hosts."""
+    layout = box.layout()
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(known_hosts or layout.known_hosts_path))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(host.address, port=host.ssh_port, username="root",
+                   key_filename=str(layout.ssh_key_path), look_for_keys=False,
+                   allow_agent=False, timeout=10)
+    return client
+
+
+def run(client: paramiko.SSHClient, command: str) -> tuple[int, str, str]:
+    _, out, err = client.exec_command(command, timeout=60)
+    code = out.channel.recv_exit_status()
+    return code, out.read().decode(), err.read().decode()
+
+
+def test_sandbox_is_healthy_with_six_osds_on_three_hosts_and_a_spare(sandbox: Sandbox) -> None:
+    report = sandbox.status()
+    assert report.health == "HEALTH_OK"
+    assert (report.osds_up, report.osds_in, report.osds_total) == (6, 6, 6)
+    assert set(report.pgs) == {"active+clean"}
+    with cluster.connect(sandbox.layout()) as mon:
+        tree = mon.command("osd tree")
+    hosts = {n["name"]: n.get("children", []) for n in tree["nodes"] if n["type"] == "host"}
+    assert sorted(hosts) == ["node0", "node1", "node2"]
+    assert all(len(children) == 2 for children in hosts.values())
+
+
+def test_up_again_changes_nothing_and_reports_health(sandbox: Sandbox) -> None:
+    before = sandbox.layout()
+    report = sandbox.up()
+    assert report.health == "HEALTH_OK"
+    assert sandbox.layout() == before
+
+
+def test_ssh_to_each_host_lands_on_that_hosts_address(sandbox: Sandbox) -> None:
+    for host in sandbox.layout().hosts:
+        client = ssh(sandbox, host)
+        try:
+            code, out, _ = run(client, "echo $SSH_CONNECTION")
+        finally:
+            client.close()
+        assert code == 0
+        server_address, server_port = out.split()[2:4]
+        assert (server_address, int(server_port)) == (host.address, host.ssh_port)
+
+
+def test_ssh_refuses_a_host_whose_key_is_not_known(sandbox: Sandbox, tmp_path: Path) -> None:
+    layout = sandbox.layout()
+    node1, node2 = layout.host("node1"), layout.host("node2")
+    # node2's address listed with node1's key: exactly what a changed host key looks like.
+    key_of_node1 = layout.known_hosts_path.read_text().splitlines()[1].split()[1:]
+    wrong = tmp_path / "known_hosts"
+    wrong.write_text(f"[{node2.address}]:{node2.ssh_port} {' '.join(key_of_node1)}\n")
+    assert node1.name == "node1"
+    with pytest.raises(paramiko.BadHostKeyException):
+        ssh(sandbox, node2, known_hosts=wrong)
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    with pytest.raises(paramiko.SSHException, match="not found in known_hosts"):
+        ssh(sandbox, node2, known_hosts=empty)
+
+
+def test_host_control_over_ssh_stops_and_starts_only_its_own_osds(sandbox: Sandbox) -> None:
+    layout = sandbox.layout()
+    node2 = layout.host("node2")
+    hostctl = [layout.python, "-m", "cephmaint.sandbox.hostctl", "--root", str(layout.root),
+               "--host", "node2"]
+    client = ssh(sandbox, node2)
+    try:
+        code, out, _ = run(client, shlex.join([*hostctl, "list-devices"]))
+        assert code == 0
+        devices = json.loads(out)
+        assert [d["osd_id"] for d in devices] == [4, 5, None]
+        code, _, err = run(client, shlex.join([*hostctl, "stop-osd", "0"]))
+        assert code == 2
+        assert "osd.0 does not live on host node2" in err
+        code, out, _ = run(client, shlex.join([*hostctl, "stop-osd", "5"]))
+        assert code == 0
+        assert json.loads(out) == {"osd_id": 5, "running": False}
+        assert not cluster.osd_daemon(layout, 5, "node2").running()
+        code, out, _ = run(client, shlex.join([*hostctl, "start-osd", "5"]))
+        assert code == 0
+    finally:
+        client.close()
+    sandbox.up()  # back to HEALTH_OK before the next test
+    sandbox.verify()
+
+
+def test_verify_catches_a_corrupted_and_a_missing_object(sandbox: Sandbox) -> None:
+    assert sandbox.verify() == 400
+    with cluster.connect(sandbox.layout()) as mon:
+        ioctx = mon.open_ioctx(DATA_POOL)
+        try:
+            original_7 = ioctx.read("obj-00007", length=1 << 20)
+            original_9 = ioctx.read("obj-00009", length=1 << 20)
+            ioctx.write("obj-00007", b"X", 100)  # one byte changed in place
+            ioctx.remove_object("obj-00009")
+            with pytest.raises(VerifyFailed) as caught:
+                sandbox.verify()
+            assert caught.value.corrupt == ["obj-00007"]
+            assert caught.value.missing == ["obj-00009"]
+            assert "1 missing (obj-00009)" in str(caught.value)
+        finally:
+            ioctx.write_full("obj-00007", original_7)
+            ioctx.write_full("obj-00009", original_9)
+            ioctx.close()
+    assert sandbox.verify() == 400
+
+
+def test_a_second_sandbox_runs_beside_the_first_and_down_leaves_nothing(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    second = Sandbox(tmp_path / "second")
+    try:
+        report = second.up(timeout=180)
+        assert report.health == "HEALTH_OK"
+        first, other = sandbox.layout(), second.layout()
+        assert first.subnet != other.subnet
+        assert first.fsid != other.fsid
+        assert first.redis_url != other.redis_url
+        assert sandbox.status().health == "HEALTH_OK"
+        assert processes_under(second.root)
+    finally:
+        second.down()
+    assert processes_under(second.root) == []
+    assert not second.root.exists()
+    assert sandbox.status().health == "HEALTH_OK"
