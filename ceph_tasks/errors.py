@@ -9,3 +9,54 @@ class CephTaskError(Exception):
 
 class CephBindingsMissing(CephTaskError):
     """The librados Python bindings cannot be imported."""
+
+
+class ExternalServiceError(CephTaskError):
+    """A monitoring, chat, mail or ticket service refused or failed a request."""
+
+
+class MonitoringError(ExternalServiceError):
+    """Setting, finding or removing a monitoring downtime failed."""
+
+
+class NotificationError(ExternalServiceError):
+    """Telling technicians (chat, e-mail, ticket) or reading a ticket failed."""
+
+
+class SshConnectError(CephTaskError):
+    """An SSH connection to a host could not be opened (unreachable, refused, auth failed)."""
+
+    def __init__(self, host: str, address: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot connect to host {host} at {address}:{port}: {reason}")
+        self.host, self.address, self.port, self.reason = host, address, port, reason
+
+
+class HostKeyRejected(SshConnectError):
+    """The host's SSH key is unknown or differs from the one recorded in known_hosts."""
+
+
+class RemoteCommandError(CephTaskError):
+    """A command run on a host did not complete successfully."""
+
+    def __init__(self, message: str, host: str, argv: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.host, self.argv = host, argv
+
+
+class CommandFailed(RemoteCommandError):
+    """A command exited with a non-zero status; carries its stderr."""
+
+    def __init__(
+        self, message: str, host: str, argv: tuple[str, ...], exit_status: int, stdout: str,
+        stderr: str,
+    ) -> None:
+        super().__init__(message, host, argv)
+        self.exit_status, self.stdout, self.stderr = exit_status, stdout, stderr
+
+
+class CommandTimedOut(RemoteCommandError):
+    """A command ran past its timeout and was stopped."""
+
+    def __init__(self, message: str, host: str, argv: tuple[str, ...], timeout: float) -> None:
+        super().__init__(message, host, argv)
+        self.timeout = timeout

@@ -10,7 +10,15 @@ from typing import Any
 from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
 
 from inventory.base import InventoryModel
-from inventory.fields import Address, ClientName, EmailAddress, HttpUrl, StrictInt, Token
+from inventory.fields import (
+    Address,
+    ClientName,
+    EmailAddress,
+    HttpUrl,
+    StrictBool,
+    StrictInt,
+    Token,
+)
 
 
 class CephAccess(InventoryModel):
@@ -62,6 +70,15 @@ class EmailTarget(InventoryModel):
     smtp_port: StrictInt = Field(default=25, ge=1, le=65535)
     sender: EmailAddress
     recipients: tuple[EmailAddress, ...] = Field(min_length=1)
+    starttls: StrictBool = False
+    user: Token | None = None
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _credentials_in_pairs(self) -> EmailTarget:
+        if (self.user is None) != (self.password is None):
+            raise ValueError("give both user and password for SMTP login, or neither")
+        return self
 
 
 class TicketTarget(InventoryModel):
