@@ -1,0 +1,20 @@
+"""Monitoring downtimes during maintenance: Icinga 2 downtimes, Alertmanager silences."""
+
+from ceph_tasks.monitoring.alertmanager import AlertmanagerSilences, HostMatching
+from ceph_tasks.monitoring.downtime import (
+    DowntimeBackend,
+    DowntimeRequest,
+    DowntimeResult,
+    InMemoryDowntimes,
+)
+from ceph_tasks.monitoring.icinga import IcingaDowntimes
+
+__all__ = [
+    "AlertmanagerSilences",
+    "DowntimeBackend",
+    "DowntimeRequest",
+    "DowntimeResult",
+    "HostMatching",
+    "IcingaDowntimes",
+    "InMemoryDowntimes",
+]
