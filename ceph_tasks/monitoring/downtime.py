@@ -7,23 +7,12 @@ and removal by reference works from any worker, after any restart.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from ceph_tasks.errors import MonitoringError
-
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-
-
-def check_reference(reference: str) -> str:
-    """Accept a maintenance reference: 1-64 letters, digits and '_.:-', not starting with one."""
-    if not _REFERENCE.fullmatch(reference):
-        raise ValueError(
-            f"{reference!r} is not a valid reference (1-64 of letters, digits, '_', '.', ':', '-')"
-        )
-    return reference
+from ceph_tasks.reference import check_reference
 
 
 def reference_tag(reference: str) -> str:
