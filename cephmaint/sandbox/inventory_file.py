@@ -1,22 +1,77 @@
-"""The inventory file a sandbox writes to describe itself."""
+"""The inventory file a sandbox writes to describe itself, in the inventory package's schema."""
 
 from __future__ import annotations
 
-from typing import Any
+import getpass
 
-import yaml
+from cephmaint.sandbox.layout import Layout, SandboxHost
+from cephmaint.sandbox.registry import OsdRecord, Registry
+from inventory import (
+    CephAccess,
+    Cluster,
+    CommandsControl,
+    Device,
+    Host,
+    Inventory,
+    Osd,
+    SshAccess,
+    Throttles,
+    write_inventory,
+)
 
-from cephmaint.sandbox.layout import Layout
-from cephmaint.sandbox.registry import OsdRecord
+#: Every sandbox host sits in one datacenter, one room, and a rack of its own.
+DATACENTER = "SBX1"
+ROOM = "lab"
 
 
-def write_inventory(layout: Layout, osds: list[OsdRecord]) -> None:
-    """Write inventory.yaml describing the sandbox's cluster and hosts."""
-    text = yaml.safe_dump(sandbox_inventory(layout, osds), sort_keys=False)
-    layout.inventory_path.write_text(text)
+def write_sandbox_inventory(layout: Layout, registry: Registry) -> None:
+    """Write inventory.yaml describing the sandbox's cluster, hosts, devices and OSDs."""
+    write_inventory(sandbox_inventory(layout, registry), layout.inventory_path)
 
 
-def sandbox_inventory(layout: Layout, osds: list[OsdRecord]) -> dict[str, Any]:
-    """The sandbox as inventory data."""
-    return {"clusters": [{"name": layout.name, "hosts": [h.name for h in layout.hosts],
-                          "osds": [{"id": r.osd_id, "host": r.host} for r in osds]}]}
+def sandbox_inventory(layout: Layout, registry: Registry) -> Inventory:
+    """The sandbox as an inventory: its hosts are reached over SSH, its OSDs by hostctl."""
+    cluster = Cluster(
+        name=layout.name,
+        access=CephAccess(conf_path=layout.conf_path, keyring_path=layout.keyring_path),
+        failure_domain_type="host",
+        # Small steps and short pauses: the sandbox holds a few MB and moves them in seconds.
+        throttles=Throttles(max_backfilling_pgs=16, crush_weight_step=0.5,
+                            step_interval_seconds=2),
+        hosts=tuple(_host(layout, h, registry) for h in layout.hosts),
+        osds=tuple(_osd(r) for r in sorted(registry.osds(), key=lambda r: r.osd_id)),
+    )
+    return Inventory(clusters=(cluster,))
+
+
+def _host(layout: Layout, host: SandboxHost, registry: Registry) -> Host:
+    hostctl = (layout.python, "-m", "cephmaint.sandbox.hostctl",
+               "--root", str(layout.root), "--host", host.name)
+    return Host(
+        name=host.name,
+        datacenter=DATACENTER,
+        room=ROOM,
+        rack=f"R{host.name.removeprefix('node')}",
+        ssh=SshAccess(address=host.address, port=host.ssh_port, user=_user(),
+                      key_path=layout.ssh_key_path, known_hosts_path=layout.known_hosts_path),
+        daemon_control=CommandsControl(
+            start_osd=(*hostctl, "start-osd", "{osd_id}"),
+            stop_osd=(*hostctl, "stop-osd", "{osd_id}"),
+            create_osd=(*hostctl, "create-osd", "{device}", "--osd-id", "{osd_id}"),
+            zap_device=(*hostctl, "zap", "{device}"),
+        ),
+        devices=tuple(
+            Device(path=d.path, serial=registry.serial(d.path, d.serial), bay=str(d.bay),
+                   size_bytes=d.size)
+            for d in host.devices
+        ),
+    )
+
+
+def _osd(record: OsdRecord) -> Osd:
+    return Osd(id=record.osd_id, host=record.host, device=record.device, device_class="hdd")
+
+
+def _user() -> str:
+    # The sandbox's sshd runs as whoever started it and only lets that user in.
+    return getpass.getuser()

@@ -144,9 +144,12 @@ def processes_under(root: Path) -> list[int]:
 
 def wait_for(
     condition: Callable[[], bool], timeout: float, what: str,
-    watch: Sequence[Daemon] = (), interval: float = 0.2,
+    watch: Sequence[Daemon] = (), interval: float = 0.2, last_seen: object = None,
 ) -> None:
-    """Poll condition until true; fail early if a watched daemon dies, else at timeout."""
+    """Poll condition until true; fail early if a watched daemon dies, else at timeout.
+
+    last_seen, when given, is shown in the timeout error: what the condition saw last.
+    """
     deadline = time.monotonic() + timeout
     while True:
         for daemon in watch:
@@ -154,5 +157,6 @@ def wait_for(
         if condition():
             return
         if time.monotonic() > deadline:
-            raise SandboxError(f"timed out after {timeout:.0f} s waiting for {what}")
+            seen = f"; last seen: {last_seen}" if last_seen is not None else ""
+            raise SandboxError(f"timed out after {timeout:.0f} s waiting for {what}{seen}")
         time.sleep(interval)

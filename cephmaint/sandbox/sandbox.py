@@ -19,7 +19,7 @@ from typing import Any
 from cephmaint.sandbox import cluster, sshd
 from cephmaint.sandbox.data import verify_objects, write_objects
 from cephmaint.sandbox.errors import SandboxError
-from cephmaint.sandbox.inventory_file import write_inventory
+from cephmaint.sandbox.inventory_file import write_sandbox_inventory
 from cephmaint.sandbox.layout import (
     DATA_POOL,
     DATA_POOL_PGS,
@@ -164,11 +164,12 @@ class Sandbox:
                      f"{len(osds)} OSDs to come up", watch=[mon, mgr, *osds])
             if not layout.checksums_path.exists():
                 self._write_data(conn, layout, watch=[mon, mgr, *osds], timeout=timeout)
-            wait_for(lambda: _healthy(conn), timeout, "HEALTH_OK with all PGs active+clean",
-                     watch=[mon, mgr, *osds], interval=0.5)
+            health = _Health(conn)
+            wait_for(health, timeout, "HEALTH_OK with all PGs active+clean",
+                     watch=[mon, mgr, *osds], interval=0.5, last_seen=health)
         finally:
             conn.close()
-        write_inventory(layout, self.registry.osds())
+        write_sandbox_inventory(layout, self.registry)
         return self.status()
 
     def _create(self, redis_url: str | None) -> Layout:
@@ -306,7 +307,21 @@ def _pgs_clean(conn: cluster.Mon) -> bool:
     return bool(pgmap["num_pgs"]) and clean == pgmap["num_pgs"]
 
 
-def _healthy(conn: cluster.Mon) -> bool:
-    st = conn.command("status")
-    return st["health"]["status"] == "HEALTH_OK" and _pgs_clean(conn)
+class _Health:
+    """A condition for wait_for that remembers what it saw last, for the timeout message."""
+
+    def __init__(self, conn: cluster.Mon) -> None:
+        self.conn = conn
+        self.last = "no status yet"
+
+    def __call__(self) -> bool:
+        st = self.conn.command("status")
+        states = ", ".join(f"{s['count']} {s['state_name']}"
+                           for s in st["pgmap"].get("pgs_by_state", []))
+        checks = ", ".join(sorted(st["health"].get("checks", {})))
+        self.last = f"{st['health']['status']} [{checks}], PGs: {states or 'none'}"
+        return st["health"]["status"] == "HEALTH_OK" and _pgs_clean(self.conn)
+
+    def __str__(self) -> str:
+        return self.last
 

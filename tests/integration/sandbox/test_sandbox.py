@@ -14,6 +14,7 @@ from cephmaint.sandbox.errors import VerifyFailed
 from cephmaint.sandbox.layout import DATA_POOL, SandboxHost
 from cephmaint.sandbox.procs import processes_under
 from cephmaint.sandbox.sandbox import Sandbox
+from inventory import compare_layout, load_inventory, render_command
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +47,42 @@ def test_sandbox_is_healthy_with_six_osds_on_three_hosts_and_a_spare(sandbox: Sa
     hosts = {n["name"]: n.get("children", []) for n in tree["nodes"] if n["type"] == "host"}
     assert sorted(hosts) == ["node0", "node1", "node2"]
     assert all(len(children) == 2 for children in hosts.values())
+
+
+def test_inventory_file_loads_and_matches_the_live_cluster(sandbox: Sandbox) -> None:
+    layout = sandbox.layout()
+    inv = load_inventory(layout.inventory_path)
+    (cluster_,) = inv.clusters
+    assert cluster_.name == layout.name
+    assert [h.name for h in cluster_.hosts] == ["node0", "node1", "node2", "node3"]
+    assert cluster_.host("node2").ssh.address == layout.host("node2").address
+    assert len(cluster_.osds) == 6 and cluster_.osds_on("node3") == ()
+    with cluster.connect(layout) as mon:
+        tree = mon.command("osd tree")
+    by_id = {n["id"]: n for n in tree["nodes"]}
+    live = {n["name"]: {c for c in n["children"] if by_id[c]["type"] == "osd"}
+            for n in tree["nodes"] if n["type"] == "host"}
+    report = compare_layout(cluster_, live)
+    assert report.ok, report.render()
+
+
+def test_inventory_daemon_control_stops_and_starts_an_osd_of_its_host(sandbox: Sandbox) -> None:
+    layout = sandbox.layout()
+    cluster_ = load_inventory(layout.inventory_path).cluster(layout.name)
+    node1 = cluster_.host("node1")
+    osd_id = cluster_.osds_on("node1")[0].id
+    control = node1.daemon_control
+    assert control.kind == "commands"
+    client = ssh(sandbox, layout.host("node1"))
+    try:
+        for template in (control.stop_osd, control.start_osd):
+            argv = render_command(template, osd_id=osd_id)
+            code, out, err = run(client, shlex.join(argv))
+            assert code == 0, err
+            assert json.loads(out)["osd_id"] == osd_id
+    finally:
+        client.close()
+    assert sandbox.up().osds_up == 6
 
 
 def test_up_again_changes_nothing_and_reports_health(sandbox: Sandbox) -> None:
