@@ -26,6 +26,7 @@ def register(sub: Any) -> None:
     up.add_argument("--timeout", type=float, default=180, help="seconds to wait for health")
     actions.add_parser("status", help="health and addresses of the sandbox")
     actions.add_parser("verify", help="check every recorded object is intact")
+    actions.add_parser("inventory", help="print the inventory file describing the sandbox")
     actions.add_parser("down", help="stop every process and remove every file")
     parser.set_defaults(func=run)
 
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
             print(box.status().render())
         elif args.action == "verify":
             print(f"all {box.verify()} objects intact")
+        elif args.action == "inventory":
+            print(box.layout().inventory_path.read_text(), end="")
         elif args.action == "down":
             box.down()
             print(f"sandbox {args.name} is down; {box.root} removed")
