@@ -6,6 +6,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -23,7 +24,9 @@ REFERENCE_HEADER = "X-Cephmaint-Reference"
 
 def build_email(message: TechnicianMessage, target: EmailTarget, message_id: str) -> EmailMessage:
     """The mail for a technician message, from the target's sender to its recipients."""
-    mail = EmailMessage()
+    # The default 78-column folding breaks a long Subject right after "Subject:", and
+    # readers then show it with a leading space; RFC 5322 allows lines up to 998.
+    mail = EmailMessage(policy=policy.default.clone(max_line_length=998))
     mail["Subject"] = message.subject
     mail["From"] = target.sender
     mail["To"] = ", ".join(target.recipients)
