@@ -21,6 +21,29 @@ def chat_payload(message: TechnicianMessage) -> dict[str, Any]:
     return {"text": f"*{message.subject}*\n{message.body}"}
 
 
+class _RedactWebhookPaths(logging.Filter):
+    """Replaces registered webhook paths in log records by '<redacted>'."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        hits = [path for path in self.paths if path in text]
+        if hits:
+            for path in hits:
+                text = text.replace(path, "/<redacted>")
+            record.msg, record.args = text, ()
+        return True
+
+
+# urllib3 logs every request line, path included, at DEBUG: for a webhook the path is
+# the token, so it is scrubbed there before any handler sees it.
+_URLLIB3_REDACTION = _RedactWebhookPaths()
+logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_REDACTION)
+
+
 def redacted_webhook(url: str) -> str:
     """Only scheme and host of a webhook URL: its path and query are the credential."""
     parts = urlsplit(url)
@@ -38,6 +61,9 @@ class ChatNotifier:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._webhook = target.webhook_url
+        parts = urlsplit(target.webhook_url.get_secret_value())
+        if parts.path not in ("", "/"):
+            _URLLIB3_REDACTION.paths.add(parts.path)
         self._session = session or requests.Session()
         self._timeout = timeout
 
