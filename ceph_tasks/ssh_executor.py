@@ -46,6 +46,10 @@ DEFAULT_COMMAND_TIMEOUT = 600.0
 _POLL_FIRST, _POLL_MAX = 0.001, 0.05
 _READ_CHUNK = 65536
 
+#: Commands run at once on one connection. OpenSSH refuses channels beyond its MaxSessions
+#: (10 by default); callers past this limit wait for a free session instead of failing.
+DEFAULT_SESSIONS_PER_HOST = 8
+
 _PoolKey = tuple[str, str, int, str]
 
 
@@ -53,6 +57,7 @@ _PoolKey = tuple[str, str, int, str]
 class _Slot:
     """One host's connection; its lock makes concurrent callers share one connect."""
 
+    sessions: threading.BoundedSemaphore
     lock: threading.Lock = field(default_factory=threading.Lock)
     client: paramiko.SSHClient | None = None
 
@@ -64,6 +69,7 @@ class SshExecutor:
         self, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
         key_passphrases: Mapping[Path, Secret] | None = None, host_timeout: bool = True,
+        sessions_per_host: int = DEFAULT_SESSIONS_PER_HOST,
     ) -> None:
         """Set timeouts, passphrases of encrypted keys (by key path), and host-side timeouts.
 
@@ -72,6 +78,9 @@ class SshExecutor:
         """
         if connect_timeout <= 0 or command_timeout <= 0:
             raise ValueError("connect_timeout and command_timeout must be positive")
+        if sessions_per_host < 1:
+            raise ValueError("sessions_per_host must be at least 1")
+        self.sessions_per_host = sessions_per_host
         self.connect_timeout, self.command_timeout = connect_timeout, command_timeout
         self._passphrases = dict(key_passphrases or {})
         self.host_timeout = host_timeout
@@ -100,11 +109,13 @@ class SshExecutor:
         log.debug("running on %s (%s:%d): %s", host.name, host.ssh.address, host.ssh.port,
                   display_command(words))
         started = time.monotonic()
-        channel = self._open_channel(host)
-        try:
-            result = self._execute(channel, host, words, limit)
-        finally:
-            channel.close()
+        slot = self._slot(host)
+        with slot.sessions:
+            channel = self._open_channel(host, slot)
+            try:
+                result = self._execute(channel, host, words, limit)
+            finally:
+                channel.close()
         log.debug("on %s: exit %d after %.3f s: %s", host.name, result.exit_status,
                   time.monotonic() - started, display_command(words))
         return check_result(result) if check else result
@@ -159,7 +170,10 @@ class SshExecutor:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this SshExecutor is closed")
-            return self._slots.setdefault(key, _Slot())
+            slot = self._slots.get(key)
+            if slot is None:
+                slot = self._slots[key] = _Slot(threading.BoundedSemaphore(self.sessions_per_host))
+            return slot
 
     def _transport(self, host: Host, slot: _Slot) -> paramiko.Transport:
         with slot.lock:
@@ -177,8 +191,7 @@ class SshExecutor:
                                       "no transport after connecting")
             return transport
 
-    def _open_channel(self, host: Host) -> paramiko.Channel:
-        slot = self._slot(host)
+    def _open_channel(self, host: Host, slot: _Slot) -> paramiko.Channel:
         for attempt in (1, 2):
             transport = self._transport(host, slot)
             try:
