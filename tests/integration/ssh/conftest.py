@@ -1,39 +1,22 @@
-"""Hosts of the sandbox as the SSH executor sees them, and an executor closed after each test."""
+"""Hosts of the sandbox as its inventory describes them, and an executor closed after each test."""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from ceph_tasks.ssh_executor import SshExecutor
-from cephmaint.sandbox.layout import Layout
 from cephmaint.sandbox.sandbox import Sandbox
-from inventory import CommandsControl, Host, SshAccess
+from inventory import Host, load_inventory
 
 
 def sandbox_host(box: Sandbox, name: str, **ssh: Any) -> Host:
-    """A sandbox host as an inventory Host; keyword arguments override its SSH access."""
+    """A host from the sandbox's inventory.yaml; keyword arguments override its SSH access."""
     layout = box.layout()
-    host = layout.host(name)
-    access = SshAccess(address=host.address, port=host.ssh_port, user=getpass.getuser(),
-                       key_path=layout.ssh_key_path, known_hosts_path=layout.known_hosts_path)
-    return Host(name=name, datacenter="SBX1", room="lab", rack=f"R-{name}",
-                ssh=access.model_copy(update=ssh), daemon_control=hostctl_control(layout, name))
-
-
-def hostctl_control(layout: Layout, name: str) -> CommandsControl:
-    """Daemon control of a sandbox host: its hostctl commands, as argv templates."""
-    hostctl = (layout.python, "-m", "cephmaint.sandbox.hostctl", "--root", str(layout.root),
-               "--host", name)
-    return CommandsControl(
-        start_osd=(*hostctl, "start-osd", "{osd_id}"),
-        stop_osd=(*hostctl, "stop-osd", "{osd_id}"),
-        create_osd=(*hostctl, "create-osd", "{device}", "--osd-id", "{osd_id}"),
-        zap_device=(*hostctl, "zap", "{device}"),
-    )
+    host = load_inventory(layout.inventory_path).cluster(layout.name).host(name)
+    return host.model_copy(update={"ssh": host.ssh.model_copy(update=ssh)})
 
 
 def unused_address(box: Sandbox) -> str:
