@@ -45,7 +45,7 @@ def test_a_string_bytes_or_empty_argv_is_refused() -> None:
     with pytest.raises(TypeError, match="not a string"):
         command_words("ls -l")
     with pytest.raises(TypeError, match="not a string"):
-        command_words(b"ls")
+        command_words(b"ls")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="program"):
         command_words([])
     with pytest.raises(ValueError, match="program"):
