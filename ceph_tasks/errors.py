@@ -60,3 +60,7 @@ class CommandTimedOut(RemoteCommandError):
     def __init__(self, message: str, host: str, argv: tuple[str, ...], timeout: float) -> None:
         super().__init__(message, host, argv)
         self.timeout = timeout
+
+
+class LedgerError(CephTaskError):
+    """The record of what a maintenance changed could not be read or written."""
