@@ -1,0 +1,55 @@
+"""CRUSH weight steps: how far the next step of a gradual reweight goes (pure)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+#: CRUSH stores weights in 16.16 fixed point, so a weight read back can differ from the
+#: one set by up to 1/65536; anything closer than this counts as the same weight.
+WEIGHT_TOLERANCE = 1e-4
+
+
+def same_weight(a: float, b: float) -> bool:
+    """Whether two CRUSH weights are equal as CRUSH stores them."""
+    return abs(a - b) < WEIGHT_TOLERANCE
+
+
+def reached(current: Mapping[int, float], target: Mapping[int, float]) -> bool:
+    """Whether every OSD of target has its target weight."""
+    return all(same_weight(current[osd], weight) for osd, weight in target.items())
+
+
+def next_weights(
+    current: Mapping[int, float], target: Mapping[int, float], step: float | None
+) -> dict[int, float]:
+    """The weights after one more step: each OSD moves at most step toward its target.
+
+    Only OSDs that change are returned. A step of None moves every OSD at once. OSDs of
+    target missing from current raise KeyError naming them: a step is never guessed.
+    """
+    if step is not None and not (step > 0 and math.isfinite(step)):
+        raise ValueError(f"a weight step must be a positive number, got {step}")
+    missing = sorted(set(target) - set(current))
+    if missing:
+        raise KeyError(f"no current weight for OSD(s) {missing}")
+    changes: dict[int, float] = {}
+    for osd, goal in sorted(target.items()):
+        now = current[osd]
+        if same_weight(now, goal):
+            continue
+        if step is None or abs(goal - now) <= step + WEIGHT_TOLERANCE:
+            changes[osd] = goal
+        else:
+            changes[osd] = round(now + math.copysign(step, goal - now), 5)
+    return changes
+
+
+def steps_left(
+    current: Mapping[int, float], target: Mapping[int, float], step: float | None
+) -> int:
+    """How many steps a reweight from current to target still takes."""
+    if step is None:
+        return 0 if reached(current, target) else 1
+    distances = (abs(target[osd] - current[osd]) for osd in target)
+    return max((math.ceil(d / step - WEIGHT_TOLERANCE) for d in distances), default=0)
