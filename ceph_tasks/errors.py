@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class CephTaskError(Exception):
     """Root of every error raised by ceph_tasks."""
@@ -64,3 +66,53 @@ class CommandTimedOut(RemoteCommandError):
 
 class LedgerError(CephTaskError):
     """The record of what a maintenance changed could not be read or written."""
+
+
+class CephError(CephTaskError):
+    """A Ceph cluster could not be reached, refused a command or answered unexpectedly."""
+
+
+class CephConnectError(CephError):
+    """No connection to the cluster: bad configuration, or no monitor answered in time."""
+
+
+class CephCommandError(CephError):
+    """A Ceph command failed; carries the command, its errno and the cluster's message."""
+
+    def __init__(self, command: str, code: int, message: str, output: str = "") -> None:
+        reason = message or "no message"
+        super().__init__(f"ceph {command} failed with {_errno_name(code)}: {reason}")
+        # output is kept because some commands (ok-to-stop) explain a refusal in it.
+        self.command, self.code, self.message, self.output = command, code, message, output
+
+
+class CephPermissionDenied(CephCommandError):
+    """The client lacks the capability (EPERM, EACCES)."""
+
+
+class CephNotFound(CephCommandError):
+    """The command names something that does not exist (ENOENT)."""
+
+
+class CephBusy(CephCommandError):
+    """The cluster refuses for now, e.g. OSDs not ok to stop (EBUSY)."""
+
+
+class CephTryAgain(CephCommandError):
+    """The cluster cannot answer yet, e.g. PGs in an unknown state (EAGAIN)."""
+
+
+class CephInvalidCommand(CephCommandError):
+    """An unknown command or bad arguments (EINVAL)."""
+
+
+class CephCommandTimeout(CephCommandError):
+    """No answer within the command timeout (ETIMEDOUT)."""
+
+
+class CephBadOutput(CephCommandError):
+    """The command succeeded but its output is not the JSON expected."""
+
+
+def _errno_name(code: int) -> str:
+    return errno.errorcode.get(abs(code), f"error {code}") if code else "bad output"

@@ -1,0 +1,114 @@
+"""Typed Ceph reads over any raw CephClient: one place turns answers into models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ceph_tasks.ceph.client import CephClient
+from ceph_tasks.ceph.command import CephCommand
+from ceph_tasks.ceph.models import (
+    CrushRule,
+    Health,
+    OkToStop,
+    OsdDf,
+    OsdTree,
+    PgStat,
+    Pool,
+    SafeToDestroy,
+    Status,
+    parse_as,
+    parse_list,
+)
+from ceph_tasks.errors import CephBadOutput, CephBusy, CephTryAgain
+
+
+class Ceph:
+    """The typed commands maintenance tasks need, over a CephClient (librados, CLI or fake)."""
+
+    def __init__(self, client: CephClient) -> None:
+        self.client = client
+
+    def status(self) -> Status:
+        """`status`: health, OSD counts, osdmap epoch, PG states and object counts."""
+        return parse_as(Status, self.client.mon_command("status"), "status")
+
+    def health_detail(self) -> Health:
+        """`health detail`: every raised check with its detail lines."""
+        return parse_as(Health, self.client.mon_command("health", detail="detail"),
+                        "health detail")
+
+    def osd_tree(self) -> OsdTree:
+        """`osd tree`: CRUSH buckets, OSDs, their weights and states."""
+        return parse_as(OsdTree, self.client.mon_command("osd tree"), "osd tree")
+
+    def osd_df(self) -> OsdDf:
+        """`osd df`: per-OSD utilisation, KiB used and PG counts."""
+        return parse_as(OsdDf, self.client.mon_command("osd df"), "osd df")
+
+    def pg_stat(self) -> PgStat:
+        """`pg stat`: PG states and degraded / misplaced / unfound object counts."""
+        return parse_as(PgStat, self.client.mon_command("pg stat"), "pg stat")
+
+    def pool_ls_detail(self) -> tuple[Pool, ...]:
+        """`osd pool ls detail`: every pool's size, min_size and CRUSH rule."""
+        return parse_list(Pool, self.client.mon_command("osd pool ls", detail="detail"),
+                          "osd pool ls detail")
+
+    def crush_rule_dump(self) -> tuple[CrushRule, ...]:
+        """`osd crush rule dump`: every rule and its steps."""
+        return parse_list(CrushRule, self.client.mon_command("osd crush rule dump"),
+                          "osd crush rule dump")
+
+    def ok_to_stop(self, osd_ids: Iterable[int]) -> OkToStop:
+        """`osd ok-to-stop`: a refusal (EBUSY) or PGs not known yet (EAGAIN) is "not ok"."""
+        ids = _ids(osd_ids)
+        command = CephCommand("osd ok-to-stop", {"ids": ids})
+        try:
+            answer = self.client.mon_command(command.prefix, ids=ids)
+        except (CephBusy, CephTryAgain) as refusal:
+            return parse_as(OkToStop, _refusal(refusal, command, ok_to_stop=False),
+                            command.describe())
+        return parse_as(OkToStop, answer, command.describe())
+
+    def safe_to_destroy(self, osd_ids: Iterable[int]) -> SafeToDestroy:
+        """`osd safe-to-destroy`: only OSDs in its safe_to_destroy list are safe."""
+        ids = _ids(osd_ids)
+        command = CephCommand("osd safe-to-destroy", {"ids": ids})
+        try:
+            answer = self.client.mon_command(command.prefix, ids=ids)
+        except (CephBusy, CephTryAgain) as refusal:
+            return parse_as(SafeToDestroy, _refusal(refusal, command), command.describe())
+        return parse_as(SafeToDestroy, answer, command.describe())
+
+    def crush_layout(self) -> dict[str, frozenset[int]]:
+        """Host buckets with their OSD ids, as inventory.compare_layout takes them."""
+        return self.osd_tree().hosts()
+
+
+def _ids(osd_ids: Iterable[int]) -> list[str]:
+    # These commands take OSD ids as strings (they also accept "osd.N", "any", "all").
+    return [str(osd_id) for osd_id in osd_ids]
+
+
+def _refusal(refusal: CephBusy | CephTryAgain, command: CephCommand, **defaults: Any) -> Any:
+    # The JSON a refusing command printed (if any), with the cluster's message as reason.
+    answer: dict[str, Any] = dict(defaults)
+    if refusal.output.strip():
+        try:
+            printed = _json_object(refusal.output)
+        except ValueError as e:
+            raise CephBadOutput(command.describe(), refusal.code,
+                                f"refused with output that is not JSON: {refusal.message}",
+                                refusal.output) from e
+        answer.update(printed)
+    answer["reason"] = refusal.message
+    return answer
+
+
+def _json_object(output: str) -> dict[str, Any]:
+    value = json.loads(output)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value

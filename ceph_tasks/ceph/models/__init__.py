@@ -1,0 +1,36 @@
+"""Typed, pure parsers of the Ceph answers maintenance tasks read."""
+
+from ceph_tasks.ceph.models.base import CephModel, parse_as, parse_list
+from ceph_tasks.ceph.models.health import CheckSummary, Health, HealthCheck, HealthStatus
+from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
+from ceph_tasks.ceph.models.osd_tree import OsdTree, TreeNode
+from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
+from ceph_tasks.ceph.models.pools import CrushRule, CrushStep, Pool
+from ceph_tasks.ceph.models.safety import OkToStop, SafeToDestroy
+from ceph_tasks.ceph.models.status import OsdMapSummary, Status
+
+__all__ = [
+    "CephModel",
+    "CheckSummary",
+    "CrushRule",
+    "CrushStep",
+    "DfSummary",
+    "Health",
+    "HealthCheck",
+    "HealthStatus",
+    "OkToStop",
+    "OsdDf",
+    "OsdMapSummary",
+    "OsdTree",
+    "OsdUsage",
+    "PgCounts",
+    "PgMap",
+    "PgStat",
+    "PgStateCount",
+    "Pool",
+    "SafeToDestroy",
+    "Status",
+    "TreeNode",
+    "parse_as",
+    "parse_list",
+]
