@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from cephmaint.commands import inventory as inventory_cmd
 from cephmaint.commands import sandbox as sandbox_cmd
 
 
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cephmaint", description="Automated Ceph hardware maintenance."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    inventory_cmd.register(sub)
     sandbox_cmd.register(sub)
     return parser
 

@@ -55,7 +55,8 @@ def _cli_value(command: CephCommand, name: str, value: Any) -> str:
                              f"{name}: the CLI cannot pass {value!r}")
 
 
-def cli_failure(command: CephCommand, code: int, stdout: str, stderr: str) -> CephError:
+def cli_failure(command: CephCommand, code: int, stdout: str, stderr: str,
+                cluster: str = "the cluster") -> CephError:
     """The error for a CLI run that exited with a non-zero code (pure)."""
     found = _ERROR_LINE.findall(stderr)
     if found:
@@ -71,7 +72,8 @@ def cli_failure(command: CephCommand, code: int, stdout: str, stderr: str) -> Ce
     message = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {code}"
     if code == 1:
         # No "Error" line: the CLI never got an answer (no monitor, bad conf, bad keyring).
-        return CephConnectError(f"ceph {command.describe()}: cannot reach the cluster: {message}")
+        return CephConnectError(f"cannot connect to {cluster} (ceph {command.describe()}): "
+                                f"{message}")
     return command_error(command, code, message, stdout)
 
 
@@ -96,8 +98,9 @@ class CliClient:
         self.connect_timeout = connect_timeout
         self.command_timeout = command_timeout
         base = [program]
-        if conf_path is not None:
-            base += ["--conf", str(conf_path)]
+        # Without a conf the CLI would read /etc/ceph/ceph.conf, possibly another cluster's:
+        # monitor addresses alone must be enough, as they are for the librados client.
+        base += ["--conf", str(conf_path) if conf_path is not None else "/dev/null"]
         if keyring_path is not None:
             base += ["--keyring", str(keyring_path)]
         if mon_hosts:
@@ -146,7 +149,7 @@ class CliClient:
             if code == 0:
                 return parse_output(command, out)
             if _STARTUP_RACE not in err or attempt >= _STARTUP_ATTEMPTS:
-                raise cli_failure(command, code, out, err)
+                raise cli_failure(command, code, out, err, f"cluster {self.cluster}")
             attempt += 1
             time.sleep(0.2)
 

@@ -62,8 +62,10 @@ class RadosClient:
             conf["mon_host"] = ",".join(mon_hosts)
         where = f"cluster {cluster} ({_where(conf_path, mon_hosts)})"
         try:
+            # conffile None reads no file at all: monitor addresses alone are enough, and
+            # a stray /etc/ceph/ceph.conf must not mix in settings of another cluster.
             handle = rados.Rados(name=client_name,
-                                 conffile=str(conf_path) if conf_path else "", conf=conf)
+                                 conffile=str(conf_path) if conf_path else None, conf=conf)
         except rados.Error as e:
             raise CephConnectError(f"cannot configure a client for {where}: {e}") from e
         try:
