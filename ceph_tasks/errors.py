@@ -116,3 +116,19 @@ class CephBadOutput(CephCommandError):
 
 def _errno_name(code: int) -> str:
     return errno.errorcode.get(abs(code), f"error {code}") if code else "bad output"
+
+
+class ConfigurationError(CephTaskError):
+    """A worker is not set up to run tasks: no inventory, or no settings on its app."""
+
+
+class TaskFailed(CephTaskError):
+    """A maintenance step failed; the message names the cluster, host and command."""
+
+
+class Refused(TaskFailed):
+    """A guard refused a step because the cluster could not prove it safe; nothing changed."""
+
+
+class DeadlineExceeded(TaskFailed):
+    """A repeating step (a wait) was still not done at its deadline; says what it saw last."""

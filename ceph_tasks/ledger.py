@@ -77,7 +77,7 @@ class MemoryLedger:
 class RedisLedger:
     """A ledger in Redis: one hash per reference, written with HSETNX."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "cephmaint:ledger") -> None:
+    def __init__(self, client: redis.Redis[bytes], prefix: str = "cephmaint:ledger") -> None:
         self.client, self.prefix = client, prefix
 
     @classmethod

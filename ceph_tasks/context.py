@@ -1,0 +1,140 @@
+"""What a task body works with: the inventory and the clients of one worker process.
+
+Task arguments are names (cluster, host, OSD ids); the context turns them into inventory
+objects and clients. A worker builds one context on first use and keeps it, so that Ceph
+and SSH connections are reused across tasks. Tests install a context of fakes on their app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import Celery
+
+from ceph_tasks.ceph import Ceph, CephClient, RadosClient
+from ceph_tasks.daemon_control import HostDaemons
+from ceph_tasks.errors import ConfigurationError
+from ceph_tasks.executor import RemoteExecutor
+from ceph_tasks.ledger import Ledger, RedisLedger
+from ceph_tasks.monitoring import AlertmanagerSilences, DowntimeBackend, IcingaDowntimes
+from ceph_tasks.notify import (
+    ChatNotifier,
+    EmailNotifier,
+    TechnicianNotifier,
+    TicketClient,
+    TicketTracker,
+)
+from ceph_tasks.settings import Settings
+from ceph_tasks.ssh_executor import SshExecutor
+from inventory import Cluster, Host, Inventory, InventoryError, load_inventory
+
+CephFactory = Callable[[Cluster], CephClient]
+
+
+@dataclass
+class TaskContext:
+    """The inventory, clients and clock that task bodies use; built once per worker."""
+
+    inventory: Inventory
+    ledger: Ledger
+    executor: RemoteExecutor
+    ceph_factory: CephFactory
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _ceph: dict[str, Ceph] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def cluster(self, name: str) -> Cluster:
+        """The inventory's cluster called name (UnknownClusterError if none)."""
+        return self.inventory.cluster(name)
+
+    def host(self, cluster: str, host: str) -> Host:
+        """The inventory's host of a cluster (UnknownHostError if none)."""
+        return self.cluster(cluster).host(host)
+
+    def ceph(self, cluster: str) -> Ceph:
+        """Typed access to a cluster, over one connection kept for the worker's life."""
+        with self._lock:
+            if cluster not in self._ceph:
+                self._ceph[cluster] = Ceph(self.ceph_factory(self.cluster(cluster)))
+            return self._ceph[cluster]
+
+    def daemons(self, cluster: str, host: str) -> HostDaemons:
+        """The OSD daemons and devices of a host, controlled over the executor."""
+        return HostDaemons(self.executor, self.host(cluster, host))
+
+    def downtimes(self, cluster: str) -> Sequence[DowntimeBackend]:
+        """The monitoring systems to silence for a cluster's hosts (maybe none)."""
+        targets = self.cluster(cluster).monitoring
+        backends: list[DowntimeBackend] = []
+        if targets.icinga is not None:
+            backends.append(IcingaDowntimes(targets.icinga))
+        if targets.alertmanager is not None:
+            backends.append(AlertmanagerSilences(targets.alertmanager))
+        return backends
+
+    def notifiers(self, cluster: str) -> Sequence[TechnicianNotifier]:
+        """The chat and e-mail channels that reach a cluster's technicians."""
+        targets = self.cluster(cluster).notifications
+        notifiers: list[TechnicianNotifier] = []
+        if targets.chat is not None:
+            notifiers.append(ChatNotifier(targets.chat))
+        if targets.email is not None:
+            notifiers.append(EmailNotifier(targets.email))
+        return notifiers
+
+    def tickets(self, cluster: str) -> TicketTracker | None:
+        """The ticket system of a cluster's datacenter, if it has one."""
+        target = self.cluster(cluster).notifications.ticket
+        return None if target is None else TicketClient(target)
+
+    def close(self) -> None:
+        """Close every connection the context opened."""
+        with self._lock:
+            for ceph in self._ceph.values():
+                ceph.client.close()
+            self._ceph.clear()
+
+
+def default_context(settings: Settings) -> TaskContext:
+    """The context of a real worker: the inventory file, Redis, SSH, librados."""
+    if settings.inventory_path is None:
+        raise ConfigurationError(
+            "no inventory: set CEPHMAINT_INVENTORY to the inventory file or folder"
+        )
+    try:
+        inventory = load_inventory(settings.inventory_path)
+    except InventoryError as e:
+        raise ConfigurationError(f"the inventory cannot be used: {e}") from e
+    return TaskContext(
+        inventory=inventory,
+        ledger=RedisLedger.from_url(settings.redis_url),
+        executor=SshExecutor(),
+        ceph_factory=RadosClient.for_cluster,
+    )
+
+
+_CONTEXT_ATTR = "cephmaint_context"
+_BUILD_LOCK = threading.Lock()
+
+
+def context_of(app: Celery) -> TaskContext:
+    """The context installed on app, or the default one built from its settings."""
+    with _BUILD_LOCK:
+        context: TaskContext | None = getattr(app, _CONTEXT_ATTR, None)
+        if context is None:
+            settings: Any = app.conf.get("cephmaint_settings")
+            if not isinstance(settings, Settings):
+                raise ConfigurationError(f"app {app.main} has no cephmaint settings")
+            context = default_context(settings)
+            setattr(app, _CONTEXT_ATTR, context)
+        return context
+
+
+def install_context(app: Celery, context: TaskContext | None) -> None:
+    """Give app's tasks this context (None: build the default one on next use)."""
+    with _BUILD_LOCK:
+        setattr(app, _CONTEXT_ATTR, context)

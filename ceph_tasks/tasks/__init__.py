@@ -1,0 +1,1 @@
+"""The elementary maintenance tasks, registered on ceph_tasks.app."""
