@@ -1,0 +1,97 @@
+"""Fixtures for maintenance tasks run by a real Celery worker against a real sandbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+from celery.result import AsyncResult
+
+from ceph_tasks.app import make_app
+from ceph_tasks.ceph import Ceph, RadosClient
+from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.settings import Settings
+from cephmaint.sandbox.sandbox import Sandbox
+from inventory import Cluster, load_inventory
+from tests.support.worker import celery_worker
+
+
+@dataclass
+class TaskBench:
+    """A sandbox, a worker running every cephmaint task on it, and a client app."""
+
+    sandbox: Sandbox
+    app: Celery
+    settings: Settings
+    logdir: Path
+
+    @property
+    def cluster(self) -> Cluster:
+        """The sandbox's cluster as its inventory describes it."""
+        layout = self.sandbox.layout()
+        return load_inventory(layout.inventory_path).cluster(layout.name)
+
+    @property
+    def name(self) -> str:
+        """The sandbox's cluster name, as tasks take it."""
+        return self.sandbox.layout().name
+
+    def ceph(self) -> Ceph:
+        """A fresh typed client of the sandbox cluster (close its .client when done)."""
+        return Ceph(RadosClient.for_cluster(self.cluster))
+
+    def ledger(self) -> RedisLedger:
+        """The ledger the worker writes to."""
+        return RedisLedger.from_url(self.settings.redis_url)
+
+    def send(self, task: str, **kwargs: Any) -> AsyncResult:
+        """Send a task by name to the worker."""
+        return self.app.send_task(task, kwargs=kwargs)
+
+    def run(self, task: str, timeout: float = 240, **kwargs: Any) -> Any:
+        """Run a task on the worker and return its result (raising its error)."""
+        return self.send(task, **kwargs).get(timeout=timeout, propagate=True)
+
+
+def _bench(box: Sandbox, logdir: Path) -> Iterator[TaskBench]:
+    layout = box.layout()
+    settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
+                        inventory_path=layout.inventory_path)
+    env = {"CEPHMAINT_BROKER_URL": settings.broker_url,
+           "CEPHMAINT_REDIS_URL": settings.redis_url,
+           "CEPHMAINT_INVENTORY": str(layout.inventory_path)}
+    app = make_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
+    with celery_worker("ceph_tasks.app:app", logdir, env):
+        yield TaskBench(box, app, settings, logdir)
+
+
+@pytest.fixture(scope="module")
+def fresh_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TaskBench]:
+    """A sandbox of this test module's own (its tests may change the cluster) and a worker."""
+    root = tmp_path_factory.mktemp("taskbench")
+    box = Sandbox(root / "sbx")
+    try:
+        box.up(timeout=180)
+        yield from _bench(box, root / "logs")
+    finally:
+        box.down()
+
+
+@pytest.fixture(scope="module")
+def shared_bench(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[TaskBench]:
+    """A worker on the session's shared sandbox: for tests that leave the cluster as found."""
+    yield from _bench(sandbox, tmp_path_factory.mktemp("shared-logs"))
+
+
+
+
+@pytest.fixture
+def reference() -> str:
+    """A maintenance reference of the test's own."""
+    return f"test-{uuid.uuid4().hex[:12]}"
