@@ -96,6 +96,8 @@ class CliClient:
         self.cluster = cluster
         self.runner: CommandRunner = runner or LocalRunner()
         self.connect_timeout = connect_timeout
+        # The CLI takes whole seconds; 0 would mean no timeout at all.
+        self._connect_seconds = str(max(1, round(connect_timeout)))
         self.command_timeout = command_timeout
         base = [program]
         # Without a conf the CLI would read /etc/ceph/ceph.conf, possibly another cluster's:
@@ -106,7 +108,7 @@ class CliClient:
         if mon_hosts:
             base += ["-m", ",".join(mon_hosts)]
         base += ["--name", client_name,
-                 "--connect-timeout", str(max(1, round(connect_timeout))), "--format", "json"]
+                 "--connect-timeout", self._connect_seconds, "--format", "json"]
         self.base_argv: tuple[str, ...] = tuple(base)
 
     @classmethod
@@ -149,7 +151,13 @@ class CliClient:
             if code == 0:
                 return parse_output(command, out)
             if _STARTUP_RACE not in err or attempt >= _STARTUP_ATTEMPTS:
-                raise cli_failure(command, code, out, err, f"cluster {self.cluster}")
+                error = cli_failure(command, code, out, err, f"cluster {self.cluster}")
+                if isinstance(error, CephConnectError) and err.strip().endswith("timed out"):
+                    # Say it as the librados client does; the CLI prints a bare "timed out".
+                    raise CephConnectError(
+                        f"cannot connect to cluster {self.cluster}: no monitor answered "
+                        f"within {self._connect_seconds} s") from error
+                raise error
             attempt += 1
             time.sleep(0.2)
 
