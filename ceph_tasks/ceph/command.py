@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +55,9 @@ def command_error(command: CephCommand, code: int, message: str, output: str = "
 ):
     """The error for a failed command; code is an errno, negative (librados) or not (CLI)."""
     error_type = _ERROR_TYPES.get(abs(code), CephCommandError)
-    return error_type(command.describe(), abs(code), message.strip(), output)
+    # A manager command that times out comes back with no message at all.
+    text = message.strip() or os.strerror(abs(code))
+    return error_type(command.describe(), abs(code), text, output)
 
 
 def parse_output(command: CephCommand, output: str) -> Any:

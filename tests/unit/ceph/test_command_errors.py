@@ -48,6 +48,12 @@ def test_error_text_names_command_arguments_errno_and_message() -> None:
     assert error.command == REWEIGHT.describe()
 
 
+def test_error_without_a_message_says_what_the_errno_means() -> None:
+    error = command_error(CephCommand("osd df"), -errno.ETIMEDOUT, "")
+    assert isinstance(error, CephCommandTimeout)
+    assert str(error) == "ceph osd df failed with ETIMEDOUT: Connection timed out"
+
+
 def test_refusal_keeps_what_the_command_printed() -> None:
     error = command_error(CephCommand("osd ok-to-stop"), -16, "unsafe", '{"ok_to_stop":false}')
     assert isinstance(error, CephBusy) and error.output == '{"ok_to_stop":false}'
