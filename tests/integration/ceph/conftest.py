@@ -9,10 +9,12 @@ import pytest
 from ceph_tasks.ceph.cli_client import CliClient
 from ceph_tasks.ceph.client import CephClient
 from ceph_tasks.ceph.rados_client import RadosClient
+from ceph_tasks.ceph.remote_runner import RemoteRunner
+from ceph_tasks.ssh_executor import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Cluster, load_inventory
 
-IMPLEMENTATIONS = ("librados", "cli")
+IMPLEMENTATIONS = ("librados", "cli", "cli-over-ssh")
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +28,11 @@ def connect(kind: str, cluster: Cluster) -> CephClient:
     """A client of the given implementation for an inventory cluster."""
     if kind == "cli":
         return CliClient.for_cluster(cluster, connect_timeout=10, command_timeout=30)
+    if kind == "cli-over-ssh":
+        # node0's sshd stands in for an admin host that has the CLI but not the bindings.
+        runner = RemoteRunner(SshExecutor(connect_timeout=10), cluster.host("node0"))
+        return CliClient.for_cluster(cluster, runner=runner, connect_timeout=10,
+                                     command_timeout=30)
     return RadosClient.for_cluster(cluster, connect_timeout=10, command_timeout=30)
 
 

@@ -13,12 +13,14 @@ from ceph_tasks.ceph.cli_client import CliClient
 from ceph_tasks.ceph.client import CephClient
 from ceph_tasks.ceph.facade import Ceph
 from ceph_tasks.ceph.rados_client import RadosClient
+from ceph_tasks.ceph.remote_runner import RemoteRunner
 from ceph_tasks.errors import (
     CephBusy,
     CephConnectError,
     CephInvalidCommand,
     CephNotFound,
 )
+from ceph_tasks.ssh_executor import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Cluster
 from tests.integration.ceph.conftest import connect
@@ -146,3 +148,16 @@ def test_stopped_osd_shows_down_and_degraded_to_both_clients(
 def _healthy(ceph: Ceph) -> bool:
     status = ceph.status()
     return status.health.ok and status.pgmap.all_active_clean
+
+
+def test_cli_over_ssh_to_an_unreachable_admin_host_is_a_connect_error_naming_it(
+    sandbox_cluster: Cluster,
+) -> None:
+    gone = sandbox_cluster.host("node0").model_copy(
+        update={"ssh": sandbox_cluster.host("node0").ssh.model_copy(update={"port": 1})}
+    )
+    client = CliClient.for_cluster(
+        sandbox_cluster, runner=RemoteRunner(SshExecutor(connect_timeout=2), gone)
+    )
+    with pytest.raises(CephConnectError, match="cannot connect to host node0"):
+        client.mon_command("status")
