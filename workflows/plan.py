@@ -1,0 +1,157 @@
+"""A maintenance plan: the runbook of a workflow, readable before anything runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from celery import Celery
+from celery.canvas import Signature
+
+from dyrygent.handle import WorkflowHandle
+from dyrygent.workflows import Workflow
+
+
+class Phase(StrEnum):
+    """Where a step sits in the runbook; finalisers run when the workflow fails or stops."""
+
+    GUARD = "guard"
+    PREPARE = "prepare"
+    MOVE = "move data"
+    REMOVE = "remove"
+    HARDWARE = "hardware"
+    ADD = "add"
+    RESTORE = "restore"
+    FINALISE = "finalise"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One task of the runbook: what it does, to which hosts and OSDs, after which steps."""
+
+    id: str
+    title: str
+    task: str
+    kwargs: dict[str, Any]
+    phase: Phase
+    after: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    osds: tuple[int, ...] = ()
+    timeout: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"id": self.id, "title": self.title, "task": self.task, "kwargs": self.kwargs,
+                "phase": str(self.phase), "after": list(self.after), "hosts": list(self.hosts),
+                "osds": list(self.osds), "timeout": self.timeout}
+
+
+@dataclass
+class MaintenancePlan:
+    """The steps of one maintenance, in order, with what they touch; builds its workflow."""
+
+    kind: str
+    cluster: str
+    reference: str
+    steps: list[Step] = field(default_factory=list)
+    finalisers: list[Step] = field(default_factory=list)
+    hosts: tuple[str, ...] = ()
+    osds: tuple[int, ...] = ()
+    data_to_move_bytes: int = 0
+    guards: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def add(self, step: Step) -> str:
+        """Append a step (its dependencies must already be in the plan); return its id."""
+        known = {s.id for s in self.steps}
+        if step.id in known:
+            raise ValueError(f"step {step.id} is already in the plan")
+        unknown = [a for a in step.after if a not in known]
+        if unknown:
+            raise ValueError(f"step {step.id} runs after unknown step(s) {unknown}")
+        self.steps.append(step)
+        return step.id
+
+    def last(self) -> tuple[str, ...]:
+        """The id of the last step, as a dependency of the next one."""
+        return (self.steps[-1].id,) if self.steps else ()
+
+    def workflow(self, app: Celery, *, deadline: float | None = None) -> Workflow:
+        """The dyrygent workflow of this plan; its id is the plan's reference."""
+        wf = Workflow(self.reference, deadline=deadline)
+        for step in self.steps:
+            wf.add_signature(_signature(app, step), dependencies=step.after, node_id=step.id,
+                             timeout=step.timeout)
+        return wf
+
+    def waves(self) -> list[list[str]]:
+        """The waves in which the steps would run."""
+        return _waves(self.steps) if self.steps else []
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form of the whole plan."""
+        return {
+            "kind": self.kind, "cluster": self.cluster, "reference": self.reference,
+            "hosts": list(self.hosts), "osds": list(self.osds),
+            "data_to_move_bytes": self.data_to_move_bytes, "guards": list(self.guards),
+            "notes": list(self.notes), "waves": self.waves(),
+            "steps": [s.to_dict() for s in self.steps],
+            "finalisers": [s.to_dict() for s in self.finalisers],
+        }
+
+    def to_json(self) -> str:
+        """The plan as JSON."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    def render(self) -> str:
+        """The plan as a readable runbook."""
+        lines = [f"{self.kind} on cluster {self.cluster} (reference {self.reference})",
+                 f"  hosts: {', '.join(self.hosts) or 'none'}",
+                 f"  OSDs:  {', '.join(f'osd.{i}' for i in self.osds) or 'none'}",
+                 f"  data to move: {_size(self.data_to_move_bytes)}"]
+        lines += [f"  guard: {g}" for g in self.guards]
+        lines += [f"  note: {n}" for n in self.notes]
+        lines.append("steps:")
+        titles = {s.id: s for s in self.steps}
+        for number, wave in enumerate(self.waves(), 1):
+            for step_id in wave:
+                step = titles[step_id]
+                lines.append(f"  {number:>2}. [{step.phase}] {step.title}")
+        if self.finalisers:
+            lines.append("if it fails or is cancelled:")
+            lines += [f"   - {s.title}" for s in self.finalisers]
+        return "\n".join(lines)
+
+    def apply_async(self, app: Celery, *, deadline: float | None = None) -> WorkflowHandle:
+        """Submit the workflow; the same handle as the engine's."""
+        from workflows.app import processor_of
+
+        return self.workflow(app, deadline=deadline).apply_async(processor_of(app))
+
+
+def _signature(app: Celery, step: Step) -> Signature:
+    return app.signature(step.task, kwargs=step.kwargs, immutable=True)
+
+
+def _waves(steps: Sequence[Step]) -> list[list[str]]:
+    wave_of: dict[str, int] = {}
+    for step in steps:
+        wave_of[step.id] = 1 + max((wave_of[a] for a in step.after), default=-1)
+    waves: list[list[str]] = [[] for _ in range(max(wave_of.values()) + 1)]
+    for step in steps:
+        waves[wave_of[step.id]].append(step.id)
+    return waves
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} B"
+    value = count / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
