@@ -13,6 +13,7 @@ from ceph_tasks.ceph.models import (
     Health,
     OkToStop,
     OsdDf,
+    OsdDump,
     OsdTree,
     PgStat,
     Pool,
@@ -46,6 +47,10 @@ class Ceph:
     def osd_df(self) -> OsdDf:
         """`osd df`: per-OSD utilisation, KiB used and PG counts."""
         return parse_as(OsdDf, self.client.mon_command("osd df"), "osd df")
+
+    def osd_dump(self) -> OsdDump:
+        """`osd dump`: the osdmap epoch, cluster-wide flags and per-CRUSH-node flags."""
+        return parse_as(OsdDump, self.client.mon_command("osd dump"), "osd dump")
 
     def pg_stat(self) -> PgStat:
         """`pg stat`: PG states and degraded / misplaced / unfound object counts."""

@@ -17,6 +17,7 @@ FIXTURE_PREFIXES: dict[str, tuple[str, dict[str, Any]]] = {
     "health_detail": ("health", {"detail": "detail"}),
     "osd_tree": ("osd tree", {}),
     "osd_df": ("osd df", {}),
+    "osd_dump": ("osd dump", {}),
     "pg_stat": ("pg stat", {}),
     "osd_pool_ls_detail": ("osd pool ls", {"detail": "detail"}),
     "osd_crush_rule_dump": ("osd crush rule dump", {}),

@@ -3,6 +3,7 @@
 from ceph_tasks.ceph.models.base import CephModel, parse_as, parse_list
 from ceph_tasks.ceph.models.health import CheckSummary, Health, HealthCheck, HealthStatus
 from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
+from ceph_tasks.ceph.models.osd_dump import OsdDump
 from ceph_tasks.ceph.models.osd_tree import OsdTree, TreeNode
 from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
 from ceph_tasks.ceph.models.pools import CrushRule, CrushStep, Pool
@@ -20,6 +21,7 @@ __all__ = [
     "HealthStatus",
     "OkToStop",
     "OsdDf",
+    "OsdDump",
     "OsdMapSummary",
     "OsdTree",
     "OsdUsage",
