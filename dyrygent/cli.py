@@ -34,6 +34,9 @@ class _ReadOnly:
     def kick(self, workflow_id: str) -> None:
         raise DyrygentError("this command needs --app to reach the broker")
 
+    def stash(self, task_id: str, state: str, value: Any, tb: str | None = None) -> None:
+        raise DyrygentError("this command needs --app to reach the broker")
+
 
 def _handle(args: argparse.Namespace) -> WorkflowHandle:
     if args.app:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dyrygent.dag import CompiledNode, evaluate, expr_nodes
-from dyrygent.errors import InvalidTransitionError, UnknownWorkflowError
+from dyrygent.errors import InvalidTransitionError, StoreError, UnknownWorkflowError
 from dyrygent.hooks import Hooks
 from dyrygent.states import NodeState, WorkflowState
 from dyrygent.store import Dispatch, Outcome, StateStore
@@ -45,6 +45,8 @@ class Dispatcher(Protocol):
         """State and result of a task in the result backend, None when unknown."""
     def kick(self, workflow_id: str) -> None:
         """Publish a processor message that dispatches whatever is ready now."""
+    def stash(self, task_id: str, state: str, value: Any, tb: str | None = None) -> None:
+        """Leave a task's outcome where lookup() finds it (the store could not take it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +144,14 @@ class Engine:
         except (TypeError, ValueError) as e:
             self._fail(wf, index, attempt, error_record(e, ""))
             return
-        outcome = self.store.complete(wf, index, attempt, encoded, self.clock(),
-                                      self.settings.batch)
+        try:
+            outcome = self.store.complete(wf, index, attempt, encoded, self.clock(),
+                                          self.settings.batch)
+        except StoreError:
+            # Node tasks skip the result backend (the store keeps results); when the store
+            # cannot take this one, the backend holds it for the tick to apply later.
+            self.dispatcher.stash(tid, "SUCCESS", result)
+            raise
         if outcome.applied:
             self._node_hook(wf, index, NodeState.SUCCESS)
         self._follow(wf, outcome)
@@ -151,8 +159,13 @@ class Engine:
     def on_failure(self, tid: str, exc: BaseException, tb: str | None = None) -> None:
         """A task failed for good (its own retries are over)."""
         parsed = parse_task_id(tid)
-        if parsed is not None:
+        if parsed is None:
+            return
+        try:
             self._fail(*parsed, error_record(exc, tb))
+        except StoreError:
+            self.dispatcher.stash(tid, "FAILURE", exc, tb)  # as on_success: for the tick
+            raise
 
     def on_retry(self, tid: str, reason: Any) -> None:
         """A task asked to be retried; the node stays RUNNING."""

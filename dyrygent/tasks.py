@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from celery import Celery, signals
@@ -32,12 +34,15 @@ class CeleryDispatcher:
         self.app = app
 
     def send(self, messages: Sequence[Send]) -> None:
-        """Publish node task messages over one producer."""
+        """Publish node task messages over one producer, in one batch where kombu can."""
         try:
-            with self.app.producer_or_acquire() as producer:
+            with self.app.producer_or_acquire() as producer, _batch(producer):
                 for m in messages:
+                    # The store keeps every node's result, so the result backend is not
+                    # written too; stash() uses it only when the store cannot be reached.
                     self.app.send_task(m.task, args=m.args, kwargs=m.kwargs,
-                                       task_id=m.task_id, producer=producer, **m.options)
+                                       task_id=m.task_id, producer=producer,
+                                       **{**m.options, "ignore_result": True})
         except (OperationalError, OSError) as e:
             # Claimed nodes stay unconfirmed; the tick re-sends them.
             raise DispatchError(f"could not publish {len(messages)} node tasks: {e}") from e
@@ -69,6 +74,17 @@ class CeleryDispatcher:
         if state in ("SUCCESS", "FAILURE"):
             return state, result.result
         return None
+
+    def stash(self, task_id: str, state: str, value: Any, tb: str | None = None) -> None:
+        """Store a task's outcome in the result backend, when the app has one."""
+        if type(self.app.backend).__name__ != "DisabledBackend":
+            self.app.backend.store_result(task_id, value, state, traceback=tb)
+
+
+def _batch(producer: Any) -> AbstractContextManager[Any]:
+    """kombu's publish batch (one pipeline on Redis; kombu >= 5.7), else publish one by one."""
+    batch = getattr(producer, "batch", None)
+    return batch() if batch is not None else contextlib.nullcontext()
 
 
 class WorkflowProcessor:

@@ -62,6 +62,9 @@ class FakeBroker:
     def kick(self, workflow_id: str) -> None:
         self.kicks.append(workflow_id)
 
+    def stash(self, task_id: str, state: str, value: Any, tb: str | None = None) -> None:
+        self.backend[task_id] = (state, value)
+
 
 def t_body(message: Send) -> Any:
     """The body of the test task t: its tag and what it received."""

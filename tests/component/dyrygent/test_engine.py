@@ -9,6 +9,7 @@ from celery import Celery, chain, chord, group
 
 from dyrygent.errors import (
     InvalidTransitionError,
+    StoreError,
     UnknownWorkflowError,
     WorkflowCancelledError,
     WorkflowDefinitionError,
@@ -262,6 +263,28 @@ def test_lost_success_event_is_recovered_from_the_backend(rig: Rig) -> None:
     rig.engine.tick(wf.id, 0)
     rig.drain()
     assert h.wait(timeout=1) == ["b", ["from-backend"]]
+
+
+def test_success_the_store_could_not_take_is_stashed_and_applied_by_the_tick(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(chain(t.si(tag="a"), t.s(tag="b")))
+    h = submit(rig, wf)
+    message = rig.broker.queue.pop(0)
+    rig.engine.on_received(message.task_id)
+
+    def unreachable(*_: Any) -> None:
+        raise StoreError("store down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(rig.store, "complete", unreachable)
+        with pytest.raises(StoreError):
+            rig.engine.on_success(message.task_id, "kept")
+    assert rig.broker.backend[message.task_id] == ("SUCCESS", "kept")
+    rig.clock.advance(21)
+    rig.engine.tick(wf.id, 0)
+    rig.drain()
+    assert h.wait(timeout=1) == ["b", ["kept"]]
 
 
 def test_stale_delivery_is_logged_not_started(rig: Rig) -> None:
