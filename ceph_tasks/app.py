@@ -9,7 +9,11 @@ from celery import Celery
 from ceph_tasks.settings import Settings
 
 #: Modules whose tasks the app registers when a worker starts.
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = (
+    "ceph_tasks.tasks.flags",
+    "ceph_tasks.tasks.health",
+    "ceph_tasks.tasks.reweight",
+)
 
 
 def make_app(settings: Settings, name: str = "cephmaint") -> Celery:

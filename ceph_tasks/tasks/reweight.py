@@ -1,0 +1,134 @@
+"""Reweight: move the CRUSH weight of a host's OSDs (or listed OSDs) to a target, gently.
+
+A repeating task: each run reads the live weights, takes at most one step, and runs again
+after the inventory's step interval until every OSD is at its target. Steps wait while too
+many PGs move data (see ceph_tasks.reweight_plan). The weights before the first change are
+recorded once per maintenance reference, so `target="original"` puts them back.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ceph_tasks.app import app
+from ceph_tasks.ceph.models import OsdTree
+from ceph_tasks.reweight_plan import (
+    Action,
+    ReweightError,
+    decide,
+    host_osds,
+    ledger_key,
+    listed_osds,
+    target_weights,
+)
+from ceph_tasks.tasks import base
+from ceph_tasks.tasks.base import MaintenanceTask, refuse
+from ceph_tasks.weights import same_weight
+from inventory import Cluster
+
+#: target value that restores the weights recorded before the maintenance changed them.
+ORIGINAL = "original"
+#: step value that takes the inventory's throttles.crush_weight_step.
+INVENTORY_STEP = "inventory"
+#: A drain of a large host in small steps can take days; a workflow sets its own deadline.
+DEFAULT_TIMEOUT = 3 * 24 * 3600.0
+
+
+@app.task(bind=True, base=MaintenanceTask, name="cephmaint.reweight")  # type: ignore[untyped-decorator]
+def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | None = None,
+             osd_ids: list[int] | None = None, *, target: float | str,
+             step: float | str | None = None,
+             timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """Set the CRUSH weight of a host's OSDs or of listed OSDs to target, maybe in steps.
+
+    step None changes every weight at once; a number moves each OSD at most that much
+    per step; "inventory" uses the cluster's throttles.crush_weight_step. target is a weight
+    or "original" (the weights recorded when this maintenance first changed them).
+    """
+    scope = f"host {host}" if host is not None else f"OSDs {sorted(osd_ids or [])}"
+    what = f"cluster {cluster}: reweight {scope} to {target}"
+    ctx = self.context
+    with base.step(what):
+        inventory = ctx.cluster(cluster)
+        ceph = ctx.ceph(cluster)
+        tree = ceph.osd_tree()
+    osds = _osds(what, inventory, tree, host, osd_ids)
+    size = _step_size(what, inventory, step)
+    wanted = None if target == ORIGINAL else _number(what, "target", target)
+    current = tree.crush_weights(osds)
+    with base.step(what):
+        if target == ORIGINAL:
+            originals = {osd: ctx.ledger.recall(reference, ledger_key(osd)) for osd in osds}
+        else:
+            # Recorded before anything changes, once: later runs read the first value back.
+            originals = {osd: ctx.ledger.remember(reference, ledger_key(osd), current[osd])
+                         for osd in sorted(osds)}
+    try:
+        goal = target_weights(osds, wanted, originals)
+    except ReweightError as e:
+        refuse(what, str(e))
+    with base.step(f"{what}: ceph status"):
+        moving = ceph.status().pgmap.moving
+    throttles = inventory.throttles
+    decision = decide(current, goal, size, moving, throttles.max_backfilling_pgs)
+    after = dict(current)
+    for osd, weight in sorted(decision.changes.items()):
+        with base.step(f"{what}: ceph osd crush reweight osd.{osd} {weight:g}"):
+            ceph.client.mon_command("osd crush reweight", name=f"osd.{osd}", weight=weight)
+        after[osd] = weight
+    report = {
+        "cluster": cluster,
+        "host": host,
+        "weights": _named(after),
+        "target": _named(goal),
+        "original": _named({o: w for o, w in originals.items() if w is not None}),
+        "changed": _named(decision.changes),
+        "steps_left": max(decision.steps_left - (decision.action is Action.STEP), 0),
+        "moving_pgs": moving,
+        "max_moving_pgs": throttles.max_backfilling_pgs,
+        "reason": decision.reason,
+    }
+    if all(same_weight(after[osd], weight) for osd, weight in goal.items()):
+        return {**report, "done": True}
+    self.progress(**report)
+    self.again(reference=reference, countdown=throttles.step_interval_seconds, timeout=timeout,
+               waiting_for=what, last_seen=f"weights {_named(after)}; {decision.reason}")
+
+
+def _osds(what: str, inventory: Cluster, tree: OsdTree, host: str | None,
+          osd_ids: list[int] | None) -> frozenset[int]:
+    if (host is None) == (osd_ids is None):
+        refuse(what, "give either a host or a list of OSD ids")
+    try:
+        if host is not None:
+            with base.step(what):
+                planned = frozenset(o.id for o in inventory.osds_on(host))
+            return host_osds(host, tree.hosts(), planned)
+        placed = frozenset(o for o in tree.crush_weights() if tree.host_of(o) is not None)
+        return listed_osds(list(osd_ids or []), placed)
+    except ReweightError as e:
+        refuse(what, str(e))
+
+
+def _step_size(what: str, inventory: Cluster, step: float | str | None) -> float | None:
+    if step is None:
+        return None
+    if step == INVENTORY_STEP:
+        return inventory.throttles.crush_weight_step
+    size = _number(what, "step", step)
+    if size <= 0:
+        refuse(what, f"a weight step must be a positive number, got {step!r}")
+    return size
+
+
+def _number(what: str, name: str, value: object) -> float:
+    # JSON brings numbers as int or float; anything else (a typo'd keyword) is refused.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        refuse(what, f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _named(weights: dict[int, float]) -> dict[str, float]:
+    # JSON object keys are strings: name OSDs the way Ceph does.
+    return {f"osd.{osd}": round(weight, 5) for osd, weight in sorted(weights.items())}
