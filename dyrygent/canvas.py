@@ -49,13 +49,14 @@ def add_canvas(dag: Dag, canvas: Any, new_id: IdFactory,
 def signature_spec(sig: Signature, node_id: str, dependencies: tuple[str, ...],
                    arg: ResultExpr | None, timeout: float | None = None) -> NodeSpec:
     """NodeSpec for one plain signature."""
-    # Plain dict access: Signature's attribute properties cost more than the rest here.
-    raw_options = dict.get(sig, "options") or {}
-    options = {k: v for k, v in raw_options.items() if k in PASSED_OPTIONS}
-    return NodeSpec(id=node_id, task=str(dict.get(sig, "task")),
-                    args=tuple(dict.get(sig, "args") or ()),
-                    kwargs=dict(dict.get(sig, "kwargs") or {}), options=options,
-                    dependencies=dependencies, arg=arg, timeout=timeout)
+    # Plain dict access, and no copies of empty containers: this runs once per node of
+    # a 10,000-node canvas, where Signature's attribute properties would dominate.
+    raw_options = dict.get(sig, "options")
+    options = {k: v for k, v in raw_options.items() if k in PASSED_OPTIONS} if raw_options else {}
+    args = dict.get(sig, "args")
+    kwargs = dict.get(sig, "kwargs")
+    return NodeSpec(node_id, str(dict.get(sig, "task")), tuple(args) if args else (),
+                    dict(kwargs) if kwargs else {}, options, dependencies, arg, timeout)
 
 
 def _members(tasks: Any) -> list[Any]:

@@ -85,12 +85,24 @@ class CompiledNode:
     arg: ResultExpr | None
 
     def definition(self) -> dict[str, Any]:
-        """JSON-ready definition stored once at submit."""
-        return {
-            "id": self.spec.id, "task": self.spec.task, "args": list(self.spec.args),
-            "kwargs": dict(self.spec.kwargs), "options": dict(self.spec.options),
-            "deps": list(self.deps), "arg": self.arg, "timeout": self.spec.timeout,
-        }
+        """JSON-ready definition stored once at submit; empty fields are left out."""
+        spec = self.spec
+        out: dict[str, Any] = {"id": spec.id, "task": spec.task}
+        # Most nodes have no arguments of their own: leaving the empty ones out keeps the
+        # stored state and the submit small (readers use .get()).
+        if spec.args:
+            out["args"] = list(spec.args)
+        if spec.kwargs:
+            out["kwargs"] = dict(spec.kwargs)
+        if spec.options:
+            out["options"] = dict(spec.options)
+        if self.deps:
+            out["deps"] = list(self.deps)
+        if self.arg is not None:
+            out["arg"] = self.arg
+        if spec.timeout is not None:
+            out["timeout"] = spec.timeout
+        return out
 
 
 def check_id(value: str, what: str = "node id") -> str:
@@ -141,21 +153,56 @@ class Dag:
 
     def compile(self) -> list[CompiledNode]:
         """Validate and turn the nodes into their stored, index-based form."""
-        self.validate()
-        index = {node_id: i for i, node_id in enumerate(self._nodes)}
-        children: list[list[int]] = [[] for _ in index]
-        for node_id, spec in self._nodes.items():
-            for dep in dict.fromkeys(spec.dependencies):
-                children[index[dep]].append(index[node_id])
+        # One pass over integer indexes: this runs on every submit, so it does not go
+        # through waves() and its per-id dictionaries (those only name a cycle).
+        specs = list(self._nodes.values())
+        index = {spec.id: i for i, spec in enumerate(specs)}
+        deps: list[tuple[int, ...]] = []
+        children: list[list[int]] = [[] for _ in specs]
+        for i, spec in enumerate(specs):
+            mine = _dep_indexes(spec, index)
+            for d in mine:
+                children[d].append(i)
+            deps.append(mine)
+        if _has_cycle(deps, children):
+            waves(specs)  # raises CycleError naming the cycle
         return [
-            CompiledNode(
-                index=index[node_id], spec=spec,
-                deps=tuple(index[d] for d in dict.fromkeys(spec.dependencies)),
-                children=tuple(children[index[node_id]]),
-                arg=map_expr(spec.arg, index),
-            )
-            for node_id, spec in self._nodes.items()
+            CompiledNode(index=i, spec=spec, deps=deps[i], children=tuple(children[i]),
+                         arg=None if spec.arg is None else map_expr(spec.arg, index))
+            for i, spec in enumerate(specs)
         ]
+
+
+def _dep_indexes(spec: NodeSpec, index: Mapping[str, int]) -> tuple[int, ...]:
+    """Indexes of a node's distinct dependencies; raises on unknown ones, as waves() does."""
+    if not spec.dependencies and spec.arg is None:
+        return ()
+    out: dict[int, None] = {}
+    for dep in spec.dependencies:
+        found = index.get(dep)
+        if found is None:
+            raise UnknownDependencyError(f"node {spec.id!r} depends on unknown node {dep!r}")
+        out[found] = None
+    for ref in expr_nodes(spec.arg):
+        if index.get(ref) not in out:
+            raise UnknownDependencyError(
+                f"node {spec.id!r} takes the result of {ref!r} without depending on it")
+    return tuple(out)
+
+
+def _has_cycle(deps: Sequence[tuple[int, ...]], children: Sequence[list[int]]) -> bool:
+    """Kahn's algorithm on indexes: True when some node is never freed."""
+    remaining = [len(d) for d in deps]
+    free = [i for i, count in enumerate(remaining) if count == 0]
+    seen = 0
+    while free:
+        node = free.pop()
+        seen += 1
+        for child in children[node]:
+            remaining[child] -= 1
+            if remaining[child] == 0:
+                free.append(child)
+    return seen != len(deps)
 
 
 def waves(specs: Iterable[NodeSpec]) -> list[list[str]]:

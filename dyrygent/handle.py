@@ -121,7 +121,7 @@ class WorkflowHandle:
         defs = self.engine.store.definitions(self.workflow_id)
         ids = [str(d["id"]) for d in defs]
         return [NodeSpec(id=str(d["id"]), task=str(d["task"]),
-                         dependencies=tuple(ids[i] for i in d["deps"])) for d in defs]
+                         dependencies=tuple(ids[i] for i in d.get("deps", ()))) for d in defs]
 
     def plan(self) -> list[list[str]]:
         """The waves of the stored definition."""

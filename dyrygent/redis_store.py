@@ -20,6 +20,8 @@ from dyrygent.states import NodeState, WorkflowState
 from dyrygent.store import Active, Dispatch, Outcome
 
 BATCH = 1000  # nodes per round trip at submit
+# One encoder for every definition: json.dumps() with separators builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 _INT_FIELDS = {"n", "done", "failed", "active", "max_active", "tick"}
 _FLOAT_FIELDS = {"created", "finished", "deadline", "progress"}
 
@@ -72,38 +74,45 @@ class RedisStore:
         if not self.client.hsetnx(k["meta"], "created", now):
             raise StoreError(f"workflow {wf!r} already exists")
         roots = [n.index for n in nodes if not n.deps]
+        pending, ready = str(NodeState.PENDING), str(NodeState.READY)
         pipe = self.client.pipeline(transaction=False)
         # One HSET per hash per chunk of nodes: a 10,000-node workflow is a few dozen
         # commands in a handful of round trips.
         for first in range(0, len(nodes), BATCH):
             chunk = nodes[first:first + BATCH]
-            pipe.hset(k["def"], mapping={
-                str(n.index): json.dumps(n.definition(), separators=(",", ":")) for n in chunk})
-            pipe.hset(k["ids"], mapping={n.spec.id: str(n.index) for n in chunk})
-            pipe.hset(k["st"], mapping={
-                str(n.index): str(NodeState.PENDING if n.deps else NodeState.READY)
-                for n in chunk})
-            rem = {str(n.index): len(n.deps) for n in chunk if n.deps}
+            fields = [str(n.index) for n in chunk]
+            pipe.hset(k["def"], mapping=dict(zip(fields, [_encode(n.definition()) for n in chunk],
+                                                 strict=True)))
+            pipe.hset(k["ids"], mapping=dict(zip([n.spec.id for n in chunk], fields, strict=True)))
+            pipe.hset(k["st"], mapping=dict(zip(fields, [pending if n.deps else ready
+                                                         for n in chunk], strict=True)))
+            rem = {f: len(n.deps) for f, n in zip(fields, chunk, strict=True) if n.deps}
             if rem:
                 pipe.hset(k["rem"], mapping=rem)  # type: ignore[arg-type]
-            kids = {str(n.index): ",".join(map(str, n.children)) for n in chunk if n.children}
+            kids = {f: ",".join(map(str, n.children))
+                    for f, n in zip(fields, chunk, strict=True) if n.children}
             if kids:
                 pipe.hset(k["kids"], mapping=kids)  # type: ignore[arg-type]
-            tmo = {str(n.index): float(n.spec.timeout) for n in chunk if n.spec.timeout}
+            tmo = {f: float(n.spec.timeout)
+                   for f, n in zip(fields, chunk, strict=True) if n.spec.timeout}
             if tmo:
                 pipe.hset(k["tmo"], mapping=tmo)  # type: ignore[arg-type]
-            pipe.execute()
+            self._execute(pipe, wf)
         for start in range(0, len(roots), BATCH):
             pipe.rpush(k["ready"], *roots[start:start + BATCH])
-        fields: dict[str | bytes, bytes | float | int | str] = {
+        meta_fields: dict[str | bytes, bytes | float | int | str] = {
             key: "" if value is None else value for key, value in meta.items()}
-        fields.update({"n": len(nodes), "done": 0, "failed": 0, "active": 0, "tick": 0,
-                       "c:PENDING": len(nodes) - len(roots), "c:READY": len(roots)})
-        fields.setdefault("max_active", 0)
-        pipe.hset(k["meta"], mapping=fields)
+        meta_fields.update({"n": len(nodes), "done": 0, "failed": 0, "active": 0, "tick": 0,
+                            "c:PENDING": len(nodes) - len(roots), "c:READY": len(roots)})
+        meta_fields.setdefault("max_active", 0)
+        pipe.hset(k["meta"], mapping=meta_fields)
         pipe.rpush(k["ev"], json.dumps({"t": now, "e": "workflow", "state": "RUNNING"}))
         # state is written last: a workflow is visible only once it is complete
         pipe.hset(k["meta"], "state", WorkflowState.RUNNING)
+        self._execute(pipe, wf)
+
+    @staticmethod
+    def _execute(pipe: Any, wf: str) -> None:
         try:
             pipe.execute()
         except redis.RedisError as e:

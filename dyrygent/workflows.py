@@ -38,11 +38,15 @@ class Workflow:
         self.dag = Dag()
         self.result_expr: ResultExpr | None = None
         self._counter = 0
+        self._short_names: dict[str, str] = {}  # task name -> the prefix of generated ids
         self._app: Any = None
 
     def _new_id(self, task: str) -> str:
         self._counter += 1
-        return f"{task.rsplit('.', 1)[-1]}-{self._counter}"
+        short = self._short_names.get(task)
+        if short is None:
+            short = self._short_names[task] = task.rsplit(".", 1)[-1]
+        return f"{short}-{self._counter}"
 
     def _remember_app(self, canvas: Any) -> None:
         # The app a signature was made from picks the processor at apply_async().

@@ -130,3 +130,39 @@ def test_compile_stores_result_references_by_index() -> None:
     b = dag.compile()[1]
     assert b.definition()["arg"] == {"l": [{"n": 0}]}
     assert b.deps == (0,)
+
+
+@given(dags(), st.data())
+def test_compile_rejects_the_cycles_waves_rejects(specs: list[NodeSpec], data: st.DataObject
+                                                  ) -> None:
+    with_deps = [s for s in specs if s.dependencies]
+    if with_deps:
+        child = data.draw(st.sampled_from(with_deps))
+        specs = [NodeSpec(id=s.id, task="t", dependencies=(*s.dependencies, child.id))
+                 if s.id == child.dependencies[0] else s for s in specs]
+    dag = Dag()
+    for spec in specs:
+        dag.add(spec)
+    if with_deps:
+        with pytest.raises(CycleError, match="cycle"):
+            dag.compile()
+    else:
+        assert len(dag.compile()) == len(specs)
+
+
+def test_compile_rejects_a_result_reference_without_dependency() -> None:
+    dag = Dag()
+    dag.add(NodeSpec("a", "t"))
+    dag.add(NodeSpec("b", "t", dependencies=(), arg=node_ref("a")))
+    with pytest.raises(UnknownDependencyError, match="without depending"):
+        dag.compile()
+
+
+def test_stored_definitions_leave_out_empty_fields() -> None:
+    dag = Dag()
+    dag.add(NodeSpec("a", "t"))
+    dag.add(NodeSpec("b", "t", args=(1,), kwargs={"k": 2}, dependencies=("a",), timeout=5.0))
+    a, b = dag.compile()
+    assert a.definition() == {"id": "a", "task": "t"}
+    assert b.definition() == {"id": "b", "task": "t", "args": [1], "kwargs": {"k": 2},
+                              "deps": [0], "timeout": 5.0}
