@@ -34,6 +34,10 @@ class Ledger(Protocol):
         """The entry under key, or None."""
         ...
 
+    def note(self, reference: str, key: str, value: Json) -> None:
+        """Store value under key, replacing what is there: for news, not for history."""
+        ...
+
     def forget(self, reference: str, key: str) -> None:
         """Drop the entry under key; dropping a missing one is fine."""
         ...
@@ -56,6 +60,12 @@ class MemoryLedger:
         with self._lock:
             stored = self._data.setdefault(reference, {}).setdefault(key, encoded)
         return json.loads(stored)
+
+    def note(self, reference: str, key: str, value: Json) -> None:
+        """Store value under key, replacing what is there: for news, not for history."""
+        encoded = _encode(check_reference(reference), key, value)
+        with self._lock:
+            self._data.setdefault(reference, {})[key] = encoded
 
     def recall(self, reference: str, key: str) -> Json | None:
         """The entry under key, or None."""
@@ -101,6 +111,17 @@ class RedisLedger:
         except redis.RedisError as e:
             raise LedgerError(f"cannot record {key!r} of {reference}: {e}") from e
         return json.loads(stored)
+
+    def note(self, reference: str, key: str, value: Json) -> None:
+        """Store value under key, replacing what is there: for news, not for history."""
+        name = self._key(reference)
+        try:
+            pipe = self.client.pipeline()
+            pipe.hset(name, key, _encode(reference, key, value))
+            pipe.expire(name, RETENTION_SECONDS)
+            pipe.execute()
+        except redis.RedisError as e:
+            raise LedgerError(f"cannot note {key!r} of {reference}: {e}") from e
 
     def recall(self, reference: str, key: str) -> Json | None:
         """The entry under key, or None."""

@@ -21,6 +21,11 @@ from inventory import InventoryError
 PROGRESS = "PROGRESS"
 
 
+def progress_key(task_id: str) -> str:
+    """The ledger key under which a task's latest progress is kept."""
+    return f"progress:{task_id}"
+
+
 class MaintenanceTask(Task):  # type: ignore[misc]
     """Base class of cephmaint tasks: late acks, no automatic retries of failures."""
 
@@ -37,9 +42,17 @@ class MaintenanceTask(Task):  # type: ignore[misc]
         return context_of(self.app)
 
     def progress(self, **meta: Any) -> None:
-        """Publish progress in the task's meta, where status readers find it."""
-        if self.request.id and not self.request.called_directly:
-            self.update_state(state=PROGRESS, meta=meta)
+        """Publish progress in the task's meta and in the ledger, where status readers look.
+
+        A repeating task's meta turns to RETRY as soon as it repeats, so the ledger entry
+        `progress:<task id>` of its reference is what a status reader finds between runs.
+        """
+        if not self.request.id or self.request.called_directly:
+            return
+        self.update_state(state=PROGRESS, meta=meta)
+        reference = (self.request.kwargs or {}).get("reference")
+        if isinstance(reference, str):
+            self.context.ledger.note(reference, progress_key(self.request.id), meta)
 
     def again(self, *, reference: str, countdown: float, timeout: float, waiting_for: str,
               last_seen: str) -> NoReturn:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
+from ceph_tasks.tasks.base import progress_key
 from dyrygent.errors import DyrygentError
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState
@@ -57,10 +58,12 @@ def handle_of(workflow_id: str) -> WorkflowHandle:
 def show_status(handle: WorkflowHandle, settings: Settings) -> tuple[str, bool]:
     """The rendered status of a workflow, and whether it has finished."""
     status = handle.status()
-    plan = RedisLedger.from_url(settings.redis_url).recall(handle.id, "plan") or {}
+    ledger = RedisLedger.from_url(settings.redis_url)
+    plan = ledger.recall(handle.id, "plan") or {}
     steps = plan.get("steps") or [{"id": s.id, "title": s.id} for s in handle.specs()]
     states = {s["id"]: NodeState(handle.node(s["id"])["state"]) for s in steps}
-    progress = _progress(handle, [s["id"] for s in steps if states[s["id"]] == "RUNNING"])
+    progress = _progress(handle, ledger,
+                         [s["id"] for s in steps if states[s["id"]] == "RUNNING"])
     titles = {s["id"]: s["title"] for s in steps}
     text = render_status(status, steps, states, progress)
     events = render_events(handle.events()[-8:], titles)
@@ -69,21 +72,20 @@ def show_status(handle: WorkflowHandle, settings: Settings) -> tuple[str, bool]:
     return text, status.state.finished
 
 
-def _progress(handle: WorkflowHandle, running: list[str]) -> dict[str, dict[str, Any]]:
-    from celery.result import AsyncResult
-
+def _progress(handle: WorkflowHandle, ledger: RedisLedger, running: list[str]
+              ) -> dict[str, dict[str, Any]]:
     from dyrygent.processor import task_id
-    from workflows.app import app
 
     found = {}
     store = handle.engine.store
     for node_id in running:
         attempt = handle.node(node_id)["attempt"]
         index = store.index_of(handle.id, node_id)
-        result = AsyncResult(task_id(handle.id, index, attempt), app=app)
-        # Tasks publish their progress (weights, PGs moving, what a wait waits for) as meta.
-        if result.state == "PROGRESS" and isinstance(result.info, dict):
-            found[node_id] = result.info
+        # Tasks note their latest progress (weights, PGs moving, what a wait waits for)
+        # in the ledger of their reference, which is the workflow id.
+        meta = ledger.recall(handle.id, progress_key(task_id(handle.id, index, attempt)))
+        if isinstance(meta, dict):
+            found[node_id] = meta
     return found
 
 

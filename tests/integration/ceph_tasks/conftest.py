@@ -53,9 +53,9 @@ class TaskBench:
         """Send a task by name to the worker."""
         return self.app.send_task(task, kwargs=kwargs)
 
-    def run(self, task: str, timeout: float = 240, **kwargs: Any) -> Any:
-        """Run a task on the worker and return its result (raising its error)."""
-        return self.send(task, **kwargs).get(timeout=timeout, propagate=True)
+    def run(self, task: str, *, wait: float = 240, **kwargs: Any) -> Any:
+        """Run a task on the worker, waiting at most wait seconds; its result or its error."""
+        return self.send(task, **kwargs).get(timeout=wait, propagate=True)
 
 
 def _bench(box: Sandbox, logdir: Path) -> Iterator[TaskBench]:

@@ -29,6 +29,13 @@ def test_the_first_value_recorded_wins_and_is_returned_to_every_writer(ledger: L
     assert ledger.recall("wf-1", "weights") == {"4": 1.0, "5": 0.5}
 
 
+def test_a_note_replaces_what_was_there(ledger: Ledger) -> None:
+    ledger.note("wf-1", "progress:t1", {"step": 1})
+    ledger.note("wf-1", "progress:t1", {"step": 2})
+    assert ledger.recall("wf-1", "progress:t1") == {"step": 2}
+    assert ledger.remember("wf-1", "progress:t1", {"step": 3}) == {"step": 2}
+
+
 def test_references_are_kept_apart(ledger: Ledger) -> None:
     ledger.remember("wf-1", "flags", ["noout"])
     assert ledger.recall("wf-2", "flags") is None
