@@ -1,0 +1,104 @@
+"""Builders turn a host and the cluster's state into a runbook, refusing what is unsafe."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inventory import Cluster, UnknownHostError
+from workflows.builders import (
+    build_add_workflow,
+    build_decommission_workflow,
+    build_replace_workflow,
+)
+from workflows.errors import PlanRefused
+from workflows.plan import Phase
+from workflows.state import ClusterState
+
+
+def no_problems(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+    return []
+
+
+def tasks(plan: object) -> list[str]:
+    return [s.task.removeprefix("cephmaint.") for s in plan.steps]  # type: ignore[attr-defined]
+
+
+def test_decommission_drains_before_it_removes_and_restores_at_the_end(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = build_decommission_workflow("node2", cluster=cluster, state=healthy,
+                                       check_domains=no_problems, reference="wf1")
+    assert tasks(plan) == [
+        "check_healthy_to_start", "check_removal", "set_downtime", "set_flags", "reweight",
+        "wait_healthy", "check_safe_to_destroy", "remove_node", "wait_healthy",
+        "unset_flags", "remove_downtime",
+    ]
+    assert plan.osds == (4, 5)
+    assert plan.data_to_move_bytes > 0
+    drain = plan.steps[4]
+    assert drain.kwargs == {"cluster": "lab", "reference": "wf1", "host": "node2",
+                            "target": 0.0, "step": "inventory"}
+    # A chain: each step waits for the one before it.
+    pairs = zip(plan.steps, plan.steps[1:], strict=False)
+    assert all(s.after == (prev.id,) for prev, s in pairs)
+    assert [f.task for f in plan.finalisers] == ["cephmaint.unset_flags",
+                                                 "cephmaint.remove_downtime"]
+
+
+def test_every_step_carries_json_arguments_only(cluster: Cluster, healthy: ClusterState) -> None:
+    plan = build_replace_workflow("node2", "node3", cluster=cluster, state=healthy,
+                                  check_domains=no_problems, reference="wf1")
+    for step in [*plan.steps, *plan.finalisers]:
+        assert json.loads(json.dumps(step.kwargs)) == step.kwargs
+
+
+def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = build_replace_workflow("node2", "node3", cluster=cluster, state=healthy,
+                                  check_domains=no_problems, reference="wf1")
+    names = tasks(plan)
+    assert names.index("remove_node") < names.index("notify_technicians")
+    assert names.index("wait_for_technician") < names.index("add_node")
+    raise_weight = plan.steps[names.index("add_node") + 1]
+    assert raise_weight.kwargs["host"] == "node3" and raise_weight.kwargs["target"] == 1.0
+    assert raise_weight.phase == Phase.ADD
+    assert plan.hosts == ("node2", "node3")
+    assert {s.kwargs["host"] for s in plan.finalisers if "host" in s.kwargs} == {"node2", "node3"}
+
+
+def test_a_plan_reads_as_a_runbook_and_as_json(cluster: Cluster, healthy: ClusterState) -> None:
+    plan = build_decommission_workflow("node2", cluster=cluster, state=healthy,
+                                       check_domains=no_problems, reference="wf1")
+    text = plan.render()
+    assert "decommission on cluster lab (reference wf1)" in text
+    assert "drain node2 (osd.4, osd.5) in steps" in text
+    assert "if it fails or is cancelled:" in text
+    data = json.loads(plan.to_json())
+    assert data["osds"] == [4, 5] and len(data["waves"]) == len(plan.steps)
+
+
+def test_a_domain_problem_refuses_the_plan_naming_it(cluster: Cluster, healthy: ClusterState
+                                                     ) -> None:
+    def short(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+        return [f"pool data (size 2) would keep 1 host without {', '.join(hosts)}"]
+
+    with pytest.raises(PlanRefused, match=r"pool data \(size 2\) would keep 1 host"):
+        build_decommission_workflow("node1", cluster=cluster, state=healthy,
+                                    check_domains=short)
+
+
+def test_an_unknown_host_is_refused_naming_it(cluster: Cluster, healthy: ClusterState) -> None:
+    with pytest.raises(UnknownHostError, match="node9"):
+        build_decommission_workflow("node9", cluster=cluster, state=healthy,
+                                    check_domains=no_problems)
+
+
+def test_add_creates_osds_at_weight_zero_then_raises_them(cluster: Cluster,
+                                                          healthy: ClusterState) -> None:
+    plan = build_add_workflow("node3", cluster=cluster, state=healthy, weight=2.0)
+    names = tasks(plan)
+    assert names[names.index("add_node") + 1] == "reweight"
+    assert plan.steps[names.index("add_node") + 1].kwargs["target"] == 2.0

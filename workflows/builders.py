@@ -1,0 +1,155 @@
+"""Builders of the host and disk maintenance workflows (pure: inventory and state in, plan out).
+
+Each builder returns a MaintenancePlan: the runbook to read, and the workflow to submit.
+Nothing is read or changed while building; a maintenance that cannot be done safely is
+refused here, before anything runs, and again by the guard steps when it runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from inventory import Cluster, Host
+from workflows.errors import PlanRefused
+from workflows.plan import MaintenancePlan, Phase
+from workflows.state import ClusterState
+from workflows.steps import StepMaker
+
+#: Default limits; a plan's Timing can change each.
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long steps may take and how often repeating steps look again."""
+
+    drain: float = 72 * HOUR
+    healthy: float = 24 * HOUR
+    health_interval: float = 10.0
+    technician: float = 7 * 24 * HOUR
+    downtime: float = 7 * 24 * HOUR
+
+
+DomainCheck = Callable[[ClusterState, tuple[str, ...]], list[str]]
+
+
+def new_reference(kind: str, host: str) -> str:
+    """A maintenance reference (also the workflow id): kind, host and a random suffix."""
+    return f"{kind}.{host}.{uuid.uuid4().hex[:8]}".replace("-", "_")
+
+
+def build_decommission_workflow(
+    host: str, *, cluster: Cluster, state: ClusterState, check_domains: DomainCheck,
+    timing: Timing = Timing(), reference: str | None = None,
+) -> MaintenancePlan:
+    """Retire a host: downtime on, drain in steps, guards, remove it, downtime off."""
+    ref = reference or new_reference("decommission", host)
+    plan = _plan("decommission", host, cluster, state, ref, check_domains)
+    steps = StepMaker(cluster.name, ref)
+    _decommission(plan, steps, host, state, timing)
+    _restore(plan, steps, [host], timing)
+    return plan
+
+
+def build_replace_workflow(
+    host: str, new_host: str | None = None, *, cluster: Cluster, state: ClusterState,
+    check_domains: DomainCheck, timing: Timing = Timing(), reference: str | None = None,
+) -> MaintenancePlan:
+    """Replace a host: decommission it, technicians swap the hardware, add the new one."""
+    target = new_host or host
+    new = cluster.host(target)
+    ref = reference or new_reference("replace", host)
+    plan = _plan("replace", host, cluster, state, ref, check_domains)
+    steps = StepMaker(cluster.name, ref)
+    weights = _target_weight(state, plan.osds)
+    _decommission(plan, steps, host, state, timing)
+    action = (f"replace the hardware of {host}" if target == host
+              else f"retire {host} and make {target} ready in rack {new.rack}")
+    plan.add(steps.notify(host, action, plan.last()))
+    plan.add(steps.wait_technician(host, timing.technician, plan.last()))
+    if target != host:
+        plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
+    _add(plan, steps, new, weights, timing)
+    hosts = [host] if target == host else [host, target]
+    plan.hosts = tuple(hosts)
+    _restore(plan, steps, hosts, timing)
+    return plan
+
+
+def build_add_workflow(
+    host: str, *, cluster: Cluster, state: ClusterState, weight: float = 1.0,
+    timing: Timing = Timing(), reference: str | None = None,
+) -> MaintenancePlan:
+    """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy."""
+    new = cluster.host(host)
+    ref = reference or new_reference("add", host)
+    plan = MaintenancePlan(kind="add", cluster=cluster.name, reference=ref, hosts=(host,),
+                           guards=("cluster healthy before anything changes",))
+    steps = StepMaker(cluster.name, ref)
+    plan.add(steps.healthy_to_start())
+    plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
+    plan.add(steps.flags_on(plan.last()))
+    _add(plan, steps, new, weight, timing)
+    _restore(plan, steps, [host], timing)
+    return plan
+
+
+def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
+          check_domains: DomainCheck) -> MaintenancePlan:
+    cluster.host(host)  # UnknownHostError names the cluster and the host
+    osds = state.osds_of(host)
+    problems = check_domains(state, (host,))
+    if problems:
+        raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
+                          f"changed: {'; '.join(problems)}")
+    return MaintenancePlan(
+        kind=kind, cluster=cluster.name, reference=ref, hosts=(host,), osds=osds,
+        data_to_move_bytes=state.bytes_on(osds),
+        guards=("cluster healthy before anything changes",
+                f"every pool keeps enough {cluster.failure_domain_type}s without {host}",
+                f"{', '.join(f'osd.{i}' for i in osds) or 'its OSDs'} safe to destroy "
+                "before removal"),
+    )
+
+
+def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: ClusterState,
+                  timing: Timing) -> None:
+    osds = state.osds_of(host)
+    plan.add(steps.healthy_to_start())
+    plan.add(steps.removal_guard([host], plan.last()))
+    plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
+    plan.add(steps.flags_on(plan.last()))
+    if osds:
+        plan.add(steps.reweight(host, 0.0, osds, plan.last()))
+        plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
+        plan.add(steps.safe_to_destroy(osds, plan.last()))
+    plan.add(steps.remove_node(host, osds, plan.last()))
+    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
+                                phase=Phase.REMOVE))
+
+
+def _add(plan: MaintenancePlan, steps: StepMaker, host: Host, weight: float,
+         timing: Timing) -> None:
+    plan.add(steps.add_node(host.name, plan.last()))
+    plan.add(steps.reweight(host.name, weight, (), plan.last(), phase=Phase.ADD))
+    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
+                                phase=Phase.ADD))
+
+
+def _restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
+             timing: Timing) -> None:
+    plan.add(steps.flags_off(plan.last()))
+    for host in hosts:
+        plan.add(steps.downtime_off(host, plan.last()))
+    # The same restores run when the workflow fails or is cancelled.
+    finals = StepMaker(steps.cluster, steps.reference, prefix="finally-")
+    plan.finalisers.append(finals.flags_off((), phase=Phase.FINALISE))
+    plan.finalisers += [finals.downtime_off(h, (), phase=Phase.FINALISE) for h in hosts]
+
+
+def _target_weight(state: ClusterState, osds: tuple[int, ...]) -> float:
+    # New hardware takes the weight the old host's OSDs had (CRUSH weight ~ TiB by default).
+    weights = state.tree.crush_weights(frozenset(osds))
+    return round(max(weights.values()), 5) if weights else 1.0

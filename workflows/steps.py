@@ -1,0 +1,127 @@
+"""The steps maintenance workflows are made of: one per ceph_tasks task, with a readable title."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.plan import Phase, Step
+
+#: Flags a data move sets cluster-wide: scrubs compete with backfill for the same disks.
+MOVE_FLAGS = ("noscrub", "nodeep-scrub")
+#: Health codes the workflow's own changes raise, tolerated while it waits for health.
+OWN_CODES = ("OSDMAP_FLAGS", "OSD_FLAGS")
+
+
+@dataclass
+class StepMaker:
+    """Makes the steps of one maintenance: ids unique within it, every task's common args."""
+
+    cluster: str
+    reference: str
+    prefix: str = ""
+    _used: set[str] = field(default_factory=set)
+
+    def _step(self, name: str, title: str, task: str, phase: Phase, after: Sequence[str],
+              hosts: Sequence[str] = (), osds: Sequence[int] = (), **kwargs: Any) -> Step:
+        step_id = f"{self.prefix}{name}"
+        number = 2
+        while step_id in self._used:
+            step_id, number = f"{self.prefix}{name}.{number}", number + 1
+        self._used.add(step_id)
+        return Step(id=step_id, title=title, task=f"cephmaint.{task}",
+                    kwargs={"cluster": self.cluster, **kwargs}, phase=phase,
+                    after=tuple(after), hosts=tuple(hosts), osds=tuple(sorted(osds)))
+
+    def healthy_to_start(self, after: Sequence[str] = ()) -> Step:
+        """Guard: the cluster is healthy before anything changes."""
+        return self._step("check-healthy", f"check cluster {self.cluster} is healthy",
+                          "check_healthy_to_start", Phase.GUARD, after)
+
+    def removal_guard(self, hosts: Sequence[str], after: Sequence[str]) -> Step:
+        """Guard: every pool keeps enough failure domains without these hosts."""
+        return self._step("check-domains", f"check pools keep enough failure domains "
+                          f"without {', '.join(hosts)}", "check_removal", Phase.GUARD, after,
+                          hosts=hosts, hosts_to_remove=list(hosts))
+
+    def safe_to_destroy(self, osds: Sequence[int], after: Sequence[str]) -> Step:
+        """Guard: Ceph says the OSDs hold no data it still needs."""
+        return self._step("check-safe", f"check {_osds(osds)} safe to destroy",
+                          "check_safe_to_destroy", Phase.GUARD, after, osds=osds,
+                          osd_ids=sorted(osds))
+
+    def downtime_on(self, host: str, seconds: float, after: Sequence[str]) -> Step:
+        """Silence monitoring of a host for the maintenance."""
+        return self._step(f"downtime-on-{host}", f"set monitoring downtime on {host}",
+                          "set_downtime", Phase.PREPARE, after, hosts=[host], host=host,
+                          reference=self.reference, duration_s=seconds,
+                          comment=f"cephmaint {self.reference}")
+
+    def downtime_off(self, host: str, after: Sequence[str], phase: Phase = Phase.RESTORE
+                     ) -> Step:
+        """Lift the monitoring downtime of a host."""
+        return self._step(f"downtime-off-{host}", f"remove monitoring downtime on {host}",
+                          "remove_downtime", phase, after, hosts=[host], host=host,
+                          reference=self.reference)
+
+    def flags_on(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS) -> Step:
+        """Set cluster flags for the data move (recorded, so only ours are undone)."""
+        return self._step("flags-on", f"set flags {','.join(flags)}", "set_flags",
+                          Phase.PREPARE, after, reference=self.reference, flags=list(flags))
+
+    def flags_off(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS,
+                  phase: Phase = Phase.RESTORE) -> Step:
+        """Unset the flags this maintenance set; an operator's flags stay."""
+        return self._step("flags-off", f"restore flags {','.join(flags)}", "unset_flags",
+                          phase, after, reference=self.reference, flags=list(flags))
+
+    def reweight(self, host: str, target: float | str, osds: Sequence[int],
+                 after: Sequence[str], phase: Phase = Phase.MOVE) -> Step:
+        """Move a host's CRUSH weights to target in the inventory's steps."""
+        verb = "drain" if target == 0 else f"raise weight of {host} to {target}"
+        title = f"drain {host} ({_osds(osds)}) in steps" if verb == "drain" else verb
+        return self._step(f"reweight-{host}", title, "reweight", phase, after, hosts=[host],
+                          osds=osds, reference=self.reference, host=host, target=target,
+                          step="inventory")
+
+    def wait_healthy(self, after: Sequence[str], timeout: float, interval: float,
+                     phase: Phase = Phase.MOVE) -> Step:
+        """Wait until every PG is active+clean (the workflow's own flags tolerated)."""
+        return self._step("wait-healthy", "wait for HEALTH_OK and all PGs active+clean",
+                          "wait_healthy", phase, after, reference=self.reference,
+                          tolerate=list(OWN_CODES), timeout=timeout, interval=interval)
+
+    def remove_node(self, host: str, osds: Sequence[int], after: Sequence[str],
+                    mode: str = "purge") -> Step:
+        """Mark out, stop, purge (or destroy) the host's OSDs and remove its bucket."""
+        return self._step(f"remove-{host}", f"remove {host}: out, stop, {mode} {_osds(osds)}",
+                          "remove_node", Phase.REMOVE, after, hosts=[host], osds=osds,
+                          reference=self.reference, host=host, mode=mode)
+
+    def add_node(self, host: str, after: Sequence[str]) -> Step:
+        """Create OSDs on a host's free devices at CRUSH weight 0."""
+        return self._step(f"add-{host}", f"create OSDs on {host} at weight 0", "add_node",
+                          Phase.ADD, after, hosts=[host], reference=self.reference, host=host)
+
+    def notify(self, host: str, action: str, after: Sequence[str],
+               device_paths: Sequence[str] | None = None) -> Step:
+        """Tell the datacenter technicians what to do, where."""
+        return self._step(f"notify-{host}", f"ask technicians: {action}",
+                          "notify_technicians", Phase.HARDWARE, after, hosts=[host],
+                          host=host, reference=self.reference, action=action,
+                          device_paths=list(device_paths) if device_paths else None)
+
+    def wait_technician(self, host: str, timeout: float, after: Sequence[str],
+                        device_paths: Sequence[str] | None = None,
+                        expect_new_serials: bool = False) -> Step:
+        """Wait for the technicians' confirmation (with evidence when disks are swapped)."""
+        return self._step(f"confirm-{host}", f"wait for the technicians' confirmation on {host}",
+                          "wait_for_technician", Phase.HARDWARE, after, hosts=[host],
+                          host=host, reference=self.reference, timeout=timeout,
+                          device_paths=list(device_paths) if device_paths else None,
+                          expect_new_serials=expect_new_serials)
+
+
+def _osds(osds: Sequence[int]) -> str:
+    return ", ".join(f"osd.{i}" for i in sorted(osds)) or "no OSDs"
