@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inventory import Cluster, Host
+from inventory import Cluster
 from workflows.errors import PlanRefused
 from workflows.plan import MaintenancePlan, Phase
 from workflows.state import ClusterState
@@ -32,6 +32,8 @@ class Timing:
     downtime: float = 7 * 24 * HOUR
 
 
+DEFAULT_TIMING = Timing()
+
 DomainCheck = Callable[[ClusterState, tuple[str, ...]], list[str]]
 
 
@@ -42,20 +44,20 @@ def new_reference(kind: str, host: str) -> str:
 
 def build_decommission_workflow(
     host: str, *, cluster: Cluster, state: ClusterState, check_domains: DomainCheck,
-    timing: Timing = Timing(), reference: str | None = None,
+    timing: Timing = DEFAULT_TIMING, reference: str | None = None,
 ) -> MaintenancePlan:
     """Retire a host: downtime on, drain in steps, guards, remove it, downtime off."""
     ref = reference or new_reference("decommission", host)
     plan = _plan("decommission", host, cluster, state, ref, check_domains)
     steps = StepMaker(cluster.name, ref)
     _decommission(plan, steps, host, state, timing)
-    _restore(plan, steps, [host], timing)
+    restore(plan, steps, [host])
     return plan
 
 
 def build_replace_workflow(
     host: str, new_host: str | None = None, *, cluster: Cluster, state: ClusterState,
-    check_domains: DomainCheck, timing: Timing = Timing(), reference: str | None = None,
+    check_domains: DomainCheck, timing: Timing = DEFAULT_TIMING, reference: str | None = None,
 ) -> MaintenancePlan:
     """Replace a host: decommission it, technicians swap the hardware, add the new one."""
     target = new_host or host
@@ -71,16 +73,16 @@ def build_replace_workflow(
     plan.add(steps.wait_technician(host, timing.technician, plan.last()))
     if target != host:
         plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
-    _add(plan, steps, new, weights, timing)
+    add_and_raise(plan, steps, new.name, weights, timing, plan.last())
     hosts = [host] if target == host else [host, target]
     plan.hosts = tuple(hosts)
-    _restore(plan, steps, hosts, timing)
+    restore(plan, steps, hosts)
     return plan
 
 
 def build_add_workflow(
     host: str, *, cluster: Cluster, state: ClusterState, weight: float = 1.0,
-    timing: Timing = Timing(), reference: str | None = None,
+    timing: Timing = DEFAULT_TIMING, reference: str | None = None,
 ) -> MaintenancePlan:
     """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy."""
     new = cluster.host(host)
@@ -91,8 +93,8 @@ def build_add_workflow(
     plan.add(steps.healthy_to_start())
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
     plan.add(steps.flags_on(plan.last()))
-    _add(plan, steps, new, weight, timing)
-    _restore(plan, steps, [host], timing)
+    add_and_raise(plan, steps, new.name, weight, timing, plan.last())
+    restore(plan, steps, [host])
     return plan
 
 
@@ -116,31 +118,38 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
 
 def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: ClusterState,
                   timing: Timing) -> None:
-    osds = state.osds_of(host)
     plan.add(steps.healthy_to_start())
     plan.add(steps.removal_guard([host], plan.last()))
-    plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
     plan.add(steps.flags_on(plan.last()))
+    drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last())
+
+
+def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],
+                     timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
+    """Downtime on, drain in steps, healthy, safe to destroy, remove; returns the last step."""
+    last = (plan.add(steps.downtime_on(host, timing.downtime, after)),)
     if osds:
-        plan.add(steps.reweight(host, 0.0, osds, plan.last()))
-        plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
-        plan.add(steps.safe_to_destroy(osds, plan.last()))
-    plan.add(steps.remove_node(host, osds, plan.last()))
-    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
-                                phase=Phase.REMOVE))
+        last = (plan.add(steps.reweight(host, 0.0, osds, last)),)
+        last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
+        last = (plan.add(steps.safe_to_destroy(osds, last)),)
+    last = (plan.add(steps.remove_node(host, osds, last)),)
+    return (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
+                                        phase=Phase.REMOVE)),)
 
 
-def _add(plan: MaintenancePlan, steps: StepMaker, host: Host, weight: float,
-         timing: Timing) -> None:
-    plan.add(steps.add_node(host.name, plan.last()))
-    plan.add(steps.reweight(host.name, weight, (), plan.last(), phase=Phase.ADD))
-    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
-                                phase=Phase.ADD))
+def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: float,
+                  timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
+    """OSDs on the host's free devices at weight 0, raised in steps, healthy again."""
+    last = (plan.add(steps.add_node(host, after)),)
+    last = (plan.add(steps.reweight(host, weight, (), last, phase=Phase.ADD)),)
+    return (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
+                                        phase=Phase.ADD)),)
 
 
-def _restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
-             timing: Timing) -> None:
-    plan.add(steps.flags_off(plan.last()))
+def restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
+            after: tuple[str, ...] | None = None) -> None:
+    """Flags and downtimes back as they were: at the end, and as finalisers on failure."""
+    plan.add(steps.flags_off(plan.last() if after is None else after))
     for host in hosts:
         plan.add(steps.downtime_off(host, plan.last()))
     # The same restores run when the workflow fails or is cancelled.

@@ -24,7 +24,7 @@ class StepMaker:
     _used: set[str] = field(default_factory=set)
 
     def _step(self, name: str, title: str, task: str, phase: Phase, after: Sequence[str],
-              hosts: Sequence[str] = (), osds: Sequence[int] = (), **kwargs: Any) -> Step:
+              touches: Sequence[str] = (), osds: Sequence[int] = (), **kwargs: Any) -> Step:
         step_id = f"{self.prefix}{name}"
         number = 2
         while step_id in self._used:
@@ -32,7 +32,7 @@ class StepMaker:
         self._used.add(step_id)
         return Step(id=step_id, title=title, task=f"cephmaint.{task}",
                     kwargs={"cluster": self.cluster, **kwargs}, phase=phase,
-                    after=tuple(after), hosts=tuple(hosts), osds=tuple(sorted(osds)))
+                    after=tuple(after), hosts=tuple(touches), osds=tuple(sorted(osds)))
 
     def healthy_to_start(self, after: Sequence[str] = ()) -> Step:
         """Guard: the cluster is healthy before anything changes."""
@@ -43,7 +43,7 @@ class StepMaker:
         """Guard: every pool keeps enough failure domains without these hosts."""
         return self._step("check-domains", f"check pools keep enough failure domains "
                           f"without {', '.join(hosts)}", "check_removal", Phase.GUARD, after,
-                          hosts=hosts, hosts_to_remove=list(hosts))
+                          touches=hosts, hosts=list(hosts))
 
     def safe_to_destroy(self, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Guard: Ceph says the OSDs hold no data it still needs."""
@@ -54,7 +54,7 @@ class StepMaker:
     def downtime_on(self, host: str, seconds: float, after: Sequence[str]) -> Step:
         """Silence monitoring of a host for the maintenance."""
         return self._step(f"downtime-on-{host}", f"set monitoring downtime on {host}",
-                          "set_downtime", Phase.PREPARE, after, hosts=[host], host=host,
+                          "set_downtime", Phase.PREPARE, after, touches=[host], host=host,
                           reference=self.reference, duration_s=seconds,
                           comment=f"cephmaint {self.reference}")
 
@@ -62,7 +62,7 @@ class StepMaker:
                      ) -> Step:
         """Lift the monitoring downtime of a host."""
         return self._step(f"downtime-off-{host}", f"remove monitoring downtime on {host}",
-                          "remove_downtime", phase, after, hosts=[host], host=host,
+                          "remove_downtime", phase, after, touches=[host], host=host,
                           reference=self.reference)
 
     def flags_on(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS) -> Step:
@@ -81,7 +81,7 @@ class StepMaker:
         """Move a host's CRUSH weights to target in the inventory's steps."""
         verb = "drain" if target == 0 else f"raise weight of {host} to {target}"
         title = f"drain {host} ({_osds(osds)}) in steps" if verb == "drain" else verb
-        return self._step(f"reweight-{host}", title, "reweight", phase, after, hosts=[host],
+        return self._step(f"reweight-{host}", title, "reweight", phase, after, touches=[host],
                           osds=osds, reference=self.reference, host=host, target=target,
                           step="inventory")
 
@@ -96,19 +96,19 @@ class StepMaker:
                     mode: str = "purge") -> Step:
         """Mark out, stop, purge (or destroy) the host's OSDs and remove its bucket."""
         return self._step(f"remove-{host}", f"remove {host}: out, stop, {mode} {_osds(osds)}",
-                          "remove_node", Phase.REMOVE, after, hosts=[host], osds=osds,
+                          "remove_node", Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, mode=mode)
 
     def add_node(self, host: str, after: Sequence[str]) -> Step:
         """Create OSDs on a host's free devices at CRUSH weight 0."""
         return self._step(f"add-{host}", f"create OSDs on {host} at weight 0", "add_node",
-                          Phase.ADD, after, hosts=[host], reference=self.reference, host=host)
+                          Phase.ADD, after, touches=[host], reference=self.reference, host=host)
 
     def notify(self, host: str, action: str, after: Sequence[str],
                device_paths: Sequence[str] | None = None) -> Step:
         """Tell the datacenter technicians what to do, where."""
         return self._step(f"notify-{host}", f"ask technicians: {action}",
-                          "notify_technicians", Phase.HARDWARE, after, hosts=[host],
+                          "notify_technicians", Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, action=action,
                           device_paths=list(device_paths) if device_paths else None)
 
@@ -117,7 +117,7 @@ class StepMaker:
                         expect_new_serials: bool = False) -> Step:
         """Wait for the technicians' confirmation (with evidence when disks are swapped)."""
         return self._step(f"confirm-{host}", f"wait for the technicians' confirmation on {host}",
-                          "wait_for_technician", Phase.HARDWARE, after, hosts=[host],
+                          "wait_for_technician", Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, timeout=timeout,
                           device_paths=list(device_paths) if device_paths else None,
                           expect_new_serials=expect_new_serials)

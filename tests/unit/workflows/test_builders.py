@@ -31,7 +31,7 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     plan = build_decommission_workflow("node2", cluster=cluster, state=healthy,
                                        check_domains=no_problems, reference="wf1")
     assert tasks(plan) == [
-        "check_healthy_to_start", "check_removal", "set_downtime", "set_flags", "reweight",
+        "check_healthy_to_start", "check_removal", "set_flags", "set_downtime", "reweight",
         "wait_healthy", "check_safe_to_destroy", "remove_node", "wait_healthy",
         "unset_flags", "remove_downtime",
     ]

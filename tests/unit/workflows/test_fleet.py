@@ -1,0 +1,65 @@
+"""Fleet maintenance: batches bounded per failure domain and by what pools can lose."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory import Cluster
+from workflows.errors import PlanRefused
+from workflows.fleet import FleetAction, batches, build_fleet_workflow, domains_at_once
+from workflows.state import ClusterState
+
+
+def no_problems(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+    return []
+
+
+def test_batches_hold_at_most_n_hosts_per_domain_and_m_domains() -> None:
+    domain = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "c1": "C"}
+    assert batches(list(domain), domain, per_domain=2, max_domains=2) == [
+        ["a1", "a2", "b1"], ["a3", "c1"]]
+    assert batches(list(domain), domain, per_domain=1, max_domains=1) == [
+        ["a1"], ["a2"], ["a3"], ["b1"], ["c1"]]
+
+
+def test_every_host_lands_in_exactly_one_batch_once() -> None:
+    domain = {f"h{i}": f"d{i % 3}" for i in range(10)}
+    found = batches([*domain, "h1"], domain, per_domain=2, max_domains=2)
+    flat = [h for b in found for h in b]
+    assert sorted(flat) == sorted(domain)
+    for batch in found:
+        assert len({domain[h] for h in batch}) <= 2
+
+
+def test_pools_of_size_two_and_min_size_one_allow_one_domain_at_once(
+    healthy: ClusterState,
+) -> None:
+    assert {(p.size, p.min_size) for p in healthy.pools} == {(2, 1)}
+    assert domains_at_once(healthy) == 1
+
+
+def test_retiring_two_hosts_runs_them_one_after_the_other(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = build_fleet_workflow(["node1", "node2"], FleetAction.RETIRE, cluster=cluster,
+                                state=healthy, check_domains=no_problems, reference="f1")
+    waves = plan.waves()
+    wave_of = {step: i for i, wave in enumerate(waves) for step in wave}
+    assert wave_of["node2.downtime-on-node2"] > wave_of["node1.wait-healthy.2"]
+    assert plan.notes == ("batch 1: node1", "batch 2: node2")
+    assert [s.task for s in plan.steps].count("cephmaint.check_removal") == 1
+
+
+def test_retiring_hosts_the_pools_cannot_spare_is_refused_naming_the_pool(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    def short(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+        return ["pool data (size 2) would keep 1 host"] if len(hosts) > 1 else []
+
+    with pytest.raises(PlanRefused, match=r"pool data \(size 2\)"):
+        build_fleet_workflow(["node1", "node2"], FleetAction.RETIRE, cluster=cluster,
+                             state=healthy, check_domains=short)
+    # Replaced hosts come back batch by batch: each batch alone is checked.
+    plan = build_fleet_workflow(["node1", "node2"], FleetAction.REPLACE, cluster=cluster,
+                                state=healthy, check_domains=short)
+    assert [s.task for s in plan.steps].count("cephmaint.check_removal") == 2

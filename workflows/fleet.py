@@ -1,0 +1,134 @@
+"""Many hosts at once: batches that never put too many failure domains in flight (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+
+from inventory import Cluster
+from workflows.builders import (
+    DEFAULT_TIMING,
+    DomainCheck,
+    Timing,
+    add_and_raise,
+    drain_and_remove,
+    new_reference,
+    restore,
+)
+from workflows.errors import PlanRefused
+from workflows.plan import MaintenancePlan
+from workflows.state import ClusterState
+from workflows.steps import StepMaker
+
+
+class FleetAction(StrEnum):
+    """What happens to every host of a fleet maintenance."""
+
+    RETIRE = "retire"
+    REPLACE = "replace"
+
+
+def domains_at_once(state: ClusterState) -> int:
+    """How many failure domains may be in maintenance together without risking data.
+
+    Every PG keeps min_size copies even if all hosts in flight failed at once only while
+    at most size - min_size failure domains are in flight, for every pool.
+    """
+    spare = [p.size - p.min_size for p in state.pools]
+    return max(1, min(spare, default=1))
+
+
+def domain_of_hosts(cluster: Cluster, state: ClusterState) -> dict[str, str]:
+    """The failure domain of each inventory host: its own, its CRUSH bucket, or its rack."""
+    by_osd: dict[int, str] = {}
+    if cluster.failure_domain_type != "host":
+        for bucket, osds in state.tree.buckets(cluster.failure_domain_type).items():
+            by_osd.update({osd: bucket for osd in osds})
+    domains = {}
+    for host in cluster.hosts:
+        osds = state.osds_of(host.name)
+        if host.failure_domain:
+            domains[host.name] = host.failure_domain
+        elif cluster.failure_domain_type == "host":
+            domains[host.name] = host.name
+        elif osds and osds[0] in by_osd:
+            domains[host.name] = by_osd[osds[0]]
+        else:
+            domains[host.name] = host.rack or host.name
+    return domains
+
+
+def batches(hosts: Sequence[str], domain_of: Mapping[str, str], per_domain: int,
+            max_domains: int) -> list[list[str]]:
+    """Hosts in batches: at most per_domain hosts of a domain, max_domains domains, per batch."""
+    if per_domain < 1 or max_domains < 1:
+        raise ValueError("per_domain and max_domains must be at least 1")
+    left = list(dict.fromkeys(hosts))
+    result: list[list[str]] = []
+    while left:
+        batch: list[str] = []
+        counts: dict[str, int] = {}
+        for host in list(left):
+            domain = domain_of[host]
+            if counts.get(domain, 0) >= per_domain:
+                continue
+            if domain not in counts and len(counts) >= max_domains:
+                continue
+            counts[domain] = counts.get(domain, 0) + 1
+            batch.append(host)
+            left.remove(host)
+        result.append(batch)
+    return result
+
+
+def build_fleet_workflow(
+    hosts: Sequence[str], action: FleetAction, *, cluster: Cluster, state: ClusterState,
+    check_domains: DomainCheck, per_domain: int = 1, timing: Timing = DEFAULT_TIMING,
+    reference: str | None = None,
+) -> MaintenancePlan:
+    """Retire or replace (in place) many hosts, batch after batch, hosts of a batch together."""
+    if not hosts:
+        raise PlanRefused("a fleet maintenance needs at least one host")
+    for host in hosts:
+        cluster.host(host)
+    domain_of = domain_of_hosts(cluster, state)
+    groups = batches(hosts, domain_of, per_domain, domains_at_once(state))
+    # Retired hosts never come back: the pools must do without all of them in the end.
+    # Replaced hosts come back batch by batch: each batch must be survivable on its own.
+    checks = [tuple(hosts)] if action == FleetAction.RETIRE else [tuple(b) for b in groups]
+    problems = [p for group in checks for p in check_domains(state, group)]
+    if problems:
+        raise PlanRefused(f"{action} of {', '.join(hosts)} on cluster {cluster.name} refused, "
+                          f"nothing changed: {'; '.join(dict.fromkeys(problems))}")
+    ref = reference or new_reference(f"fleet-{action}", hosts[0])
+    osds = tuple(o for h in hosts for o in state.osds_of(h))
+    plan = MaintenancePlan(
+        kind=f"fleet {action}", cluster=cluster.name, reference=ref, hosts=tuple(hosts),
+        osds=osds, data_to_move_bytes=state.bytes_on(osds),
+        guards=("cluster healthy before anything changes",
+                f"every pool keeps enough {cluster.failure_domain_type}s",
+                "each host's OSDs safe to destroy before its removal"),
+        notes=tuple(f"batch {i}: {', '.join(b)}" for i, b in enumerate(groups, 1)),
+    )
+    shared = StepMaker(cluster.name, ref)
+    plan.add(shared.healthy_to_start())
+    if action == FleetAction.RETIRE:
+        plan.add(shared.removal_guard(list(hosts), plan.last()))
+    last = (plan.add(shared.flags_on(plan.last())),)
+    for group in groups:
+        if action == FleetAction.REPLACE:
+            last = (plan.add(shared.removal_guard(group, last)),)
+        ends: list[str] = []
+        for host in group:
+            steps = StepMaker(cluster.name, ref, prefix=f"{host}.")
+            end = drain_and_remove(plan, steps, host, state.osds_of(host), timing, last)
+            if action == FleetAction.REPLACE:
+                end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
+                end = (plan.add(steps.wait_technician(host, timing.technician, end)),)
+                weight = max(state.tree.crush_weights(frozenset(state.osds_of(host))).values(),
+                             default=1.0)
+                end = add_and_raise(plan, steps, host, weight, timing, end)
+            ends += end
+        last = tuple(ends)
+    restore(plan, shared, list(hosts), after=last)
+    return plan
