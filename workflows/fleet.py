@@ -42,8 +42,8 @@ def domain_of_hosts(cluster: Cluster, state: ClusterState) -> dict[str, str]:
     """The failure domain of each inventory host: its own, its CRUSH bucket, or its rack."""
     by_osd: dict[int, str] = {}
     if cluster.failure_domain_type != "host":
-        for bucket, osds in state.tree.buckets(cluster.failure_domain_type).items():
-            by_osd.update({osd: bucket for osd in osds})
+        for bucket, members in state.tree.buckets(cluster.failure_domain_type).items():
+            by_osd.update({osd: bucket for osd in members})
     domains = {}
     for host in cluster.hosts:
         osds = state.osds_of(host.name)
@@ -114,19 +114,19 @@ def build_fleet_workflow(
     plan.add(shared.healthy_to_start())
     if action == FleetAction.RETIRE:
         plan.add(shared.removal_guard(list(hosts), plan.last()))
-    last = (plan.add(shared.flags_on(plan.last())),)
+    last: tuple[str, ...] = (plan.add(shared.flags_on(plan.last())),)
     for group in groups:
         if action == FleetAction.REPLACE:
             last = (plan.add(shared.removal_guard(group, last)),)
         ends: list[str] = []
         for host in group:
             steps = StepMaker(cluster.name, ref, prefix=f"{host}.")
-            end = drain_and_remove(plan, steps, host, state.osds_of(host), timing, last)
+            osds = state.osds_of(host)
+            end = drain_and_remove(plan, steps, host, osds, timing, last)
             if action == FleetAction.REPLACE:
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
                 end = (plan.add(steps.wait_technician(host, timing.technician, end)),)
-                weight = max(state.tree.crush_weights(frozenset(state.osds_of(host))).values(),
-                             default=1.0)
+                weight = max(state.tree.crush_weights(frozenset(osds)).values(), default=1.0)
                 end = add_and_raise(plan, steps, host, weight, timing, end)
             ends += end
         last = tuple(ends)
