@@ -114,13 +114,13 @@ class StepMaker:
 
     def wait_technician(self, host: str, timeout: float, after: Sequence[str],
                         device_paths: Sequence[str] | None = None,
-                        expect_new_serials: bool = False) -> Step:
+                        expect_serials: int | None = None) -> Step:
         """Wait for the technicians' confirmation (with evidence when disks are swapped)."""
         return self._step(f"confirm-{host}", f"wait for the technicians' confirmation on {host}",
                           "wait_for_technician", Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, timeout=timeout,
                           device_paths=list(device_paths) if device_paths else None,
-                          expect_new_serials=expect_new_serials)
+                          expect_serials=expect_serials)
 
 
 def _osds(osds: Sequence[int]) -> str:
