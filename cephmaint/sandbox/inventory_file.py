@@ -57,6 +57,8 @@ def _host(layout: Layout, host: SandboxHost, registry: Registry) -> Host:
         daemon_control=CommandsControl(
             start_osd=(*hostctl, "start-osd", "{osd_id}"),
             stop_osd=(*hostctl, "stop-osd", "{osd_id}"),
+            # Like `ceph-volume lvm create --osd-id N`: N is a destroyed OSD's id or one not in
+            # the osdmap; add_node always passes it (ceph_tasks/osd_creation.py says why).
             create_osd=(*hostctl, "create-osd", "{device}", "--osd-id", "{osd_id}"),
             zap_device=(*hostctl, "zap", "{device}"),
         ),

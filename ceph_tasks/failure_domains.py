@@ -1,0 +1,160 @@
+"""Whether every pool keeps enough failure domains once some OSDs are gone (pure).
+
+A pool of size N whose CRUSH rule spreads copies over buckets of type T (`chooseleaf_firstn 0
+type host`) needs N buckets of type T under the rule's root, each holding at least one OSD
+that can take data: CRUSH weight above 0 and not marked out. With fewer, CRUSH cannot place
+every copy and PGs stay undersized (degraded) for good: a removal that leads there is
+refused. Erasure-coded pools are the same with N = k+m: each chunk needs its own domain.
+
+Rules with several choose steps (`choose_firstn 0 type rack`, then `chooseleaf_firstn 1 type
+host`) are checked level by level: enough racks, and enough hosts in all. That is necessary,
+not sufficient (the hosts could sit in too few racks); CRUSH rule semantics:
+https://docs.ceph.com/en/pacific/rados/operations/crush-map-edits/#crush-map-rules
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ceph_tasks.ceph.models import CrushRule, OsdTree, Pool, TreeNode
+from ceph_tasks.ceph.models.pools import ERASURE
+
+#: `take default~hdd` names a device-class shadow of the root `default`.
+CLASS_SEPARATOR = "~"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A pool that would have fewer failure domains than copies to place."""
+
+    pool: str
+    size: int
+    rule: str
+    domain_type: str
+    root: str
+    needed: int
+    #: The domains that would still hold an OSD able to take data, by name.
+    left: tuple[str, ...]
+    erasure: bool = False
+
+    def describe(self) -> str:
+        """One line naming the pool, its size, the rule, the domain type and what is left."""
+        kind = "erasure-coded pool" if self.erasure else "pool"
+        names = f" ({', '.join(self.left)})" if self.left else ""
+        return (f"{kind} {self.pool} (size {self.size}) needs {self.needed} {self.domain_type} "
+                f"failure domains under root {self.root} by CRUSH rule {self.rule}, but only "
+                f"{len(self.left)} {self.domain_type} would be left{names}")
+
+
+@dataclass(frozen=True)
+class _Choose:
+    num: int
+    domain_type: str
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One take ... emit part of a rule."""
+
+    root: str
+    device_class: str | None
+    chooses: tuple[_Choose, ...]
+
+
+def removal_shortfalls(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule],
+                       removed: Iterable[int]) -> tuple[Shortfall, ...]:
+    """Every pool that would lack failure domains once the removed OSDs are gone."""
+    gone = frozenset(removed)
+    by_id = {rule.rule_id: rule for rule in rules}
+    found: list[Shortfall] = []
+    for pool in sorted(pools, key=lambda p: p.pool_name):
+        rule = by_id.get(pool.crush_rule)
+        if rule is None:
+            # A pool naming a rule the dump lacks: nothing can be proven, so it counts as short.
+            found.append(Shortfall(pool.pool_name, pool.size, f"#{pool.crush_rule} (missing)",
+                                   "?", "?", pool.size, (), pool.type == ERASURE))
+            continue
+        found.extend(_pool_shortfalls(tree, pool, rule, gone))
+    return tuple(found)
+
+
+def domains_left(tree: OsdTree, root: str, domain_type: str, removed: Iterable[int] = (),
+                 device_class: str | None = None) -> tuple[str, ...]:
+    """Buckets of domain_type under root holding an OSD able to take data, by name."""
+    gone = frozenset(removed)
+    by_id = {n.id: n for n in tree.nodes}
+    top = next((n for n in tree.nodes if n.name == root and not n.is_osd), None)
+    if top is None:
+        return ()
+    left: list[str] = []
+    for node in _below(top, by_id):
+        if node.type != domain_type:
+            continue
+        usable = (node,) if node.is_osd else tuple(
+            n for n in _below(node, by_id) if n.is_osd)
+        if any(_takes_data(osd, gone, device_class) for osd in usable):
+            left.append(node.name)
+    return tuple(sorted(left))
+
+
+def _pool_shortfalls(tree: OsdTree, pool: Pool, rule: CrushRule,
+                     gone: frozenset[int]) -> list[Shortfall]:
+    found: list[Shortfall] = []
+    copies_left = pool.size
+    for block in _blocks(rule):
+        if copies_left <= 0:
+            break
+        placed = 1
+        for choose in block.chooses:
+            # num 0 means "as many as the pool needs", negative "that many fewer".
+            per_item = choose.num if choose.num > 0 else copies_left + choose.num
+            placed *= max(per_item, 0)
+            needed = min(placed, copies_left)
+            left = domains_left(tree, block.root, choose.domain_type, gone, block.device_class)
+            if len(left) < needed:
+                root = block.root + (f"{CLASS_SEPARATOR}{block.device_class}"
+                                     if block.device_class else "")
+                found.append(Shortfall(pool.pool_name, pool.size, rule.rule_name,
+                                       choose.domain_type, root, needed, left,
+                                       pool.type == ERASURE))
+        copies_left -= min(placed, copies_left) if block.chooses else 0
+    return found
+
+
+def _blocks(rule: CrushRule) -> list[_Block]:
+    blocks: list[_Block] = []
+    root: str | None = None
+    chooses: list[_Choose] = []
+    for s in rule.steps:
+        if s.op == "take":
+            root, chooses = s.item_name or "", []
+        elif s.op.startswith("choose") and s.type is not None and root is not None:
+            chooses.append(_Choose(s.num or 0, s.type))
+        elif s.op == "emit" and root is not None:
+            name, _, device_class = root.partition(CLASS_SEPARATOR)
+            blocks.append(_Block(name, device_class or None, tuple(chooses)))
+            root, chooses = None, []
+    return blocks
+
+
+def _takes_data(osd: TreeNode, gone: frozenset[int], device_class: str | None) -> bool:
+    # Out OSDs (reweight 0) and weight-0 OSDs get no PGs; destroyed ones have no store.
+    return (osd.id not in gone and (osd.crush_weight or 0.0) > 0
+            and osd.reweight != 0 and osd.status != "destroyed"
+            and (device_class is None or osd.device_class == device_class))
+
+
+def _below(node: TreeNode, by_id: dict[int, TreeNode]) -> list[TreeNode]:
+    """The node and everything under it (each once)."""
+    found: list[TreeNode] = []
+    seen: set[int] = set()
+    pending = [node.id]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in by_id:
+            continue
+        seen.add(current)
+        found.append(by_id[current])
+        pending.extend(by_id[current].children)
+    return found
