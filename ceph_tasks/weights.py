@@ -48,8 +48,13 @@ def next_weights(
 def steps_left(
     current: Mapping[int, float], target: Mapping[int, float], step: float | None
 ) -> int:
-    """How many steps a reweight from current to target still takes."""
-    if step is None:
-        return 0 if reached(current, target) else 1
-    distances = (abs(target[osd] - current[osd]) for osd in target)
-    return max((math.ceil(d / step - WEIGHT_TOLERANCE) for d in distances), default=0)
+    """How many steps a reweight from current to target still takes.
+
+    Counted by taking the steps, so that it agrees with next_weights to the last rounding.
+    """
+    weights = dict(current)
+    count = 0
+    while changes := next_weights(weights, target, step):
+        weights.update(changes)
+        count += 1
+    return count

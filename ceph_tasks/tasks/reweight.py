@@ -13,6 +13,7 @@ from typing import Any
 
 from ceph_tasks.app import app
 from ceph_tasks.ceph.models import OsdTree
+from ceph_tasks.osd_creation import LEDGER_PREFIX, reserved_ids
 from ceph_tasks.reweight_plan import (
     Action,
     ReweightError,
@@ -53,7 +54,8 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         inventory = ctx.cluster(cluster)
         ceph = ctx.ceph(cluster)
         tree = ceph.osd_tree()
-    osds = _osds(what, inventory, tree, host, osd_ids)
+        created = reserved_ids(ctx.ledger.entries(reference))
+    osds = _osds(what, inventory, tree, host, osd_ids, created)
     size = _step_size(what, inventory, step)
     wanted = None if target == ORIGINAL else _number(what, "target", target)
     current = tree.crush_weights(osds)
@@ -97,13 +99,18 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
 
 
 def _osds(what: str, inventory: Cluster, tree: OsdTree, host: str | None,
-          osd_ids: list[int] | None) -> frozenset[int]:
+          osd_ids: list[int] | None, created: dict[str, int]) -> frozenset[int]:
     if (host is None) == (osd_ids is None):
         refuse(what, "give either a host or a list of OSD ids")
     try:
         if host is not None:
             with base.step(what):
                 planned = frozenset(o.id for o in inventory.osds_on(host))
+            # OSDs this maintenance created on the host (add_node) are not in the
+            # inventory yet, but they are the very ones a new host's weight raise is for.
+            mine = frozenset(i for key, i in created.items()
+                             if key.startswith(f"{LEDGER_PREFIX}:{host}:"))
+            planned |= mine
             return host_osds(host, tree.hosts(), planned)
         placed = frozenset(o for o in tree.crush_weights() if tree.host_of(o) is not None)
         return listed_osds(list(osd_ids or []), placed)
