@@ -6,8 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from cephmaint.commands import confirm as confirm_cmd
 from cephmaint.commands import control as control_cmd
 from cephmaint.commands import inventory as inventory_cmd
+from cephmaint.commands import maintenance as maintenance_cmd
 from cephmaint.commands import sandbox as sandbox_cmd
 
 
@@ -19,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     inventory_cmd.register(sub)
     sandbox_cmd.register(sub)
+    maintenance_cmd.register(sub)
     control_cmd.register(sub)
+    confirm_cmd.register(sub)
     return parser
 
 
