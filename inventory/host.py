@@ -78,6 +78,7 @@ class CommandsControl(InventoryModel):
         "stop_osd": frozenset({"osd_id"}),
         "create_osd": frozenset({"osd_id", "device"}),
         "zap_device": frozenset({"device"}),
+        "list_devices": frozenset(),
     }
 
     kind: Literal[DaemonControlKind.COMMANDS] = DaemonControlKind.COMMANDS
@@ -85,8 +86,12 @@ class CommandsControl(InventoryModel):
     stop_osd: CommandTemplate
     create_osd: CommandTemplate
     zap_device: CommandTemplate | None = None
+    #: Prints the host's disks as JSON with their serials: a list of {path, serial} objects,
+    #: or lsblk's {"blockdevices": [...]}. Without it, `lsblk --json` is run.
+    list_devices: CommandTemplate | None = None
 
-    @field_validator("start_osd", "stop_osd", "create_osd", "zap_device", mode="before")
+    @field_validator("start_osd", "stop_osd", "create_osd", "zap_device", "list_devices",
+                     mode="before")
     @classmethod
     def _argv_not_shell(cls, value: Any) -> Any:
         # A plain string would have to be split by a shell: refuse it outright.

@@ -61,6 +61,7 @@ def _host(layout: Layout, host: SandboxHost, registry: Registry) -> Host:
             # the osdmap; add_node always passes it (ceph_tasks/osd_creation.py says why).
             create_osd=(*hostctl, "create-osd", "{device}", "--osd-id", "{osd_id}"),
             zap_device=(*hostctl, "zap", "{device}"),
+            list_devices=(*hostctl, "list-devices"),
         ),
         devices=tuple(
             Device(path=d.path, serial=registry.serial(d.path, d.serial), bay=str(d.bay),
