@@ -10,12 +10,14 @@ from ceph_tasks.settings import Settings
 
 #: Modules whose tasks the app registers when a worker starts.
 TASK_MODULES: tuple[str, ...] = (
+    "ceph_tasks.tasks.downtime",
     "ceph_tasks.tasks.flags",
     "ceph_tasks.tasks.guards",
     "ceph_tasks.tasks.health",
     "ceph_tasks.tasks.node_addition",
     "ceph_tasks.tasks.node_removal",
     "ceph_tasks.tasks.reweight",
+    "ceph_tasks.tasks.technicians",
 )
 
 
