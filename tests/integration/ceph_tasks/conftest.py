@@ -58,13 +58,14 @@ class TaskBench:
         return self.send(task, **kwargs).get(timeout=wait, propagate=True)
 
 
-def _bench(box: Sandbox, logdir: Path) -> Iterator[TaskBench]:
+def _bench(box: Sandbox, logdir: Path, inventory: Path | None = None) -> Iterator[TaskBench]:
     layout = box.layout()
+    inventory = inventory or layout.inventory_path
     settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
-                        inventory_path=layout.inventory_path)
+                        inventory_path=inventory)
     env = {"CEPHMAINT_BROKER_URL": settings.broker_url,
            "CEPHMAINT_REDIS_URL": settings.redis_url,
-           "CEPHMAINT_INVENTORY": str(layout.inventory_path)}
+           "CEPHMAINT_INVENTORY": str(inventory)}
     app = make_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
     with celery_worker("ceph_tasks.app:app", logdir, env):
         yield TaskBench(box, app, settings, logdir)
@@ -83,10 +84,20 @@ def fresh_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TaskBench]
 
 
 @pytest.fixture(scope="module")
-def shared_bench(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[TaskBench]:
+def bench_inventory() -> Path | None:
+    """The inventory shared_bench's worker loads; None: the sandbox's own.
+
+    A test module overrides this fixture to give the worker a copy with more in it, such
+    as monitoring or notification targets pointing at services the module runs.
+    """
+    return None
+
+
+@pytest.fixture(scope="module")
+def shared_bench(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory,
+                 bench_inventory: Path | None) -> Iterator[TaskBench]:
     """A worker on the session's shared sandbox: for tests that leave the cluster as found."""
-    yield from _bench(sandbox, tmp_path_factory.mktemp("shared-logs"))
+    yield from _bench(sandbox, tmp_path_factory.mktemp("shared-logs"), bench_inventory)
 
 
 

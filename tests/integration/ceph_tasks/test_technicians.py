@@ -1,0 +1,206 @@
+"""Downtime, notification and the technician gate run by a real worker, on real services.
+
+The worker's inventory is the shared sandbox's, with a real Alertmanager and a real SMTP
+server added as the cluster's monitoring and e-mail targets. The gate reads node3's disks
+over SSH with the sandbox's `hostctl list-devices`; the technician's swap is `hostctl
+swap-disk` on a free node3 device, undone afterwards, so the shared cluster is unaffected.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from celery.result import AsyncResult
+
+from ceph_tasks.errors import DeadlineExceeded
+from ceph_tasks.tasks.base import progress_key
+from cephmaint.cli import main as cephmaint
+from cephmaint.sandbox.sandbox import Sandbox
+from inventory import (
+    AlertmanagerTarget,
+    EmailTarget,
+    Inventory,
+    MonitoringTargets,
+    NotificationTargets,
+    load_inventory,
+    write_inventory,
+)
+from tests.integration.ceph_tasks.conftest import TaskBench
+from tests.support.alertmanager import private_alertmanager
+from tests.support.smtp import SmtpServer, private_smtp
+
+pytestmark = pytest.mark.integration
+
+HOST = "node3"
+NEW_SERIAL = "NEW-DISK-0042"
+
+
+@pytest.fixture(scope="module")
+def alertmanager_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with private_alertmanager(tmp_path_factory.mktemp("alertmanager")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    with private_smtp() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bench_inventory(sandbox: Sandbox, alertmanager_url: str, smtp: SmtpServer,
+                    tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox's inventory with the Alertmanager and the SMTP server as its targets."""
+    [cluster] = load_inventory(sandbox.layout().inventory_path).clusters
+    cluster = cluster.model_copy(update={
+        "monitoring": MonitoringTargets(alertmanager=AlertmanagerTarget(url=alertmanager_url)),
+        "notifications": NotificationTargets(email=EmailTarget(
+            smtp_host=smtp.host, smtp_port=smtp.port, sender="cephmaint@example.net",
+            recipients=("dc-sbx1@example.net",))),
+    })
+    path = tmp_path_factory.mktemp("inventory") / "inventory.yaml"
+    write_inventory(Inventory(clusters=(cluster,)), path)
+    return path
+
+
+def silences_of(url: str, reference: str) -> list[dict[str, Any]]:
+    """The Alertmanager's silences tagged with a maintenance reference."""
+    found = requests.get(f"{url}/api/v2/silences", timeout=5).json()
+    return [s for s in found if f"[cephmaint:{reference}]" in s["comment"]]
+
+
+def test_a_downtime_is_set_once_and_removed_on_the_real_alertmanager(
+        shared_bench: TaskBench, alertmanager_url: str, reference: str) -> None:
+    args = {"cluster": shared_bench.name, "host": HOST, "reference": reference}
+    first = shared_bench.run("cephmaint.set_downtime", duration_s=900, comment="disk swap",
+                             **args)
+    second = shared_bench.run("cephmaint.set_downtime", duration_s=900, comment="disk swap",
+                              **args)
+    [silence] = silences_of(alertmanager_url, reference)
+    assert silence["status"]["state"] == "active"
+    assert {"name": "instance", "value": "node3(:[0-9]+)?", "isRegex": True,
+            "isEqual": True} in silence["matchers"]
+    assert first["backends"] == [{"backend": "alertmanager", "ids": [silence["id"]],
+                                  "created": True}]
+    assert second["backends"] == [{"backend": "alertmanager", "ids": [silence["id"]],
+                                   "created": False}]
+
+    assert shared_bench.run("cephmaint.remove_downtime", **args)["removed"] == {
+        "alertmanager": 1}
+    assert shared_bench.run("cephmaint.remove_downtime", **args)["removed"] == {
+        "alertmanager": 0}
+    assert [s["status"]["state"] for s in silences_of(alertmanager_url, reference)] == [
+        "expired"]
+
+
+def test_technicians_get_one_mail_naming_host_rack_and_serials(
+        shared_bench: TaskBench, smtp: SmtpServer, reference: str) -> None:
+    device = shared_bench.cluster.host(HOST).devices[0]
+    args = {"cluster": shared_bench.name, "host": HOST, "reference": reference,
+            "action": "Replace disk", "device_paths": [device.path]}
+    first = shared_bench.run("cephmaint.notify_technicians", **args)
+    second = shared_bench.run("cephmaint.notify_technicians", **args)
+    assert (first["sent"], second["sent"], second["already_sent"]) == (["email"], [], ["email"])
+    [mail] = [m for m in smtp.mailbox.messages if m["X-Cephmaint-Reference"] == reference]
+    body = mail.get_payload(decode=True).decode()
+    assert device.serial is not None
+    for text in ("Datacenter:  SBX1", "Room:        lab", "Rack:        R3",
+                 "Host:        node3", f"bay {device.bay}", device.serial, reference):
+        assert text in body
+    assert "node3" in mail["Subject"] and "rack R3" in mail["Subject"]
+
+
+def hostctl(sandbox: Sandbox, *words: str) -> Any:
+    """Run the sandbox's host control on node3 here, as the technician's hands."""
+    layout = sandbox.layout()
+    done = subprocess.run(
+        [layout.python, "-m", "cephmaint.sandbox.hostctl", "--root", str(layout.root),
+         "--host", HOST, *words], check=True, capture_output=True, text=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def swapped_disk(sandbox: Sandbox) -> Iterator[tuple[str, str]]:
+    """node3's last (free) device with a new disk in it: (path, old serial); put back after."""
+    devices = hostctl(sandbox, "list-devices")
+    free = [d for d in devices if d["osd_id"] is None]
+    assert free, f"node3 has no free device: {devices}"
+    path, old = free[-1]["path"], free[-1]["serial"]
+    hostctl(sandbox, "swap-disk", path, NEW_SERIAL)
+    try:
+        yield path, old
+    finally:
+        hostctl(sandbox, "swap-disk", path, old)
+
+
+def confirm(bench: TaskBench, reference: str, *evidence: str) -> int:
+    """`cephmaint confirm` as a technician types it."""
+    words = [f"--evidence=serial={serial}" for serial in evidence]
+    return cephmaint(["confirm", reference, *words, "--by", "dana",
+                      "--redis-url", bench.settings.redis_url])
+
+
+def progress_of(bench: TaskBench, reference: str, result: AsyncResult,
+                until: str = "", wait: float = 30) -> dict[str, Any]:
+    """The gate's latest progress, once it mentions `until`."""
+    deadline = time.monotonic() + wait
+    while True:
+        seen = bench.ledger().recall(reference, progress_key(result.id)) or {}
+        if seen and until in json.dumps(seen):
+            return dict(seen)
+        assert time.monotonic() < deadline, f"no progress mentioning {until!r}; last: {seen}"
+        assert not result.ready(), f"the gate ended: {result.result!r}"
+        time.sleep(0.2)
+
+
+def test_the_gate_opens_on_the_new_serial_and_not_on_the_old_one(
+        shared_bench: TaskBench, swapped_disk: tuple[str, str], reference: str) -> None:
+    path, old = swapped_disk
+    args = {"cluster": shared_bench.name, "host": HOST, "reference": reference,
+            "expect_serials": 1, "device_paths": [path], "interval": 0.5, "timeout": 120}
+    gate = shared_bench.send("cephmaint.wait_for_technician", **args)
+    waiting = progress_of(shared_bench, reference, gate)
+    assert waiting["waiting_for"] == (f"a technician's confirmation (cephmaint confirm "
+                                      f"{reference} --evidence serial=NEW_SERIAL)")
+    assert waiting["since"] and waiting["rejected"] is None
+
+    assert confirm(shared_bench, reference, old) == 0
+    rejected = progress_of(shared_bench, reference, gate, until="rejected:")
+    assert rejected["rejected"].endswith(f"rejected: serial {old} is the old disk's, of {path}")
+    assert rejected["since"] == waiting["since"]
+    assert not gate.ready()
+
+    assert confirm(shared_bench, reference, NEW_SERIAL) == 0
+    released = gate.get(timeout=30)
+    assert released["released_by"].startswith("confirmation by dana at ")
+    assert released["released_by"].endswith(f"with serial(s) {NEW_SERIAL}")
+    again = shared_bench.run("cephmaint.wait_for_technician", **args)
+    assert again["released_by"] == released["released_by"]
+
+
+def test_a_serial_the_host_does_not_report_fails_the_gate_at_its_deadline(
+        shared_bench: TaskBench, swapped_disk: tuple[str, str], reference: str) -> None:
+    path, _ = swapped_disk
+    gate = shared_bench.send("cephmaint.wait_for_technician", cluster=shared_bench.name,
+                             host=HOST, reference=reference, expect_serials=1,
+                             device_paths=[path], interval=0.5, timeout=6)
+    progress_of(shared_bench, reference, gate)
+    assert confirm(shared_bench, reference, "NEW-DISK-0024") == 0
+    with pytest.raises(DeadlineExceeded, match=(
+            f"host node3: wait for a technician.*still not done after 6 s.*rejected: the host "
+            f"reports no disk with serial NEW-DISK-0024 on {path}")):
+        gate.get(timeout=60)
+
+
+def test_a_confirmation_of_an_unknown_maintenance_is_not_recorded(
+        shared_bench: TaskBench, reference: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert confirm(shared_bench, reference, NEW_SERIAL) == 1
+    assert f"no maintenance {reference} in the ledger" in capsys.readouterr().err
+    assert shared_bench.ledger().entries(reference) == {}
