@@ -53,9 +53,13 @@ def render_events(events: Sequence[Mapping[str, Any]], titles: Mapping[str, str]
         when = datetime.fromtimestamp(float(event.get("t", 0)), UTC).strftime("%H:%M:%S")
         if event.get("e") == "workflow":
             lines.append(f"{when}  workflow -> {event.get('state')}")
+        elif "node" in event and event.get("state"):
+            node = str(event["node"])
+            lines.append(f"{when}  {titles.get(node, node)} -> {event['state']}")
         elif "node" in event:
             node = str(event["node"])
-            lines.append(f"{when}  {titles.get(node, node)} -> {event.get('state')}")
+            lines.append(f"{when}  {titles.get(node, node)}: {event.get('e')} "
+                         f"{event.get('reason', '')}".rstrip())
         else:
             lines.append(f"{when}  {_one_line(event)}")
     return lines
