@@ -18,4 +18,7 @@ def processor_of(celery_app: Celery) -> WorkflowProcessor:
 
 processor = processor_of(app)
 
+# Registers the guardian task that restores what a failed or cancelled maintenance changed.
+import workflows.guardian  # noqa: E402,F401
+
 __all__ = ["app", "processor", "processor_of"]

@@ -19,8 +19,12 @@ from dyrygent.handle import WorkflowHandle
 from inventory import Cluster, Inventory, load_inventory
 from workflows import builders
 from workflows.errors import WorkflowsError
-from workflows.plan import MaintenancePlan
+from workflows.guardian import generation_key, start_guardian
+from workflows.plan import MaintenancePlan, Phase
 from workflows.state import ClusterState, read_state
+
+#: Seconds a setup step re-run by an operator's retry may take.
+SETUP_TIMEOUT = 300.0
 
 
 class Kind(StrEnum):
@@ -86,5 +90,33 @@ def submit(plan: MaintenancePlan, app: Celery | None = None,
 
     celery_app = app or default_app
     settings = celery_app.conf.get("cephmaint_settings") or Settings.from_env(os.environ)
-    RedisLedger.from_url(settings.redis_url).remember(plan.reference, "plan", plan.to_dict())
-    return plan.apply_async(celery_app, deadline=deadline)
+    ledger = RedisLedger.from_url(settings.redis_url)
+    ledger.remember(plan.reference, "plan", plan.to_dict())
+    handle = plan.apply_async(celery_app, deadline=deadline)
+    start_guardian(celery_app, ledger, plan.reference, generation=1)
+    return handle
+
+
+def retry(handle: WorkflowHandle, app: Celery | None = None) -> list[str]:
+    """Retry a failed maintenance: redo the setup its finalisers undid, then go on.
+
+    The setup steps that had succeeded (flags, downtimes) run again first, on the workers:
+    a failed workflow's finalisers restored them, and the steps left to run expect them.
+    Returns the ids of the setup steps that ran again.
+    """
+    from workflows.app import app as default_app
+
+    celery_app = app or default_app
+    settings = celery_app.conf.get("cephmaint_settings") or Settings.from_env(os.environ)
+    ledger = RedisLedger.from_url(settings.redis_url)
+    plan = ledger.recall(handle.id, "plan") or {}
+    redone = []
+    for step in plan.get("steps", []):
+        if step["phase"] == str(Phase.PREPARE) and handle.node(step["id"])["state"] == "SUCCESS":
+            celery_app.send_task(step["task"], kwargs=step["kwargs"]).get(
+                timeout=SETUP_TIMEOUT, propagate=True)
+            redone.append(step["id"])
+    generation = int(ledger.recall(handle.id, generation_key()) or 1) + 1
+    handle.retry()
+    start_guardian(celery_app, ledger, handle.id, generation)
+    return redone

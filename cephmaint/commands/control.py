@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any
 
+from ceph_tasks.errors import CephTaskError
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from ceph_tasks.tasks.base import progress_key
@@ -112,9 +113,14 @@ def run_control(args: argparse.Namespace) -> int:
         handle = handle_of(args.workflow_id)
         if args.action == "skip":
             handle.skip(args.step)
+        elif args.action == "retry":
+            from workflows.live import retry
+
+            for step in retry(handle):
+                print(f"set up again: {step}")
         else:
             getattr(handle, args.action)()
-    except DyrygentError as e:
+    except (DyrygentError, CephTaskError) as e:
         print(f"cephmaint {args.action}: {e}", file=sys.stderr)
         return 2
     print(f"workflow {args.workflow_id}: {args.action} done; now {handle.status().state}")

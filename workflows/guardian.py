@@ -1,0 +1,85 @@
+"""The finaliser path: when a maintenance workflow fails or is cancelled, undo its changes.
+
+A guardian task is started beside every maintenance workflow. It repeats (a Celery retry,
+durable in the broker like any task) until the workflow ends. On FAILURE or CANCELLED it
+runs the plan's finalisers (restore flags, lift downtimes) one by one, each recorded in the
+ledger so that a re-delivered guardian does not run them twice; on SUCCESS it does nothing.
+An operator's retry starts a new generation: the guardian watches again and, should the
+workflow fail again, restores again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task
+
+from ceph_tasks.app import app
+from ceph_tasks.context import context_of
+from ceph_tasks.ledger import Ledger
+from dyrygent.states import WorkflowState
+from dyrygent.tasks import processor_for
+
+log = logging.getLogger(__name__)
+
+GUARDIAN_TASK = "cephmaint.finalise_on_stop"
+#: Seconds between two looks at the workflow's state.
+DEFAULT_INTERVAL = 5.0
+
+
+def generation_key() -> str:
+    """Ledger key of the current generation (1 at submit, one more per operator retry)."""
+    return "generation"
+
+
+def finalised_key(generation: int, step_id: str) -> str:
+    """Ledger key recording that a finaliser step ran in a generation."""
+    return f"finalised:{generation}:{step_id}"
+
+
+@app.task(bind=True, name=GUARDIAN_TASK, max_retries=None, acks_late=True)  # type: ignore[untyped-decorator]
+def finalise_on_stop(self: Task, workflow_id: str, generation: int,
+                     interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
+    """Wait for the workflow to end; if it failed or was cancelled, run its finalisers."""
+    ledger = context_of(self.app).ledger
+    current = ledger.recall(workflow_id, generation_key())
+    if current is not None and current != generation:
+        return {"workflow": workflow_id, "superseded_by": current}
+    processor = processor_for(self.app)
+    if processor is None:
+        raise RuntimeError(f"app {self.app.main} has no workflow processor")
+    state = processor.handle(workflow_id).status().state
+    if not state.finished:
+        raise self.retry(countdown=interval)
+    if state == WorkflowState.SUCCESS:
+        return {"workflow": workflow_id, "state": str(state), "finalised": []}
+    plan = ledger.recall(workflow_id, "plan") or {}
+    done, failed = [], []
+    for step in plan.get("finalisers", []):
+        key = finalised_key(generation, step["id"])
+        if ledger.recall(workflow_id, key) is not None:
+            continue
+        # Each finaliser runs here, in order, eagerly: they are few, short and idempotent,
+        # and one that fails must not keep the others from restoring what they can.
+        result = self.app.tasks[step["task"]].apply(kwargs=step["kwargs"])
+        if result.failed():
+            log.error("finaliser %s of %s failed: %s", step["id"], workflow_id, result.result)
+            failed.append({"step": step["id"], "error": str(result.result)})
+            continue
+        ledger.remember(workflow_id, key, {"state": "SUCCESS"})
+        done.append(step["id"])
+    if failed:
+        # Try again later: a restore that failed (an unreachable Alertmanager) must not be
+        # forgotten; the ones that succeeded are recorded and will not run again.
+        raise self.retry(countdown=max(interval, 30.0))
+    return {"workflow": workflow_id, "state": str(state), "finalised": done}
+
+
+def start_guardian(celery_app: Celery, ledger: Ledger, workflow_id: str, generation: int,
+                   interval: float = DEFAULT_INTERVAL) -> None:
+    """Record the generation and start its guardian."""
+    ledger.note(workflow_id, generation_key(), generation)
+    celery_app.send_task(GUARDIAN_TASK, kwargs={"workflow_id": workflow_id,
+                                                "generation": generation,
+                                                "interval": interval}, countdown=interval)
