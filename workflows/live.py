@@ -87,12 +87,13 @@ def submit(plan: MaintenancePlan, app: Celery | None = None,
            deadline: float | None = None) -> WorkflowHandle:
     """Record the plan (for status) and start its workflow; return the engine's handle."""
     from workflows.app import app as default_app
+    from workflows.app import processor_of
 
     celery_app = app or default_app
     settings = celery_app.conf.get("cephmaint_settings") or Settings.from_env(os.environ)
     ledger = RedisLedger.from_url(settings.redis_url)
     ledger.remember(plan.reference, "plan", plan.to_dict())
-    handle = plan.apply_async(celery_app, deadline=deadline)
+    handle = plan.workflow(celery_app, deadline=deadline).apply_async(processor_of(celery_app))
     start_guardian(celery_app, ledger, plan.reference, generation=1)
     return handle
 
@@ -120,3 +121,35 @@ def retry(handle: WorkflowHandle, app: Celery | None = None) -> list[str]:
     handle.retry()
     start_guardian(celery_app, ledger, handle.id, generation)
     return redone
+
+
+def _fetched(host: str, cluster: Cluster | None, state: ClusterState | None
+             ) -> tuple[Cluster, ClusterState]:
+    if cluster is None:
+        cluster = cluster_of(load_settings_inventory(Settings.from_env(os.environ)), host)
+    return cluster, state if state is not None else read_cluster_state(cluster)
+
+
+def build_decommission_workflow(host: str, *, cluster: Cluster | None = None,
+                                state: ClusterState | None = None,
+                                **options: Any) -> MaintenancePlan:
+    """Plan a decommission; inventory and state are read when not given."""
+    cluster, state = _fetched(host, cluster, state)
+    return builders.build_decommission_workflow(
+        host, cluster=cluster, state=state, check_domains=check_domains, **options)
+
+
+def build_replace_workflow(host: str, new_host: str | None = None, *,
+                           cluster: Cluster | None = None, state: ClusterState | None = None,
+                           **options: Any) -> MaintenancePlan:
+    """Plan a replacement; inventory and state are read when not given."""
+    cluster, state = _fetched(host, cluster, state)
+    return builders.build_replace_workflow(
+        host, new_host, cluster=cluster, state=state, check_domains=check_domains, **options)
+
+
+def build_add_workflow(host: str, *, cluster: Cluster | None = None,
+                       state: ClusterState | None = None, **options: Any) -> MaintenancePlan:
+    """Plan adding a host; inventory and state are read when not given."""
+    cluster, state = _fetched(host, cluster, state)
+    return builders.build_add_workflow(host, cluster=cluster, state=state, **options)

@@ -125,11 +125,12 @@ class MaintenancePlan:
             lines += [f"   - {s.title}" for s in self.finalisers]
         return "\n".join(lines)
 
-    def apply_async(self, app: Celery, *, deadline: float | None = None) -> WorkflowHandle:
-        """Submit the workflow; the same handle as the engine's."""
-        from workflows.app import processor_of
+    def apply_async(self, app: Celery | None = None, *, deadline: float | None = None
+                    ) -> WorkflowHandle:
+        """Submit the workflow with its guardian; the same handle as the engine's."""
+        from workflows.live import submit
 
-        return self.workflow(app, deadline=deadline).apply_async(processor_of(app))
+        return submit(self, app, deadline=deadline)
 
 
 def _signature(app: Celery, step: Step) -> Signature:
