@@ -12,6 +12,7 @@ from celery import Celery, signals
 from celery.exceptions import OperationalError, TaskRevokedError
 from celery.result import AsyncResult
 from celery.worker import state as worker_state
+from kombu.exceptions import KombuError
 
 from dyrygent.errors import DispatchError, NotConfiguredError, StoreError
 from dyrygent.handle import WorkflowHandle
@@ -43,7 +44,8 @@ class CeleryDispatcher:
                     self.app.send_task(m.task, args=m.args, kwargs=m.kwargs,
                                        task_id=m.task_id, producer=producer,
                                        **{**m.options, "ignore_result": True})
-        except (OperationalError, OSError) as e:
+        except (KombuError, OSError) as e:
+            # KombuError: OperationalError, and the BatchPublishError of a failed batch flush.
             # Claimed nodes stay unconfirmed; the tick re-sends them.
             raise DispatchError(f"could not publish {len(messages)} node tasks: {e}") from e
 
