@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from cephmaint.commands import confirm as confirm_cmd
 from cephmaint.commands import control as control_cmd
+from cephmaint.commands import demo as demo_cmd
 from cephmaint.commands import inventory as inventory_cmd
 from cephmaint.commands import maintenance as maintenance_cmd
 from cephmaint.commands import sandbox as sandbox_cmd
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_cmd.register(sub)
     maintenance_cmd.register(sub)
     control_cmd.register(sub)
+    demo_cmd.register(sub)
     confirm_cmd.register(sub)
     return parser
 
