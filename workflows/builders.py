@@ -29,6 +29,8 @@ class Timing:
     healthy: float = 24 * HOUR
     health_interval: float = 10.0
     technician: float = 7 * 24 * HOUR
+    #: Seconds between two looks for the technicians' confirmation.
+    technician_interval: float = 60.0
     downtime: float = 7 * 24 * HOUR
 
 
@@ -70,7 +72,8 @@ def build_replace_workflow(
     action = (f"replace the hardware of {host}" if target == host
               else f"retire {host} and make {target} ready in rack {new.rack}")
     plan.add(steps.notify(host, action, plan.last()))
-    plan.add(steps.wait_technician(host, timing.technician, plan.last()))
+    plan.add(steps.wait_technician(host, timing.technician, plan.last(),
+                                    interval=timing.technician_interval))
     if target != host:
         plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
     add_and_raise(plan, steps, new.name, weights, timing, plan.last())
@@ -129,7 +132,7 @@ def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: t
     """Downtime on, drain in steps, healthy, safe to destroy, remove; returns the last step."""
     last = (plan.add(steps.downtime_on(host, timing.downtime, after)),)
     if osds:
-        last = (plan.add(steps.reweight(host, 0.0, osds, last)),)
+        last = (plan.add(steps.reweight(host, 0.0, osds, last, timeout=timing.drain)),)
         last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
         last = (plan.add(steps.safe_to_destroy(osds, last)),)
     last = (plan.add(steps.remove_node(host, osds, last)),)
@@ -141,7 +144,8 @@ def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: fl
                   timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
     """OSDs on the host's free devices at weight 0, raised in steps, healthy again."""
     last = (plan.add(steps.add_node(host, after)),)
-    last = (plan.add(steps.reweight(host, weight, (), last, phase=Phase.ADD)),)
+    last = (plan.add(steps.reweight(host, weight, (), last, phase=Phase.ADD,
+                                    timeout=timing.drain)),)
     return (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
                                         phase=Phase.ADD)),)
 

@@ -125,7 +125,8 @@ def build_fleet_workflow(
             end = drain_and_remove(plan, steps, host, osds, timing, last)
             if action == FleetAction.REPLACE:
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
-                end = (plan.add(steps.wait_technician(host, timing.technician, end)),)
+                end = (plan.add(steps.wait_technician(host, timing.technician, end,
+                                                      interval=timing.technician_interval)),)
                 weight = max(state.tree.crush_weights(frozenset(osds)).values(), default=1.0)
                 end = add_and_raise(plan, steps, host, weight, timing, end)
             ends += end

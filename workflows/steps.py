@@ -77,13 +77,14 @@ class StepMaker:
                           phase, after, reference=self.reference, flags=list(flags))
 
     def reweight(self, host: str, target: float | str, osds: Sequence[int],
-                 after: Sequence[str], phase: Phase = Phase.MOVE) -> Step:
-        """Move a host's CRUSH weights to target in the inventory's steps."""
+                 after: Sequence[str], phase: Phase = Phase.MOVE,
+                 timeout: float | None = None) -> Step:
+        """Move a host's CRUSH weights to target in the inventory's steps, within timeout."""
         verb = "drain" if target == 0 else f"raise weight of {host} to {target}"
         title = f"drain {host} ({_osds(osds)}) in steps" if verb == "drain" else verb
         return self._step(f"reweight-{host}", title, "reweight", phase, after, touches=[host],
                           osds=osds, reference=self.reference, host=host, target=target,
-                          step="inventory")
+                          step="inventory", **({} if timeout is None else {"timeout": timeout}))
 
     def wait_healthy(self, after: Sequence[str], timeout: float, interval: float,
                      phase: Phase = Phase.MOVE) -> Step:
@@ -114,13 +115,13 @@ class StepMaker:
 
     def wait_technician(self, host: str, timeout: float, after: Sequence[str],
                         device_paths: Sequence[str] | None = None,
-                        expect_serials: int | None = None) -> Step:
+                        expect_serials: int | None = None, interval: float = 60.0) -> Step:
         """Wait for the technicians' confirmation (with evidence when disks are swapped)."""
         return self._step(f"confirm-{host}", f"wait for the technicians' confirmation on {host}",
                           "wait_for_technician", Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, timeout=timeout,
                           device_paths=list(device_paths) if device_paths else None,
-                          expect_serials=expect_serials)
+                          expect_serials=expect_serials, interval=interval)
 
 
 def _osds(osds: Sequence[int]) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from inventory import Cluster, UnknownHostError
 from workflows.builders import (
+    Timing,
     build_add_workflow,
     build_decommission_workflow,
     build_replace_workflow,
@@ -39,7 +40,7 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     assert plan.data_to_move_bytes > 0
     drain = plan.steps[4]
     assert drain.kwargs == {"cluster": "lab", "reference": "wf1", "host": "node2",
-                            "target": 0.0, "step": "inventory"}
+                            "target": 0.0, "step": "inventory", "timeout": 72 * 3600.0}
     # A chain: each step waits for the one before it.
     pairs = zip(plan.steps, plan.steps[1:], strict=False)
     assert all(s.after == (prev.id,) for prev, s in pairs)
@@ -57,13 +58,17 @@ def test_every_step_carries_json_arguments_only(cluster: Cluster, healthy: Clust
 def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
+    timing = Timing(drain=600, technician=900, technician_interval=5)
     plan = build_replace_workflow("node2", "node3", cluster=cluster, state=healthy,
-                                  check_domains=no_problems, reference="wf1")
+                                  check_domains=no_problems, reference="wf1", timing=timing)
     names = tasks(plan)
     assert names.index("remove_node") < names.index("notify_technicians")
     assert names.index("wait_for_technician") < names.index("add_node")
+    gate = plan.steps[names.index("wait_for_technician")]
+    assert (gate.kwargs["timeout"], gate.kwargs["interval"]) == (900, 5)
     raise_weight = plan.steps[names.index("add_node") + 1]
     assert raise_weight.kwargs["host"] == "node3" and raise_weight.kwargs["target"] == 1.0
+    assert raise_weight.kwargs["timeout"] == 600
     assert raise_weight.phase == Phase.ADD
     assert plan.hosts == ("node2", "node3")
     assert {s.kwargs["host"] for s in plan.finalisers if "host" in s.kwargs} == {"node2", "node3"}
