@@ -10,6 +10,7 @@ https://docs.ceph.com/en/pacific/rados/operations/add-or-rm-osds/#removing-osds-
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,9 +56,10 @@ def host_osds(tree: OsdTree, host: str) -> tuple[TreeNode, ...]:
     return tuple(n for n in tree.osds() if n.id in ids)
 
 
-def plan_removal(tree: OsdTree, host: str, mode: RemovalMode) -> RemovalPlan:
-    """What remains to remove the host's OSDs (and its bucket in purge mode)."""
-    osds = host_osds(tree, host)
+def plan_removal(tree: OsdTree, host: str, mode: RemovalMode,
+                 only: Collection[int] | None = None) -> RemovalPlan:
+    """What remains to remove the host's OSDs, or only some (and its bucket in purge mode)."""
+    osds = [n for n in host_osds(tree, host) if only is None or n.id in only]
     alive = [n for n in osds if n.status != DESTROYED]
     return RemovalPlan(
         mode=mode,
@@ -65,5 +67,5 @@ def plan_removal(tree: OsdTree, host: str, mode: RemovalMode) -> RemovalPlan:
         to_out=tuple(n.id for n in alive if not n.out),
         to_stop=tuple(n.id for n in alive if n.up),
         to_remove=tuple(n.id for n in (osds if mode is RemovalMode.PURGE else alive)),
-        remove_bucket=mode is RemovalMode.PURGE and host in tree.hosts(),
+        remove_bucket=mode is RemovalMode.PURGE and host in tree.hosts() and only is None,
     )

@@ -26,9 +26,11 @@ DOWN_INTERVAL = 2.0
 @app.task(bind=True, base=MaintenanceTask, name="cephmaint.remove_node")  # type: ignore[untyped-decorator]
 def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
                 mode: str = RemovalMode.PURGE.value, timeout: float = DOWN_TIMEOUT,
-                interval: float = DOWN_INTERVAL) -> dict[str, Any]:
-    """Take a drained host's OSDs out of the cluster: purge (with its bucket) or destroy."""
-    what = f"cluster {cluster}: remove host {host} ({mode})"
+                interval: float = DOWN_INTERVAL,
+                osd_ids: list[int] | None = None) -> dict[str, Any]:
+    """Take a drained host's OSDs (or only osd_ids) out: purge (with its bucket) or destroy."""
+    scope = f"host {host}" if osd_ids is None else f"{_named(osd_ids)} of host {host}"
+    what = f"cluster {cluster}: remove {scope} ({mode})"
     try:
         how = RemovalMode(mode)
     except ValueError:
@@ -38,15 +40,17 @@ def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
         ctx.host(cluster, host)  # the host must be in the inventory: its daemons go over SSH
         ceph = ctx.ceph(cluster)
     with step(f"{what}: ceph osd tree"):
-        plan = plan_removal(ceph.osd_tree(), host, how)
+        plan = plan_removal(ceph.osd_tree(), host, how, osd_ids)
+    key = f"remove-node:{host}" if osd_ids is None else f"remove-osds:{host}:{_named(osd_ids)}"
     with step(what):
         # The host's OSDs when this maintenance first looked: purged ids vanish from the tree.
-        recorded = ctx.ledger.remember(reference, f"remove-node:{host}", list(plan.osds))
+        recorded = ctx.ledger.remember(reference, key, list(plan.osds))
     report: dict[str, Any] = {"cluster": cluster, "host": host, "mode": how.value,
                               "osds": recorded}
     if plan.done:
         return {**report, "changed": False, "done": True}
-    _guard(what, ceph, host, plan)
+    # Some OSDs of a host leave its failure domain in place: only the whole host is checked.
+    _guard(what, ceph, host, plan, whole_host=osd_ids is None)
 
     if plan.to_out:
         ids = " ".join(map(str, plan.to_out))
@@ -81,10 +85,12 @@ def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
             "bucket_removed": bucket_removed}
 
 
-def _guard(what: str, ceph: Ceph, host: str, plan: RemovalPlan) -> None:
+def _guard(what: str, ceph: Ceph, host: str, plan: RemovalPlan, whole_host: bool) -> None:
     # Both before anything changes, on every run: a run after a partial one checks again.
-    with step(f"{what}: failure domains left (ceph osd tree, pool ls detail, crush rule dump)"):
-        removal_report(ceph, [host], what)
+    if whole_host:
+        with step(f"{what}: failure domains left (ceph osd tree, pool ls detail, "
+                  "crush rule dump)"):
+            removal_report(ceph, [host], what)
     if plan.to_remove:
         ids = " ".join(map(str, plan.to_remove))
         with step(f"{what}: ceph osd safe-to-destroy {ids}"):
@@ -108,3 +114,7 @@ def _remove_bucket(what: str, ceph: Ceph, host: str) -> bool:
     with step(f"{what}: ceph osd crush rm {host}"):
         ceph.client.mon_command("osd crush rm", name=host)
     return True
+
+
+def _named(osd_ids: list[int]) -> str:
+    return ",".join(f"osd.{i}" for i in sorted(osd_ids))

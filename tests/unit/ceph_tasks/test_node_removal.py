@@ -53,3 +53,10 @@ def test_an_empty_bucket_is_all_that_is_left_then_nothing() -> None:
     assert plan.osds == () and plan.remove_bucket and not plan.done
     assert plan_removal(empty, "node2", DESTROY).done
     assert plan_removal(captured_tree("healthy"), "node3", PURGE).done
+
+
+def test_destroying_one_disk_touches_only_its_osd_and_keeps_the_bucket() -> None:
+    plan = plan_removal(captured_tree("healthy"), "node2", DESTROY, only={5})
+    assert plan.osds == (5,)
+    assert plan.to_out == (5,) and plan.to_stop == (5,) and plan.to_remove == (5,)
+    assert not plan.remove_bucket
