@@ -12,6 +12,7 @@ from workflows.fleet import FleetAction, build_fleet_workflow
 from workflows.live import (
     build_add_workflow,
     build_decommission_workflow,
+    build_disk_replace_workflow,
     build_replace_workflow,
     check_domains,
     read_cluster_state,
@@ -26,6 +27,7 @@ __all__ = [
     "WorkflowsError",
     "build_add_workflow",
     "build_decommission_workflow",
+    "build_disk_replace_workflow",
     "build_fleet_workflow",
     "build_replace_workflow",
     "check_domains",

@@ -101,6 +101,47 @@ def build_add_workflow(
     return plan
 
 
+def build_disk_replace_workflow(
+    osd_id: int, *, cluster: Cluster, state: ClusterState, timing: Timing = DEFAULT_TIMING,
+    reference: str | None = None,
+) -> MaintenancePlan:
+    """Replace one OSD's disk, keeping its id: drain, destroy, swap, recreate, raise back."""
+    osd = cluster.osd(osd_id)
+    host = cluster.host(osd.host)
+    device = host.device(osd.device)
+    live_host = state.tree.host_of(osd_id)
+    if live_host != osd.host:
+        raise PlanRefused(f"osd.{osd_id} sits under {live_host or 'no host'} in the CRUSH "
+                          f"tree but under {osd.host} in the inventory: check the inventory")
+    ref = reference or new_reference("disk", f"{host.name}.osd{osd_id}")
+    plan = MaintenancePlan(
+        kind="disk replacement", cluster=cluster.name, reference=ref, hosts=(host.name,),
+        osds=(osd_id,), data_to_move_bytes=state.bytes_on((osd_id,)),
+        guards=("cluster healthy before anything changes",
+                f"osd.{osd_id} safe to destroy before it is destroyed",
+                "the new disk's serial reported by the host before the OSD is recreated"),
+        notes=(f"disk {device.path}, bay {device.bay or '?'}, serial {device.serial or '?'}",),
+    )
+    steps = StepMaker(cluster.name, ref)
+    plan.add(steps.healthy_to_start())
+    plan.add(steps.flags_on(plan.last()))
+    plan.add(steps.downtime_on(host.name, timing.downtime, plan.last()))
+    plan.add(steps.reweight_osds([osd_id], 0.0, plan.last()))
+    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
+    plan.add(steps.safe_to_destroy([osd_id], plan.last()))
+    plan.add(steps.destroy_osds(host.name, [osd_id], plan.last()))
+    action = f"replace the disk {device.path} (osd.{osd_id}) in bay {device.bay or '?'}"
+    plan.add(steps.notify(host.name, action, plan.last(), device_paths=[device.path]))
+    plan.add(steps.wait_technician(host.name, timing.technician, plan.last(),
+                                   device_paths=[device.path], expect_serials=1))
+    plan.add(steps.add_node(host.name, plan.last(), devices=[device.path]))
+    plan.add(steps.reweight_osds([osd_id], "original", plan.last(), phase=Phase.ADD))
+    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
+                                phase=Phase.ADD))
+    restore(plan, steps, [host.name])
+    return plan
+
+
 def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
           check_domains: DomainCheck) -> MaintenancePlan:
     cluster.host(host)  # UnknownHostError names the cluster and the host

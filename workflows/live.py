@@ -33,6 +33,7 @@ class Kind(StrEnum):
     DECOMMISSION = "decommission"
     REPLACE = "replace"
     ADD = "add"
+    DISK = "disk"
 
 
 def load_settings_inventory(settings: Settings) -> Inventory:
@@ -53,6 +54,25 @@ def cluster_of(inventory: Inventory, host: str, name: str | None = None) -> Clus
     return owners[0]
 
 
+def osd_number(text: str) -> int:
+    """The id of "osd.5" or "5"."""
+    digits = text.removeprefix("osd.")
+    if not digits.isdigit():
+        raise WorkflowsError(f"{text!r} is not an OSD (write osd.5 or 5)")
+    return int(digits)
+
+
+def osd_cluster(inventory: Inventory, osd_id: int, name: str | None = None) -> Cluster:
+    """The cluster an OSD belongs to (or the named one)."""
+    if name is not None:
+        return inventory.cluster(name)
+    owners = [c for c in inventory.clusters if any(o.id == osd_id for o in c.osds)]
+    if len(owners) != 1:
+        found = ", ".join(c.name for c in owners) or "no cluster"
+        raise WorkflowsError(f"osd.{osd_id} is in {found}: name the cluster with --cluster")
+    return owners[0]
+
+
 def read_cluster_state(cluster: Cluster) -> ClusterState:
     """Connect to a cluster, read its state once, disconnect."""
     client = RadosClient.for_cluster(cluster)
@@ -70,7 +90,16 @@ def check_domains(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
 def plan_maintenance(kind: Kind, host: str, *, inventory: Inventory,
                      cluster_name: str | None = None, new_host: str | None = None,
                      state: ClusterState | None = None, **options: Any) -> MaintenancePlan:
-    """Build the plan of one maintenance, reading the cluster's state unless given."""
+    """Build the plan of one maintenance, reading the cluster's state unless given.
+
+    For a disk replacement, host names the OSD: "osd.5" or "5".
+    """
+    if kind == Kind.DISK:
+        osd_id = osd_number(host)
+        cluster = osd_cluster(inventory, osd_id, cluster_name)
+        state = state if state is not None else read_cluster_state(cluster)
+        return builders.build_disk_replace_workflow(osd_id, cluster=cluster, state=state,
+                                                    **options)
     cluster = cluster_of(inventory, host, cluster_name)
     state = state if state is not None else read_cluster_state(cluster)
     if kind == Kind.DECOMMISSION:
@@ -153,3 +182,15 @@ def build_add_workflow(host: str, *, cluster: Cluster | None = None,
     """Plan adding a host; inventory and state are read when not given."""
     cluster, state = _fetched(host, cluster, state)
     return builders.build_add_workflow(host, cluster=cluster, state=state, **options)
+
+
+def build_disk_replace_workflow(osd_id: int, *, cluster: Cluster | None = None,
+                                state: ClusterState | None = None,
+                                **options: Any) -> MaintenancePlan:
+    """Plan a disk replacement keeping the OSD id; inventory and state read when not given."""
+    if cluster is None:
+        inventory = load_settings_inventory(Settings.from_env(os.environ))
+        cluster = osd_cluster(inventory, osd_id)
+    state = state if state is not None else read_cluster_state(cluster)
+    return builders.build_disk_replace_workflow(osd_id, cluster=cluster, state=state,
+                                                **options)

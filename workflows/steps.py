@@ -86,6 +86,15 @@ class StepMaker:
                           osds=osds, reference=self.reference, host=host, target=target,
                           step="inventory", **({} if timeout is None else {"timeout": timeout}))
 
+    def reweight_osds(self, osds: Sequence[int], target: float | str, after: Sequence[str],
+                      phase: Phase = Phase.MOVE) -> Step:
+        """Move some OSDs' CRUSH weights to target ("original": as before the maintenance)."""
+        verb = "drain" if target == 0 else f"raise to {target}"
+        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}",
+                          f"{verb} {_osds(osds)} in steps", "reweight", phase, after, osds=osds,
+                          reference=self.reference, osd_ids=sorted(osds), target=target,
+                          step="inventory")
+
     def wait_healthy(self, after: Sequence[str], timeout: float, interval: float,
                      phase: Phase = Phase.MOVE) -> Step:
         """Wait until every PG is active+clean (the workflow's own flags tolerated)."""
@@ -100,10 +109,21 @@ class StepMaker:
                           "remove_node", Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, mode=mode)
 
-    def add_node(self, host: str, after: Sequence[str]) -> Step:
-        """Create OSDs on a host's free devices at CRUSH weight 0."""
-        return self._step(f"add-{host}", f"create OSDs on {host} at weight 0", "add_node",
-                          Phase.ADD, after, touches=[host], reference=self.reference, host=host)
+    def destroy_osds(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
+        """Mark out, stop and destroy some OSDs of a host, keeping their ids for new disks."""
+        return self._step(f"destroy-{'-'.join(map(str, sorted(osds)))}",
+                          f"destroy {_osds(osds)} on {host} (ids kept): out, stop, destroy",
+                          "remove_node", Phase.REMOVE, after, touches=[host], osds=osds,
+                          reference=self.reference, host=host, mode="destroy",
+                          osd_ids=sorted(osds))
+
+    def add_node(self, host: str, after: Sequence[str],
+                 devices: Sequence[str] | None = None) -> Step:
+        """Create OSDs on a host's free devices (or the given ones) at CRUSH weight 0."""
+        where = f"{', '.join(devices)} of {host}" if devices else host
+        return self._step(f"add-{host}", f"create OSDs on {where} at weight 0", "add_node",
+                          Phase.ADD, after, touches=[host], reference=self.reference, host=host,
+                          devices=list(devices) if devices else None)
 
     def notify(self, host: str, action: str, after: Sequence[str],
                device_paths: Sequence[str] | None = None) -> Step:

@@ -24,7 +24,8 @@ def register(sub: Any) -> None:
                        ("run", "start a maintenance workflow (workers carry it out)")):
         parser = sub.add_parser(name, help=text)
         parser.add_argument("kind", choices=[str(k) for k in Kind])
-        parser.add_argument("host", help="the host to decommission, replace or add")
+        parser.add_argument("host", help="the host to decommission, replace or add; for "
+                                         "disk, the OSD whose disk is replaced (osd.5)")
         parser.add_argument("--new-host", help="replace: the new hardware's host name")
         parser.add_argument("--cluster", help="the cluster (default: the one holding host)")
         parser.add_argument("--inventory", type=Path,

@@ -10,6 +10,7 @@ from inventory import Cluster, UnknownHostError
 from workflows.builders import (
     Timing,
     build_add_workflow,
+    build_disk_replace_workflow,
     build_decommission_workflow,
     build_replace_workflow,
 )
@@ -107,3 +108,22 @@ def test_add_creates_osds_at_weight_zero_then_raises_them(cluster: Cluster,
     names = tasks(plan)
     assert names[names.index("add_node") + 1] == "reweight"
     assert plan.steps[names.index("add_node") + 1].kwargs["target"] == 2.0
+
+
+def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = build_disk_replace_workflow(5, cluster=cluster, state=healthy, reference="d1")
+    assert tasks(plan) == [
+        "check_healthy_to_start", "set_flags", "set_downtime", "reweight", "wait_healthy",
+        "check_safe_to_destroy", "remove_node", "notify_technicians", "wait_for_technician",
+        "add_node", "reweight", "wait_healthy", "unset_flags", "remove_downtime",
+    ]
+    by_task = {s.task.removeprefix("cephmaint."): s.kwargs for s in plan.steps}
+    assert by_task["remove_node"]["mode"] == "destroy"
+    assert by_task["remove_node"]["osd_ids"] == [5]
+    assert by_task["wait_for_technician"]["expect_serials"] == 1
+    assert by_task["wait_for_technician"]["device_paths"] == ["/dev/sdc"]
+    assert by_task["add_node"]["devices"] == ["/dev/sdc"]
+    assert plan.steps[10].kwargs["target"] == "original"
+    assert "bay 2" in plan.render()
