@@ -89,9 +89,10 @@ class StepMaker:
     def reweight_osds(self, osds: Sequence[int], target: float | str, after: Sequence[str],
                       phase: Phase = Phase.MOVE) -> Step:
         """Move some OSDs' CRUSH weights to target ("original": as before the maintenance)."""
-        verb = "drain" if target == 0 else f"raise to {target}"
-        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}",
-                          f"{verb} {_osds(osds)} in steps", "reweight", phase, after, osds=osds,
+        title = (f"drain {_osds(osds)} in steps" if target == 0
+                 else f"raise {_osds(osds)} back to the weight before the maintenance"
+                 if target == "original" else f"raise {_osds(osds)} to {target} in steps")
+        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}", title, "reweight", phase, after, osds=osds,
                           reference=self.reference, osd_ids=sorted(osds), target=target,
                           step="inventory")
 
