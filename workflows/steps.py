@@ -92,7 +92,8 @@ class StepMaker:
         title = (f"drain {_osds(osds)} in steps" if target == 0
                  else f"raise {_osds(osds)} back to the weight before the maintenance"
                  if target == "original" else f"raise {_osds(osds)} to {target} in steps")
-        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}", title, "reweight", phase, after, osds=osds,
+        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}", title, "reweight",
+                          phase, after, osds=osds,
                           reference=self.reference, osd_ids=sorted(osds), target=target,
                           step="inventory")
 

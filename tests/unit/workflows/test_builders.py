@@ -10,8 +10,8 @@ from inventory import Cluster, UnknownHostError
 from workflows.builders import (
     Timing,
     build_add_workflow,
-    build_disk_replace_workflow,
     build_decommission_workflow,
+    build_disk_replace_workflow,
     build_replace_workflow,
 )
 from workflows.errors import PlanRefused
