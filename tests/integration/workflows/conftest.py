@@ -1,0 +1,196 @@
+"""Fixtures for maintenance workflows run end to end by real worker processes on a sandbox.
+
+The worker runs `workflows.app:app`: every cephmaint task, the workflow processor and the
+guardian. The inventory is the sandbox's own with a real Alertmanager as its monitoring, so
+that downtimes set and lifted by a workflow can be seen.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from celery import Celery
+
+from ceph_tasks.app import make_app
+from ceph_tasks.ceph import Ceph, RadosClient
+from ceph_tasks.ceph.models import OsdDump, OsdTree
+from ceph_tasks.health_gate import assess
+from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.settings import Settings
+from cephmaint.sandbox.sandbox import Sandbox
+from dyrygent.handle import WorkflowHandle
+from dyrygent.states import NodeState, WorkflowState
+from inventory import (
+    AlertmanagerTarget,
+    Cluster,
+    Inventory,
+    MonitoringTargets,
+    load_inventory,
+    write_inventory,
+)
+from tests.support.alertmanager import private_alertmanager
+from tests.support.worker import ROOT, celery_worker
+from workflows.app import processor_of
+from workflows.builders import Timing
+from workflows.live import Kind, plan_maintenance, submit
+from workflows.plan import MaintenancePlan
+
+#: Short looks and limits: the sandbox holds a few MB and moves them in seconds.
+TIMING = Timing(drain=300, healthy=180, health_interval=2, technician=300,
+                technician_interval=2, downtime=3600)
+
+
+@dataclass
+class WorkflowBench:
+    """A sandbox, an Alertmanager, a worker running workflows on them, and a client app."""
+
+    sandbox: Sandbox
+    app: Celery
+    settings: Settings
+    inventory_path: Path
+    alertmanager_url: str
+    logdir: Path
+
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster as the worker's inventory describes it."""
+        return load_inventory(self.inventory_path).cluster(self.sandbox.layout().name)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a cephmaint process (worker or CLI) needs to find broker, state and inventory."""
+        return {"CEPHMAINT_BROKER_URL": self.settings.broker_url,
+                "CEPHMAINT_REDIS_URL": self.settings.redis_url,
+                "CEPHMAINT_INVENTORY": str(self.inventory_path)}
+
+    def plan(self, kind: str, host: str, *, new_host: str | None = None,
+             timing: Timing = TIMING) -> MaintenancePlan:
+        """Plan a maintenance from the live cluster, as `cephmaint plan` does."""
+        return plan_maintenance(Kind(kind), host, inventory=load_inventory(self.inventory_path),
+                                new_host=new_host, timing=timing)
+
+    def submit(self, plan: MaintenancePlan) -> WorkflowHandle:
+        """Submit a plan with its guardian, as `cephmaint run` does."""
+        return submit(plan, self.app)
+
+    def handle(self, workflow_id: str) -> WorkflowHandle:
+        """The engine's handle of a submitted workflow."""
+        return processor_of(self.app).handle(workflow_id)
+
+    def ledger(self) -> RedisLedger:
+        """The ledger the worker writes to."""
+        return RedisLedger.from_url(self.settings.redis_url)
+
+    def with_ceph(self, read: Callable[[Ceph], Any]) -> Any:
+        """Read something with a fresh client of the sandbox cluster."""
+        ceph = Ceph(RadosClient.for_cluster(self.cluster))
+        try:
+            return read(ceph)
+        finally:
+            ceph.client.close()
+
+    def tree(self) -> OsdTree:
+        """The CRUSH tree now."""
+        tree: OsdTree = self.with_ceph(lambda c: c.osd_tree())
+        return tree
+
+    def dump(self) -> OsdDump:
+        """The osdmap now (flags)."""
+        dump: OsdDump = self.with_ceph(lambda c: c.osd_dump())
+        return dump
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the cephmaint command line in its own process, on this bench's settings."""
+        return subprocess.run([sys.executable, "-m", "cephmaint.cli", *args], cwd=ROOT,
+                              env={**os.environ, **self.env}, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    def hostctl(self, host: str, *words: str) -> None:
+        """Act on a sandbox host's daemons, as an operator (or a failure) would."""
+        subprocess.run([sys.executable, "-m", "cephmaint.sandbox.hostctl", "--root",
+                        str(self.sandbox.root), "--host", host, *words],
+                       check=True, timeout=120, capture_output=True)
+
+    def silences(self, reference: str) -> list[dict[str, Any]]:
+        """The Alertmanager's silences set by a maintenance."""
+        found = requests.get(f"{self.alertmanager_url}/api/v2/silences", timeout=5).json()
+        return [s for s in found if f"[cephmaint:{reference}]" in s["comment"]]
+
+    def wait_healthy(self, timeout: float = 180, looks: int = 3) -> None:
+        """Poll until HEALTH_OK with every PG clean on several looks in a row."""
+        deadline = time.monotonic() + timeout
+        streak, seen = 0, "nothing yet"
+        while time.monotonic() < deadline:
+            status = self.with_ceph(lambda c: c.status())
+            verdict = assess(status)
+            streak = streak + 1 if verdict.healthy and status.health.ok else 0
+            seen = verdict.seen()
+            if streak >= looks:
+                return
+            time.sleep(1.5)
+        raise AssertionError(f"cluster not healthy after {timeout} s: {seen}")
+
+
+def wait_for_node(handle: WorkflowHandle, node: str, state: NodeState,
+                  timeout: float = 120) -> None:
+    """Poll until a step reaches a state; fail naming where the workflow stands."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if handle.node(node)["state"] == state:
+            return
+        if handle.status().state.finished:
+            break
+        time.sleep(0.2)
+    raise AssertionError(f"step {node} never {state}: step is {handle.node(node)['state']}, "
+                         f"workflow {handle.status().to_dict()}")
+
+
+def wait_finished(handle: WorkflowHandle, timeout: float) -> WorkflowState:
+    """Poll until the workflow ends (any way); its final state."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = handle.status().state
+        if state.finished:
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"workflow still running after {timeout} s: "
+                         f"{handle.status().to_dict()}")
+
+
+def node_states(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
+    """Every step's state."""
+    return {s.id: str(handle.node(s.id)["state"]) for s in plan.steps}
+
+
+@pytest.fixture(scope="module")
+def workflow_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
+    """A fresh sandbox of the module's own, an Alertmanager, and a workflows worker."""
+    root = tmp_path_factory.mktemp("workflows")
+    box = Sandbox(root / "sbx")
+    try:
+        box.up(timeout=180)
+        with private_alertmanager(root / "alertmanager") as url:
+            layout = box.layout()
+            [cluster] = load_inventory(layout.inventory_path).clusters
+            cluster = cluster.model_copy(update={
+                "monitoring": MonitoringTargets(alertmanager=AlertmanagerTarget(url=url))})
+            inventory = root / "inventory.yaml"
+            write_inventory(Inventory(clusters=(cluster,)), inventory)
+            settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
+                                inventory_path=inventory)
+            app = make_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
+            bench = WorkflowBench(box, app, settings, inventory, url, root / "logs")
+            with celery_worker("workflows.app:app", bench.logdir, bench.env):
+                yield bench
+    finally:
+        box.down()

@@ -1,0 +1,199 @@
+"""Maintenance workflows end to end: planned from the live sandbox, run by a real worker.
+
+The tests run in file order on one sandbox, each leaving it healthy for the next, as an
+operator's week would: a decommission of node2 cancelled mid-drain and rolled back; node2
+replaced by node3, paused mid-drain and resumed, the technician's confirmation given with
+`cephmaint confirm`; node1 retired while an OSD of node0 is down, failing at its deadline and
+retried once the OSD is back; at last, with two hosts left, decommissions refused at plan time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from dyrygent.handle import WorkflowHandle
+from dyrygent.states import NodeState, WorkflowState
+from tests.integration.workflows.conftest import (
+    TIMING,
+    WorkflowBench,
+    node_states,
+    wait_finished,
+    wait_for_node,
+)
+from workflows.errors import PlanRefused
+from workflows.live import retry
+from workflows.plan import MaintenancePlan
+
+pytestmark = pytest.mark.integration
+
+MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
+
+
+def until(check: Any, timeout: float, what: str) -> None:
+    """Poll check() until true; fail naming what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.5)
+
+
+def silence_states(bench: WorkflowBench, reference: str) -> dict[str, list[str]]:
+    """Alertmanager silence states of a maintenance, by host."""
+    found: dict[str, list[str]] = {}
+    for silence in bench.silences(reference):
+        host = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
+        found.setdefault(host.split("(")[0], []).append(silence["status"]["state"])
+    return found
+
+
+def restored(bench: WorkflowBench, reference: str, hosts: list[str]) -> bool:
+    """The maintenance's flags are unset and its silences of these hosts all expired."""
+    states = silence_states(bench, reference)
+    return (not bench.dump().flags & MOVE_FLAGS
+            and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
+
+
+def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_undone(
+        workflow_bench: WorkflowBench) -> None:
+    bench = workflow_bench
+    weights_before = bench.tree().crush_weights()
+    plan = bench.plan("decommission", "node2")
+    handle = bench.submit(plan)
+    wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
+    assert bench.dump().flags >= MOVE_FLAGS
+    assert silence_states(bench, plan.reference) == {"node2": ["active"]}
+
+    handle.cancel()
+    assert wait_finished(handle, 30) == WorkflowState.CANCELLED
+    states = node_states(handle, plan)
+    assert states["reweight-node2"] == NodeState.CANCELLED
+    assert {states[s] for s in ("wait-healthy", "remove-node2", "flags-off")} == {"CANCELLED"}
+    # The guardian, not a step of the workflow, lifts the flags and the downtime.
+    until(lambda: restored(bench, plan.reference, ["node2"]), 60,
+          f"flags and downtime restored after the cancel; flags {bench.dump().flags}, "
+          f"silences {silence_states(bench, plan.reference)}")
+    assert "node2" in bench.tree().hosts()
+
+    # Rolling the half-drained weights back is the operator's call, with the same reference.
+    back = bench.app.send_task("cephmaint.reweight", kwargs={
+        "cluster": plan.cluster, "reference": plan.reference, "host": "node2",
+        "target": "original", "step": "inventory"})
+    assert back.get(timeout=180)["done"]
+    bench.wait_healthy()
+    assert bench.tree().crush_weights() == weights_before
+    assert bench.sandbox.verify() == 400
+
+
+@pytest.fixture(scope="module")
+def replacement(workflow_bench: WorkflowBench) -> tuple[MaintenancePlan, WorkflowHandle]:
+    """node2 replaced by the spare node3: planned from the live cluster and submitted."""
+    plan = workflow_bench.plan("replace", "node2", new_host="node3")
+    return plan, workflow_bench.submit(plan)
+
+
+def test_a_replacement_paused_mid_drain_dispatches_nothing_until_resumed(
+        workflow_bench: WorkflowBench,
+        replacement: tuple[MaintenancePlan, WorkflowHandle]) -> None:
+    plan, handle = replacement
+    wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
+    handle.pause()
+    assert handle.status().state == WorkflowState.PAUSED
+    # The running drain finishes its steps; what comes after waits for the operator.
+    wait_for_node(handle, "reweight-node2", NodeState.SUCCESS, timeout=180)
+    held = node_states(handle, plan)
+    time.sleep(10)
+    assert node_states(handle, plan) == held
+    assert held["wait-healthy"] in ("PENDING", "READY")
+    assert handle.status().state == WorkflowState.PAUSED
+    assert workflow_bench.tree().crush_weights(frozenset({4, 5})) == {4: 0.0, 5: 0.0}
+
+    handle.resume()
+    wait_for_node(handle, "wait-healthy", NodeState.SUCCESS, timeout=180)
+
+
+@pytest.mark.timeout(600)
+def test_the_resumed_replacement_completes_once_a_technician_confirms(
+        workflow_bench: WorkflowBench,
+        replacement: tuple[MaintenancePlan, WorkflowHandle]) -> None:
+    bench = workflow_bench
+    plan, handle = replacement
+    wait_for_node(handle, "confirm-node2", NodeState.RUNNING, timeout=240)
+    assert "node2" not in bench.tree().hosts()
+    time.sleep(5)  # a few looks of the gate: it holds without a confirmation
+    assert handle.node("confirm-node2")["state"] == NodeState.RUNNING
+    assert handle.node("add-node3")["state"] == NodeState.PENDING
+
+    confirmed = bench.cli("confirm", plan.reference, "--by", "tech")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert wait_finished(handle, 400) == WorkflowState.SUCCESS, handle.status().to_dict()
+
+    assert bench.sandbox.verify() == 400
+    assert bench.with_ceph(lambda c: c.status()).health.ok
+    hosts = bench.tree().hosts()
+    assert "node2" not in hosts and len(hosts["node3"]) == 3
+    assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts["node3"]) > 0
+    assert restored(bench, plan.reference, ["node2", "node3"])
+
+    shown = bench.cli("status", plan.reference)
+    assert shown.returncode == 0, shown.stderr
+    total = len(plan.steps)
+    assert f"SUCCESS  [{'#' * 30}] {total}/{total}" in shown.stdout
+    for step in plan.steps:
+        assert f"{step.title}  (success)" in shown.stdout
+
+
+@pytest.mark.timeout(600)
+def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_completes_it(
+        workflow_bench: WorkflowBench) -> None:
+    bench = workflow_bench
+    # Short enough to reach while the OSD is down; long enough for node1's own data.
+    plan = bench.plan("decommission", "node1", timing=replace(TIMING, healthy=40))
+    handle = bench.submit(plan)
+    wait_for_node(handle, "reweight-node1", NodeState.RUNNING)
+    bench.hostctl("node0", "stop-osd", "0")
+    try:
+        assert wait_finished(handle, 300) == WorkflowState.FAILURE
+        failed = handle.status().failed
+        assert list(failed) == ["wait-healthy"], failed
+        assert failed["wait-healthy"]["type"] == "DeadlineExceeded"
+        assert "OSD_DOWN" in failed["wait-healthy"]["message"]
+        assert handle.node("remove-node1")["state"] == NodeState.PENDING
+        until(lambda: restored(bench, plan.reference, ["node1"]), 60,
+              f"flags and downtime restored after the failure; flags {bench.dump().flags}, "
+              f"silences {silence_states(bench, plan.reference)}")
+    finally:
+        bench.hostctl("node0", "start-osd", "0")
+    bench.wait_healthy()
+
+    redone = retry(handle, bench.app)
+    assert redone == ["flags-on", "downtime-on-node1"]
+    assert bench.dump().flags >= MOVE_FLAGS
+    assert wait_finished(handle, 300) == WorkflowState.SUCCESS, handle.status().to_dict()
+    assert "node1" not in bench.tree().hosts()
+    assert bench.sandbox.verify() == 400
+    assert bench.with_ceph(lambda c: c.status()).health.ok
+    assert restored(bench, plan.reference, ["node1"])
+
+
+def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
+        workflow_bench: WorkflowBench) -> None:
+    bench = workflow_bench
+    tree, flags = bench.tree(), bench.dump().flags
+    left = sorted(h for h, osds in tree.hosts().items() if osds)
+    assert left == ["node0", "node3"]
+    for host in left:
+        with pytest.raises(PlanRefused, match=rf"decommission of {host} .* refused, nothing "
+                                              r"changed: .*pool data \(size 2\) .* only 1 "
+                                              r"host would be left"):
+            bench.plan("decommission", host)
+        shown = bench.cli("plan", "decommission", host)
+        assert shown.returncode != 0
+        assert "pool data (size 2)" in shown.stderr and shown.stdout == ""
+    assert bench.tree() == tree
+    assert bench.dump().flags == flags
+    assert bench.sandbox.verify() == 400
