@@ -34,7 +34,8 @@ from workflows.progress import progress_bar
 #: The demo waits at most this long for the whole replacement.
 DEMO_TIMEOUT = 900.0
 #: Short waits: the sandbox moves a few MB in seconds.
-DEMO_TIMING = Timing(drain=600, healthy=300, health_interval=2, technician=600, downtime=3600)
+DEMO_TIMING = Timing(drain=600, healthy=300, health_interval=2, technician=600,
+                     technician_interval=2, downtime=3600)
 
 
 def register(sub: Any) -> None:

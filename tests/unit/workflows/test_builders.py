@@ -127,3 +127,13 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     assert by_task["add_node"]["devices"] == ["/dev/sdc"]
     assert plan.steps[10].kwargs["target"] == "original"
     assert "bay 2" in plan.render()
+
+
+def test_a_host_whose_osds_differ_from_the_inventory_is_refused_at_plan_time(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    moved = cluster.model_copy(update={"osds": tuple(o for o in cluster.osds if o.id != 5)})
+    with pytest.raises(PlanRefused, match=r"inventory lists OSDs \[4\] on node2 but CRUSH "
+                                          r"has \[4, 5\]"):
+        build_decommission_workflow("node2", cluster=moved, state=healthy,
+                                    check_domains=no_problems)
