@@ -157,6 +157,9 @@ auth allow insecure global id reclaim = false
 keyring = {layout.keyring_path}
 osd objectstore = memstore
 memstore device bytes = {MEMSTORE_BYTES}
+# A memstore OSD writes its objects to disk only when it unmounts its store; a fast
+# shutdown skips that, so a stopped and restarted OSD would come back empty.
+osd fast shutdown = false
 osd pool default size = 2
 osd pool default min size = 1
 osd crush chooseleaf type = 1

@@ -310,9 +310,14 @@ def _pgs_clean(conn: cluster.Mon) -> bool:
 class _Health:
     """A condition for wait_for that remembers what it saw last, for the timeout message."""
 
+    #: Healthy looks in a row needed: right after an OSD (re)starts, status can still show
+    #: every PG clean for a moment before peering begins.
+    LOOKS = 3
+
     def __init__(self, conn: cluster.Mon) -> None:
         self.conn = conn
         self.last = "no status yet"
+        self.streak = 0
 
     def __call__(self) -> bool:
         st = self.conn.command("status")
@@ -320,7 +325,9 @@ class _Health:
                            for s in st["pgmap"].get("pgs_by_state", []))
         checks = ", ".join(sorted(st["health"].get("checks", {})))
         self.last = f"{st['health']['status']} [{checks}], PGs: {states or 'none'}"
-        return st["health"]["status"] == "HEALTH_OK" and _pgs_clean(self.conn)
+        healthy = st["health"]["status"] == "HEALTH_OK" and _pgs_clean(self.conn)
+        self.streak = self.streak + 1 if healthy else 0
+        return self.streak >= self.LOOKS
 
     def __str__(self) -> str:
         return self.last

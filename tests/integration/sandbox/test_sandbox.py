@@ -138,6 +138,10 @@ def test_host_control_over_ssh_stops_and_starts_only_its_own_osds(sandbox: Sandb
         assert code == 0
         assert json.loads(out) == {"osd_id": 5, "running": False}
         assert not cluster.osd_daemon(layout, 5, "node2").running()
+        # A memstore OSD keeps its objects only if it saved them when it stopped.
+        stored = sum(f.stat().st_size for f in (layout.root / "osd" / "osd.5").rglob("*")
+                     if f.is_file())
+        assert stored > 500_000, f"osd.5 left {stored} bytes on disk"
         code, out, _ = run(client, shlex.join([*hostctl, "start-osd", "5"]))
         assert code == 0
     finally:
