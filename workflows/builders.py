@@ -146,15 +146,14 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
           check_domains: DomainCheck) -> MaintenancePlan:
     cluster.host(host)  # UnknownHostError names the cluster and the host
     osds = state.osds_of(host)
+    problems = list(check_domains(state, (host,)))
     listed = tuple(sorted(o.id for o in cluster.osds_on(host)))
     if listed != osds:
         # The drain works on the OSDs both sides agree on: a host changed behind the
         # inventory's back (or by an earlier maintenance) needs the inventory updated first.
-        raise PlanRefused(
-            f"{kind} of {host} on cluster {cluster.name} refused, nothing changed: the "
-            f"inventory lists OSDs {list(listed)} on {host} but CRUSH has {list(osds)}; "
+        problems.append(
+            f"the inventory lists OSDs {list(listed)} on {host} but CRUSH has {list(osds)}; "
             "update the inventory (cephmaint inventory check shows the differences)")
-    problems = check_domains(state, (host,))
     if problems:
         raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
                           f"changed: {'; '.join(problems)}")
