@@ -6,6 +6,7 @@ The builders themselves stay pure; this module reads what they need once, then b
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -45,13 +46,8 @@ def load_settings_inventory(settings: Settings) -> Inventory:
 
 def cluster_of(inventory: Inventory, host: str, name: str | None = None) -> Cluster:
     """The cluster a host belongs to (or the named one)."""
-    if name is not None:
-        return inventory.cluster(name)
-    owners = [c for c in inventory.clusters if any(h.name == host for h in c.hosts)]
-    if len(owners) != 1:
-        found = ", ".join(c.name for c in owners) or "no cluster"
-        raise WorkflowsError(f"host {host} is in {found}: name the cluster with --cluster")
-    return owners[0]
+    return _owner(inventory, name, f"host {host}",
+                  lambda c: any(h.name == host for h in c.hosts))
 
 
 def osd_number(text: str) -> int:
@@ -64,12 +60,18 @@ def osd_number(text: str) -> int:
 
 def osd_cluster(inventory: Inventory, osd_id: int, name: str | None = None) -> Cluster:
     """The cluster an OSD belongs to (or the named one)."""
+    return _owner(inventory, name, f"osd.{osd_id}",
+                  lambda c: any(o.id == osd_id for o in c.osds))
+
+
+def _owner(inventory: Inventory, name: str | None, what: str,
+           holds: Callable[[Cluster], bool]) -> Cluster:
     if name is not None:
         return inventory.cluster(name)
-    owners = [c for c in inventory.clusters if any(o.id == osd_id for o in c.osds)]
+    owners = [c for c in inventory.clusters if holds(c)]
     if len(owners) != 1:
         found = ", ".join(c.name for c in owners) or "no cluster"
-        raise WorkflowsError(f"osd.{osd_id} is in {found}: name the cluster with --cluster")
+        raise WorkflowsError(f"{what} is in {found}: name the cluster with --cluster")
     return owners[0]
 
 
