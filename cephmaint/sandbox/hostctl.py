@@ -11,7 +11,7 @@ import argparse
 import json
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         ctl = HostControl(args.root, args.host)
-        actions = {
+        actions: dict[str, Callable[[], Any]] = {
             "list-devices": lambda: ctl.list_devices(),
             "start-osd": lambda: ctl.start_osd(args.osd_id),
             "stop-osd": lambda: ctl.stop_osd(args.osd_id),
