@@ -50,8 +50,6 @@ def check_ok_to_stop(self: MaintenanceTask, cluster: str, osd_ids: list[int]) ->
     """Refuse unless Ceph says stopping these OSDs keeps every PG active."""
     what = f"cluster {cluster}: ceph osd ok-to-stop {_words(osd_ids)}"
     ids = osd_id_list(what, osd_ids)
-    if not ids:
-        refuse(what, "no OSD ids given")
     with step(what):
         answer = self.context.ceph(cluster).ok_to_stop(ids)
     problem = ok_to_stop_problem(answer, ids)
@@ -67,8 +65,6 @@ def check_safe_to_destroy(self: MaintenanceTask, cluster: str,
     """Refuse unless Ceph lists every one of these OSDs as safe to destroy."""
     what = f"cluster {cluster}: ceph osd safe-to-destroy {_words(osd_ids)}"
     ids = osd_id_list(what, osd_ids)
-    if not ids:
-        refuse(what, "no OSD ids given")
     with step(what):
         answer = self.context.ceph(cluster).safe_to_destroy(ids)
     problem = safe_to_destroy_problem(answer, ids)
@@ -88,10 +84,12 @@ def removal_report(ceph: Ceph, hosts: list[str], what: str) -> dict[str, Any]:
 
 
 def osd_id_list(what: str, osd_ids: list[int]) -> list[int]:
-    """The OSD ids of a task argument, sorted; refuses anything that is not an id."""
+    """The OSD ids of a task argument, sorted; refuses none, or anything that is not an id."""
     if not isinstance(osd_ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in osd_ids):
         refuse(what, f"OSD ids must be a list of non-negative integers, got {osd_ids!r}")
+    if not osd_ids:
+        refuse(what, "no OSD ids given")
     return sorted(set(osd_ids))
 
 
