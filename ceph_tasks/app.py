@@ -13,9 +13,9 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.downtime",
     "ceph_tasks.tasks.flags",
     "ceph_tasks.tasks.guards",
-    "ceph_tasks.tasks.health",
-    "ceph_tasks.tasks.node_addition",
-    "ceph_tasks.tasks.node_removal",
+    "ceph_tasks.tasks.health_wait",
+    "ceph_tasks.tasks.addition",
+    "ceph_tasks.tasks.removal",
     "ceph_tasks.tasks.reweight",
     "ceph_tasks.tasks.technicians",
 )

@@ -7,9 +7,6 @@ bash scripts/bootstrap.sh
 printf '\033[1m==> %s\033[0m\n' "Lint (ruff) and types (mypy on the pure core)"
 .venv/bin/ruff check .
 .venv/bin/mypy --strict --no-incremental inventory dyrygent workflows ceph_tasks/ceph/models \
-    ceph_tasks/weights.py ceph_tasks/reweight_plan.py ceph_tasks/health_gate.py \
-    ceph_tasks/flags.py ceph_tasks/guards.py ceph_tasks/failure_domains.py \
-    ceph_tasks/node_removal.py ceph_tasks/osd_creation.py ceph_tasks/technician_gate.py \
-    ceph_tasks/ledger.py
+    ceph_tasks/decisions ceph_tasks/ledger.py
 printf '\033[1m==> %s\033[0m\n' "Running the test suite"
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

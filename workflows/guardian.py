@@ -16,8 +16,8 @@ from typing import Any
 from celery import Celery, Task
 
 from ceph_tasks.app import app
-from ceph_tasks.context import context_of
 from ceph_tasks.ledger import Ledger
+from ceph_tasks.tasks.context import context_of
 from dyrygent.states import WorkflowState
 from dyrygent.tasks import processor_for
 

@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery
 
 from ceph_tasks.ceph import Ceph, RadosClient
-from ceph_tasks.guards import removal_problems
+from ceph_tasks.decisions.preconditions import removal_problems
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from dyrygent.handle import WorkflowHandle

@@ -4,7 +4,6 @@ from ceph_tasks.ceph.cli_client import CliClient, cli_failure, cli_words
 from ceph_tasks.ceph.client import CephClient
 from ceph_tasks.ceph.command import CephCommand, command_error, parse_output, result_of
 from ceph_tasks.ceph.facade import Ceph
-from ceph_tasks.ceph.fake import FakeCephClient
 from ceph_tasks.ceph.rados_client import RadosClient
 from ceph_tasks.ceph.runner import CommandRunner, LocalRunner
 from ceph_tasks.ceph.signatures import CommandSignatures
@@ -16,7 +15,6 @@ __all__ = [
     "CliClient",
     "CommandRunner",
     "CommandSignatures",
-    "FakeCephClient",
     "LocalRunner",
     "RadosClient",
     "cli_failure",

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
-from ceph_tasks.bindings import load_rados
+from ceph_tasks.ceph.bindings import load_rados
 from ceph_tasks.ceph.command import CephCommand, command_error, result_of
 from ceph_tasks.ceph.signatures import CommandSignatures
 from ceph_tasks.errors import CephConnectError

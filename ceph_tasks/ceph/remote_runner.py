@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ceph_tasks.errors import CommandTimedOut, SshConnectError
-from ceph_tasks.executor import RemoteExecutor
+from ceph_tasks.remote.executor import RemoteExecutor
 from inventory import Host
 
 

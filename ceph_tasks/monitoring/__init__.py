@@ -1,11 +1,10 @@
 """Monitoring downtimes during maintenance: Icinga 2 downtimes, Alertmanager silences."""
 
 from ceph_tasks.monitoring.alertmanager import AlertmanagerSilences, HostMatching
-from ceph_tasks.monitoring.downtime import (
+from ceph_tasks.monitoring.backend import (
     DowntimeBackend,
     DowntimeRequest,
     DowntimeResult,
-    InMemoryDowntimes,
 )
 from ceph_tasks.monitoring.icinga import IcingaDowntimes
 
@@ -16,5 +15,4 @@ __all__ = [
     "DowntimeResult",
     "HostMatching",
     "IcingaDowntimes",
-    "InMemoryDowntimes",
 ]

@@ -13,7 +13,7 @@ import requests
 
 from ceph_tasks.errors import MonitoringError
 from ceph_tasks.http import DEFAULT_TIMEOUT, call, join_url, json_body, strip_credentials
-from ceph_tasks.monitoring.downtime import DowntimeRequest, DowntimeResult, has_tag
+from ceph_tasks.monitoring.backend import DowntimeRequest, DowntimeResult, has_tag
 from inventory.settings import AlertmanagerTarget
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import requests
 
 from ceph_tasks.errors import MonitoringError
 from ceph_tasks.http import DEFAULT_TIMEOUT, call, join_url, json_body
-from ceph_tasks.monitoring.downtime import (
+from ceph_tasks.monitoring.backend import (
     DowntimeRequest,
     DowntimeResult,
     ExistingDowntime,

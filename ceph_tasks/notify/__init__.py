@@ -2,15 +2,12 @@
 
 from ceph_tasks.notify.chat import ChatNotifier
 from ceph_tasks.notify.email import EmailNotifier
-from ceph_tasks.notify.fakes import InMemoryNotifier, InMemoryTickets
 from ceph_tasks.notify.message import TechnicianMessage, TechnicianNotifier, build_message
 from ceph_tasks.notify.ticket import TicketClient, TicketState, TicketTracker
 
 __all__ = [
     "ChatNotifier",
     "EmailNotifier",
-    "InMemoryNotifier",
-    "InMemoryTickets",
     "TechnicianMessage",
     "TechnicianNotifier",
     "TicketClient",

@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 from celery import Task
 
-from ceph_tasks.context import TaskContext, context_of
 from ceph_tasks.errors import CephTaskError, DeadlineExceeded, Refused, TaskFailed
+from ceph_tasks.tasks.context import TaskContext, context_of
 from inventory import InventoryError
 
 #: The state a running task reports its progress under (Celery's task meta).

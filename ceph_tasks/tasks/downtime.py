@@ -1,7 +1,7 @@
 """Monitoring downtime for a host: set and remove it on every monitoring system of its cluster.
 
 Downtimes carry the maintenance reference, so a re-run finds the one it made (see
-ceph_tasks.monitoring); the window is fixed by the first run (ceph_tasks.downtime_window).
+ceph_tasks.monitoring); the window is fixed by the first run (ceph_tasks.decisions.downtime_window).
 Each backend is tried even when another fails; the error then names the ones that failed.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ceph_tasks.app import app
-from ceph_tasks.downtime_window import Window, downtime_window, window_key
+from ceph_tasks.decisions.downtime_window import Window, downtime_window, window_key
 from ceph_tasks.errors import CephTaskError, TaskFailed
 from ceph_tasks.monitoring import DowntimeBackend, DowntimeRequest
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step

@@ -12,7 +12,7 @@ from typing import Any
 from ceph_tasks.app import app
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import OsdDump
-from ceph_tasks.flags import FlagError, FlagTarget, check_flags, targets, to_restore
+from ceph_tasks.decisions.flag_plan import FlagError, FlagTarget, check_flags, targets, to_restore
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 

@@ -1,7 +1,8 @@
 """Guard tasks: succeed when a step is safe, refuse (changing nothing) when it is not.
 
-A workflow puts one before each destructive step; the decisions live in ceph_tasks.guards
-and ceph_tasks.failure_domains, these bodies only read the cluster and report.
+A workflow puts one before each destructive step; the decisions live in
+ceph_tasks.decisions.preconditions and ceph_tasks.decisions.failure_domains, these bodies
+only read the cluster and report.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from typing import Any
 
 from ceph_tasks.app import app
 from ceph_tasks.ceph import Ceph
-from ceph_tasks.guards import (
+from ceph_tasks.decisions.health_gate import pgs_by_state
+from ceph_tasks.decisions.preconditions import (
     ok_to_stop_problem,
     removal_problems,
     safe_to_destroy_problem,
     start_problems,
 )
-from ceph_tasks.health_gate import pgs_by_state
-from ceph_tasks.node_removal import host_osds
+from ceph_tasks.decisions.removal_plan import host_osds
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 

@@ -2,7 +2,7 @@
 
 A repeating task: each run reads the live weights, takes at most one step, and runs again
 after the inventory's step interval until every OSD is at its target. Steps wait while too
-many PGs move data (see ceph_tasks.reweight_plan). The weights before the first change are
+many PGs move data (see ceph_tasks.decisions.reweight_plan). The weights before the first change are
 recorded once per maintenance reference, so `target="original"` puts them back.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from ceph_tasks.app import app
 from ceph_tasks.ceph.models import OsdTree
-from ceph_tasks.osd_creation import LEDGER_PREFIX, reserved_ids
-from ceph_tasks.reweight_plan import (
+from ceph_tasks.decisions.osd_ids import LEDGER_PREFIX, reserved_ids
+from ceph_tasks.decisions.reweight_plan import (
     Action,
     ReweightError,
     decide,
@@ -23,9 +23,9 @@ from ceph_tasks.reweight_plan import (
     listed_osds,
     target_weights,
 )
+from ceph_tasks.decisions.weights import same_weight
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
-from ceph_tasks.weights import same_weight
 from inventory import Cluster
 
 #: target value that restores the weights recorded before the maintenance changed them.

@@ -2,11 +2,12 @@
 
 notify_technicians sends the message on every chat and e-mail channel of the cluster and
 opens (or comments) the maintenance's ticket; each channel is recorded once it has sent,
-so a re-run sends only what is missing (at-least-once: see ceph_tasks.notification_record).
+so a re-run sends only what is missing (at-least-once: see
+ceph_tasks.decisions.notification_record).
 wait_for_technician is a repeating task (a Celery retry per look) that opens on a
 confirmation in the ledger (`cephmaint confirm`) or on the ticket's done state; when it
 expects new disk serials, they are checked against what the host reports (see
-ceph_tasks.technician_gate).
+ceph_tasks.decisions.technician_gate).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from ceph_tasks.app import app
-from ceph_tasks.device_report import HostDeviceReport
-from ceph_tasks.errors import CephTaskError, TaskFailed
-from ceph_tasks.notification_record import TICKET_KEY, channel_names, notified_key, to_send
-from ceph_tasks.notify import TechnicianMessage, TechnicianNotifier, TicketTracker, build_message
-from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
-from ceph_tasks.technician_gate import (
+from ceph_tasks.decisions.notification_record import (
+    TICKET_KEY,
+    channel_names,
+    notified_key,
+    to_send,
+)
+from ceph_tasks.decisions.technician_gate import (
     Confirmation,
     TicketView,
     assess_gate,
@@ -27,6 +29,10 @@ from ceph_tasks.technician_gate import (
     confirmation_key,
     needs_host_report,
 )
+from ceph_tasks.errors import CephTaskError, TaskFailed
+from ceph_tasks.notify import TechnicianMessage, TechnicianNotifier, TicketTracker, build_message
+from ceph_tasks.remote.devices import HostDeviceReport
+from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from inventory import Host
 
 #: Technicians work in shifts and wait for parts: a week before the gate gives up.

@@ -14,12 +14,12 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key, parse_evidence
 from ceph_tasks.errors import LedgerError
 from ceph_tasks.http import strip_credentials
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.reference import check_reference
 from ceph_tasks.settings import Settings
-from ceph_tasks.technician_gate import Confirmation, confirmation_key, parse_evidence
 
 
 def register(sub: Any) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 from ceph_tasks.app import make_app
 from ceph_tasks.ceph import Ceph, RadosClient
+from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
 from ceph_tasks.errors import CephTaskError
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
-from ceph_tasks.technician_gate import Confirmation, confirmation_key
 from cephmaint.sandbox.errors import SandboxError
 from cephmaint.sandbox.sandbox import Sandbox
 from dyrygent.errors import DyrygentError

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ceph_tasks.bindings import load_rados
+from ceph_tasks.ceph.bindings import load_rados
 from cephmaint.sandbox.errors import SandboxError
 from cephmaint.sandbox.layout import MON_PORT, Layout
 from cephmaint.sandbox.procs import Daemon, run

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ceph_tasks.bindings import load_rados
+from ceph_tasks.ceph.bindings import load_rados
 from cephmaint.sandbox.errors import SandboxError, VerifyFailed
 
 OBJECT_COUNT = 400

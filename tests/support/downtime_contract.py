@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ceph_tasks.monitoring.downtime import DowntimeBackend, DowntimeRequest
+from ceph_tasks.monitoring.backend import DowntimeBackend, DowntimeRequest
 
 
 def a_request(

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
-from ceph_tasks.ceph.models.base import CephModel
+from ceph_tasks.ceph.models.common import CephModel
 
 
 class HealthStatus(StrEnum):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from ceph_tasks.ceph.models.base import CephModel
+from ceph_tasks.ceph.models.common import CephModel
 
 
 class OsdDump(CephModel):

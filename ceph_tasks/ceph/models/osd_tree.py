@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ceph_tasks.ceph.models.base import CephModel
+from ceph_tasks.ceph.models.common import CephModel
 
 
 class TreeNode(CephModel):

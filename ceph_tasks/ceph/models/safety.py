@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ceph_tasks.ceph.models.base import CephModel
+from ceph_tasks.ceph.models.common import CephModel
 
 
 class OkToStop(CephModel):

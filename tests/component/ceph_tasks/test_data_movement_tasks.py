@@ -18,13 +18,13 @@ from celery.exceptions import Retry
 
 from ceph_tasks.app import app
 from ceph_tasks.ceph.command import CephCommand
-from ceph_tasks.ceph.fake import FakeCephClient
-from ceph_tasks.context import TaskContext, install_context
 from ceph_tasks.errors import DeadlineExceeded, Refused
-from ceph_tasks.fake_executor import FakeExecutor
 from ceph_tasks.ledger import MemoryLedger
-from ceph_tasks.tasks.health import wait_healthy
+from ceph_tasks.tasks.context import TaskContext, install_context
+from ceph_tasks.tasks.health_wait import wait_healthy
 from ceph_tasks.tasks.reweight import reweight
+from ceph_tasks.testing.fake_ceph import FakeCephClient
+from ceph_tasks.testing.fake_executor import FakeExecutor
 from inventory import Inventory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"

@@ -18,13 +18,13 @@ from celery.exceptions import Retry
 
 from ceph_tasks.app import app
 from ceph_tasks.ceph.command import CephCommand
-from ceph_tasks.ceph.fake import FakeCephClient
-from ceph_tasks.context import TaskContext, install_context
 from ceph_tasks.errors import Refused
-from ceph_tasks.fake_executor import FakeExecutor, FakeReply
 from ceph_tasks.ledger import MemoryLedger
-from ceph_tasks.tasks.node_addition import add_node
-from ceph_tasks.tasks.node_removal import remove_node
+from ceph_tasks.tasks.addition import add_node
+from ceph_tasks.tasks.context import TaskContext, install_context
+from ceph_tasks.tasks.removal import remove_node
+from ceph_tasks.testing.fake_ceph import FakeCephClient
+from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"

@@ -17,17 +17,19 @@ import pytest
 from celery.exceptions import Retry
 
 from ceph_tasks.app import app
-from ceph_tasks.context import TaskContext, install_context
-from ceph_tasks.device_report import LSBLK
+from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
 from ceph_tasks.errors import DeadlineExceeded, Refused, TaskFailed
-from ceph_tasks.fake_executor import FakeExecutor
 from ceph_tasks.ledger import MemoryLedger
-from ceph_tasks.monitoring import DowntimeBackend, InMemoryDowntimes
-from ceph_tasks.notify import InMemoryNotifier, InMemoryTickets, TechnicianNotifier
+from ceph_tasks.monitoring import DowntimeBackend
+from ceph_tasks.notify import TechnicianNotifier
 from ceph_tasks.notify.ticket import TicketTracker
+from ceph_tasks.remote.devices import LSBLK
+from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.downtime import remove_downtime, set_downtime
 from ceph_tasks.tasks.technicians import notify_technicians, wait_for_technician
-from ceph_tasks.technician_gate import Confirmation, confirmation_key
+from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
+from ceph_tasks.testing.fake_executor import FakeExecutor
+from ceph_tasks.testing.fake_notify import InMemoryNotifier, InMemoryTickets
 from inventory import Inventory
 
 REF = "maint-7"

@@ -10,7 +10,7 @@ from ceph_tasks.ceph.cli_client import CliClient
 from ceph_tasks.ceph.client import CephClient
 from ceph_tasks.ceph.rados_client import RadosClient
 from ceph_tasks.ceph.remote_runner import RemoteRunner
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Cluster, load_inventory
 

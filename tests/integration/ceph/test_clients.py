@@ -20,7 +20,7 @@ from ceph_tasks.errors import (
     CephInvalidCommand,
     CephNotFound,
 )
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Cluster
 from tests.integration.ceph.conftest import connect

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ceph_tasks.ceph import Ceph
+from ceph_tasks.decisions.health_gate import FLAG_CODES
 from ceph_tasks.errors import DeadlineExceeded, Refused
-from ceph_tasks.health_gate import FLAG_CODES
 from tests.integration.ceph_tasks.conftest import TaskBench
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,8 @@ import pytest
 
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import OsdTree
+from ceph_tasks.decisions.health_gate import assess
 from ceph_tasks.errors import Refused
-from ceph_tasks.health_gate import assess
 from tests.integration.ceph_tasks.conftest import TaskBench
 
 pytestmark = pytest.mark.integration

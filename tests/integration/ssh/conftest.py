@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Host, load_inventory
 

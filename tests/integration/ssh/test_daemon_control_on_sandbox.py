@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ceph_tasks.daemon_control import HostDaemons
 from ceph_tasks.errors import CommandFailed
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.daemons import HostDaemons
+from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import UnknownDeviceError
 from tests.integration.ssh.conftest import sandbox_host

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from ceph_tasks.errors import CommandFailed, CommandTimedOut, SshConnectError
-from ceph_tasks.executor import HostRunner, RemoteExecutor
-from ceph_tasks.fake_executor import FakeExecutor
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.executor import HostRunner, RemoteExecutor
+from ceph_tasks.remote.ssh import SshExecutor
+from ceph_tasks.testing.fake_executor import FakeExecutor
 from inventory import Host
 from tests.integration.ssh.conftest import sandbox_host, unused_address
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ceph_tasks.errors import HostKeyRejected
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from tests.integration.ssh.conftest import sandbox_host
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from ceph_tasks.errors import CommandFailed, CommandTimedOut, SshConnectError
-from ceph_tasks.secrets import Secret
-from ceph_tasks.ssh_executor import SshExecutor
+from ceph_tasks.remote.secrets import Secret
+from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from tests.integration.ssh.conftest import sandbox_host, unused_address
 

@@ -24,7 +24,7 @@ from celery import Celery
 from ceph_tasks.app import make_app
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ceph.models import OsdDump, OsdTree
-from ceph_tasks.health_gate import assess
+from ceph_tasks.decisions.health_gate import assess
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox

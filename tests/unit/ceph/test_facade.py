@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ceph_tasks.ceph.facade import Ceph
-from ceph_tasks.ceph.fake import FakeCephClient
 from ceph_tasks.errors import (
     CephBadOutput,
     CephBusy,
@@ -16,6 +15,7 @@ from ceph_tasks.errors import (
     CephNotFound,
     CephTryAgain,
 )
+from ceph_tasks.testing.fake_ceph import FakeCephClient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 

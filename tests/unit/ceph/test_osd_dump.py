@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from ceph_tasks.ceph import Ceph
-from ceph_tasks.ceph.fake import FakeCephClient
 from ceph_tasks.ceph.models import OsdDump
+from ceph_tasks.testing.fake_ceph import FakeCephClient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ceph_tasks.device_report import LSBLK, list_devices_command, parse_device_report
+from ceph_tasks.remote.devices import LSBLK, list_devices_command, parse_device_report
 from inventory import CephadmControl, CommandsControl, SystemdControl
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ceph_tasks.downtime_window import Window, downtime_window, window_key
+from ceph_tasks.decisions.downtime_window import Window, downtime_window, window_key
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

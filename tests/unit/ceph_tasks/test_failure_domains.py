@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ceph_tasks.failure_domains import domains_left, removal_shortfalls
-from ceph_tasks.guards import removal_problems
+from ceph_tasks.decisions.failure_domains import domains_left, removal_shortfalls
+from ceph_tasks.decisions.preconditions import removal_problems
 from tests.unit.ceph_tasks.crush_maps import (
     captured_pools,
     captured_rules,

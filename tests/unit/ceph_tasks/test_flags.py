@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ceph_tasks.flags import FlagError, FlagTarget, check_flags, targets, to_restore
+from ceph_tasks.decisions.flag_plan import FlagError, FlagTarget, check_flags, targets, to_restore
 
 
 def test_maintenance_flags_come_back_deduplicated_in_a_fixed_order() -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from ceph_tasks.ceph.models import OkToStop, SafeToDestroy, Status
-from ceph_tasks.guards import ok_to_stop_problem, safe_to_destroy_problem, start_problems
+from ceph_tasks.decisions.preconditions import (
+    ok_to_stop_problem,
+    safe_to_destroy_problem,
+    start_problems,
+)
 from tests.unit.ceph_tasks.crush_maps import captured
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ceph_tasks.ceph.models import Status
-from ceph_tasks.health_gate import FLAG_CODES, Streak, advance_streak, assess
+from ceph_tasks.decisions.health_gate import FLAG_CODES, Streak, advance_streak, assess
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ceph_tasks.ceph.models import OsdTree
-from ceph_tasks.node_removal import RemovalMode, plan_removal
+from ceph_tasks.decisions.removal_plan import RemovalMode, plan_removal
 from tests.unit.ceph_tasks.crush_maps import captured_tree, tree
 
 PURGE, DESTROY = RemovalMode.PURGE, RemovalMode.DESTROY

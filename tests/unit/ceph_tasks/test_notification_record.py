@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ceph_tasks.notification_record import channel_names, notified_key, to_send
+from ceph_tasks.decisions.notification_record import channel_names, notified_key, to_send
 
 
 def test_each_channel_is_named_by_its_kind_and_repeats_are_numbered() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ceph_tasks.osd_creation import DeviceState, ledger_key, lowest_free, plan_devices
+from ceph_tasks.decisions.osd_ids import DeviceState, ledger_key, lowest_free, plan_devices
 from tests.unit.ceph_tasks.crush_maps import captured_tree, tree
 
 DEVICES = ["/dev/sdb", "/dev/sdc", "/dev/sdd"]

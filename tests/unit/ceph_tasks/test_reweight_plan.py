@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ceph_tasks.reweight_plan import (
+from ceph_tasks.decisions.reweight_plan import (
     Action,
     ReweightError,
     decide,

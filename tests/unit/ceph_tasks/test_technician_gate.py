@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ceph_tasks.technician_gate import (
+from ceph_tasks.decisions.technician_gate import (
     Confirmation,
     GateVerdict,
     TicketView,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ceph_tasks.weights import next_weights, reached, same_weight, steps_left
+from ceph_tasks.decisions.weights import next_weights, reached, same_weight, steps_left
 
 
 def test_a_drain_moves_each_osd_down_by_one_step() -> None:

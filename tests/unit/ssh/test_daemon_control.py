@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ceph_tasks.daemon_control import DEFAULT_TIMEOUTS, HostDaemons, OsdAction, osd_command
-from ceph_tasks.fake_executor import FakeExecutor
+from ceph_tasks.remote.daemons import DEFAULT_TIMEOUTS, HostDaemons, OsdAction, osd_command
+from ceph_tasks.testing.fake_executor import FakeExecutor
 from inventory import (
     CephadmControl,
     CommandsControl,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ceph_tasks.fake_executor import FakeExecutor, FakeReply
+from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from tests.unit.ssh.hosts import make_host
 
 

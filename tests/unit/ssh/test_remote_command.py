@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ceph_tasks.errors import CommandFailed
-from ceph_tasks.remote_command import (
+from ceph_tasks.remote.argv import (
     MESSAGE_COMMAND_CHARS,
     CommandResult,
     check_result,

@@ -8,14 +8,14 @@ import paramiko
 import pytest
 
 from ceph_tasks.errors import CephTaskError
-from ceph_tasks.secrets import Secret
-from ceph_tasks.ssh_executor import SshExecutor
-from ceph_tasks.ssh_hostkeys import (
+from ceph_tasks.remote.hostkeys import (
     UnknownHostKey,
     changed_key_error,
     known_hosts_name,
     unknown_key_error,
 )
+from ceph_tasks.remote.secrets import Secret
+from ceph_tasks.remote.ssh import SshExecutor
 from tests.unit.ssh.hosts import make_host
 
 

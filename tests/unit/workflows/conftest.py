@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ceph_tasks.ceph import Ceph, FakeCephClient
+from ceph_tasks.ceph import Ceph
+from ceph_tasks.testing.fake_ceph import FakeCephClient
 from inventory import Cluster, parse_inventory
 from workflows.state import ClusterState, read_state
 

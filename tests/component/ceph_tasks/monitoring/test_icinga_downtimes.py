@@ -12,7 +12,7 @@ import responses
 from pydantic import SecretStr
 
 from ceph_tasks.errors import MonitoringError
-from ceph_tasks.monitoring.downtime import DowntimeRequest, tagged_comment
+from ceph_tasks.monitoring.backend import DowntimeRequest, tagged_comment
 from ceph_tasks.monitoring.icinga import IcingaDowntimes
 from inventory.settings import IcingaTarget
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ceph_tasks.errors import MonitoringError
-from ceph_tasks.monitoring.downtime import InMemoryDowntimes
+from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from tests.support.downtime_contract import DowntimeContract, a_request
 
 

@@ -11,8 +11,8 @@ import responses
 from pydantic import SecretStr
 
 from ceph_tasks.errors import NotificationError
-from ceph_tasks.notify.fakes import InMemoryTickets
 from ceph_tasks.notify.ticket import TicketClient
+from ceph_tasks.testing.fake_notify import InMemoryTickets
 from inventory.settings import TicketTarget
 from tests.support.technicians import a_message
 

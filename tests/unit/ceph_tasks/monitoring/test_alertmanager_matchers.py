@@ -19,7 +19,7 @@ from ceph_tasks.monitoring.alertmanager import (
     rfc3339,
     silence_body,
 )
-from ceph_tasks.monitoring.downtime import DowntimeRequest
+from ceph_tasks.monitoring.backend import DowntimeRequest
 
 START = datetime(2030, 5, 6, 8, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ceph_tasks.monitoring.downtime import (
+from ceph_tasks.monitoring.backend import (
     DowntimeRequest,
     ExistingDowntime,
     covering,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ceph_tasks.monitoring.downtime import DowntimeRequest
+from ceph_tasks.monitoring.backend import DowntimeRequest
 from ceph_tasks.monitoring.icinga import (
     parse_downtimes,
     parse_scheduled,

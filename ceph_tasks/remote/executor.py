@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ceph_tasks.remote_command import CommandResult
+from ceph_tasks.remote.argv import CommandResult
 from inventory import Host
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdTree, Pool, SafeToDestroy, Status
-from ceph_tasks.failure_domains import removal_shortfalls
-from ceph_tasks.health_gate import assess
-from ceph_tasks.node_removal import host_osds
+from ceph_tasks.decisions.failure_domains import removal_shortfalls
+from ceph_tasks.decisions.health_gate import assess
+from ceph_tasks.decisions.removal_plan import host_osds
 
 #: How many PG ids a reason quotes before it says "and N more".
 QUOTED_PGS = 8

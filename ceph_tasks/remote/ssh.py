@@ -13,8 +13,7 @@ from types import TracebackType
 import paramiko
 
 from ceph_tasks.errors import SshConnectError
-from ceph_tasks.executor import HostRunner
-from ceph_tasks.remote_command import (
+from ceph_tasks.remote.argv import (
     CommandResult,
     check_result,
     command_words,
@@ -24,8 +23,8 @@ from ceph_tasks.remote_command import (
     shell_line,
     timed_out,
 )
-from ceph_tasks.secrets import Secret
-from ceph_tasks.ssh_hostkeys import (
+from ceph_tasks.remote.executor import HostRunner
+from ceph_tasks.remote.hostkeys import (
     AcceptUnknownHosts,
     RefuseUnknownHosts,
     UnknownHostKey,
@@ -33,6 +32,7 @@ from ceph_tasks.ssh_hostkeys import (
     load_known_keys,
     unknown_key_error,
 )
+from ceph_tasks.remote.secrets import Secret
 from inventory import Host
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ceph_tasks.errors import SshConnectError
-from ceph_tasks.remote_command import CommandResult, check_result, command_words, timed_out
+from ceph_tasks.remote.argv import CommandResult, check_result, command_words, timed_out
 from inventory import Host
 
 #: Exit status a POSIX shell gives for a program it cannot find.

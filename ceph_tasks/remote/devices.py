@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ceph_tasks.errors import RemoteCommandError
-from ceph_tasks.executor import RemoteExecutor
-from ceph_tasks.remote_command import display_command
+from ceph_tasks.remote.argv import display_command
+from ceph_tasks.remote.executor import RemoteExecutor
 from inventory import CommandsControl, DaemonControl, Host, render_command
 
 #: Whole disks only (--nodeps: no partitions), as JSON, with the two columns needed.

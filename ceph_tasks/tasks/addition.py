@@ -2,7 +2,7 @@
 
 New OSDs carry no data until their weight is raised, which is a separate step of the
 workflow (cephmaint.reweight, in steps under the throttles). Which id each device gets is
-decided by ceph_tasks.osd_creation and recorded in the ledger before the OSD is created, so
+decided by ceph_tasks.decisions.osd_ids and recorded in the ledger before the OSD is created, so
 a repeated run skips what is done. A repeating task: it runs again until the new OSDs are up.
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from ceph_tasks.app import app
-from ceph_tasks.osd_creation import (
+from ceph_tasks.decisions.osd_ids import (
     DeviceState,
     ledger_key,
     plan_devices,
     reserved_ids,
 )
+from ceph_tasks.decisions.weights import same_weight
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
-from ceph_tasks.weights import same_weight
 
 #: Creating an OSD takes seconds to minutes per disk; coming up after it, seconds.
 UP_TIMEOUT = 600.0

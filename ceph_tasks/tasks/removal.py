@@ -13,8 +13,8 @@ from typing import Any
 
 from ceph_tasks.app import app
 from ceph_tasks.ceph import Ceph
-from ceph_tasks.guards import safe_to_destroy_problem
-from ceph_tasks.node_removal import RemovalMode, RemovalPlan, plan_removal
+from ceph_tasks.decisions.preconditions import safe_to_destroy_problem
+from ceph_tasks.decisions.removal_plan import RemovalMode, RemovalPlan, plan_removal
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from ceph_tasks.tasks.guards import removal_report
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ceph_tasks.ceph.models import OsdTree
-from ceph_tasks.node_removal import DESTROYED
+from ceph_tasks.decisions.removal_plan import DESTROYED
 
 #: Ledger key prefix of the OSD id reserved for a device: "new-osd:<host>:<device>".
 LEDGER_PREFIX = "new-osd"

@@ -16,9 +16,7 @@ from typing import Any
 from celery import Celery
 
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
-from ceph_tasks.daemon_control import HostDaemons
 from ceph_tasks.errors import ConfigurationError
-from ceph_tasks.executor import RemoteExecutor
 from ceph_tasks.ledger import Ledger, RedisLedger
 from ceph_tasks.monitoring import AlertmanagerSilences, DowntimeBackend, IcingaDowntimes
 from ceph_tasks.notify import (
@@ -28,8 +26,10 @@ from ceph_tasks.notify import (
     TicketClient,
     TicketTracker,
 )
+from ceph_tasks.remote.daemons import HostDaemons
+from ceph_tasks.remote.executor import RemoteExecutor
+from ceph_tasks.remote.ssh import SshExecutor
 from ceph_tasks.settings import Settings
-from ceph_tasks.ssh_executor import SshExecutor
 from inventory import Cluster, Host, Inventory, InventoryError, load_inventory
 
 CephFactory = Callable[[Cluster], CephClient]

@@ -2,7 +2,7 @@
 
 It succeeds once several looks in a row, under one osdmap epoch, find every PG active+clean,
 no misplaced, degraded or unfound objects and no health check beyond the tolerated codes
-(see ceph_tasks.health_gate). Past its deadline it fails naming what it saw last.
+(see ceph_tasks.decisions.health_gate). Past its deadline it fails naming what it saw last.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ceph_tasks.app import app
-from ceph_tasks.health_gate import Streak, advance_streak, assess
+from ceph_tasks.decisions.health_gate import Streak, advance_streak, assess
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 #: After a large drain, data can take many hours to settle; a workflow sets its own deadline.

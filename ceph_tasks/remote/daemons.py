@@ -6,8 +6,8 @@ import logging
 from enum import StrEnum
 from typing import TypeVar
 
-from ceph_tasks.executor import RemoteExecutor
-from ceph_tasks.remote_command import CommandResult
+from ceph_tasks.remote.argv import CommandResult
+from ceph_tasks.remote.executor import RemoteExecutor
 from inventory import (
     CephadmControl,
     CommandsControl,

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ceph_tasks.weights import next_weights, reached, steps_left
+from ceph_tasks.decisions.weights import next_weights, reached, steps_left
 
 #: The ledger key prefix under which an OSD's CRUSH weight before the maintenance is kept.
 LEDGER_PREFIX = "weights"

@@ -1,0 +1,1 @@
+"""Commands on hosts: argv quoting, the executor seam, SSH, daemon control, disk reports."""

@@ -1,0 +1,1 @@
+"""In-memory fakes beside the real adapters, for component tests of the tasks."""
