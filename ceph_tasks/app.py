@@ -1,28 +1,19 @@
-"""The one Celery app every cephmaint task is registered on."""
+"""The Celery app of cephmaint: made from the settings at the edge, never from a global."""
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery
 
+from ceph_tasks.errors import ConfigurationError
+from ceph_tasks.names import TASK_MODULES
 from ceph_tasks.settings import Settings
-
-#: Modules whose tasks the app registers when a worker starts.
-TASK_MODULES: tuple[str, ...] = (
-    "ceph_tasks.tasks.downtime",
-    "ceph_tasks.tasks.flags",
-    "ceph_tasks.tasks.guards",
-    "ceph_tasks.tasks.health_wait",
-    "ceph_tasks.tasks.addition",
-    "ceph_tasks.tasks.removal",
-    "ceph_tasks.tasks.reweight",
-    "ceph_tasks.tasks.technicians",
-)
 
 
 def make_app(settings: Settings, name: str = "cephmaint") -> Celery:
-    """A Celery app configured for maintenance work: JSON only, late acks, no prefetch."""
+    """A Celery app configured for maintenance work: JSON only, late acks, no prefetch.
+
+    The tasks are shared tasks: they join every app, and a worker imports their modules.
+    """
     app = Celery(name, broker=settings.broker_url, backend=settings.redis_url,
                  include=list(TASK_MODULES))
     app.conf.update(
@@ -43,4 +34,9 @@ def make_app(settings: Settings, name: str = "cephmaint") -> Celery:
     return app
 
 
-app = make_app(Settings.from_env(os.environ))
+def settings_of(app: Celery) -> Settings:
+    """The settings an app was made with."""
+    settings = app.conf.get("cephmaint_settings")
+    if not isinstance(settings, Settings):
+        raise ConfigurationError(f"app {app.main} has no cephmaint settings")
+    return settings

@@ -9,6 +9,10 @@ class CephTaskError(Exception):
     """Root of every error raised by ceph_tasks."""
 
 
+class InvalidInput(CephTaskError):
+    """An argument is not valid: a maintenance reference, a disk-serial evidence, a weight."""
+
+
 class CephBindingsMissing(CephTaskError):
     """The librados Python bindings cannot be imported."""
 
@@ -66,6 +70,10 @@ class CommandTimedOut(RemoteCommandError):
 
 class LedgerError(CephTaskError):
     """The record of what a maintenance changed could not be read or written."""
+
+
+class LedgerUnavailable(LedgerError):
+    """The ledger's Redis cannot be reached."""
 
 
 class CephError(CephTaskError):

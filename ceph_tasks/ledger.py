@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import redis
 
-from ceph_tasks.errors import LedgerError
+from ceph_tasks.errors import LedgerError, LedgerUnavailable
 from ceph_tasks.reference import check_reference
 
 #: JSON-compatible values only: the ledger outlives the processes that wrote it.
@@ -109,7 +109,7 @@ class RedisLedger:
             pipe.expire(name, RETENTION_SECONDS)
             _, stored, _ = pipe.execute()
         except redis.RedisError as e:
-            raise LedgerError(f"cannot record {key!r} of {reference}: {e}") from e
+            raise _failure(f"cannot record {key!r} of {reference}: {e}", e) from e
         return json.loads(stored)
 
     def note(self, reference: str, key: str, value: Json) -> None:
@@ -121,14 +121,14 @@ class RedisLedger:
             pipe.expire(name, RETENTION_SECONDS)
             pipe.execute()
         except redis.RedisError as e:
-            raise LedgerError(f"cannot note {key!r} of {reference}: {e}") from e
+            raise _failure(f"cannot note {key!r} of {reference}: {e}", e) from e
 
     def recall(self, reference: str, key: str) -> Json | None:
         """The entry under key, or None."""
         try:
             stored = self.client.hget(self._key(reference), key)
         except redis.RedisError as e:
-            raise LedgerError(f"cannot read {key!r} of {reference}: {e}") from e
+            raise _failure(f"cannot read {key!r} of {reference}: {e}", e) from e
         return None if stored is None else json.loads(stored)
 
     def forget(self, reference: str, key: str) -> None:
@@ -136,14 +136,14 @@ class RedisLedger:
         try:
             self.client.hdel(self._key(reference), key)
         except redis.RedisError as e:
-            raise LedgerError(f"cannot drop {key!r} of {reference}: {e}") from e
+            raise _failure(f"cannot drop {key!r} of {reference}: {e}", e) from e
 
     def entries(self, reference: str) -> dict[str, Json]:
         """Every entry of a reference."""
         try:
             raw = self.client.hgetall(self._key(reference))
         except redis.RedisError as e:
-            raise LedgerError(f"cannot read the entries of {reference}: {e}") from e
+            raise _failure(f"cannot read the entries of {reference}: {e}", e) from e
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
 
@@ -154,3 +154,9 @@ def _encode(reference: str, key: str, value: Json) -> str:
         return json.dumps(value, sort_keys=True)
     except (TypeError, ValueError) as e:
         raise LedgerError(f"entry {key!r} of {reference} is not JSON: {e}") from e
+
+
+def _failure(message: str, error: redis.RedisError) -> LedgerError:
+    # An unreachable Redis is worth telling apart: the operator can try again later.
+    unreachable = isinstance(error, redis.ConnectionError | redis.TimeoutError)
+    return (LedgerUnavailable if unreachable else LedgerError)(message)

@@ -1,31 +1,93 @@
-"""Where workers find their broker, state store and inventory: read from the environment."""
+"""The one settings object of a cephmaint process: broker, state store, inventory, sandbox.
+
+It is read once, at the edge (the command line, a worker's start, the Python entry point),
+with `Settings.from_env()`, and passed in from there; nothing below the edge reads the
+environment. Every variable is CEPHMAINT_ and a field's name in capitals (README, Settings).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ceph_tasks.errors import ConfigurationError
+from inventory import Inventory, load_inventory
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+DEFAULT_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
+DEFAULT_SANDBOX_HOME = Path("/tmp/cephmaint-sandbox")
+ENV_PREFIX = "CEPHMAINT_"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseModel):
     """The settings every cephmaint process (worker, CLI, runbook script) shares."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Celery's broker: Redis or RabbitMQ.
     broker_url: str = DEFAULT_REDIS
-    #: Results of tasks, and the state store of the ledger (and of the workflow engine).
-    redis_url: str = DEFAULT_REDIS
+    #: Results of tasks, the ledger and the workflow engine's state; empty: the broker's
+    #: Redis, or the default Redis when the broker is RabbitMQ.
+    redis_url: str = ""
+    #: The inventory file or folder.
     inventory_path: Path | None = None
+    #: Where local sandboxes live.
+    sandbox_home: Path = DEFAULT_SANDBOX_HOME
+    #: A RabbitMQ the sandbox reports and the tests use.
+    rabbitmq_url: str = DEFAULT_RABBITMQ
+    #: The environment the inventory's ${VAR}s are resolved in (secrets), read at the edge.
+    environ: Mapping[str, str] = Field(default_factory=dict, repr=False, exclude=True)
+
+    @model_validator(mode="after")
+    def _state_store(self) -> Settings:
+        if not self.redis_url:
+            redis = self.broker_url.startswith(("redis://", "rediss://"))
+            object.__setattr__(self, "redis_url", self.broker_url if redis else DEFAULT_REDIS)
+        return self
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """Settings from CEPHMAINT_* variables; the state store defaults to a Redis broker."""
-        broker = env.get("CEPHMAINT_BROKER_URL", DEFAULT_REDIS)
-        default_state = broker if broker.startswith(("redis://", "rediss://")) else DEFAULT_REDIS
-        inventory = env.get("CEPHMAINT_INVENTORY")
-        return cls(
-            broker_url=broker,
-            redis_url=env.get("CEPHMAINT_REDIS_URL", default_state),
-            inventory_path=Path(inventory) if inventory else None,
-        )
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Read CEPHMAINT_* variables, then apply the options given (None: not given).
+
+        The edge's one read of the environment; a bad value is a ConfigurationError naming
+        the variable.
+        """
+        try:
+            found = _Environment().model_dump(exclude_unset=True)
+        except ValidationError as e:
+            raise ConfigurationError(_env_problem(e)) from e
+        if "inventory" in found:
+            found["inventory_path"] = found.pop("inventory")
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return cls(**{**found, **given}, environ=dict(os.environ))
+
+    def inventory(self) -> Inventory:
+        """Load the inventory the settings name, ${VAR}s resolved in their environment."""
+        if self.inventory_path is None:
+            raise ConfigurationError(
+                "no inventory: set CEPHMAINT_INVENTORY or pass --inventory")
+        return load_inventory(self.inventory_path, env=self.environ)
+
+
+class _Environment(BaseSettings):
+    """The CEPHMAINT_* variables, as pydantic-settings reads them."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    broker_url: str = DEFAULT_REDIS
+    redis_url: str = ""
+    inventory: Path | None = None
+    sandbox_home: Path = DEFAULT_SANDBOX_HOME
+    rabbitmq_url: str = DEFAULT_RABBITMQ
+
+
+def _env_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = f"{ENV_PREFIX}{'.'.join(map(str, first['loc'])).upper()}"
+    return f"environment variable {name}: {first['msg']}"
+

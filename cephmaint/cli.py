@@ -1,47 +1,80 @@
-"""The `cephmaint` command line."""
+"""The `cephmaint` command line (click): shared options, commands, and one error path.
+
+Every command takes --inventory, --redis-url and --broker-url (before or after its
+name), which fall back to CEPHMAINT_INVENTORY, CEPHMAINT_REDIS_URL and
+CEPHMAINT_BROKER_URL; the settings are read once, here. Any error of the packages ends
+the command with one line on stderr and the exit code of cephmaint.exit_codes; --debug
+adds the traceback.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
-from cephmaint.commands import confirm as confirm_cmd
-from cephmaint.commands import control as control_cmd
-from cephmaint.commands import demo as demo_cmd
-from cephmaint.commands import inventory as inventory_cmd
-from cephmaint.commands import maintenance as maintenance_cmd
-from cephmaint.commands import sandbox as sandbox_cmd
+import click
+
+from cephmaint.command import CommandFailed, Group, shared_options
+from cephmaint.commands import (
+    confirm,
+    control,
+    demo,
+    inventory,
+    maintenance,
+    sandboxes,
+    workers,
+)
+from cephmaint.exit_codes import ExitCode, exit_code_of, one_line
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="cephmaint", description="Automated Ceph hardware maintenance."
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    inventory_cmd.register(sub)
-    sandbox_cmd.register(sub)
-    maintenance_cmd.register(sub)
-    control_cmd.register(sub)
-    demo_cmd.register(sub)
-    confirm_cmd.register(sub)
-    return parser
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@shared_options
+def cli() -> None:
+    """Automated Ceph hardware maintenance: plan, run and follow maintenance workflows.
+
+    \b
+    Exit status: 0 done; 1 refused or failed (unsafe, unhealthy, a step failed);
+    2 bad usage or input; 3 a service could not be reached (Redis, broker, cluster, SSH).
+
+    \b
+    Example:
+      cephmaint plan replace node2 --new-host node3
+    """
+
+
+for _module in (maintenance, control, confirm, inventory, workers, sandboxes, demo):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
     try:
-        code: int = args.func(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        result = cli.main(args=args, prog_name="cephmaint", standalone_mode=False)
+    except CommandFailed as e:
+        if debug:
+            traceback.print_exception(e.error)
+        click.echo(f"{e.command}: {one_line(e.error)}", err=True)
+        return exit_code_of(e.error)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        # Usage errors too: one line, the exit code click gives them (2).
+        ctx = getattr(e, "ctx", None)
+        hint = f" (try {ctx.command_path} --help)" if ctx is not None else ""
+        click.echo(f"cephmaint: {e.format_message()}{hint}", err=True)
+        return e.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # Output piped into `head` and the like: the reader left, nothing to report.
         sys.stderr.close()
-        return 0
-    return code
+        return ExitCode.OK
+    return int(result or 0)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ class StoreError(DyrygentError):
     """The state store failed or holds inconsistent data."""
 
 
+class StoreUnavailable(StoreError):
+    """The state store cannot be reached (Redis down, refused or timing out)."""
+
+
 class DispatchError(DyrygentError):
     """The broker refused or lost a message dyrygent tried to publish."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import redis
 
@@ -13,6 +14,7 @@ from dyrygent.dag import CompiledNode
 from dyrygent.errors import (
     InvalidTransitionError,
     StoreError,
+    StoreUnavailable,
     UnknownNodeError,
     UnknownWorkflowError,
 )
@@ -24,6 +26,23 @@ BATCH = 1000  # nodes per round trip at submit
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _INT_FIELDS = {"n", "done", "failed", "active", "max_active", "tick"}
 _FLOAT_FIELDS = {"created", "finished", "deadline", "progress"}
+
+
+_UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _translated(method: _Method) -> _Method:
+    """Redis errors out of a store call become StoreUnavailable (unreachable) or StoreError."""
+    @functools.wraps(method)
+    def call(self: RedisStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _UNREACHABLE as e:
+            raise StoreUnavailable(f"the workflow store cannot be reached: {e}") from e
+        except redis.RedisError as e:
+            raise StoreError(f"the workflow store failed: {e}") from e
+    return cast(_Method, call)
 
 
 class RedisStore:
@@ -60,8 +79,6 @@ class RedisStore:
                 text = str(e).split("DYRYGENT_INVALID", 1)[1].split(" script:")[0].strip()
                 raise InvalidTransitionError(f"workflow {wf!r}: {text}") from e
             raise StoreError(f"redis script {name} failed: {e}") from e
-        except redis.RedisError as e:
-            raise StoreError(f"redis failed during {name}: {e}") from e
 
     def _exists(self, wf: str) -> None:
         if not self.client.hexists(self._key(wf, "meta"), "state"):
@@ -115,6 +132,8 @@ class RedisStore:
     def _execute(pipe: Any, wf: str) -> None:
         try:
             pipe.execute()
+        except _UNREACHABLE:
+            raise
         except redis.RedisError as e:
             raise StoreError(f"could not store workflow {wf!r}: {e}") from e
 
@@ -319,3 +338,10 @@ class RedisStore:
     def delete(self, wf: str) -> None:
         """Remove every key of a workflow."""
         self.client.delete(*self.keys(wf))
+
+
+# Every public call, one place: a caller sees dyrygent's errors only, and can tell an
+# unreachable Redis (try later) from a store that answered wrongly.
+for _name, _member in list(vars(RedisStore).items()):
+    if not _name.startswith("_") and callable(_member):
+        setattr(RedisStore, _name, _translated(_member))

@@ -33,15 +33,19 @@ _SUFFIXES = (".yaml", ".yml")
 def parse_inventory(
     text: str, *, source: str = "<string>", env: Mapping[str, str] | None = None
 ) -> Inventory:
-    """Parse and validate one YAML document; env defaults to the process environment."""
-    document = parse_yaml(text, source=source, env=os.environ if env is None else env)
+    """Parse and validate one YAML document; env resolves its ${VAR}s (none by default)."""
+    document = parse_yaml(text, source=source, env={} if env is None else env)
     return _validate(document)
 
 
 def load_inventory(
     path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None
 ) -> Inventory:
-    """Load an inventory from a YAML file, or merge every *.yaml/*.yml file of a folder."""
+    """Load an inventory from a YAML file, or merge every *.yaml/*.yml file of a folder.
+
+    env resolves the files' ${VAR}s; the caller passes the environment it read at its
+    edge (Settings.environ), so nothing here reads the process environment.
+    """
     location = Path(path)
     if location.is_dir():
         files = sorted(
@@ -60,7 +64,7 @@ def load_inventory(
     for file in files:
         # Keep going after a bad file so one run shows every broken file of a folder.
         try:
-            loaded.append(_load_file(file, os.environ if env is None else env))
+            loaded.append(_load_file(file, {} if env is None else env))
         except InventoryLoadError as error:
             failures.append(error)
     if len(failures) == 1:

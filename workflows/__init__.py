@@ -1,22 +1,28 @@
-"""Builders that compose ceph_tasks into dyrygent workflows, with a plan to read first.
+"""Maintenance workflows: plans composed of ceph_tasks steps, run by dyrygent.
 
-`build_replace_workflow("node2")` reads the inventory (CEPHMAINT_INVENTORY) and the
-cluster's state, and returns a MaintenancePlan: `print(plan.render())`, then
-`plan.apply_async()` for the engine's handle. The pure builders, which take the inventory
-cluster and the state as arguments, are in workflows.builders and workflows.fleet.
+From a runbook script:
+
+    from workflows import build_replace_workflow, submit
+    plan = build_replace_workflow("node2", new_host="node3")  # reads inventory and cluster
+    print(plan.render())
+    handle = submit(plan)
+
+Planning is pure (workflows.builders, workflows.fleet, workflows.planning: inventory and
+a snapshot of the cluster in, a plan out); workflows.snapshot reads the snapshot,
+workflows.submission hands a plan to the engine, workflows.api puts the three together.
 """
 
-from workflows.builders import Timing
-from workflows.errors import PlanRefused, WorkflowsError
-from workflows.fleet import FleetAction, build_fleet_workflow
-from workflows.live import (
+from workflows.api import (
     build_add_workflow,
     build_decommission_workflow,
     build_disk_replace_workflow,
+    build_fleet_workflow,
     build_replace_workflow,
-    check_domains,
-    read_cluster_state,
+    submit,
 )
+from workflows.builders import Timing
+from workflows.errors import PlanRefused, WorkflowsError
+from workflows.fleet import FleetAction
 from workflows.plan import MaintenancePlan
 
 __all__ = [
@@ -30,6 +36,5 @@ __all__ = [
     "build_disk_replace_workflow",
     "build_fleet_workflow",
     "build_replace_workflow",
-    "check_domains",
-    "read_cluster_state",
+    "submit",
 ]

@@ -7,14 +7,16 @@ refused here, before anything runs, and again by the guard steps when it runs.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+import re
+import secrets
 from dataclasses import dataclass
 
+from ceph_tasks.names import ORIGINAL_WEIGHT
+from ceph_tasks.reference import check_reference
 from inventory import Cluster
 from workflows.errors import PlanRefused
 from workflows.plan import MaintenancePlan, Phase
-from workflows.state import ClusterState
+from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
 
 #: Default limits; a plan's Timing can change each.
@@ -36,20 +38,34 @@ class Timing:
 
 DEFAULT_TIMING = Timing()
 
-DomainCheck = Callable[[ClusterState, tuple[str, ...]], list[str]]
+
+#: Characters of a host's label kept in a reference: enough to recognise it in a list.
+LABEL_LENGTH = 24
 
 
-def new_reference(kind: str, host: str) -> str:
-    """A maintenance reference (also the workflow id): kind, host and a random suffix."""
-    return f"{kind}.{host}.{uuid.uuid4().hex[:8]}".replace("-", "_")
+def host_label(host: str) -> str:
+    """A host's short label for a reference: its first DNS label, at most 24 characters."""
+    first = host.split(".", 1)[0] or host
+    return re.sub(r"[^A-Za-z0-9_-]", "-", first)[:LABEL_LENGTH] or "host"
 
 
-def build_decommission_workflow(
-    host: str, *, cluster: Cluster, state: ClusterState, check_domains: DomainCheck,
+def new_reference(kind: str, label: str, token: str | None = None) -> str:
+    """A maintenance reference (also the workflow id): kind, label, a random suffix.
+
+    At most 64 characters, readable in a list, and looked up, never parsed: the hosts of
+    a maintenance are in its plan, not in its reference.
+    """
+    suffix = token or secrets.token_hex(4)
+    return check_reference(f"{kind}.{label}.{suffix}")
+
+
+def plan_decommission(
+    host: str, *, cluster: Cluster, state: ClusterState,
+    check_domains: DomainCheck = domain_problems,
     timing: Timing = DEFAULT_TIMING, reference: str | None = None,
 ) -> MaintenancePlan:
     """Retire a host: downtime on, drain in steps, guards, remove it, downtime off."""
-    ref = reference or new_reference("decommission", host)
+    ref = reference or new_reference("decommission", host_label(host))
     plan = _plan("decommission", host, cluster, state, ref, check_domains)
     steps = StepMaker(cluster.name, ref)
     _decommission(plan, steps, host, state, timing)
@@ -57,14 +73,15 @@ def build_decommission_workflow(
     return plan
 
 
-def build_replace_workflow(
+def plan_replace(
     host: str, new_host: str | None = None, *, cluster: Cluster, state: ClusterState,
-    check_domains: DomainCheck, timing: Timing = DEFAULT_TIMING, reference: str | None = None,
+    check_domains: DomainCheck = domain_problems, timing: Timing = DEFAULT_TIMING,
+    reference: str | None = None,
 ) -> MaintenancePlan:
     """Replace a host: decommission it, technicians swap the hardware, add the new one."""
     target = new_host or host
     new = cluster.host(target)
-    ref = reference or new_reference("replace", host)
+    ref = reference or new_reference("replace", host_label(host))
     plan = _plan("replace", host, cluster, state, ref, check_domains)
     steps = StepMaker(cluster.name, ref)
     weights = _target_weight(state, plan.osds)
@@ -83,13 +100,13 @@ def build_replace_workflow(
     return plan
 
 
-def build_add_workflow(
+def plan_add(
     host: str, *, cluster: Cluster, state: ClusterState, weight: float = 1.0,
     timing: Timing = DEFAULT_TIMING, reference: str | None = None,
 ) -> MaintenancePlan:
     """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy."""
     new = cluster.host(host)
-    ref = reference or new_reference("add", host)
+    ref = reference or new_reference("add", host_label(host))
     plan = MaintenancePlan(kind="add", cluster=cluster.name, reference=ref, hosts=(host,),
                            guards=("cluster healthy before anything changes",))
     steps = StepMaker(cluster.name, ref)
@@ -101,7 +118,7 @@ def build_add_workflow(
     return plan
 
 
-def build_disk_replace_workflow(
+def plan_disk_replacement(
     osd_id: int, *, cluster: Cluster, state: ClusterState, timing: Timing = DEFAULT_TIMING,
     reference: str | None = None,
 ) -> MaintenancePlan:
@@ -113,7 +130,7 @@ def build_disk_replace_workflow(
     if live_host != osd.host:
         raise PlanRefused(f"osd.{osd_id} sits under {live_host or 'no host'} in the CRUSH "
                           f"tree but under {osd.host} in the inventory: check the inventory")
-    ref = reference or new_reference("disk", f"{host.name}.osd{osd_id}")
+    ref = reference or new_reference("disk", f"{host_label(host.name)}-osd{osd_id}")
     plan = MaintenancePlan(
         kind="disk replacement", cluster=cluster.name, reference=ref, hosts=(host.name,),
         osds=(osd_id,), data_to_move_bytes=state.bytes_on((osd_id,)),
@@ -135,7 +152,7 @@ def build_disk_replace_workflow(
     plan.add(steps.wait_technician(host.name, timing.technician, plan.last(),
                                    device_paths=[device.path], expect_serials=1))
     plan.add(steps.add_node(host.name, plan.last(), devices=[device.path]))
-    plan.add(steps.reweight_osds([osd_id], "original", plan.last(), phase=Phase.ADD))
+    plan.add(steps.reweight_osds([osd_id], ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
                                 phase=Phase.ADD))
     restore(plan, steps, [host.name])

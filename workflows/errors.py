@@ -9,3 +9,19 @@ class WorkflowsError(Exception):
 
 class PlanRefused(WorkflowsError):
     """A maintenance cannot be planned safely on the cluster as it is; nothing was changed."""
+
+
+class PlanError(WorkflowsError):
+    """A builder made an inconsistent plan (a step twice, a dependency on no step): a bug."""
+
+
+class UnknownTarget(WorkflowsError):
+    """The host, OSD or cluster a maintenance names is not in the inventory, or is ambiguous."""
+
+
+class SubmitError(WorkflowsError):
+    """A plan could not be handed to the engine (broker or state store unreachable)."""
+
+
+class ControlRefused(WorkflowsError):
+    """An operator's control does not fit the maintenance as it stands; nothing changed."""

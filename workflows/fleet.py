@@ -8,16 +8,16 @@ from enum import StrEnum
 from inventory import Cluster
 from workflows.builders import (
     DEFAULT_TIMING,
-    DomainCheck,
     Timing,
     add_and_raise,
     drain_and_remove,
+    host_label,
     new_reference,
     restore,
 )
-from workflows.errors import PlanRefused
+from workflows.errors import PlanError, PlanRefused
 from workflows.plan import MaintenancePlan
-from workflows.state import ClusterState
+from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
 
 
@@ -62,7 +62,7 @@ def batches(hosts: Sequence[str], domain_of: Mapping[str, str], per_domain: int,
             max_domains: int) -> list[list[str]]:
     """Hosts in batches: at most per_domain hosts of a domain, max_domains domains, per batch."""
     if per_domain < 1 or max_domains < 1:
-        raise ValueError("per_domain and max_domains must be at least 1")
+        raise PlanError("per_domain and max_domains must be at least 1")
     left = list(dict.fromkeys(hosts))
     result: list[list[str]] = []
     while left:
@@ -81,9 +81,10 @@ def batches(hosts: Sequence[str], domain_of: Mapping[str, str], per_domain: int,
     return result
 
 
-def build_fleet_workflow(
+def plan_fleet(
     hosts: Sequence[str], action: FleetAction, *, cluster: Cluster, state: ClusterState,
-    check_domains: DomainCheck, per_domain: int = 1, timing: Timing = DEFAULT_TIMING,
+    check_domains: DomainCheck = domain_problems, per_domain: int = 1,
+    timing: Timing = DEFAULT_TIMING,
     reference: str | None = None,
 ) -> MaintenancePlan:
     """Retire or replace (in place) many hosts, batch after batch, hosts of a batch together."""
@@ -100,7 +101,7 @@ def build_fleet_workflow(
     if problems:
         raise PlanRefused(f"{action} of {', '.join(hosts)} on cluster {cluster.name} refused, "
                           f"nothing changed: {'; '.join(dict.fromkeys(problems))}")
-    ref = reference or new_reference(f"fleet-{action}", hosts[0])
+    ref = reference or new_reference(f"fleet-{action}", host_label(hosts[0]))
     osds = tuple(o for h in hosts for o in state.osds_of(h))
     plan = MaintenancePlan(
         kind=f"fleet {action}", cluster=cluster.name, reference=ref, hosts=tuple(hosts),

@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, shared_task
 
-from ceph_tasks.app import app
 from ceph_tasks.ledger import Ledger
 from ceph_tasks.tasks.context import context_of
 from dyrygent.states import WorkflowState
@@ -38,7 +37,7 @@ def finalised_key(generation: int, step_id: str) -> str:
     return f"finalised:{generation}:{step_id}"
 
 
-@app.task(bind=True, name=GUARDIAN_TASK, max_retries=None, acks_late=True)  # type: ignore[untyped-decorator]
+@shared_task(bind=True, name=GUARDIAN_TASK, max_retries=None, acks_late=True)  # type: ignore[untyped-decorator]
 def finalise_on_stop(self: Task, workflow_id: str, generation: int,
                      interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
     """Wait for the workflow to end; if it failed or was cancelled, run its finalisers."""

@@ -1,4 +1,8 @@
-"""A maintenance plan: the runbook of a workflow, readable before anything runs."""
+"""A maintenance plan: the runbook of a workflow, readable before anything runs (pure).
+
+A plan is a plain value: steps naming their tasks and arguments, in order, with what they
+touch. workflows.submit turns it into a dyrygent workflow; nothing here knows the engine.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from celery import Celery
-from celery.canvas import Signature
-
-from dyrygent.handle import WorkflowHandle
-from dyrygent.workflows import Workflow
+from ceph_tasks.names import TaskName
+from workflows.errors import PlanError
 
 
 class Phase(StrEnum):
@@ -34,7 +35,7 @@ class Step:
 
     id: str
     title: str
-    task: str
+    task: TaskName
     kwargs: dict[str, Any]
     phase: Phase
     after: tuple[str, ...] = ()
@@ -44,7 +45,7 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"id": self.id, "title": self.title, "task": self.task, "kwargs": self.kwargs,
+        return {"id": self.id, "title": self.title, "task": str(self.task), "kwargs": self.kwargs,
                 "phase": str(self.phase), "after": list(self.after), "hosts": list(self.hosts),
                 "osds": list(self.osds), "timeout": self.timeout}
 
@@ -68,24 +69,16 @@ class MaintenancePlan:
         """Append a step (its dependencies must already be in the plan); return its id."""
         known = {s.id for s in self.steps}
         if step.id in known:
-            raise ValueError(f"step {step.id} is already in the plan")
+            raise PlanError(f"step {step.id} is already in the plan")
         unknown = [a for a in step.after if a not in known]
         if unknown:
-            raise ValueError(f"step {step.id} runs after unknown step(s) {unknown}")
+            raise PlanError(f"step {step.id} runs after unknown step(s) {unknown}")
         self.steps.append(step)
         return step.id
 
     def last(self) -> tuple[str, ...]:
         """The id of the last step, as a dependency of the next one."""
         return (self.steps[-1].id,) if self.steps else ()
-
-    def workflow(self, app: Celery, *, deadline: float | None = None) -> Workflow:
-        """The dyrygent workflow of this plan; its id is the plan's reference."""
-        wf = Workflow(self.reference, deadline=deadline)
-        for step in self.steps:
-            wf.add_signature(_signature(app, step), dependencies=step.after, node_id=step.id,
-                             timeout=step.timeout)
-        return wf
 
     def waves(self) -> list[list[str]]:
         """The waves in which the steps would run."""
@@ -124,17 +117,6 @@ class MaintenancePlan:
             lines.append("if it fails or is cancelled:")
             lines += [f"   - {s.title}" for s in self.finalisers]
         return "\n".join(lines)
-
-    def apply_async(self, app: Celery | None = None, *, deadline: float | None = None
-                    ) -> WorkflowHandle:
-        """Submit the workflow with its guardian; the same handle as the engine's."""
-        from workflows.live import submit
-
-        return submit(self, app, deadline=deadline)
-
-
-def _signature(app: Celery, step: Step) -> Signature:
-    return app.signature(step.task, kwargs=step.kwargs, immutable=True)
 
 
 def _waves(steps: Sequence[Step]) -> list[list[str]]:

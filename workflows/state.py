@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import CrushRule, OsdDf, OsdTree, Pool, Status
+from ceph_tasks.decisions.preconditions import removal_problems
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,10 @@ class ClusterState:
         return sum(u.kb_used * 1024 for u in used if u is not None)
 
 
-def read_state(ceph: Ceph) -> ClusterState:
-    """Read everything a builder needs from a live cluster."""
-    return ClusterState(status=ceph.status(), tree=ceph.osd_tree(), df=ceph.osd_df(),
-                        pools=ceph.pool_ls_detail(), rules=ceph.crush_rule_dump())
+#: What a plan-time failure-domain check answers: the problems, none when safe.
+DomainCheck = Callable[[ClusterState, tuple[str, ...]], list[str]]
+
+
+def domain_problems(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+    """Plan-time failure-domain check: what pools would lack without these hosts."""
+    return removal_problems(state.tree, state.pools, state.rules, hosts)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from workflows.plan import Phase, Step
 
 #: Flags a data move sets cluster-wide: scrubs compete with backfill for the same disks.
@@ -23,38 +24,38 @@ class StepMaker:
     prefix: str = ""
     _used: set[str] = field(default_factory=set)
 
-    def _step(self, name: str, title: str, task: str, phase: Phase, after: Sequence[str],
+    def _step(self, name: str, title: str, task: TaskName, phase: Phase, after: Sequence[str],
               touches: Sequence[str] = (), osds: Sequence[int] = (), **kwargs: Any) -> Step:
         step_id = f"{self.prefix}{name}"
         number = 2
         while step_id in self._used:
             step_id, number = f"{self.prefix}{name}.{number}", number + 1
         self._used.add(step_id)
-        return Step(id=step_id, title=title, task=f"cephmaint.{task}",
+        return Step(id=step_id, title=title, task=task,
                     kwargs={"cluster": self.cluster, **kwargs}, phase=phase,
                     after=tuple(after), hosts=tuple(touches), osds=tuple(sorted(osds)))
 
     def healthy_to_start(self, after: Sequence[str] = ()) -> Step:
         """Guard: the cluster is healthy before anything changes."""
         return self._step("check-healthy", f"check cluster {self.cluster} is healthy",
-                          "check_healthy_to_start", Phase.GUARD, after)
+                          TaskName.CHECK_HEALTHY_TO_START, Phase.GUARD, after)
 
     def removal_guard(self, hosts: Sequence[str], after: Sequence[str]) -> Step:
         """Guard: every pool keeps enough failure domains without these hosts."""
         return self._step("check-domains", f"check pools keep enough failure domains "
-                          f"without {', '.join(hosts)}", "check_removal", Phase.GUARD, after,
+                          f"without {', '.join(hosts)}", TaskName.CHECK_REMOVAL, Phase.GUARD, after,
                           touches=hosts, hosts=list(hosts))
 
     def safe_to_destroy(self, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Guard: Ceph says the OSDs hold no data it still needs."""
         return self._step("check-safe", f"check {_osds(osds)} safe to destroy",
-                          "check_safe_to_destroy", Phase.GUARD, after, osds=osds,
+                          TaskName.CHECK_SAFE_TO_DESTROY, Phase.GUARD, after, osds=osds,
                           osd_ids=sorted(osds))
 
     def downtime_on(self, host: str, seconds: float, after: Sequence[str]) -> Step:
         """Silence monitoring of a host for the maintenance."""
         return self._step(f"downtime-on-{host}", f"set monitoring downtime on {host}",
-                          "set_downtime", Phase.PREPARE, after, touches=[host], host=host,
+                          TaskName.SET_DOWNTIME, Phase.PREPARE, after, touches=[host], host=host,
                           reference=self.reference, duration_s=seconds,
                           comment=f"cephmaint {self.reference}")
 
@@ -62,18 +63,18 @@ class StepMaker:
                      ) -> Step:
         """Lift the monitoring downtime of a host."""
         return self._step(f"downtime-off-{host}", f"remove monitoring downtime on {host}",
-                          "remove_downtime", phase, after, touches=[host], host=host,
+                          TaskName.REMOVE_DOWNTIME, phase, after, touches=[host], host=host,
                           reference=self.reference)
 
     def flags_on(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS) -> Step:
         """Set cluster flags for the data move (recorded, so only ours are undone)."""
-        return self._step("flags-on", f"set flags {','.join(flags)}", "set_flags",
+        return self._step("flags-on", f"set flags {','.join(flags)}", TaskName.SET_FLAGS,
                           Phase.PREPARE, after, reference=self.reference, flags=list(flags))
 
     def flags_off(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS,
                   phase: Phase = Phase.RESTORE) -> Step:
         """Unset the flags this maintenance set; an operator's flags stay."""
-        return self._step("flags-off", f"restore flags {','.join(flags)}", "unset_flags",
+        return self._step("flags-off", f"restore flags {','.join(flags)}", TaskName.UNSET_FLAGS,
                           phase, after, reference=self.reference, flags=list(flags))
 
     def reweight(self, host: str, target: float | str, osds: Sequence[int],
@@ -82,40 +83,41 @@ class StepMaker:
         """Move a host's CRUSH weights to target in the inventory's steps, within timeout."""
         verb = "drain" if target == 0 else f"raise weight of {host} to {target}"
         title = f"drain {host} ({_osds(osds)}) in steps" if verb == "drain" else verb
-        return self._step(f"reweight-{host}", title, "reweight", phase, after, touches=[host],
-                          osds=osds, reference=self.reference, host=host, target=target,
-                          step="inventory", **({} if timeout is None else {"timeout": timeout}))
+        return self._step(f"reweight-{host}", title, TaskName.REWEIGHT, phase, after,
+                          touches=[host], osds=osds, reference=self.reference, host=host,
+                          target=target, step=INVENTORY_STEP,
+                          **({} if timeout is None else {"timeout": timeout}))
 
     def reweight_osds(self, osds: Sequence[int], target: float | str, after: Sequence[str],
                       phase: Phase = Phase.MOVE) -> Step:
         """Move some OSDs' CRUSH weights to target ("original": as before the maintenance)."""
         title = (f"drain {_osds(osds)} in steps" if target == 0
                  else f"raise {_osds(osds)} back to the weight before the maintenance"
-                 if target == "original" else f"raise {_osds(osds)} to {target} in steps")
-        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}", title, "reweight",
+                 if target == ORIGINAL_WEIGHT else f"raise {_osds(osds)} to {target} in steps")
+        return self._step(f"reweight-{'-'.join(map(str, sorted(osds)))}", title, TaskName.REWEIGHT,
                           phase, after, osds=osds,
                           reference=self.reference, osd_ids=sorted(osds), target=target,
-                          step="inventory")
+                          step=INVENTORY_STEP)
 
     def wait_healthy(self, after: Sequence[str], timeout: float, interval: float,
                      phase: Phase = Phase.MOVE) -> Step:
         """Wait until every PG is active+clean (the workflow's own flags tolerated)."""
         return self._step("wait-healthy", "wait for HEALTH_OK and all PGs active+clean",
-                          "wait_healthy", phase, after, reference=self.reference,
+                          TaskName.WAIT_HEALTHY, phase, after, reference=self.reference,
                           tolerate=list(OWN_CODES), timeout=timeout, interval=interval)
 
     def remove_node(self, host: str, osds: Sequence[int], after: Sequence[str],
                     mode: str = "purge") -> Step:
         """Mark out, stop, purge (or destroy) the host's OSDs and remove its bucket."""
         return self._step(f"remove-{host}", f"remove {host}: out, stop, {mode} {_osds(osds)}",
-                          "remove_node", Phase.REMOVE, after, touches=[host], osds=osds,
+                          TaskName.REMOVE_NODE, Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, mode=mode)
 
     def destroy_osds(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Mark out, stop and destroy some OSDs of a host, keeping their ids for new disks."""
         return self._step(f"destroy-{'-'.join(map(str, sorted(osds)))}",
                           f"destroy {_osds(osds)} on {host} (ids kept): out, stop, destroy",
-                          "remove_node", Phase.REMOVE, after, touches=[host], osds=osds,
+                          TaskName.REMOVE_NODE, Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, mode="destroy",
                           osd_ids=sorted(osds))
 
@@ -123,7 +125,7 @@ class StepMaker:
                  devices: Sequence[str] | None = None) -> Step:
         """Create OSDs on a host's free devices (or the given ones) at CRUSH weight 0."""
         where = f"{', '.join(devices)} of {host}" if devices else host
-        return self._step(f"add-{host}", f"create OSDs on {where} at weight 0", "add_node",
+        return self._step(f"add-{host}", f"create OSDs on {where} at weight 0", TaskName.ADD_NODE,
                           Phase.ADD, after, touches=[host], reference=self.reference, host=host,
                           devices=list(devices) if devices else None)
 
@@ -131,7 +133,7 @@ class StepMaker:
                device_paths: Sequence[str] | None = None) -> Step:
         """Tell the datacenter technicians what to do, where."""
         return self._step(f"notify-{host}", f"ask technicians: {action}",
-                          "notify_technicians", Phase.HARDWARE, after, touches=[host],
+                          TaskName.NOTIFY_TECHNICIANS, Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, action=action,
                           device_paths=list(device_paths) if device_paths else None)
 
@@ -140,7 +142,7 @@ class StepMaker:
                         expect_serials: int | None = None, interval: float = 60.0) -> Step:
         """Wait for the technicians' confirmation (with evidence when disks are swapped)."""
         return self._step(f"confirm-{host}", f"wait for the technicians' confirmation on {host}",
-                          "wait_for_technician", Phase.HARDWARE, after, touches=[host],
+                          TaskName.WAIT_FOR_TECHNICIAN, Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, timeout=timeout,
                           device_paths=list(device_paths) if device_paths else None,
                           expect_serials=expect_serials, interval=interval)

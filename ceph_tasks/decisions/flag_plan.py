@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ceph_tasks.errors import InvalidInput
+
 #: Flags a maintenance may set: they stop OSDs being marked out, data moving or scrubs.
 MAINTENANCE_FLAGS: tuple[str, ...] = ("noout", "norebalance", "nobackfill", "noscrub",
                                       "nodeep-scrub")
@@ -21,7 +23,7 @@ HOST_FLAGS: tuple[str, ...] = ("noout",)
 LEDGER_PREFIX = "flag"
 
 
-class FlagError(ValueError):
+class FlagError(InvalidInput):
     """Flags that cannot be set the way they were asked for."""
 
 

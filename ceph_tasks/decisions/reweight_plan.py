@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ceph_tasks.decisions.weights import next_weights, reached, steps_left
+from ceph_tasks.errors import InvalidInput
 
 #: The ledger key prefix under which an OSD's CRUSH weight before the maintenance is kept.
 LEDGER_PREFIX = "weights"
 
 
-class ReweightError(ValueError):
+class ReweightError(InvalidInput):
     """The OSDs or weights asked for cannot be resolved safely."""
 
 

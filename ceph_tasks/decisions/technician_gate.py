@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ceph_tasks.errors import InvalidInput
+
 #: The one kind of evidence known so far: the serial number of a disk put in.
 EVIDENCE_KINDS = ("serial",)
 
@@ -55,15 +57,15 @@ class Confirmation:
 
 
 def parse_evidence(items: Sequence[str]) -> tuple[str, ...]:
-    """The serials of `--evidence serial=XYZ` items, in order, without repeats; ValueError."""
+    """The serials of `--evidence serial=XYZ` items, in order, without repeats."""
     serials: list[str] = []
     for item in items:
         kind, sep, value = item.partition("=")
         if not sep or kind.strip().lower() not in EVIDENCE_KINDS:
-            raise ValueError(f"evidence must look like serial=SERIAL, got {item!r}")
+            raise InvalidInput(f"evidence must look like serial=SERIAL, got {item!r}")
         value = value.strip()
         if not value or any(c.isspace() or not c.isprintable() for c in value):
-            raise ValueError(f"a serial is one word of printable characters, got {value!r}")
+            raise InvalidInput(f"a serial is one word of printable characters, got {value!r}")
         if value not in serials:
             serials.append(value)
     return tuple(serials)

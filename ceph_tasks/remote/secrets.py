@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from ceph_tasks.errors import CephTaskError
@@ -17,11 +16,10 @@ class Secret:
         self._value = value
 
     @classmethod
-    def from_env(cls, name: str, env: Mapping[str, str] | None = None) -> Secret:
-        """Read the secret from an environment variable; CephTaskError if it is unset."""
-        environ = os.environ if env is None else env
+    def from_env(cls, name: str, env: Mapping[str, str]) -> Secret:
+        """Read the secret from an environment (as read at the edge); CephTaskError if unset."""
         try:
-            return cls(environ[name])
+            return cls(env[name])
         except KeyError:
             # Only the variable's name: there is no value to leak, and none is shown anyway.
             raise CephTaskError(f"environment variable {name} is not set") from None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.decisions.osd_ids import (
     DeviceState,
     ledger_key,
@@ -18,6 +19,7 @@ from ceph_tasks.decisions.osd_ids import (
     reserved_ids,
 )
 from ceph_tasks.decisions.weights import same_weight
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 #: Creating an OSD takes seconds to minutes per disk; coming up after it, seconds.
@@ -25,7 +27,7 @@ UP_TIMEOUT = 600.0
 UP_INTERVAL = 2.0
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.add_node")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.ADD_NODE)  # type: ignore[untyped-decorator]
 def add_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
              devices: list[str] | None = None, timeout: float = UP_TIMEOUT,
              interval: float = UP_INTERVAL) -> dict[str, Any]:

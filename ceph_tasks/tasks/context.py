@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from celery import Celery
 
+from ceph_tasks.app import settings_of
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
 from ceph_tasks.errors import ConfigurationError
 from ceph_tasks.ledger import Ledger, RedisLedger
@@ -30,7 +30,7 @@ from ceph_tasks.remote.daemons import HostDaemons
 from ceph_tasks.remote.executor import RemoteExecutor
 from ceph_tasks.remote.ssh import SshExecutor
 from ceph_tasks.settings import Settings
-from inventory import Cluster, Host, Inventory, InventoryError, load_inventory
+from inventory import Cluster, Host, Inventory, InventoryError
 
 CephFactory = Callable[[Cluster], CephClient]
 
@@ -101,12 +101,8 @@ class TaskContext:
 
 def default_context(settings: Settings) -> TaskContext:
     """The context of a real worker: the inventory file, Redis, SSH, librados."""
-    if settings.inventory_path is None:
-        raise ConfigurationError(
-            "no inventory: set CEPHMAINT_INVENTORY to the inventory file or folder"
-        )
     try:
-        inventory = load_inventory(settings.inventory_path)
+        inventory = settings.inventory()
     except InventoryError as e:
         raise ConfigurationError(f"the inventory cannot be used: {e}") from e
     return TaskContext(
@@ -126,10 +122,7 @@ def context_of(app: Celery) -> TaskContext:
     with _BUILD_LOCK:
         context: TaskContext | None = getattr(app, _CONTEXT_ATTR, None)
         if context is None:
-            settings: Any = app.conf.get("cephmaint_settings")
-            if not isinstance(settings, Settings):
-                raise ConfigurationError(f"app {app.main} has no cephmaint settings")
-            context = default_context(settings)
+            context = default_context(settings_of(app))
             setattr(app, _CONTEXT_ATTR, context)
         return context
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.decisions.downtime_window import Window, downtime_window, window_key
-from ceph_tasks.errors import CephTaskError, TaskFailed
+from ceph_tasks.errors import CephTaskError, InvalidInput, TaskFailed
 from ceph_tasks.monitoring import DowntimeBackend, DowntimeRequest
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 #: The author the monitoring systems show; together with the reference tag it marks ours.
@@ -24,7 +26,7 @@ def backend_name(backend: DowntimeBackend) -> str:
     return str(getattr(backend, "name", type(backend).__name__))
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.set_downtime")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.SET_DOWNTIME)  # type: ignore[untyped-decorator]
 def set_downtime(self: MaintenanceTask, cluster: str, host: str, reference: str,
                  duration_s: float, comment: str) -> dict[str, Any]:
     """Silence a host and its services on every monitoring system; keep one already set."""
@@ -39,7 +41,7 @@ def set_downtime(self: MaintenanceTask, cluster: str, host: str, reference: str,
                                  ctx.now(), duration_s)
         request = DowntimeRequest(host=host, start=window.start, end=window.end,
                                   comment=comment, author=AUTHOR, reference=reference)
-    except ValueError as e:
+    except (ValueError, InvalidInput) as e:
         refuse(what, str(e))
     with step(what):
         ctx.ledger.note(reference, window_key(host), window.to_json())
@@ -61,7 +63,7 @@ def set_downtime(self: MaintenanceTask, cluster: str, host: str, reference: str,
             "end": window.end.isoformat(), "backends": done}
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.remove_downtime")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.REMOVE_DOWNTIME)  # type: ignore[untyped-decorator]
 def remove_downtime(self: MaintenanceTask, cluster: str, host: str,
                     reference: str) -> dict[str, Any]:
     """Remove this maintenance's downtimes of a host everywhere; none left is fine."""

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import OsdDump
 from ceph_tasks.decisions.flag_plan import FlagError, FlagTarget, check_flags, targets, to_restore
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.set_flags")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.SET_FLAGS)  # type: ignore[untyped-decorator]
 def set_flags(self: MaintenanceTask, cluster: str, reference: str, flags: list[str],
               hosts: list[str] | None = None) -> dict[str, Any]:
     """Set flags cluster-wide (hosts None) or on the hosts' CRUSH buckets; skip those set."""
@@ -41,7 +43,7 @@ def set_flags(self: MaintenanceTask, cluster: str, reference: str, flags: list[s
             "already_set": [t.describe() for t in already]}
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.unset_flags")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.UNSET_FLAGS)  # type: ignore[untyped-decorator]
 def unset_flags(self: MaintenanceTask, cluster: str, reference: str, flags: list[str],
                 hosts: list[str] | None = None) -> dict[str, Any]:
     """Restore flags: unset those this maintenance set; leave those that were set before."""

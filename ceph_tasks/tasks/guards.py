@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.health_gate import pgs_by_state
 from ceph_tasks.decisions.preconditions import (
@@ -19,10 +20,11 @@ from ceph_tasks.decisions.preconditions import (
     start_problems,
 )
 from ceph_tasks.decisions.removal_plan import host_osds
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.check_healthy_to_start")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_HEALTHY_TO_START)  # type: ignore[untyped-decorator]
 def check_healthy_to_start(self: MaintenanceTask, cluster: str) -> dict[str, Any]:
     """Refuse to start a maintenance unless the cluster is HEALTH_OK with every PG clean."""
     what = f"cluster {cluster}: check the cluster is healthy before starting"
@@ -35,7 +37,7 @@ def check_healthy_to_start(self: MaintenanceTask, cluster: str) -> dict[str, Any
             "pgs_by_state": pgs_by_state(status.pgmap)}
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.check_removal")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_REMOVAL)  # type: ignore[untyped-decorator]
 def check_removal(self: MaintenanceTask, cluster: str, hosts: list[str]) -> dict[str, Any]:
     """Refuse when, without these hosts' OSDs, a pool would lack failure domains."""
     what = f"cluster {cluster}: check that removing host(s) {', '.join(hosts)} keeps pools whole"
@@ -46,7 +48,7 @@ def check_removal(self: MaintenanceTask, cluster: str, hosts: list[str]) -> dict
     return {"cluster": cluster, **report}
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.check_ok_to_stop")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_OK_TO_STOP)  # type: ignore[untyped-decorator]
 def check_ok_to_stop(self: MaintenanceTask, cluster: str, osd_ids: list[int]) -> dict[str, Any]:
     """Refuse unless Ceph says stopping these OSDs keeps every PG active."""
     what = f"cluster {cluster}: ceph osd ok-to-stop {_words(osd_ids)}"
@@ -60,7 +62,7 @@ def check_ok_to_stop(self: MaintenanceTask, cluster: str, osd_ids: list[int]) ->
             "ok_become_degraded": list(answer.ok_become_degraded)}
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.check_safe_to_destroy")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_SAFE_TO_DESTROY)  # type: ignore[untyped-decorator]
 def check_safe_to_destroy(self: MaintenanceTask, cluster: str,
                           osd_ids: list[int]) -> dict[str, Any]:
     """Refuse unless Ceph lists every one of these OSDs as safe to destroy."""

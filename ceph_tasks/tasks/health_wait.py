@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.decisions.health_gate import Streak, advance_streak, assess
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 #: After a large drain, data can take many hours to settle; a workflow sets its own deadline.
@@ -20,7 +22,7 @@ DEFAULT_INTERVAL = 10.0
 DEFAULT_CONFIRMATIONS = 3
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.wait_healthy")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.WAIT_HEALTHY)  # type: ignore[untyped-decorator]
 def wait_healthy(self: MaintenanceTask, cluster: str, reference: str,
                  tolerate: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
                  interval: float = DEFAULT_INTERVAL,

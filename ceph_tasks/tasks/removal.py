@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.preconditions import safe_to_destroy_problem
 from ceph_tasks.decisions.removal_plan import RemovalMode, RemovalPlan, plan_removal
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from ceph_tasks.tasks.guards import removal_report
 
@@ -23,7 +25,7 @@ DOWN_TIMEOUT = 300.0
 DOWN_INTERVAL = 2.0
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.remove_node")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.REMOVE_NODE)  # type: ignore[untyped-decorator]
 def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
                 mode: str = RemovalMode.PURGE.value, timeout: float = DOWN_TIMEOUT,
                 interval: float = DOWN_INTERVAL,

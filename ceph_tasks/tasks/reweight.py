@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.ceph.models import OsdTree
 from ceph_tasks.decisions.osd_ids import LEDGER_PREFIX, reserved_ids
 from ceph_tasks.decisions.reweight_plan import (
@@ -24,19 +25,16 @@ from ceph_tasks.decisions.reweight_plan import (
     target_weights,
 )
 from ceph_tasks.decisions.weights import same_weight
+from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
 from inventory import Cluster
 
-#: target value that restores the weights recorded before the maintenance changed them.
-ORIGINAL = "original"
-#: step value that takes the inventory's throttles.crush_weight_step.
-INVENTORY_STEP = "inventory"
 #: A drain of a large host in small steps can take days; a workflow sets its own deadline.
 DEFAULT_TIMEOUT = 3 * 24 * 3600.0
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.reweight")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.REWEIGHT)  # type: ignore[untyped-decorator]
 def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | None = None,
              osd_ids: list[int] | None = None, *, target: float | str,
              step: float | str | None = None,
@@ -57,10 +55,10 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         created = reserved_ids(ctx.ledger.entries(reference))
     osds = _osds(what, inventory, tree, host, osd_ids, created)
     size = _step_size(what, inventory, step)
-    wanted = None if target == ORIGINAL else _number(what, "target", target)
+    wanted = None if target == ORIGINAL_WEIGHT else _number(what, "target", target)
     current = tree.crush_weights(osds)
     with base.step(what):
-        if target == ORIGINAL:
+        if target == ORIGINAL_WEIGHT:
             originals = {osd: ctx.ledger.recall(reference, ledger_key(osd)) for osd in osds}
         else:
             # Recorded before anything changes, once: later runs read the first value back.

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ceph_tasks.app import app
+from celery import shared_task
+
 from ceph_tasks.decisions.notification_record import (
     TICKET_KEY,
     channel_names,
@@ -29,7 +30,8 @@ from ceph_tasks.decisions.technician_gate import (
     confirmation_key,
     needs_host_report,
 )
-from ceph_tasks.errors import CephTaskError, TaskFailed
+from ceph_tasks.errors import CephTaskError, InvalidInput, TaskFailed
+from ceph_tasks.names import TaskName
 from ceph_tasks.notify import TechnicianMessage, TechnicianNotifier, TicketTracker, build_message
 from ceph_tasks.remote.devices import HostDeviceReport
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
@@ -48,7 +50,7 @@ def channel_kind(notifier: TechnicianNotifier) -> str:
     return type(notifier).__name__.removesuffix("Notifier").lower() or "channel"
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.notify_technicians")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.NOTIFY_TECHNICIANS)  # type: ignore[untyped-decorator]
 def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference: str,
                        action: str, device_paths: list[str] | None = None,
                        instructions: str | None = None) -> dict[str, Any]:
@@ -61,7 +63,7 @@ def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference
             message = build_message(cluster=cluster, host=inventory_host, action=action,
                                     reference=reference, device_paths=device_paths or (),
                                     instructions=instructions)
-        except ValueError as e:
+        except (ValueError, InvalidInput) as e:
             refuse(what, str(e))
         notifiers = ctx.notifiers(cluster)
         tracker = ctx.tickets(cluster)
@@ -117,7 +119,7 @@ def _ticket(task: MaintenanceTask, tracker: TicketTracker, message: TechnicianMe
     return str(key), True
 
 
-@app.task(bind=True, base=MaintenanceTask, name="cephmaint.wait_for_technician")  # type: ignore[untyped-decorator]
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.WAIT_FOR_TECHNICIAN)  # type: ignore[untyped-decorator]
 def wait_for_technician(self: MaintenanceTask, cluster: str, host: str, reference: str,
                         expect_serials: int | None = None,
                         device_paths: list[str] | None = None,

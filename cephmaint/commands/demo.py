@@ -1,8 +1,7 @@
-"""`cephmaint demo`: replace node2 by node3 on a fresh sandbox, end to end, and prove it."""
+"""`cephmaint demo`: replace node2 by the spare on a fresh sandbox, end to end, and prove it."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -11,74 +10,77 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from ceph_tasks.app import make_app
+import click
+
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
-from ceph_tasks.errors import CephTaskError
-from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.names import TaskName
 from ceph_tasks.settings import Settings
-from cephmaint.sandbox.errors import SandboxError
+from cephmaint.command import command, pass_session, shared_options
+from cephmaint.commands.workers import WORKER_APP
+from cephmaint.errors import SandboxError
+from cephmaint.follow import Snapshot, follow
+from cephmaint.sandbox.layout import SPARE_HOST
 from cephmaint.sandbox.sandbox import Sandbox
-from dyrygent.errors import DyrygentError
-from dyrygent.handle import WorkflowHandle
+from cephmaint.session import Session
 from dyrygent.states import NodeState, WorkflowState
-from inventory import load_inventory
 from workflows.builders import Timing
-from workflows.errors import WorkflowsError
-from workflows.live import Kind, plan_maintenance, submit
-from workflows.plan import MaintenancePlan
-from workflows.progress import progress_bar
+from workflows.planning import Kind, plan_maintenance, target_cluster
+from workflows.snapshot import read_cluster_state
+from workflows.submission import submit
 
 #: The demo waits at most this long for the whole replacement.
 DEMO_TIMEOUT = 900.0
 #: Short waits: the sandbox moves a few MB in seconds.
 DEMO_TIMING = Timing(drain=600, healthy=300, health_interval=2, technician=600,
                      technician_interval=2, downtime=3600)
-
-
-def register(sub: Any) -> None:
-    """Add the demo subcommand."""
-    parser = sub.add_parser("demo", help="replace node2 by node3 on a fresh sandbox, end to end")
-    parser.add_argument("--name", default="demo", help="the sandbox's name (default: demo)")
-    parser.add_argument("--home", type=Path, default=None, help="folder holding sandboxes")
-    parser.add_argument("--down", action="store_true", help="remove the sandbox at the end")
-    parser.set_defaults(func=run)
+OLD_HOST = "node2"
 
 
 def say(text: str) -> None:
     """A headline of the demo."""
-    print(f"\n\033[1m==> {text}\033[0m", flush=True)
+    click.echo(f"\n\033[1m==> {text}\033[0m")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the demo; 0 when the replacement completed and every object is intact."""
-    box = Sandbox.named(args.name, args.home)
+@command("demo")
+@click.option("--name", default="demo", show_default=True, help="The sandbox's name.")
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="Folder holding sandboxes [env CEPHMAINT_SANDBOX_HOME].")
+@click.option("--down", is_flag=True, help="Remove the sandbox at the end.")
+@shared_options
+@pass_session
+def demo_command(session: Session, name: str, home: Path | None, down: bool) -> int:
+    """Replace node2 by the spare host on a fresh sandbox, end to end, and check every object.
+
+    \b
+    Example:
+      cephmaint demo --down
+    """
+    settings = session.settings if home is None else session.settings.model_copy(
+        update={"sandbox_home": home})
+    box = Sandbox.named(name, settings)
     started = time.monotonic()
-    try:
-        if box.exists:
-            say(f"Removing the previous demo sandbox at {box.root}")
-            box.down()
-        say("Bringing up a fresh sandbox: 1 mon, 1 mgr, node0-2 with 2 OSDs each, spare node3")
-        print(box.up(timeout=180).render(), flush=True)
-        layout = box.layout()
-        settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
-                            inventory_path=layout.inventory_path)
-        with _worker(settings, layout.root / "demo-worker.log"):
-            ok = _replace(settings)
-        say("Checking every object of the data pool against its recorded checksum")
-        print(f"all {box.verify()} objects intact", flush=True)
-        _summary(box, settings)
-        print(f"\ndemo finished in {time.monotonic() - started:.0f} s", flush=True)
-        if args.down:
-            box.down()
-        else:
-            print(f"the sandbox stays up: cephmaint sandbox --name {args.name} status | down")
-        return 0 if ok else 1
-    except (SandboxError, CephTaskError, WorkflowsError, DyrygentError) as e:
-        print(f"cephmaint demo: {e}", file=sys.stderr)
-        return 1
+    if box.exists:
+        say(f"Removing the previous demo sandbox at {box.root}")
+        box.down()
+    say(f"Bringing up a fresh sandbox: 1 mon, 1 mgr, node0-2 with 2 OSDs each, "
+        f"spare {SPARE_HOST}")
+    click.echo(box.up(timeout=180).render())
+    layout = box.layout()
+    demo = Session(Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
+                            inventory_path=layout.inventory_path), session.console)
+    with _worker(demo.settings, layout.root / "demo-worker.log"):
+        ok = _replace(demo)
+    say("Checking every object of the data pool against its recorded checksum")
+    click.echo(f"all {box.verify()} objects intact")
+    _summary(box, demo)
+    click.echo(f"\ndemo finished in {time.monotonic() - started:.0f} s")
+    if down:
+        box.down()
+    else:
+        click.echo(f"the sandbox stays up: cephmaint sandbox --name {name} status | down")
+    return 0 if ok else 1
 
 
 @contextmanager
@@ -88,7 +90,7 @@ def _worker(settings: Settings, log: Path) -> Iterator[None]:
            "CEPHMAINT_REDIS_URL": settings.redis_url,
            "CEPHMAINT_INVENTORY": str(settings.inventory_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workflows.app:app", "worker", "-c", "2",
+        [sys.executable, "-m", "celery", "-A", WORKER_APP, "worker", "-c", "2",
          "-n", "demo@%h", "--without-gossip", "--without-mingle", "-l", "info",
          "--logfile", str(log)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
@@ -107,62 +109,43 @@ def _worker(settings: Settings, log: Path) -> Iterator[None]:
             proc.kill()
 
 
-def _replace(settings: Settings) -> bool:
-    app = make_app(settings, name="cephmaint-demo")
-    inventory = load_inventory(settings.inventory_path or "")
-    say("Planning: replace node2, with node3 as the new hardware (nothing changes yet)")
-    plan = plan_maintenance(Kind.REPLACE, "node2", inventory=inventory, new_host="node3",
+def _replace(session: Session) -> bool:
+    say(f"Planning: replace {OLD_HOST}, with {SPARE_HOST} as the new hardware "
+        "(nothing changes yet)")
+    cluster = target_cluster(Kind.REPLACE, OLD_HOST, session.inventory())
+    plan = plan_maintenance(Kind.REPLACE, OLD_HOST, cluster=cluster,
+                            state=read_cluster_state(cluster), new_host=SPARE_HOST,
                             timing=DEMO_TIMING)
-    print(plan.render(), flush=True)
+    click.echo(plan.render())
     say(f"Running workflow {plan.reference}")
-    handle = submit(plan, app)
-    return _follow(handle, plan, RedisLedger.from_url(settings.redis_url))
+    handle = submit(plan, session.app)
+    confirmed: set[str] = set()
+
+    def technician(snapshot: Snapshot) -> None:
+        # The demo plays the technician: it confirms as soon as the gate waits.
+        for step in snapshot.steps:
+            if (step.task == TaskName.WAIT_FOR_TECHNICIAN and step.state == NodeState.RUNNING
+                    and step.id not in confirmed):
+                confirmed.add(step.id)
+                click.echo(f"   (a technician confirms the hardware swap: cephmaint confirm "
+                           f"{plan.reference}; the demo does it for you)")
+                confirmation = Confirmation(by="demo-technician", at=datetime.now(UTC))
+                session.ledger.note(plan.reference, confirmation_key(None),
+                                    confirmation.to_json())
+
+    last = follow(lambda: session.snapshot(handle), session.console, interval=1.0,
+                  timeout=DEMO_TIMEOUT, on_snapshot=technician)
+    if not last.status.state.finished:
+        click.echo(f"still {last.status.state} after {DEMO_TIMEOUT:.0f} s: giving up")
+    return last.status.state == WorkflowState.SUCCESS
 
 
-def _follow(handle: WorkflowHandle, plan: MaintenancePlan, ledger: RedisLedger) -> bool:
-    titles = {s.id: s.title for s in plan.steps}
-    seen: dict[str, str] = {}
-    deadline = time.monotonic() + DEMO_TIMEOUT
-    confirmed = False
-    while True:
-        status = handle.status()
-        for step in plan.steps:
-            state = handle.node(step.id)["state"]
-            if seen.get(step.id) != state and state in ("RUNNING", "SUCCESS", "FAILURE"):
-                seen[step.id] = state
-                done = status.counts.get(NodeState.SUCCESS, 0)
-                print(f"{progress_bar(done, status.total, 20)}  {state.lower():<8} "
-                      f"{titles[step.id]}", flush=True)
-            if (step.task == "cephmaint.wait_for_technician" and state == "RUNNING"
-                    and not confirmed):
-                confirmed = True
-                _confirm(ledger, plan.reference, step.kwargs["host"])
-        if status.state.finished:
-            break
-        if time.monotonic() > deadline:
-            print(f"still {status.state} after {DEMO_TIMEOUT:.0f} s: giving up", flush=True)
-            return False
-        time.sleep(1)
-    print(f"workflow {handle.id}: {status.state}", flush=True)
-    for node, error in status.failed.items():
-        print(f"  {node}: {error.get('type')}: {error.get('message')}", flush=True)
-    return status.state == WorkflowState.SUCCESS
-
-
-def _confirm(ledger: RedisLedger, reference: str, host: str) -> None:
-    print(f"   (a technician confirms the hardware swap: cephmaint confirm {reference}; "
-          "the demo does it for you)", flush=True)
-    confirmation = Confirmation(by="demo-technician", at=datetime.now(UTC))
-    ledger.note(reference, confirmation_key(None), confirmation.to_json())
-
-
-def _summary(box: Sandbox, settings: Settings) -> None:
+def _summary(box: Sandbox, session: Session) -> None:
     say("The cluster now")
     report = box.status()
-    print(f"health {report.health}; OSDs {report.osds_up} up, {report.osds_in} in; "
-          f"PGs {', '.join(f'{n} {s}' for s, n in report.pgs.items())}")
-    inventory = load_inventory(settings.inventory_path or "")
-    cluster = inventory.cluster(box.layout().name)
+    click.echo(f"health {report.health}; OSDs {report.osds_up} up, {report.osds_in} in; "
+               f"PGs {', '.join(f'{n} {s}' for s, n in report.pgs.items())}")
+    cluster = session.inventory().cluster(box.layout().name)
     client = RadosClient.for_cluster(cluster)
     try:
         ceph = Ceph(client)
@@ -171,4 +154,7 @@ def _summary(box: Sandbox, settings: Settings) -> None:
         client.close()
     for host, osds in sorted(tree.hosts().items()):
         pgs = sum(u.pgs for u in df.nodes if u.id in osds)
-        print(f"  {host}: {', '.join(f'osd.{i}' for i in sorted(osds))}  ({pgs} PGs)")
+        click.echo(f"  {host}: {', '.join(f'osd.{i}' for i in sorted(osds))}  ({pgs} PGs)")
+
+
+COMMANDS = (demo_command,)

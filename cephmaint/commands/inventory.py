@@ -2,95 +2,85 @@
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from pathlib import Path
+import json
+from dataclasses import asdict
 from typing import Any
+
+import click
 
 from ceph_tasks.ceph.cli_client import CliClient
 from ceph_tasks.ceph.client import CephClient
 from ceph_tasks.ceph.facade import Ceph
 from ceph_tasks.ceph.rados_client import RadosClient
-from ceph_tasks.errors import CephBindingsMissing, CephTaskError
-from inventory import Cluster, Inventory, InventoryError, compare_layout, load_inventory
-
-#: Exit codes: the layouts agree, they differ, or the check could not be made.
-MATCH, DIFFERENT, FAILED = 0, 1, 2
-DEFAULT_INVENTORY = "/etc/cephmaint/inventory"
-
-
-def register(sub: Any) -> None:
-    """Add the inventory subcommand to the top-level parser."""
-    parser = sub.add_parser("inventory", help="check an inventory against live clusters")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    check = actions.add_parser(
-        "check",
-        help="validate the inventory, connect, and compare it with the live CRUSH layout",
-        description="Exit status: 0 when every checked cluster matches its inventory, 1 when "
-                    "some differ, 2 when the inventory is invalid or a cluster unreachable.",
-    )
-    check.add_argument(
-        "--inventory", type=Path, default=None,
-        help="inventory file or folder (default: $CEPHMAINT_INVENTORY or "
-             f"{DEFAULT_INVENTORY})")
-    check.add_argument("--cluster", default=None,
-                       help="check only this cluster (default: every cluster)")
-    check.add_argument("--via", choices=("librados", "cli"), default="librados",
-                       help="talk to Ceph through librados (default) or the ceph CLI")
-    check.add_argument("--connect-timeout", type=float, default=10,
-                       help="seconds to wait for a monitor (default: 10)")
-    check.add_argument("--command-timeout", type=float, default=30,
-                       help="seconds to wait for each command (default: 30)")
-    check.set_defaults(func=run_check)
+from ceph_tasks.errors import CephTaskError
+from cephmaint.command import Group, pass_session, shared_options
+from cephmaint.exit_codes import ExitCode, exit_code_of, one_line
+from cephmaint.session import Session
+from inventory import Cluster, compare_layout
 
 
-def run_check(args: argparse.Namespace) -> int:
-    """Check one or every cluster of the inventory; return the exit code."""
-    path = args.inventory or Path(os.environ.get("CEPHMAINT_INVENTORY", DEFAULT_INVENTORY))
-    try:
-        inventory = load_inventory(path)
-        clusters = _selected(inventory, args.cluster)
-    except InventoryError as e:
-        _fail(f"invalid inventory {path}:\n{e}")
-        return FAILED
-    worst = MATCH
-    for cluster in clusters:
-        worst = max(worst, _check_cluster(cluster, args))
+@click.group("inventory", cls=Group)
+def inventory_group() -> None:
+    """The inventory: check it against the live clusters."""
+
+
+@inventory_group.command("check")
+@click.option("--cluster", default=None, help="Check only this cluster (default: every one).")
+@click.option("--via", type=click.Choice(["librados", "cli"]), default="librados",
+              show_default=True, help="Talk to Ceph through librados or the ceph CLI.")
+@click.option("--connect-timeout", type=click.FloatRange(min=0.1), default=10.0,
+              show_default=True, help="Seconds to wait for a monitor.")
+@click.option("--command-timeout", type=click.FloatRange(min=0.1), default=30.0,
+              show_default=True, help="Seconds to wait for each command.")
+@click.option("--json", "as_json", is_flag=True, help="One report per cluster, as JSON.")
+@shared_options
+@pass_session
+def check_command(session: Session, cluster: str | None, via: str, connect_timeout: float,
+                  command_timeout: float, as_json: bool) -> int:
+    """Validate the inventory, connect, and compare it with the live CRUSH layout.
+
+    Exits 0 when every checked cluster matches its inventory, 1 when some differ, 2 when
+    the inventory is invalid, 3 when a cluster cannot be reached.
+
+    \b
+    Example:
+      cephmaint inventory check --inventory /etc/cephmaint/inventory --cluster ceph-prod-1
+    """
+    inventory = session.inventory()
+    clusters = (inventory.cluster(cluster),) if cluster is not None else inventory.clusters
+    worst = ExitCode.OK
+    reports: list[dict[str, Any]] = []
+    for each in clusters:
+        try:
+            client = _connect(each, via, connect_timeout, command_timeout)
+            try:
+                live = Ceph(client).crush_layout()
+            finally:
+                client.close()
+        except CephTaskError as e:
+            code = exit_code_of(e)
+            click.echo(f"cephmaint inventory check: cluster {each.name}: {one_line(e)}",
+                       err=True)
+            reports.append({"cluster": each.name, "ok": False, "error": one_line(e)})
+            worst = max(worst, code)
+            continue
+        report = compare_layout(each, live)
+        reports.append({**asdict(report), "ok": report.ok})
+        if not as_json:
+            click.echo(report.render())
+        worst = max(worst, ExitCode.OK if report.ok else ExitCode.FAILED)
+    if as_json:
+        click.echo(json.dumps(reports, indent=2))
     return worst
 
 
-def _selected(inventory: Inventory, name: str | None) -> tuple[Cluster, ...]:
-    if name is not None:
-        return (inventory.cluster(name),)
-    return inventory.clusters
+def _connect(cluster: Cluster, via: str, connect_timeout: float,
+             command_timeout: float) -> CephClient:
+    if via == "cli":
+        return CliClient.for_cluster(cluster, connect_timeout=connect_timeout,
+                                     command_timeout=command_timeout)
+    return RadosClient.for_cluster(cluster, connect_timeout=connect_timeout,
+                                   command_timeout=command_timeout)
 
 
-def _check_cluster(cluster: Cluster, args: argparse.Namespace) -> int:
-    try:
-        client = _connect(cluster, args)
-        try:
-            live = Ceph(client).crush_layout()
-        finally:
-            client.close()
-    except CephBindingsMissing as e:
-        _fail(f"cluster {cluster.name}: {e}; or use --via cli")
-        return FAILED
-    except CephTaskError as e:
-        _fail(f"cluster {cluster.name}: {e}")
-        return FAILED
-    report = compare_layout(cluster, live)
-    print(report.render())
-    return MATCH if report.ok else DIFFERENT
-
-
-def _connect(cluster: Cluster, args: argparse.Namespace) -> CephClient:
-    if args.via == "cli":
-        return CliClient.for_cluster(cluster, connect_timeout=args.connect_timeout,
-                                     command_timeout=args.command_timeout)
-    return RadosClient.for_cluster(cluster, connect_timeout=args.connect_timeout,
-                                   command_timeout=args.command_timeout)
-
-
-def _fail(message: str) -> None:
-    print(f"cephmaint inventory check: {message}", file=sys.stderr)
+COMMANDS = (inventory_group,)

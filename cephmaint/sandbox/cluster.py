@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ceph_tasks.ceph.bindings import load_rados
-from cephmaint.sandbox.errors import SandboxError
+from cephmaint.errors import SandboxError
 from cephmaint.sandbox.layout import MON_PORT, Layout
 from cephmaint.sandbox.procs import Daemon, run
 

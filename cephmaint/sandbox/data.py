@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ceph_tasks.ceph.bindings import load_rados
-from cephmaint.sandbox.errors import SandboxError, VerifyFailed
+from cephmaint.errors import SandboxError, VerifyFailed
 
 OBJECT_COUNT = 400
 

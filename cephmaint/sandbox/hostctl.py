@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cephmaint.errors import SandboxError
 from cephmaint.sandbox import cluster
-from cephmaint.sandbox.errors import SandboxError
 from cephmaint.sandbox.layout import Layout, SandboxHost
 from cephmaint.sandbox.procs import wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry

@@ -6,8 +6,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-#: Hosts of every sandbox and how many OSDs each starts with; node3 is the spare hardware.
-HOSTS: tuple[tuple[str, int], ...] = (("node0", 2), ("node1", 2), ("node2", 2), ("node3", 0))
+#: The spare hardware: a host in the inventory with free devices and no OSDs.
+SPARE_HOST = "node3"
+#: Hosts of every sandbox and how many OSDs each starts with.
+HOSTS: tuple[tuple[str, int], ...] = (("node0", 2), ("node1", 2), ("node2", 2), (SPARE_HOST, 0))
 #: Devices per host: the OSDs take the first ones, the rest stay free for new OSDs.
 DEVICES_PER_HOST = 3
 #: Bytes of RAM each memstore OSD may use: small, the sandbox holds a few MB of data.

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cephmaint.sandbox.errors import DaemonFailed, SandboxError
+from cephmaint.errors import DaemonFailed, SandboxError
 
 
 def log_tail(path: Path, lines: int = 25) -> str:

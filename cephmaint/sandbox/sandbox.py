@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import shutil
 import socket
@@ -16,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ceph_tasks.settings import DEFAULT_RABBITMQ, Settings
+from cephmaint.errors import SandboxError
 from cephmaint.sandbox import cluster, sshd
 from cephmaint.sandbox.data import verify_objects, write_objects
-from cephmaint.sandbox.errors import SandboxError
 from cephmaint.sandbox.inventory_file import write_sandbox_inventory
 from cephmaint.sandbox.layout import (
     DATA_POOL,
@@ -33,13 +33,10 @@ from cephmaint.sandbox.layout import (
 from cephmaint.sandbox.procs import Daemon, processes_under, terminate, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
 
-DEFAULT_HOME = Path("/tmp/cephmaint-sandbox")
 
-
-def sandbox_root(name: str, home: Path | None = None) -> Path:
+def sandbox_root(name: str, home: Path) -> Path:
     """Where the sandbox called name keeps everything it has."""
-    base = home or Path(os.environ.get("CEPHMAINT_SANDBOX_HOME", DEFAULT_HOME))
-    return base / name
+    return home / name
 
 
 def _bindable(address: str, port: int) -> bool:
@@ -68,13 +65,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rabbitmq_url() -> str | None:
-    """The machine's RabbitMQ, when one listens on the standard port."""
+def rabbitmq_url(url: str) -> str | None:
+    """url when a RabbitMQ listens on the machine's standard port, else None."""
     try:
         socket.create_connection(("127.0.0.1", 5672), timeout=0.5).close()
     except OSError:
         return None
-    return os.environ.get("CEPHMAINT_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    return url
 
 
 @dataclass
@@ -123,14 +120,15 @@ class Report:
 class Sandbox:
     """A sandbox on this machine, known by its root folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, rabbitmq: str = DEFAULT_RABBITMQ) -> None:
         self.root = root
         self.registry = Registry(root)
+        self.rabbitmq = rabbitmq
 
     @classmethod
-    def named(cls, name: str, home: Path | None = None) -> Sandbox:
-        """The sandbox called name under home (or the default home)."""
-        return cls(sandbox_root(name, home))
+    def named(cls, name: str, settings: Settings) -> Sandbox:
+        """The sandbox called name under the settings' sandbox home."""
+        return cls(sandbox_root(name, settings.sandbox_home), settings.rabbitmq_url)
 
     @property
     def exists(self) -> bool:
@@ -260,7 +258,7 @@ class Sandbox:
         objects = len(_load_json(layout.checksums_path))
         return Report(layout.name, self.root, st["health"]["status"], osdmap["num_up_osds"],
                       osdmap["num_in_osds"], osdmap["num_osds"], pgs, objects, layout,
-                      rabbitmq_url(), checks)
+                      rabbitmq_url(self.rabbitmq), checks)
 
     def verify(self) -> int:
         """Prove every recorded object is still there and intact; return how many."""

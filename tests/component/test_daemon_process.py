@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cephmaint.sandbox.errors import DaemonFailed
+from cephmaint.errors import DaemonFailed
 from cephmaint.sandbox.procs import Daemon, processes_under
 
 

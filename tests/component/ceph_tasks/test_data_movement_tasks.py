@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 from celery.exceptions import Retry
 
-from ceph_tasks.app import app
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.errors import DeadlineExceeded, Refused
 from ceph_tasks.ledger import MemoryLedger
@@ -101,12 +101,13 @@ def ledger() -> MemoryLedger:
 
 
 @pytest.fixture
-def context(cluster: FakeCluster, clock: Clock, ledger: MemoryLedger) -> Iterator[TaskContext]:
+def context(cluster: FakeCluster, clock: Clock, ledger: MemoryLedger,
+            task_app: Celery) -> Iterator[TaskContext]:
     ctx = TaskContext(inventory=inventory(), ledger=ledger, executor=FakeExecutor(),
                       ceph_factory=lambda _: cluster.client, now=clock)
-    install_context(app, ctx)
+    install_context(task_app, ctx)
     yield ctx
-    install_context(app, None)
+    install_context(task_app, None)
 
 
 def test_each_run_takes_one_step_and_the_run_reaching_the_target_finishes(

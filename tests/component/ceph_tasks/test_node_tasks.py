@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 from celery.exceptions import Retry
 
-from ceph_tasks.app import app
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.errors import Refused
 from ceph_tasks.ledger import MemoryLedger
@@ -127,12 +127,12 @@ def executor(nodes: FakeNodes) -> FakeExecutor:
 
 
 @pytest.fixture
-def context(nodes: FakeNodes, executor: FakeExecutor) -> Iterator[TaskContext]:
+def context(nodes: FakeNodes, executor: FakeExecutor, task_app: Celery) -> Iterator[TaskContext]:
     ctx = TaskContext(inventory=inventory(), ledger=MemoryLedger(), executor=executor,
                       ceph_factory=lambda _: nodes.client)
-    install_context(app, ctx)
+    install_context(task_app, ctx)
     yield ctx
-    install_context(app, None)
+    install_context(task_app, None)
 
 
 def test_purge_waits_for_the_monitor_to_see_stopped_osds_down(

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from celery import Celery
 from celery.exceptions import Retry
 
-from ceph_tasks.app import app
 from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
 from ceph_tasks.errors import DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
@@ -90,15 +90,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def ctx(clock: Clock) -> Iterator[FakeContext]:
+def ctx(clock: Clock, task_app: Celery) -> Iterator[FakeContext]:
     context = FakeContext(
         inventory=inventory(), ledger=MemoryLedger(), executor=FakeExecutor(),
         ceph_factory=lambda _: pytest.fail("these tasks need no Ceph"), now=clock,
         backends=[InMemoryDowntimes(name="icinga"), InMemoryDowntimes(name="alertmanager")],
         channels=[Chat(), Email()], tracker=InMemoryTickets())
-    install_context(app, context)
+    install_context(task_app, context)
     yield context
-    install_context(app, None)
+    install_context(task_app, None)
 
 
 def downtime(**extra: object) -> Any:

@@ -56,7 +56,7 @@ def test_moved_and_missing_osds_are_named_and_exit_one(
     assert "osd.5: live under node2, not in the inventory" in out
 
 
-def test_unreachable_cluster_exits_two_with_a_message_and_no_traceback(
+def test_unreachable_cluster_exits_three_with_a_message_and_no_traceback(
     sandbox: Sandbox, sandbox_cluster: Cluster, tmp_path: Path
 ) -> None:
     dead = sandbox_cluster.model_copy(update={"access": CephAccess(
@@ -67,6 +67,6 @@ def test_unreachable_cluster_exits_two_with_a_message_and_no_traceback(
         [sys.executable, "-m", "cephmaint.cli", "inventory", "check", "--inventory", str(path),
          "--connect-timeout", "2"], capture_output=True, text=True, timeout=60, check=False)
     assert time.monotonic() - started < 15
-    assert done.returncode == 2
+    assert done.returncode == 3
     assert "no monitor answered within 2 s" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""

@@ -67,7 +67,7 @@ def _bench(box: Sandbox, logdir: Path, inventory: Path | None = None) -> Iterato
            "CEPHMAINT_REDIS_URL": settings.redis_url,
            "CEPHMAINT_INVENTORY": str(inventory)}
     app = make_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
-    with celery_worker("ceph_tasks.app:app", logdir, env):
+    with celery_worker("cephmaint.worker:app", logdir, env):
         yield TaskBench(box, app, settings, logdir)
 
 

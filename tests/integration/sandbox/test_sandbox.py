@@ -9,8 +9,8 @@ from pathlib import Path
 import paramiko
 import pytest
 
+from cephmaint.errors import VerifyFailed
 from cephmaint.sandbox import cluster
-from cephmaint.sandbox.errors import VerifyFailed
 from cephmaint.sandbox.layout import DATA_POOL, SandboxHost
 from cephmaint.sandbox.procs import processes_under
 from cephmaint.sandbox.sandbox import Sandbox

@@ -1,6 +1,6 @@
 """Fixtures for maintenance workflows run end to end by real worker processes on a sandbox.
 
-The worker runs `workflows.app:app`: every cephmaint task, the workflow processor and the
+The worker runs `cephmaint.worker:app`: every cephmaint task, the workflow processor and the
 guardian. The inventory is the sandbox's own with a real Alertmanager as its monitoring, so
 that downtimes set and lifted by a workflow can be seen.
 """
@@ -21,7 +21,6 @@ import pytest
 import requests
 from celery import Celery
 
-from ceph_tasks.app import make_app
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ceph.models import OsdDump, OsdTree
 from ceph_tasks.decisions.health_gate import assess
@@ -40,10 +39,12 @@ from inventory import (
 )
 from tests.support.alertmanager import private_alertmanager
 from tests.support.worker import ROOT, celery_worker
-from workflows.app import processor_of
 from workflows.builders import Timing
-from workflows.live import Kind, plan_maintenance, submit
+from workflows.engine import processor_of, worker_app
 from workflows.plan import MaintenancePlan
+from workflows.planning import Kind, plan_maintenance, target_cluster
+from workflows.snapshot import read_cluster_state
+from workflows.submission import submit
 
 #: Short looks and limits: the sandbox holds a few MB and moves them in seconds.
 TIMING = Timing(drain=300, healthy=180, health_interval=2, technician=300,
@@ -76,8 +77,10 @@ class WorkflowBench:
     def plan(self, kind: str, host: str, *, new_host: str | None = None,
              timing: Timing = TIMING) -> MaintenancePlan:
         """Plan a maintenance from the live cluster, as `cephmaint plan` does."""
-        return plan_maintenance(Kind(kind), host, inventory=load_inventory(self.inventory_path),
-                                new_host=new_host, timing=timing)
+        cluster = target_cluster(Kind(kind), host, load_inventory(self.inventory_path))
+        return plan_maintenance(Kind(kind), host, cluster=cluster,
+                                state=read_cluster_state(cluster), new_host=new_host,
+                                timing=timing)
 
     def submit(self, plan: MaintenancePlan) -> WorkflowHandle:
         """Submit a plan with its guardian, as `cephmaint run` does."""
@@ -188,9 +191,9 @@ def workflow_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workflo
             write_inventory(Inventory(clusters=(cluster,)), inventory)
             settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
                                 inventory_path=inventory)
-            app = make_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
+            app = worker_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
             bench = WorkflowBench(box, app, settings, inventory, url, root / "logs")
-            with celery_worker("workflows.app:app", bench.logdir, bench.env):
+            with celery_worker("cephmaint.worker:app", bench.logdir, bench.env):
                 yield bench
     finally:
         box.down()

@@ -25,8 +25,8 @@ from tests.integration.workflows.conftest import (
     wait_for_node,
 )
 from workflows.errors import PlanRefused
-from workflows.live import retry
 from workflows.plan import MaintenancePlan
+from workflows.submission import retry
 
 pytestmark = pytest.mark.integration
 

@@ -17,6 +17,7 @@ from ceph_tasks.decisions.technician_gate import (
     needs_host_report,
     parse_evidence,
 )
+from ceph_tasks.errors import InvalidInput
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 OLD = {"/dev/sdb": "OLD-B", "/dev/sdc": "KEEP-C"}
@@ -75,7 +76,7 @@ def test_evidence_items_are_serials_in_order_without_repeats() -> None:
 
 @pytest.mark.parametrize("item", ["B2", "bay=3", "serial=", "serial=two words", "serial=a\x07"])
 def test_malformed_evidence_is_refused(item: str) -> None:
-    with pytest.raises(ValueError, match="serial"):
+    with pytest.raises(InvalidInput, match="serial"):
         parse_evidence([item])
 
 

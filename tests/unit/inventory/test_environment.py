@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -50,10 +51,13 @@ def test_unset_variable_error_names_variable_file_key_path_and_line() -> None:
     )
 
 
-def test_process_environment_is_used_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_process_environment_is_not_read_unless_passed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICINGA_USER", "from-env")
     monkeypatch.setenv("ICINGA_PASSWORD", "pw")
-    icinga = parse_inventory(WITH_ICINGA).clusters[0].monitoring.icinga
+    with pytest.raises(UnsetVariableError, match="ICINGA_USER"):
+        parse_inventory(WITH_ICINGA)
+    icinga = parse_inventory(WITH_ICINGA, env=os.environ).clusters[0].monitoring.icinga
     assert icinga is not None
     assert icinga.user == "from-env"
 

@@ -9,7 +9,8 @@ import pytest
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from inventory import Cluster, parse_inventory
-from workflows.state import ClusterState, read_state
+from workflows.snapshot import read_state
+from workflows.state import ClusterState
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 

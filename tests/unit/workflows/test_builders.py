@@ -9,10 +9,10 @@ import pytest
 from inventory import Cluster, UnknownHostError
 from workflows.builders import (
     Timing,
-    build_add_workflow,
-    build_decommission_workflow,
-    build_disk_replace_workflow,
-    build_replace_workflow,
+    plan_add,
+    plan_decommission,
+    plan_disk_replacement,
+    plan_replace,
 )
 from workflows.errors import PlanRefused
 from workflows.plan import Phase
@@ -30,7 +30,7 @@ def tasks(plan: object) -> list[str]:
 def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
-    plan = build_decommission_workflow("node2", cluster=cluster, state=healthy,
+    plan = plan_decommission("node2", cluster=cluster, state=healthy,
                                        check_domains=no_problems, reference="wf1")
     assert tasks(plan) == [
         "check_healthy_to_start", "check_removal", "set_flags", "set_downtime", "reweight",
@@ -50,7 +50,7 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
 
 
 def test_every_step_carries_json_arguments_only(cluster: Cluster, healthy: ClusterState) -> None:
-    plan = build_replace_workflow("node2", "node3", cluster=cluster, state=healthy,
+    plan = plan_replace("node2", "node3", cluster=cluster, state=healthy,
                                   check_domains=no_problems, reference="wf1")
     for step in [*plan.steps, *plan.finalisers]:
         assert json.loads(json.dumps(step.kwargs)) == step.kwargs
@@ -60,7 +60,7 @@ def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
     timing = Timing(drain=600, technician=900, technician_interval=5)
-    plan = build_replace_workflow("node2", "node3", cluster=cluster, state=healthy,
+    plan = plan_replace("node2", "node3", cluster=cluster, state=healthy,
                                   check_domains=no_problems, reference="wf1", timing=timing)
     names = tasks(plan)
     assert names.index("remove_node") < names.index("notify_technicians")
@@ -76,7 +76,7 @@ def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
 
 
 def test_a_plan_reads_as_a_runbook_and_as_json(cluster: Cluster, healthy: ClusterState) -> None:
-    plan = build_decommission_workflow("node2", cluster=cluster, state=healthy,
+    plan = plan_decommission("node2", cluster=cluster, state=healthy,
                                        check_domains=no_problems, reference="wf1")
     text = plan.render()
     assert "decommission on cluster lab (reference wf1)" in text
@@ -92,19 +92,19 @@ def test_a_domain_problem_refuses_the_plan_naming_it(cluster: Cluster, healthy: 
         return [f"pool data (size 2) would keep 1 host without {', '.join(hosts)}"]
 
     with pytest.raises(PlanRefused, match=r"pool data \(size 2\) would keep 1 host"):
-        build_decommission_workflow("node1", cluster=cluster, state=healthy,
+        plan_decommission("node1", cluster=cluster, state=healthy,
                                     check_domains=short)
 
 
 def test_an_unknown_host_is_refused_naming_it(cluster: Cluster, healthy: ClusterState) -> None:
     with pytest.raises(UnknownHostError, match="node9"):
-        build_decommission_workflow("node9", cluster=cluster, state=healthy,
+        plan_decommission("node9", cluster=cluster, state=healthy,
                                     check_domains=no_problems)
 
 
 def test_add_creates_osds_at_weight_zero_then_raises_them(cluster: Cluster,
                                                           healthy: ClusterState) -> None:
-    plan = build_add_workflow("node3", cluster=cluster, state=healthy, weight=2.0)
+    plan = plan_add("node3", cluster=cluster, state=healthy, weight=2.0)
     names = tasks(plan)
     assert names[names.index("add_node") + 1] == "reweight"
     assert plan.steps[names.index("add_node") + 1].kwargs["target"] == 2.0
@@ -113,7 +113,7 @@ def test_add_creates_osds_at_weight_zero_then_raises_them(cluster: Cluster,
 def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
-    plan = build_disk_replace_workflow(5, cluster=cluster, state=healthy, reference="d1")
+    plan = plan_disk_replacement(5, cluster=cluster, state=healthy, reference="d1")
     assert tasks(plan) == [
         "check_healthy_to_start", "set_flags", "set_downtime", "reweight", "wait_healthy",
         "check_safe_to_destroy", "remove_node", "notify_technicians", "wait_for_technician",
@@ -135,5 +135,5 @@ def test_a_host_whose_osds_differ_from_the_inventory_is_refused_at_plan_time(
     moved = cluster.model_copy(update={"osds": tuple(o for o in cluster.osds if o.id != 5)})
     with pytest.raises(PlanRefused, match=r"inventory lists OSDs \[4\] on node2 but CRUSH "
                                           r"has \[4, 5\]"):
-        build_decommission_workflow("node2", cluster=moved, state=healthy,
+        plan_decommission("node2", cluster=moved, state=healthy,
                                     check_domains=no_problems)

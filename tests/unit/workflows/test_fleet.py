@@ -6,7 +6,7 @@ import pytest
 
 from inventory import Cluster
 from workflows.errors import PlanRefused
-from workflows.fleet import FleetAction, batches, build_fleet_workflow, domains_at_once
+from workflows.fleet import FleetAction, batches, domains_at_once, plan_fleet
 from workflows.state import ClusterState
 
 
@@ -41,7 +41,7 @@ def test_pools_of_size_two_and_min_size_one_allow_one_domain_at_once(
 def test_retiring_two_hosts_runs_them_one_after_the_other(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
-    plan = build_fleet_workflow(["node1", "node2"], FleetAction.RETIRE, cluster=cluster,
+    plan = plan_fleet(["node1", "node2"], FleetAction.RETIRE, cluster=cluster,
                                 state=healthy, check_domains=no_problems, reference="f1")
     waves = plan.waves()
     wave_of = {step: i for i, wave in enumerate(waves) for step in wave}
@@ -57,9 +57,9 @@ def test_retiring_hosts_the_pools_cannot_spare_is_refused_naming_the_pool(
         return ["pool data (size 2) would keep 1 host"] if len(hosts) > 1 else []
 
     with pytest.raises(PlanRefused, match=r"pool data \(size 2\)"):
-        build_fleet_workflow(["node1", "node2"], FleetAction.RETIRE, cluster=cluster,
+        plan_fleet(["node1", "node2"], FleetAction.RETIRE, cluster=cluster,
                              state=healthy, check_domains=short)
     # Replaced hosts come back batch by batch: each batch alone is checked.
-    plan = build_fleet_workflow(["node1", "node2"], FleetAction.REPLACE, cluster=cluster,
+    plan = plan_fleet(["node1", "node2"], FleetAction.REPLACE, cluster=cluster,
                                 state=healthy, check_domains=short)
     assert [s.task for s in plan.steps].count("cephmaint.check_removal") == 2

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ceph_tasks.errors import InvalidInput
 from ceph_tasks.monitoring.backend import (
     DowntimeRequest,
     ExistingDowntime,
@@ -49,7 +50,7 @@ def test_a_tag_of_one_reference_is_not_found_in_another() -> None:
 
 @pytest.mark.parametrize("bad", ["", "has space", "-lead", "a/b", "x" * 65, "quote\""])
 def test_unsafe_references_are_refused(bad: str) -> None:
-    with pytest.raises(ValueError, match="reference"):
+    with pytest.raises(InvalidInput, match="reference"):
         reference_tag(bad)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ceph_tasks.errors import InvalidInput
 from ceph_tasks.notify.message import build_message, format_size
 from inventory.errors import UnknownDeviceError
 from tests.support.technicians import a_host, a_message
@@ -49,7 +50,7 @@ def test_text_that_would_break_a_mail_header_is_refused(field: str) -> None:
 
 
 def test_an_unsafe_reference_is_refused() -> None:
-    with pytest.raises(ValueError, match="reference"):
+    with pytest.raises(InvalidInput, match="reference"):
         build_message(cluster="c", host=a_host(), action="Swap", reference="a b")
 
 

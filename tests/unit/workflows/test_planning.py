@@ -6,7 +6,7 @@ import pytest
 
 from inventory import Cluster, Inventory
 from workflows.errors import WorkflowsError
-from workflows.live import cluster_of, osd_cluster, osd_number
+from workflows.planning import cluster_of, osd_cluster, osd_number
 
 
 def test_the_cluster_holding_a_host_or_an_osd_is_found(cluster: Cluster) -> None:

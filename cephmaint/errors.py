@@ -1,11 +1,19 @@
-"""Errors of the sandbox."""
+"""The exception tree of the command line and the sandbox: CephmaintError is its root."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-class SandboxError(Exception):
+class CephmaintError(Exception):
+    """Root of every error of the command line and the sandbox."""
+
+
+class UsageError(CephmaintError):
+    """The command was given something it cannot use; nothing was changed."""
+
+
+class SandboxError(CephmaintError):
     """Root of every sandbox error."""
 
 

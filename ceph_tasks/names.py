@@ -1,0 +1,48 @@
+"""The names of cephmaint's Celery tasks: the contract between a plan's steps and the tasks.
+
+Planning refers to a task through one of these names, never a string built by hand; this
+module imports no Celery and reads nothing, so a plan can be made without a broker. The
+tasks register under the same names (ceph_tasks.tasks), and a test binds every step's
+arguments against its task's signature.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskName(StrEnum):
+    """Every elementary maintenance task, by its Celery name."""
+
+    CHECK_HEALTHY_TO_START = "cephmaint.check_healthy_to_start"
+    CHECK_REMOVAL = "cephmaint.check_removal"
+    CHECK_OK_TO_STOP = "cephmaint.check_ok_to_stop"
+    CHECK_SAFE_TO_DESTROY = "cephmaint.check_safe_to_destroy"
+    SET_DOWNTIME = "cephmaint.set_downtime"
+    REMOVE_DOWNTIME = "cephmaint.remove_downtime"
+    SET_FLAGS = "cephmaint.set_flags"
+    UNSET_FLAGS = "cephmaint.unset_flags"
+    REWEIGHT = "cephmaint.reweight"
+    WAIT_HEALTHY = "cephmaint.wait_healthy"
+    REMOVE_NODE = "cephmaint.remove_node"
+    ADD_NODE = "cephmaint.add_node"
+    NOTIFY_TECHNICIANS = "cephmaint.notify_technicians"
+    WAIT_FOR_TECHNICIAN = "cephmaint.wait_for_technician"
+
+
+#: The modules that register those tasks, imported by a worker when it starts.
+TASK_MODULES: tuple[str, ...] = (
+    "ceph_tasks.tasks.downtime",
+    "ceph_tasks.tasks.flags",
+    "ceph_tasks.tasks.guards",
+    "ceph_tasks.tasks.health_wait",
+    "ceph_tasks.tasks.addition",
+    "ceph_tasks.tasks.removal",
+    "ceph_tasks.tasks.reweight",
+    "ceph_tasks.tasks.technicians",
+)
+
+#: reweight's target that puts back the weights recorded before the maintenance.
+ORIGINAL_WEIGHT = "original"
+#: reweight's step that takes the inventory's throttles.crush_weight_step.
+INVENTORY_STEP = "inventory"

@@ -1,0 +1,198 @@
+"""How a maintenance reads on a terminal: one view for `status`, `status -f`, `run -f`, demo.
+
+A snapshot (the workflow's state, its steps with their states, the latest progress of the
+running ones, the recent events) is read from the engine and the ledger, then rendered
+with rich: a live table on a terminal, one line per step change when the output is a
+file or a pipe (logs, CI, tests).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.text import Text
+
+from ceph_tasks.ledger import Ledger
+from ceph_tasks.tasks.base import progress_key
+from dyrygent.handle import WorkflowHandle, WorkflowStatus
+from dyrygent.processor import task_id
+from dyrygent.states import NodeState, WorkflowState
+
+BAR_WIDTH = 30
+#: Events shown under the steps.
+RECENT_EVENTS = 8
+_MARKS = {
+    NodeState.PENDING: " ", NodeState.READY: ".", NodeState.DISPATCHED: ".",
+    NodeState.RUNNING: ">", NodeState.SUCCESS: "x", NodeState.FAILURE: "!",
+    NodeState.SKIPPED: "-", NodeState.CANCELLED: "~",
+}
+_STYLES = {NodeState.RUNNING: "bold yellow", NodeState.SUCCESS: "green",
+           NodeState.FAILURE: "bold red", NodeState.CANCELLED: "magenta"}
+#: Step changes worth a line when the output is not a terminal.
+_TOLD = (NodeState.RUNNING, NodeState.SUCCESS, NodeState.FAILURE, NodeState.SKIPPED)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step as the view shows it."""
+
+    id: str
+    title: str
+    task: str
+    state: NodeState
+    progress: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the view shows of a workflow at one moment."""
+
+    status: WorkflowStatus
+    steps: tuple[Step, ...]
+    events: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> int:
+        """Steps finished (succeeded or skipped)."""
+        return sum(self.status.counts.get(s, 0) for s in (NodeState.SUCCESS, NodeState.SKIPPED))
+
+    def step(self, step_id: str) -> Step:
+        """One step by id."""
+        return next(s for s in self.steps if s.id == step_id)
+
+
+def read_snapshot(handle: WorkflowHandle, ledger: Ledger,
+                  plan: Mapping[str, Any] | None = None) -> Snapshot:
+    """Read a workflow's snapshot: the engine's states, the ledger's progress notes."""
+    status = handle.status()
+    recorded = (plan or {}).get("steps") or [
+        {"id": s.id, "title": s.id, "task": s.task} for s in handle.specs()]
+    steps = []
+    for spec in recorded:
+        node = handle.node(spec["id"])
+        state = NodeState(node["state"])
+        meta: Mapping[str, Any] = {}
+        if state == NodeState.RUNNING:
+            # Tasks note their latest progress (weights, PGs moving, what a wait waits
+            # for) in the ledger of their reference, which is the workflow id.
+            index = handle.engine.store.index_of(handle.id, spec["id"])
+            found = ledger.recall(handle.id, progress_key(task_id(handle.id, index,
+                                                                   node["attempt"])))
+            meta = found if isinstance(found, dict) else {}
+        steps.append(Step(spec["id"], spec["title"], spec["task"], state, meta))
+    titles = {s.id: s.title for s in steps}
+    events = tuple(_event_line(e, titles) for e in handle.events()[-RECENT_EVENTS:])
+    return Snapshot(status, tuple(steps), events)
+
+
+def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    """A fixed-width bar with the count, e.g. [#######.......] 5/10."""
+    filled = 0 if total == 0 else round(width * done / total)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+
+
+def render(snapshot: Snapshot) -> RenderableType:
+    """The whole view: state and bar, each step with its state and progress, events."""
+    status = snapshot.status
+    header = Text(f"workflow {status.workflow_id}: ")
+    header.append(str(status.state), style=_state_style(status.state))
+    header.append(f"  {progress_bar(snapshot.done, status.total)}")
+    parts: list[RenderableType] = [header]
+    if status.reason:
+        parts.append(Text(f"  reason: {status.reason}"))
+    for step in snapshot.steps:
+        line = Text(f"  [{_MARKS[step.state]}] {step.title}  ")
+        line.append(f"({step.state.lower()})", style=_STYLES.get(step.state, ""))
+        parts.append(line)
+        if step.progress:
+            parts.append(Text(f"        {_one_line(step.progress)}", style="dim"))
+    for node, error in status.failed.items():
+        parts.append(Text(f"  failed: {node}: {error.get('type', 'error')}: "
+                          f"{error.get('message', '')}", style="red"))
+    if snapshot.events:
+        parts.append(Text("recent events:"))
+        parts += [Text(f"  {line}", style="dim") for line in snapshot.events]
+    return Group(*parts)
+
+
+def show(snapshot: Snapshot, console: Console) -> None:
+    """Print the view once."""
+    console.print(render(snapshot), soft_wrap=True)
+
+
+def follow(read: Callable[[], Snapshot], console: Console, *, interval: float = 2.0,
+           timeout: float | None = None,
+           on_snapshot: Callable[[Snapshot], None] | None = None,
+           sleep: Callable[[float], None] = time.sleep) -> Snapshot:
+    """Show a workflow until it finishes (or timeout passes); its last snapshot.
+
+    On a terminal the view is redrawn in place; otherwise each step's change is a line.
+    on_snapshot sees every snapshot (the demo confirms the technician's step from it).
+    """
+    give_up = None if timeout is None else time.monotonic() + timeout
+    told: dict[str, NodeState] = {}
+    snapshot = read()
+    with Live(render(snapshot), console=console, auto_refresh=False,
+              transient=False) if console.is_terminal else _Lines() as live:
+        while True:
+            if on_snapshot is not None:
+                on_snapshot(snapshot)
+            if isinstance(live, Live):
+                live.update(render(snapshot), refresh=True)
+            else:
+                _tell_changes(snapshot, told, console)
+            if snapshot.status.state.finished:
+                break
+            if give_up is not None and time.monotonic() > give_up:
+                break
+            sleep(interval)
+            snapshot = read()
+    if not console.is_terminal:
+        show(snapshot, console)
+    return snapshot
+
+
+def _tell_changes(snapshot: Snapshot, told: dict[str, NodeState], console: Console) -> None:
+    for step in snapshot.steps:
+        if step.state in _TOLD and told.get(step.id) != step.state:
+            told[step.id] = step.state
+            console.print(f"{progress_bar(snapshot.done, snapshot.status.total, 20)}  "
+                          f"{step.state.lower():<8} {step.title}", soft_wrap=True)
+
+
+class _Lines:
+    """The stand-in for Live when the output is not a terminal."""
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _state_style(state: WorkflowState) -> str:
+    return {WorkflowState.SUCCESS: "bold green", WorkflowState.FAILURE: "bold red",
+            WorkflowState.CANCELLED: "bold magenta"}.get(state, "bold yellow")
+
+
+def _event_line(event: Mapping[str, Any], titles: Mapping[str, str]) -> str:
+    when = datetime.fromtimestamp(float(event.get("t", 0)), UTC).strftime("%H:%M:%S")
+    if event.get("e") == "workflow":
+        return f"{when}  workflow -> {event.get('state')}"
+    if "node" in event:
+        node = str(event["node"])
+        title = titles.get(node, node)
+        if event.get("state"):
+            return f"{when}  {title} -> {event['state']}"
+        return f"{when}  {title}: {event.get('e')} {event.get('reason', '')}".rstrip()
+    return f"{when}  {_one_line(event)}"
+
+
+def _one_line(meta: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in meta.items() if k != "t")

@@ -1,0 +1,91 @@
+"""Every step of every workflow kind fits the signature of the task that will run it.
+
+A plan names its tasks through ceph_tasks.names and passes keyword arguments; a name
+or an argument that does not fit its task would only fail on a worker, hours into a
+maintenance. Here each step's arguments are bound against the task body's signature.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+
+import pytest
+
+from ceph_tasks.names import TASK_MODULES, TaskName
+from inventory import Cluster
+from workflows.builders import plan_add, plan_decommission, plan_disk_replacement, plan_replace
+from workflows.fleet import FleetAction, plan_fleet
+from workflows.guardian import GUARDIAN_TASK
+from workflows.plan import MaintenancePlan, Step
+from workflows.state import ClusterState
+
+
+def task_bodies() -> dict[str, Callable[..., object]]:
+    """The function behind each registered task name (the task modules, imported)."""
+    bodies: dict[str, Callable[..., object]] = {}
+    for module in map(importlib.import_module, TASK_MODULES):
+        for value in vars(module).values():
+            name = getattr(value, "name", None)
+            run = getattr(value, "run", None)
+            if isinstance(name, str) and name.startswith("cephmaint.") and callable(run):
+                bodies[name] = run
+    return bodies
+
+
+BODIES = task_bodies()
+
+
+def no_problems(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+    return []
+
+
+KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
+    "decommission": lambda c, s: plan_decommission("node2", cluster=c, state=s,
+                                                   check_domains=no_problems),
+    "replace in place": lambda c, s: plan_replace("node2", cluster=c, state=s,
+                                                  check_domains=no_problems),
+    "replace by new hardware": lambda c, s: plan_replace("node2", "node3", cluster=c, state=s,
+                                                         check_domains=no_problems),
+    "add": lambda c, s: plan_add("node3", cluster=c, state=s),
+    "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
+    "fleet retire": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.RETIRE,
+                                            cluster=c, state=s, check_domains=no_problems),
+    "fleet replace": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.REPLACE,
+                                             cluster=c, state=s, check_domains=no_problems),
+}
+
+
+def bind(step: Step) -> None:
+    """Bind a step's arguments to its task's signature; TypeError names what does not fit."""
+    body = BODIES[step.task]
+    try:
+        inspect.signature(body).bind(**step.kwargs)
+    except TypeError as e:
+        raise TypeError(f"step {step.id} does not fit task {step.task}: {e}") from e
+
+
+def test_every_task_name_has_a_registered_task() -> None:
+    assert set(BODIES) == {str(name) for name in TaskName}
+    assert GUARDIAN_TASK not in BODIES  # the guardian is the workflows' own task
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_step_and_finaliser_binds_to_its_task(
+        kind: str, cluster: Cluster, healthy: ClusterState) -> None:
+    plan = KINDS[kind](cluster, healthy)
+    steps = [*plan.steps, *plan.finalisers]
+    assert steps
+    for step in steps:
+        assert isinstance(step.task, TaskName)
+        bind(step)
+
+
+def test_a_step_whose_argument_is_renamed_does_not_bind(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    step = KINDS["decommission"](cluster, healthy).steps[-1]
+    renamed = dict(step.kwargs)
+    renamed["hostname"] = renamed.pop("host")
+    with pytest.raises(TypeError, match=r"does not fit task cephmaint\.remove_downtime"):
+        bind(Step(step.id, step.title, step.task, renamed, step.phase))

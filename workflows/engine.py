@@ -1,0 +1,25 @@
+"""The Celery app of workers and clients: every task, the workflow processor, the guardian."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from ceph_tasks.app import make_app, settings_of
+from ceph_tasks.settings import Settings
+from dyrygent.tasks import WorkflowProcessor, register_workflow_processor
+
+#: The module of the guardian task, which restores what a failed maintenance changed.
+GUARDIAN_MODULE = "workflows.guardian"
+
+
+def worker_app(settings: Settings, name: str = "cephmaint") -> Celery:
+    """An app that runs (or sends) every maintenance task and processes workflows."""
+    app = make_app(settings, name)
+    app.conf.include = [*app.conf.include, GUARDIAN_MODULE]
+    register_workflow_processor(app, redis_url=settings.redis_url)
+    return app
+
+
+def processor_of(app: Celery) -> WorkflowProcessor:
+    """The workflow processor of a cephmaint app (state in its settings' Redis)."""
+    return register_workflow_processor(app, redis_url=settings_of(app).redis_url)

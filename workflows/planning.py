@@ -1,0 +1,84 @@
+"""From a command's words to a plan: which maintenance, of what, on which cluster (pure).
+
+`plan_maintenance(Kind.REPLACE, "node2", inventory=..., state=...)` finds the cluster that
+holds the host (or the OSD, for a disk) in the inventory and calls its builder with the
+cluster's state, read beforehand by the caller (workflows.snapshot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from inventory import Cluster, Inventory
+from workflows import builders
+from workflows.errors import UnknownTarget
+from workflows.plan import MaintenancePlan
+from workflows.state import ClusterState
+
+
+class Kind(StrEnum):
+    """The maintenances the CLI and runbook scripts can plan."""
+
+    DECOMMISSION = "decommission"
+    REPLACE = "replace"
+    ADD = "add"
+    DISK = "disk"
+
+
+def target_cluster(kind: Kind, target: str, inventory: Inventory,
+                   name: str | None = None) -> Cluster:
+    """The cluster a maintenance works on: the named one, or the one holding its target."""
+    if kind == Kind.DISK:
+        return osd_cluster(inventory, osd_number(target), name)
+    return cluster_of(inventory, target, name)
+
+
+def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: ClusterState,
+                     new_host: str | None = None, **options: Any) -> MaintenancePlan:
+    """Build the plan of one maintenance of a cluster in the given state.
+
+    For a disk replacement, target names the OSD: "osd.5" or "5".
+    """
+    if kind == Kind.DISK:
+        return builders.plan_disk_replacement(osd_number(target), cluster=cluster,
+                                              state=state, **options)
+    if kind == Kind.DECOMMISSION:
+        return builders.plan_decommission(target, cluster=cluster, state=state, **options)
+    if kind == Kind.REPLACE:
+        return builders.plan_replace(target, new_host, cluster=cluster, state=state, **options)
+    return builders.plan_add(target, cluster=cluster, state=state, **options)
+
+
+def cluster_of(inventory: Inventory, host: str, name: str | None = None) -> Cluster:
+    """The cluster a host belongs to (or the named one)."""
+    return _owner(inventory, name, f"host {host}",
+                  lambda c: any(h.name == host for h in c.hosts))
+
+
+def osd_number(text: str) -> int:
+    """The id of "osd.5" or "5"."""
+    digits = text.removeprefix("osd.")
+    if not digits.isdigit():
+        raise UnknownTarget(f"{text!r} is not an OSD (write osd.5 or 5)")
+    return int(digits)
+
+
+def osd_cluster(inventory: Inventory, osd_id: int, name: str | None = None) -> Cluster:
+    """The cluster an OSD belongs to (or the named one)."""
+    return _owner(inventory, name, f"osd.{osd_id}",
+                  lambda c: any(o.id == osd_id for o in c.osds))
+
+
+def _owner(inventory: Inventory, name: str | None, what: str,
+           holds: Callable[[Cluster], bool]) -> Cluster:
+    if name is not None:
+        return inventory.cluster(name)
+    owners = [c for c in inventory.clusters if holds(c)]
+    if len(owners) != 1:
+        if not owners:
+            raise UnknownTarget(f"{what} is in no cluster of the inventory")
+        found = ", ".join(c.name for c in owners)
+        raise UnknownTarget(f"{what} is in {found}: name the cluster with --cluster")
+    return owners[0]
