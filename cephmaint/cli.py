@@ -65,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Usage errors too: one line, the exit code click gives them (2).
         ctx = getattr(e, "ctx", None)
         hint = f" (try {ctx.command_path} --help)" if ctx is not None else ""
-        click.echo(f"cephmaint: {e.format_message()}{hint}", err=True)
+        message = " ".join(e.format_message().split())
+        click.echo(f"cephmaint: {message}{hint}", err=True)
         return e.exit_code
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)

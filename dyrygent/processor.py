@@ -259,10 +259,12 @@ class Engine:
             self.abort(wf, f"workflow deadline passed at {deadline}")
             return
         for a in self.store.overdue(wf, now):
-            self.dispatcher.revoke([task_id(wf, a.index, a.attempt)])
             err = {"type": "NodeTimeoutError", "message": "node ran past its timeout",
                    "traceback": ""}
+            # The timeout is recorded before the revoke goes out: a worker quick to report
+            # the terminated task would otherwise fail the node as merely "terminated".
             self._fail(wf, a.index, a.attempt, err)
+            self.dispatcher.revoke([task_id(wf, a.index, a.attempt)])
         unsent = self.store.unconfirmed(wf, now - self.settings.unconfirmed_after, now)
         if unsent:
             # The process that claimed these died before confirming the send.

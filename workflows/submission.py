@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from celery import Celery
 from kombu.exceptions import OperationalError
 
@@ -43,9 +44,9 @@ def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None
            ) -> WorkflowHandle:
     """Record the plan (for status) and start its workflow and guardian; the engine's handle.
 
-    The broker is reached first: when it cannot take a message, nothing is written.
+    Redis and the broker are reached first: when either cannot be, nothing is written.
     """
-    check_broker(app)
+    check_services(app)
     ledger = RedisLedger.from_url(settings_of(app).redis_url)
     ledger.remember(plan.reference, "plan", plan.to_dict())
     workflow = to_workflow(plan, app, deadline=deadline)
@@ -54,8 +55,19 @@ def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None
     return handle
 
 
-def check_broker(app: Celery, timeout: float = BROKER_TIMEOUT) -> None:
-    """Raise SubmitError unless the app's broker accepts a connection now."""
+def check_services(app: Celery, timeout: float = BROKER_TIMEOUT) -> None:
+    """Raise SubmitError unless the app's Redis and broker both accept a connection now."""
+    settings = settings_of(app)
+    try:
+        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=timeout,
+                                      socket_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except redis.RedisError as e:
+        where = strip_credentials(settings.redis_url)
+        raise SubmitError(f"the Redis at {where} cannot be reached: {e}") from e
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout)

@@ -14,12 +14,12 @@ from dyrygent.states import WorkflowState
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
-from workflows.submission import submit
+from workflows.submission import check_services, submit
 
 
 def _target(command: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed([
-        click.argument("kind", type=click.Choice([str(k) for k in Kind])),
+        click.argument("kind", metavar="KIND", type=click.Choice([str(k) for k in Kind])),
         click.argument("target", metavar="HOST"),
         click.option("--new-host", help="replace: the new hardware's host name."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
@@ -72,6 +72,8 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
     Example:
       cephmaint run replace node2 --new-host node3 --follow
     """
+    # Redis and the broker first: a run that could not be submitted reads nothing.
+    check_services(session.app)
     plan = build(session, kind, target, new_host, cluster)
     click.echo(plan.render())
     handle = submit(plan, session.app, deadline=deadline)

@@ -1,56 +1,21 @@
-"""A small cluster inventory and the captured state of a healthy sandbox, for builders."""
+"""The paper cluster of tests.support.lab, and its healthy state, for the builders."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from ceph_tasks.ceph import Ceph
-from ceph_tasks.testing.fake_ceph import FakeCephClient
-from inventory import Cluster, parse_inventory
-from workflows.snapshot import read_state
+from inventory import Cluster
+from tests.support.lab import healthy_state, lab_cluster
 from workflows.state import ClusterState
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
-
-
-def _host(name: str, rack: str, osds: int) -> str:
-    devices = "".join(
-        f"\n          - {{path: /dev/sd{d}, serial: S-{name}-{d}, bay: '{i}', size_bytes: 1000}}"
-        for i, d in enumerate("bcd", 1))
-    return f"""
-      - name: {name}
-        datacenter: DC1
-        room: r1
-        rack: {rack}
-        ssh: {{address: {name}.example.net}}
-        daemon_control: {{kind: systemd}}
-        devices:{devices}"""
-
-
-def _osds() -> str:
-    rows = [f"\n      - {{id: {2 * h + i}, host: node{h}, device: /dev/sd{'bc'[i]}, "
-            "device_class: hdd}" for h in range(3) for i in range(2)]
-    return "".join(rows)
-
-
-INVENTORY = f"""
-clusters:
-  - name: lab
-    access: {{conf_path: /etc/ceph/lab.conf}}
-    hosts:{''.join(_host(f'node{i}', f'R{i}', 2) for i in range(4))}
-    osds:{_osds()}
-"""
 
 
 @pytest.fixture
 def cluster() -> Cluster:
     """A cluster like the sandbox: node0-2 with two OSDs each, spare node3."""
-    return parse_inventory(INVENTORY, env={}).cluster("lab")
+    return lab_cluster()
 
 
 @pytest.fixture
 def healthy() -> ClusterState:
     """The state captured from a healthy sandbox."""
-    return read_state(Ceph(FakeCephClient.from_fixtures(FIXTURES / "healthy")))
+    return healthy_state()
