@@ -162,8 +162,8 @@ def _tell_changes(snapshot: Snapshot, told: dict[str, NodeState], console: Conso
     for step in snapshot.steps:
         if step.state in _TOLD and told.get(step.id) != step.state:
             told[step.id] = step.state
-            console.print(f"{progress_bar(snapshot.done, snapshot.status.total, 20)}  "
-                          f"{step.state.lower():<8} {step.title}", soft_wrap=True)
+            console.print(Text(f"{progress_bar(snapshot.done, snapshot.status.total, 20)}  "
+                               f"{step.state.lower():<8} {step.title}"), soft_wrap=True)
 
 
 class _Lines:
