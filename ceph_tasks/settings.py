@@ -12,8 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from ceph_tasks.errors import ConfigurationError
 from inventory import Inventory, load_inventory
@@ -24,24 +29,35 @@ DEFAULT_SANDBOX_HOME = Path("/tmp/cephmaint-sandbox")
 ENV_PREFIX = "CEPHMAINT_"
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """The settings every cephmaint process (worker, CLI, runbook script) shares."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix=ENV_PREFIX,
+                                      populate_by_name=True)
 
     #: Celery's broker: Redis or RabbitMQ.
     broker_url: str = DEFAULT_REDIS
     #: Results of tasks, the ledger and the workflow engine's state; empty: the broker's
     #: Redis, or the default Redis when the broker is RabbitMQ.
     redis_url: str = ""
-    #: The inventory file or folder.
-    inventory_path: Path | None = None
+    #: The inventory file or folder (CEPHMAINT_INVENTORY).
+    inventory_path: Path | None = Field(
+        default=None, validation_alias=AliasChoices("inventory_path", f"{ENV_PREFIX}INVENTORY"))
     #: Where local sandboxes live.
     sandbox_home: Path = DEFAULT_SANDBOX_HOME
     #: A RabbitMQ the sandbox reports and the tests use.
     rabbitmq_url: str = DEFAULT_RABBITMQ
     #: The environment the inventory's ${VAR}s are resolved in (secrets), read at the edge.
     environ: Mapping[str, str] = Field(default_factory=dict, repr=False, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Made with arguments, the settings are those alone: only from_env() reads more."""
+        return (init_settings,)
 
     @model_validator(mode="after")
     def _state_store(self) -> Settings:
@@ -57,14 +73,14 @@ class Settings(BaseModel):
         The edge's one read of the environment; a bad value is a ConfigurationError naming
         the variable.
         """
-        try:
-            found = _Environment().model_dump(exclude_unset=True)
-        except ValidationError as e:
-            raise ConfigurationError(_env_problem(e)) from e
-        if "inventory" in found:
-            found["inventory_path"] = found.pop("inventory")
+        found = EnvSettingsSource(cls)()
         given = {k: v for k, v in overrides.items() if v is not None}
-        return cls(**{**found, **given}, environ=dict(os.environ))
+        try:
+            return cls(**{**found, **given}, environ=dict(os.environ))
+        except ValidationError as e:
+            first = e.errors()[0]
+            name = str(first["loc"][0]).upper().removeprefix(ENV_PREFIX)
+            raise ConfigurationError(f"setting {ENV_PREFIX}{name}: {first['msg']}") from e
 
     def inventory(self) -> Inventory:
         """Load the inventory the settings name, ${VAR}s resolved in their environment."""
@@ -72,22 +88,3 @@ class Settings(BaseModel):
             raise ConfigurationError(
                 "no inventory: set CEPHMAINT_INVENTORY or pass --inventory")
         return load_inventory(self.inventory_path, env=self.environ)
-
-
-class _Environment(BaseSettings):
-    """The CEPHMAINT_* variables, as pydantic-settings reads them."""
-
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
-
-    broker_url: str = DEFAULT_REDIS
-    redis_url: str = ""
-    inventory: Path | None = None
-    sandbox_home: Path = DEFAULT_SANDBOX_HOME
-    rabbitmq_url: str = DEFAULT_RABBITMQ
-
-
-def _env_problem(error: ValidationError) -> str:
-    first = error.errors()[0]
-    name = f"{ENV_PREFIX}{'.'.join(map(str, first['loc'])).upper()}"
-    return f"environment variable {name}: {first['msg']}"
-
