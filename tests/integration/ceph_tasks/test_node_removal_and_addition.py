@@ -8,7 +8,6 @@ prove the removal and addition tasks alone.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +16,9 @@ import pytest
 
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import OsdTree
-from ceph_tasks.decisions.health_gate import assess
 from ceph_tasks.errors import Refused
 from tests.integration.ceph_tasks.conftest import TaskBench
+from tests.support import ceph as support
 
 pytestmark = pytest.mark.integration
 
@@ -52,25 +51,10 @@ def reweight(bench: TaskBench, osds: list[int], weight: float) -> None:
             ceph.client.mon_command("osd crush reweight", name=f"osd.{osd}", weight=weight)
 
 
-def wait_healthy(bench: TaskBench, timeout: float = 180, looks: int = 3) -> None:
-    """Poll until HEALTH_OK with every PG clean on several looks in a row.
-
-    Right after a weight change `status` can still show every PG clean before peering
-    starts: the epoch seen first is the floor, and one clean look is never enough.
-    """
-    deadline = time.monotonic() + timeout
-    streak, seen = 0, "nothing yet"
+def wait_healthy(bench: TaskBench, timeout: float = 180) -> None:
+    """Wait for a healthy cluster, several looks in a row, through one client."""
     with ceph_of(bench) as ceph:
-        while time.monotonic() < deadline:
-            status = ceph.status()
-            verdict = assess(status)
-            healthy = verdict.healthy and status.health.ok
-            streak = streak + 1 if healthy else 0
-            seen = verdict.seen()
-            if streak >= looks:
-                return
-            time.sleep(1.5)
-    raise AssertionError(f"not healthy after {timeout} s: {seen}")
+        support.wait_healthy(ceph.status, timeout=timeout)
 
 
 def test_guards_pass_on_a_healthy_cluster_and_refuse_what_would_lose_data(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from inventory import (
 )
 from tests.integration.ceph_tasks.conftest import TaskBench
 from tests.support.alertmanager import private_alertmanager
+from tests.support.poll import poll
 from tests.support.smtp import SmtpServer, private_smtp
 
 pytestmark = pytest.mark.integration
@@ -149,15 +149,19 @@ def confirm(bench: TaskBench, reference: str, *evidence: str) -> int:
 
 def progress_of(bench: TaskBench, reference: str, result: AsyncResult,
                 until: str = "", wait: float = 30) -> dict[str, Any]:
-    """The gate's latest progress, once it mentions `until`."""
-    deadline = time.monotonic() + wait
-    while True:
-        seen = bench.ledger().recall(reference, progress_key(result.id)) or {}
-        if seen and until in json.dumps(seen):
-            return dict(seen)
-        assert time.monotonic() < deadline, f"no progress mentioning {until!r}; last: {seen}"
-        assert not result.ready(), f"the gate ended: {result.result!r}"
-        time.sleep(0.2)
+    """The gate's latest progress, once it mentions `until`; fail at once if the gate ends."""
+    def progress() -> dict[str, Any]:
+        return dict(bench.ledger().recall(reference, progress_key(result.id)) or {})
+
+    def ended() -> str:
+        return f"the gate ended: {result.result!r}" if result.ready() else "the gate runs"
+
+    def mentioning() -> dict[str, Any] | None:
+        seen = progress()
+        return seen if seen and until in json.dumps(seen) else None
+
+    return poll(mentioning, timeout=wait, interval=0.2, give_up=result.ready,
+                what=lambda _: f"progress mentioning {until!r}: {progress()}; {ended()}")
 
 
 def test_the_gate_opens_on_the_new_serial_and_not_on_the_old_one(

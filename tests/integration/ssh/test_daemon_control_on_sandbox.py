@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import UnknownDeviceError
 from tests.integration.ssh.conftest import sandbox_host
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
@@ -26,15 +26,6 @@ def osd_up(box: Sandbox, osd_id: int) -> bool:
         check=True, capture_output=True, text=True, timeout=30,
     )
     return any(o["osd"] == osd_id and o["up"] == 1 for o in json.loads(dump.stdout)["osds"])
-
-
-def wait_until(condition: bool, box: Sandbox, osd_id: int, timeout: float = 60) -> None:
-    """Wait until osd.ID's up state equals condition."""
-    deadline = time.monotonic() + timeout
-    while osd_up(box, osd_id) != condition:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"osd.{osd_id} up={not condition} after {timeout} s")
-        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -52,9 +43,9 @@ def test_stop_and_start_an_osd_of_node1_through_its_templates(
     assert osd_up(sandbox, osd_id)
     result = node1.stop_osd(osd_id)
     assert json.loads(result.stdout) == {"osd_id": osd_id, "running": False}
-    wait_until(False, sandbox, osd_id)
+    poll(lambda: not osd_up(sandbox, osd_id), timeout=60, interval=0.5, what=f"osd.{osd_id} down")
     node1.start_osd(osd_id)
-    wait_until(True, sandbox, osd_id)
+    poll(lambda: osd_up(sandbox, osd_id), timeout=60, interval=0.5, what=f"osd.{osd_id} up")
 
 
 def test_an_osd_of_another_host_is_refused_with_hostctls_reason(

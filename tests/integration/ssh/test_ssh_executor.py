@@ -18,6 +18,7 @@ from ceph_tasks.remote.secrets import Secret
 from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from tests.integration.ssh.conftest import sandbox_host, unused_address
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
@@ -104,10 +105,8 @@ def test_a_hanging_command_times_out_and_is_stopped_on_the_host(
         executor.run(host, argv, timeout=1)
     assert 1 <= time.monotonic() - started < 3
     assert (caught.value.host, caught.value.argv) == ("node2", tuple(argv))
-    deadline = time.monotonic() + 10
-    while processes_with_argv(argv) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_with_argv(argv) == []
+    poll(lambda: processes_with_argv(argv) == [], timeout=10, interval=0.2,
+         what=lambda _: f"no process running {argv}: {processes_with_argv(argv)}")
     assert executor.run(host, ["echo", "still usable"]).stdout == "still usable\n"
 
 

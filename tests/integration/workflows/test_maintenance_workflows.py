@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
-from tests.integration.workflows.conftest import (
-    TIMING,
-    WorkflowBench,
-    node_states,
-    wait_finished,
-    wait_for_node,
-)
+from tests.integration.workflows.conftest import TIMING, WorkflowBench, node_states
+from tests.support.poll import poll
+from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
 from workflows.live import retry
 from workflows.plan import MaintenancePlan
@@ -31,15 +26,6 @@ from workflows.plan import MaintenancePlan
 pytestmark = pytest.mark.integration
 
 MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
-
-
-def until(check: Any, timeout: float, what: str) -> None:
-    """Poll check() until true; fail naming what was awaited."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.5)
 
 
 def silence_states(bench: WorkflowBench, reference: str) -> dict[str, list[str]]:
@@ -56,6 +42,13 @@ def restored(bench: WorkflowBench, reference: str, hosts: list[str]) -> bool:
     states = silence_states(bench, reference)
     return (not bench.dump().flags & MOVE_FLAGS
             and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
+
+
+def wait_restored(bench: WorkflowBench, reference: str, host: str, *, after: str) -> None:
+    """Wait until the maintenance's flags are unset and its silences of host expired."""
+    poll(lambda: restored(bench, reference, [host]), timeout=60, interval=0.5,
+         what=lambda _: (f"flags and downtime restored after {after}; flags "
+                         f"{bench.dump().flags}, silences {silence_states(bench, reference)}"))
 
 
 def started(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
@@ -80,9 +73,7 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     assert states["reweight-node2"] == NodeState.CANCELLED
     assert {states[s] for s in ("wait-healthy", "remove-node2", "flags-off")} == {"CANCELLED"}
     # The guardian, not a step of the workflow, lifts the flags and the downtime.
-    until(lambda: restored(bench, plan.reference, ["node2"]), 60,
-          f"flags and downtime restored after the cancel; flags {bench.dump().flags}, "
-          f"silences {silence_states(bench, plan.reference)}")
+    wait_restored(bench, plan.reference, "node2", after="the cancel")
     assert "node2" in bench.tree().hosts()
 
     # Rolling the half-drained weights back is the operator's call, with the same reference.
@@ -169,9 +160,7 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
         assert failed["wait-healthy"]["type"] == "DeadlineExceeded"
         assert "OSD_DOWN" in failed["wait-healthy"]["message"]
         assert handle.node("remove-node1")["state"] == NodeState.PENDING
-        until(lambda: restored(bench, plan.reference, ["node1"]), 60,
-              f"flags and downtime restored after the failure; flags {bench.dump().flags}, "
-              f"silences {silence_states(bench, plan.reference)}")
+        wait_restored(bench, plan.reference, "node1", after="the failure")
     finally:
         bench.hostctl("node0", "start-osd", "0")
     bench.wait_healthy()
