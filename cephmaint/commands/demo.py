@@ -1,4 +1,4 @@
-"""`cephmaint demo`: replace node2 by node3 on a fresh sandbox, end to end, and prove it."""
+"""`cephmaint demo`: replace node2 by the spare on a fresh sandbox, end to end, and prove it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ceph_tasks.errors import CephTaskError
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.errors import SandboxError
+from cephmaint.sandbox.layout import SPARE_HOST
 from cephmaint.sandbox.sandbox import Sandbox
 from dyrygent.errors import DyrygentError
 from dyrygent.handle import WorkflowHandle
@@ -40,7 +41,8 @@ DEMO_TIMING = Timing(drain=600, healthy=300, health_interval=2, technician=600,
 
 def register(sub: Any) -> None:
     """Add the demo subcommand."""
-    parser = sub.add_parser("demo", help="replace node2 by node3 on a fresh sandbox, end to end")
+    parser = sub.add_parser("demo", help=f"replace node2 by {SPARE_HOST} on a fresh sandbox, "
+                                         "end to end")
     parser.add_argument("--name", default="demo", help="the sandbox's name (default: demo)")
     parser.add_argument("--home", type=Path, default=None, help="folder holding sandboxes")
     parser.add_argument("--down", action="store_true", help="remove the sandbox at the end")
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         if box.exists:
             say(f"Removing the previous demo sandbox at {box.root}")
             box.down()
-        say("Bringing up a fresh sandbox: 1 mon, 1 mgr, node0-2 with 2 OSDs each, spare node3")
+        say("Bringing up a fresh sandbox: 1 mon, 1 mgr, node0-2 with 2 OSDs each, "
+            f"spare {SPARE_HOST}")
         print(box.up(timeout=180).render(), flush=True)
         layout = box.layout()
         settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
@@ -110,8 +113,8 @@ def _worker(settings: Settings, log: Path) -> Iterator[None]:
 def _replace(settings: Settings) -> bool:
     app = make_app(settings, name="cephmaint-demo")
     inventory = load_inventory(settings.inventory_path or "")
-    say("Planning: replace node2, with node3 as the new hardware (nothing changes yet)")
-    plan = plan_maintenance(Kind.REPLACE, "node2", inventory=inventory, new_host="node3",
+    say(f"Planning: replace node2, with {SPARE_HOST} as the new hardware (nothing changes yet)")
+    plan = plan_maintenance(Kind.REPLACE, "node2", inventory=inventory, new_host=SPARE_HOST,
                             timing=DEMO_TIMING)
     print(plan.render(), flush=True)
     say(f"Running workflow {plan.reference}")

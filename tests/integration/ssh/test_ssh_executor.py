@@ -141,12 +141,12 @@ def test_shell_syntax_in_words_is_never_executed(
 def test_nothing_listening_gives_a_connect_error_at_once(
     sandbox: Sandbox, executor: SshExecutor
 ) -> None:
-    host = sandbox_host(sandbox, "node3", address=unused_address(sandbox))
+    host = sandbox_host(sandbox, "spare-3.dc1", address=unused_address(sandbox))
     started = time.monotonic()
     with pytest.raises(SshConnectError) as caught:
         executor.run(host, ["true"])
     assert time.monotonic() - started < 2
-    assert caught.value.host == "node3"
+    assert caught.value.host == "spare-3.dc1"
     assert f"{unused_address(sandbox)}:2222" in str(caught.value)
 
 
@@ -155,7 +155,7 @@ def test_a_server_that_never_answers_fails_after_the_connect_timeout(sandbox: Sa
     silent.bind((unused_address(sandbox), 0))
     silent.listen(1)  # the kernel completes the TCP handshake; no SSH banner ever comes
     try:
-        host = sandbox_host(sandbox, "node3", address=unused_address(sandbox),
+        host = sandbox_host(sandbox, "spare-3.dc1", address=unused_address(sandbox),
                             port=silent.getsockname()[1])
         started = time.monotonic()
         with SshExecutor(connect_timeout=1) as executor, pytest.raises(SshConnectError):

@@ -2,13 +2,15 @@
 
 The tests run in file order on one sandbox, each leaving it healthy for the next, as an
 operator's week would: a decommission of node2 cancelled mid-drain and rolled back; node2
-replaced by node3, paused mid-drain and resumed, the technician's confirmation given with
-`cephmaint confirm`; node1 retired while an OSD of node0 is down, failing at its deadline and
-retried once the OSD is back; at last, with two hosts left, decommissions refused at plan time.
+replaced by the spare spare-3.dc1, paused mid-drain and resumed, the technician's
+confirmation given with `cephmaint confirm`; node1 retired while an OSD of node0 is down,
+failing at its deadline and retried once the OSD is back; at last, with two hosts left,
+decommissions refused at plan time.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
@@ -26,14 +28,18 @@ from workflows.plan import MaintenancePlan
 pytestmark = pytest.mark.integration
 
 MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
+#: The sandbox's spare hardware, named as real hosts are.
+SPARE = "spare-3.dc1"
 
 
 def silence_states(bench: WorkflowBench, reference: str) -> dict[str, list[str]]:
     """Alertmanager silence states of a maintenance, by host."""
     found: dict[str, list[str]] = {}
     for silence in bench.silences(reference):
-        host = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
-        found.setdefault(host.split("(")[0], []).append(silence["status"]["state"])
+        value = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
+        # The matcher is the host as a regex (dots escaped) with an optional port.
+        host = value.removesuffix("(:[0-9]+)?").replace("\\", "")
+        found.setdefault(host, []).append(silence["status"]["state"])
     return found
 
 
@@ -88,8 +94,8 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
 
 @pytest.fixture(scope="module")
 def replacement(workflow_bench: WorkflowBench) -> tuple[MaintenancePlan, WorkflowHandle]:
-    """node2 replaced by the spare node3: planned from the live cluster and submitted."""
-    plan = workflow_bench.plan("replace", "node2", new_host="node3")
+    """node2 replaced by the spare: planned from the live cluster and submitted."""
+    plan = workflow_bench.plan("replace", "node2", new_host=SPARE)
     return plan, workflow_bench.submit(plan)
 
 
@@ -123,7 +129,7 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert "node2" not in bench.tree().hosts()
     time.sleep(5)  # a few looks of the gate: it holds without a confirmation
     assert handle.node("confirm-node2")["state"] == NodeState.RUNNING
-    assert handle.node("add-node3")["state"] == NodeState.PENDING
+    assert handle.node("add-spare-3.dc1")["state"] == NodeState.PENDING
 
     confirmed = bench.cli("confirm", plan.reference, "--by", "tech")
     assert confirmed.returncode == 0, confirmed.stderr
@@ -132,9 +138,9 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert bench.sandbox.verify() == 400
     assert bench.with_ceph(lambda c: c.status()).health.ok
     hosts = bench.tree().hosts()
-    assert "node2" not in hosts and len(hosts["node3"]) == 3
-    assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts["node3"]) > 0
-    assert restored(bench, plan.reference, ["node2", "node3"])
+    assert "node2" not in hosts and len(hosts[SPARE]) == 3
+    assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts[SPARE]) > 0
+    assert restored(bench, plan.reference, ["node2", SPARE])
 
     shown = bench.cli("status", plan.reference)
     assert shown.returncode == 0, shown.stderr
@@ -180,11 +186,11 @@ def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
     bench = workflow_bench
     tree, flags = bench.tree(), bench.dump().flags
     left = sorted(h for h, osds in tree.hosts().items() if osds)
-    assert left == ["node0", "node3"]
+    assert left == ["node0", "spare-3.dc1"]
     for host in left:
-        with pytest.raises(PlanRefused, match=rf"decommission of {host} .* refused, nothing "
-                                              r"changed: .*pool data \(size 2\) .* only 1 "
-                                              r"host would be left"):
+        refusal = (rf"decommission of {re.escape(host)} .* refused, nothing changed: "
+                   r".*pool data \(size 2\) .* only 1 host would be left")
+        with pytest.raises(PlanRefused, match=refusal):
             bench.plan("decommission", host)
         shown = bench.cli("plan", "decommission", host)
         assert shown.returncode != 0
