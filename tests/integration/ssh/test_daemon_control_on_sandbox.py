@@ -10,6 +10,7 @@ import pytest
 
 from ceph_tasks.errors import CommandFailed
 from ceph_tasks.remote.daemons import HostDaemons
+from ceph_tasks.remote.devices import HostDeviceReport
 from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import UnknownDeviceError
@@ -62,3 +63,13 @@ def test_an_osd_of_another_host_is_refused_with_hostctls_reason(
 def test_a_device_the_inventory_does_not_list_is_never_zapped(node1: HostDaemons) -> None:
     with pytest.raises(UnknownDeviceError):
         node1.zap_device("/dev/sandbox/node2-sdb")
+
+
+def test_the_dashed_spare_is_reached_over_ssh_and_reports_its_disks(sandbox: Sandbox) -> None:
+    spare = sandbox_host(sandbox, "spare-3.dc1")
+    with SshExecutor(connect_timeout=5) as executor:
+        connection = executor.run(spare, ["sh", "-c", "echo $SSH_CONNECTION"]).stdout.split()
+        serials = HostDeviceReport(executor).serials(spare)
+    assert connection[2] == spare.ssh.address
+    assert serials == {d.path: d.serial for d in spare.devices}
+    assert list(serials) == [f"/dev/sandbox/spare-3.dc1-sd{letter}" for letter in "bcd"]
