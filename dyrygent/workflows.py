@@ -41,9 +41,10 @@ def check_workflow_id(value: str) -> str:
                              f"at most {MAX_WORKFLOW_ID_BYTES} (UTF-8)")
     for position, char in enumerate(value):
         # Whitespace and control characters would split or garble the id on a command
-        # line and in logs; a brace would end the Redis Cluster hash tag {id} early and
-        # could spread one workflow's keys over slots. Anything else is carried as is:
-        # task ids are parsed from the right and Redis keys are never parsed at all.
+        # line and in logs; a '}' would end the Redis Cluster hash tag {id} early and could
+        # spread one workflow's keys over slots ('{' goes with it: no tag syntax in ids).
+        # Anything else is carried as is: task ids are parsed from the right and Redis keys
+        # are never parsed at all.
         if char.isspace() or not char.isprintable() or char in "{}":
             raise InvalidIdError(f"invalid workflow id {value!r}: {char!r} at {position}; "
                                  "no whitespace, control characters or braces")
