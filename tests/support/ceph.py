@@ -11,7 +11,7 @@ from tests.support.poll import in_a_row, poll
 
 def wait_healthy(read_status: Callable[[], Status], *, timeout: float = 180, looks: int = 3,
                  interval: float = 1.5) -> None:
-    """Poll `status` until HEALTH_OK with every PG clean on `looks` looks in a row.
+    """Poll read_status until HEALTH_OK with every PG clean on `looks` looks in a row.
 
     Right after a weight change `status` can still show every PG clean before peering
     starts: one clean look is never enough.
