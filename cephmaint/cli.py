@@ -39,7 +39,7 @@ def cli() -> None:
 
     \b
     Example:
-      cephmaint plan replace node2 --new-host node3
+      cephmaint plan replace node2 --new-host spare-3.dc1
     """
 
 

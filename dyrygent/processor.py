@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,18 +68,27 @@ class Settings:
 
 
 def task_id(workflow_id: str, index: int, attempt: int) -> str:
-    """Celery task id of one attempt of a node."""
+    """Celery task id of one attempt of a node (index and attempt are never negative)."""
     return f"{TASK_ID_PREFIX}{workflow_id}-{index}-{attempt}"
+
+
+# Only the form task_id() writes: no sign, no leading zero, ASCII digits ("²".isdigit()
+# holds, yet int() refuses it), so a parsed id always turns back into the same string.
+_NUMBER = re.compile(r"0|[1-9][0-9]*")
 
 
 def parse_task_id(value: str | None) -> tuple[str, int, int] | None:
     """(workflow id, node index, attempt) of a dyrygent task id, None for other tasks."""
     if not value or not value.startswith(TASK_ID_PREFIX):
         return None
-    parts = value[len(TASK_ID_PREFIX):].split("-")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+    # Read from the right: the workflow id may itself hold dashes (host names do).
+    parts = value[len(TASK_ID_PREFIX):].rsplit("-", 2)
+    if len(parts) != 3 or not parts[0]:
         return None
-    return parts[0], int(parts[1]), int(parts[2])
+    workflow_id, index, attempt = parts
+    if not _NUMBER.fullmatch(index) or not _NUMBER.fullmatch(attempt):
+        return None
+    return workflow_id, int(index), int(attempt)
 
 
 def error_record(exc: BaseException, tb: str | None = None) -> dict[str, Any]:

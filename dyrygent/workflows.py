@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,35 @@ if TYPE_CHECKING:
     from dyrygent.processor import Engine
     from dyrygent.tasks import WorkflowProcessor
 
-_WF_ID = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
+#: Longest workflow id, in UTF-8 bytes. The id goes into every task id, and AMQP carries a
+#: task id as the message's correlation id, a short string of at most 255 bytes: this
+#: leaves room for "dy-", the node index and the attempt.
+MAX_WORKFLOW_ID_BYTES = 200
+
+
+def check_workflow_id(value: str) -> str:
+    """Return value when it can be a workflow id, else raise InvalidIdError saying why."""
+    if not isinstance(value, str):
+        raise InvalidIdError(f"a workflow id is a string, not {type(value).__name__}")
+    if not value:
+        raise InvalidIdError("invalid workflow id '': it is empty")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as e:
+        raise InvalidIdError(f"invalid workflow id {value!r}: not valid UTF-8 text") from e
+    if size > MAX_WORKFLOW_ID_BYTES:
+        raise InvalidIdError(f"invalid workflow id {value[:40]!r}...: {size} bytes long, "
+                             f"at most {MAX_WORKFLOW_ID_BYTES} (UTF-8)")
+    for position, char in enumerate(value):
+        # Whitespace and control characters would split or garble the id on a command
+        # line and in logs; a '}' would end the Redis Cluster hash tag {id} early and could
+        # spread one workflow's keys over slots ('{' goes with it: no tag syntax in ids).
+        # Anything else is carried as is: task ids are parsed from the right and Redis keys
+        # are never parsed at all.
+        if char.isspace() or not char.isprintable() or char in "{}":
+            raise InvalidIdError(f"invalid workflow id {value!r}: {char!r} at {position}; "
+                                 "no whitespace, control characters or braces")
+    return value
 
 
 class Workflow:
@@ -29,9 +56,7 @@ class Workflow:
 
     def __init__(self, workflow_id: str | None = None, *, max_running: int = 0,
                  deadline: float | None = None, node_timeout: float | None = None) -> None:
-        if workflow_id is not None and not _WF_ID.match(workflow_id):
-            raise InvalidIdError(f"invalid workflow id {workflow_id!r}: use [A-Za-z0-9_.]")
-        self.id = workflow_id or uuid.uuid4().hex
+        self.id = uuid.uuid4().hex if workflow_id is None else check_workflow_id(workflow_id)
         self.max_running = max_running  # 0: no limit
         self.deadline = deadline  # seconds from submit for the whole workflow
         self.node_timeout = node_timeout  # default per-node timeout, seconds from start

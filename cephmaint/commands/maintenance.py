@@ -50,7 +50,7 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
 
     \b
     Example:
-      cephmaint plan replace node2 --new-host node3
+      cephmaint plan replace node2 --new-host spare-3.dc1
     """
     plan = build(session, kind, target, new_host, cluster)
     click.echo(plan.to_json() if as_json else plan.render())
@@ -70,7 +70,7 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
 
     \b
     Example:
-      cephmaint run replace node2 --new-host node3 --follow
+      cephmaint run replace node2 --new-host spare-3.dc1 --follow
     """
     # Redis and the broker first: a run that could not be submitted reads nothing.
     check_services(session.app)

@@ -19,7 +19,8 @@ from inventory import (
     write_inventory,
 )
 
-#: Every sandbox host sits in one datacenter, one room, and a rack of its own.
+#: Every sandbox host sits in one datacenter, one room, and a rack of its own (R0, R1, ...
+#: in the order of the layout's hosts).
 DATACENTER = "SBX1"
 ROOM = "lab"
 
@@ -38,20 +39,21 @@ def sandbox_inventory(layout: Layout, registry: Registry) -> Inventory:
         # Small steps and short pauses: the sandbox holds a few MB and moves them in seconds.
         throttles=Throttles(max_backfilling_pgs=16, crush_weight_step=0.5,
                             step_interval_seconds=2),
-        hosts=tuple(_host(layout, h, registry) for h in layout.hosts),
+        hosts=tuple(_host(layout, h, registry, rack=f"R{index}")
+                    for index, h in enumerate(layout.hosts)),
         osds=tuple(_osd(r) for r in sorted(registry.osds(), key=lambda r: r.osd_id)),
     )
     return Inventory(clusters=(cluster,))
 
 
-def _host(layout: Layout, host: SandboxHost, registry: Registry) -> Host:
+def _host(layout: Layout, host: SandboxHost, registry: Registry, rack: str) -> Host:
     hostctl = (layout.python, "-m", "cephmaint.sandbox.hostctl",
                "--root", str(layout.root), "--host", host.name)
     return Host(
         name=host.name,
         datacenter=DATACENTER,
         room=ROOM,
-        rack=f"R{host.name.removeprefix('node')}",
+        rack=rack,
         ssh=SshAccess(address=host.address, port=host.ssh_port, user=_user(),
                       key_path=layout.ssh_key_path, known_hosts_path=layout.known_hosts_path),
         daemon_control=CommandsControl(

@@ -6,8 +6,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-#: The spare hardware: a host in the inventory with free devices and no OSDs.
-SPARE_HOST = "node3"
+#: The spare hardware, without OSDs: the new host of replacement tests. It is named as
+#: real hosts are (ceph-osd-12.dc1), so that dashes and dots travel through everything a
+#: host name reaches: device paths, CRUSH, sshd, known_hosts, hostctl, step and workflow ids.
+SPARE_HOST = "spare-3.dc1"
 #: Hosts of every sandbox and how many OSDs each starts with.
 HOSTS: tuple[tuple[str, int], ...] = (("node0", 2), ("node1", 2), ("node2", 2), (SPARE_HOST, 0))
 #: Devices per host: the OSDs take the first ones, the rest stay free for new OSDs.

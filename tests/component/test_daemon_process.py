@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from cephmaint.errors import DaemonFailed
 from cephmaint.sandbox.procs import Daemon, processes_under
+from tests.support.poll import poll
 
 
 def test_a_daemon_that_dies_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
     daemon = Daemon("boom", ["sh", "-c", "echo cannot bind 127.0.0.1:6789; exit 3"],
                     tmp_path / "run", tmp_path / "log" / "boom.log")
     daemon.start()
-    time.sleep(0.3)
+    poll(lambda: not daemon.running(), timeout=10, interval=0.05, what="boom to exit")
     with pytest.raises(DaemonFailed) as caught:
         daemon.check()
     assert caught.value.daemon == "boom"

@@ -11,7 +11,7 @@ from cephmaint.sandbox.sandbox import Sandbox
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """One sandbox (mon, mgr, 6 OSDs on node0-2, spare node3) for the whole session."""
+    """One sandbox (mon, mgr, 6 OSDs on node0-2, spare spare-3.dc1) for the whole session."""
     box = Sandbox(tmp_path_factory.mktemp("sandboxes") / "itest")
     try:
         box.up(timeout=180)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from tests.support.services import free_port
+from tests.support.poll import poll
+from tests.support.services import free_port, process_state
 
 BINARY = "/usr/bin/prometheus-alertmanager"
 
@@ -55,15 +55,11 @@ def private_alertmanager(workdir: Path, timeout: float = 30.0) -> Iterator[str]:
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, log_path: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"alertmanager exited with {proc.returncode}; see {log_path}")
+    def ready() -> bool:
         try:
-            if requests.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                return
+            return requests.get(f"{url}/-/ready", timeout=1).status_code == 200
         except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"alertmanager at {url} not ready after {timeout}s; see {log_path}")
-        time.sleep(0.1)
+            return False
+
+    poll(ready, timeout=timeout, interval=0.1, give_up=lambda: proc.poll() is not None,
+         what=lambda _: f"alertmanager at {url} ready ({process_state(proc)}); see {log_path}")

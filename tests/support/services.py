@@ -6,10 +6,11 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support.poll import poll
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -28,6 +29,12 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def process_state(proc: subprocess.Popen[bytes]) -> str:
+    """How a child process stands, for a failure message: still running, or its exit code."""
+    code = proc.poll()
+    return "still running" if code is None else f"exited with {code}"
+
+
 @contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
     """Run a throw-away redis-server on a free loopback port; yield its URL."""
@@ -40,13 +47,10 @@ def private_redis(workdir: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 10
-        while not port_open("127.0.0.1", port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"redis-server on port {port} did not start; see {workdir}/redis.log"
-                )
-            time.sleep(0.05)
+        poll(lambda: port_open("127.0.0.1", port), timeout=10, interval=0.05,
+             give_up=lambda: proc.poll() is not None,
+             what=lambda _: (f"redis-server on port {port} to start ({process_state(proc)}); "
+                             f"see {workdir}/redis.log"))
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

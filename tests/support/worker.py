@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from tests.support.poll import poll
+from tests.support.services import process_state
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,15 +32,23 @@ def celery_worker(
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + timeout
-        while not (log.exists() and " ready." in log.read_text(errors="replace")):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-                raise RuntimeError(f"celery worker {name} did not start; {log}:\n{tail}")
-            time.sleep(0.1)
+        wait_started(proc, log, name=name, timeout=timeout)
         yield proc
     finally:
         stop(proc)
+
+
+def wait_started(proc: subprocess.Popen[bytes], log: Path, *, name: str,
+                 timeout: float) -> None:
+    """Wait until a worker's log says it consumes; fail at once if the worker exits."""
+    poll(lambda: log.exists() and " ready." in log.read_text(errors="replace"),
+         timeout=timeout, interval=0.1, give_up=lambda: proc.poll() is not None,
+         what=lambda _: (f"celery worker {name} to start ({process_state(proc)}); "
+                         f"{log}:\n{_tail(log)}"))
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.exists() else ""
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

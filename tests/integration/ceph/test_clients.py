@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -24,18 +23,12 @@ from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Cluster
 from tests.integration.ceph.conftest import connect
+from tests.support.ceph import wait_healthy
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
 SANDBOX_HOSTS = {"node0": {0, 1}, "node1": {2, 3}, "node2": {4, 5}}
-
-
-def wait_until(what: str, condition: Callable[[], bool], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.5)
 
 
 def test_both_clients_read_the_same_status_and_tree(sandbox_cluster: Cluster) -> None:
@@ -100,7 +93,8 @@ def test_writes_take_effect_and_read_back(client: CephClient) -> None:
         assert "OSDMAP_FLAGS" in Ceph(client).status().health.checks
     finally:
         client.mon_command("osd unset", key="noout")
-    wait_until("noout cleared", lambda: Ceph(client).status().health.ok, 30)
+    poll(lambda: Ceph(client).status().health.ok, timeout=30, interval=0.5,
+         what="HEALTH_OK once noout is cleared")
 
 
 @pytest.mark.parametrize("kind", ["librados", "cli"])
@@ -130,24 +124,21 @@ def test_stopped_osd_shows_down_and_degraded_to_both_clients(
     rados, cli = Ceph(connect("librados", sandbox_cluster)), Ceph(connect("cli", sandbox_cluster))
     hostctl("stop-osd")
     try:
-        wait_until("osd.5 down", lambda: rados.status().osdmap.num_up_osds == 5)
+        poll(lambda: rados.status().osdmap.num_up_osds == 5, timeout=120, interval=0.5,
+             what="osd.5 down")
         for ceph in (rados, cli):
             assert ceph.osd_tree().down_osds() == (5,)
             assert "OSD_DOWN" in ceph.health_detail().checks
-        wait_until("degraded objects", lambda: cli.status().pgmap.degraded_objects > 0)
+        poll(lambda: cli.status().pgmap.degraded_objects > 0, timeout=120, interval=0.5,
+             what="degraded objects")
         # With osd.5 down, PGs it shared with node1 have one copy left there.
         refused = rados.ok_to_stop([2, 3])
         assert not refused.ok_to_stop and refused.bad_become_inactive
     finally:
         hostctl("start-osd")
-        wait_until("HEALTH_OK again", lambda: _healthy(rados), 180)
+        wait_healthy(rados.status, timeout=180)
         rados.client.close()
         cli.client.close()
-
-
-def _healthy(ceph: Ceph) -> bool:
-    status = ceph.status()
-    return status.health.ok and status.pgmap.all_active_clean
 
 
 def test_cli_over_ssh_to_an_unreachable_admin_host_is_a_connect_error_naming_it(

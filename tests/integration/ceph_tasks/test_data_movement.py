@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +14,7 @@ from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.health_gate import FLAG_CODES
 from ceph_tasks.errors import DeadlineExceeded, Refused
 from tests.integration.ceph_tasks.conftest import TaskBench
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
@@ -62,13 +62,17 @@ def run_watching_weights(bench: TaskBench, task: str, **kwargs: Any
     """Run a task; return its result and every distinct set of CRUSH weights seen meanwhile."""
     result = bench.send(task, **kwargs)
     seen: list[dict[int, float]] = []
-    deadline = time.monotonic() + 240
     with ceph_of(bench) as ceph:
-        while not result.ready() and time.monotonic() < deadline:
+
+        def watch() -> bool:
+            if result.ready():
+                return True
             now = ceph.osd_tree().crush_weights()
             if now not in seen:
                 seen.append(now)
-            time.sleep(0.2)
+            return False
+
+        poll(watch, timeout=240, interval=0.2, what=lambda _: f"{task} to end; weights {seen}")
     return result.get(timeout=5, propagate=True), seen
 
 
@@ -175,10 +179,9 @@ def test_waiting_past_the_deadline_with_an_osd_down_names_osd_down(
     cluster = fresh_bench.name
     hostctl(fresh_bench, "node0", "stop-osd", "0")
     try:
-        deadline = time.monotonic() + 60
         with ceph_of(fresh_bench) as ceph:
-            while ceph.status().osdmap.num_up_osds == 6 and time.monotonic() < deadline:
-                time.sleep(0.5)
+            poll(lambda: ceph.status().osdmap.num_up_osds < 6, timeout=60, interval=0.5,
+                 what="osd.0 seen down")
         with pytest.raises(DeadlineExceeded, match=r"OSD_DOWN: 1 osds down") as failed:
             wait_healthy(fresh_bench, reference, timeout=5)
         assert f"cluster {cluster}" in str(failed.value)

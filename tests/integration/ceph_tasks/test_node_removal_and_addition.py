@@ -1,4 +1,4 @@
-"""Guards, removing node2 and adding node3, run by a real worker against a real sandbox.
+"""Guards, removing node2 and adding the spare, run by a real worker against a real sandbox.
 
 The tests run in file order on one sandbox, as one maintenance would: refused removal,
 drain, removal, removal again, refused removal of a needed host, addition, addition again,
@@ -8,7 +8,6 @@ prove the removal and addition tasks alone.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +16,15 @@ import pytest
 
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import OsdTree
-from ceph_tasks.decisions.health_gate import assess
 from ceph_tasks.errors import Refused
 from tests.integration.ceph_tasks.conftest import TaskBench
+from tests.support import ceph as support
 
 pytestmark = pytest.mark.integration
 
 NODE2_OSDS = [4, 5]
+#: The sandbox's spare hardware, named as real hosts are.
+SPARE = "spare-3.dc1"
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +53,10 @@ def reweight(bench: TaskBench, osds: list[int], weight: float) -> None:
             ceph.client.mon_command("osd crush reweight", name=f"osd.{osd}", weight=weight)
 
 
-def wait_healthy(bench: TaskBench, timeout: float = 180, looks: int = 3) -> None:
-    """Poll until HEALTH_OK with every PG clean on several looks in a row.
-
-    Right after a weight change `status` can still show every PG clean before peering
-    starts: the epoch seen first is the floor, and one clean look is never enough.
-    """
-    deadline = time.monotonic() + timeout
-    streak, seen = 0, "nothing yet"
+def wait_healthy(bench: TaskBench, timeout: float = 180) -> None:
+    """Wait for a healthy cluster, several looks in a row, through one client."""
     with ceph_of(bench) as ceph:
-        while time.monotonic() < deadline:
-            status = ceph.status()
-            verdict = assess(status)
-            healthy = verdict.healthy and status.health.ok
-            streak = streak + 1 if healthy else 0
-            seen = verdict.seen()
-            if streak >= looks:
-                return
-            time.sleep(1.5)
-    raise AssertionError(f"not healthy after {timeout} s: {seen}")
+        support.wait_healthy(ceph.status, timeout=timeout)
 
 
 def test_guards_pass_on_a_healthy_cluster_and_refuse_what_would_lose_data(
@@ -140,14 +126,14 @@ def test_removing_node1_is_then_refused_naming_pool_data_and_the_host_left(
     assert tree(fresh_bench) == before
 
 
-def test_node3_is_added_with_empty_osds_at_weight_zero_up_and_in(
+def test_the_spare_is_added_with_empty_osds_at_weight_zero_up_and_in(
         fresh_bench: TaskBench, maintenance: str) -> None:
-    result = fresh_bench.run("cephmaint.add_node", cluster=fresh_bench.name, host="node3",
+    result = fresh_bench.run("cephmaint.add_node", cluster=fresh_bench.name, host=SPARE,
                              reference=maintenance)
     # The ids node2's purge freed are the lowest free ones, as Ceph itself would pick.
     assert result["osds"] == result["created_this_run"] == [4, 5, 6]
     after = tree(fresh_bench)
-    assert after.hosts()["node3"] == {4, 5, 6}
+    assert after.hosts()[SPARE] == {4, 5, 6}
     new = [n for n in after.osds() if n.id in (4, 5, 6)]
     assert all(n.crush_weight == 0 and n.up and not n.out for n in new)
     with ceph_of(fresh_bench) as ceph:
@@ -155,21 +141,21 @@ def test_node3_is_added_with_empty_osds_at_weight_zero_up_and_in(
     assert [usage[i] for i in (4, 5, 6)] == [0, 0, 0]
     entries = fresh_bench.ledger().entries(maintenance)
     assert {k: v for k, v in entries.items() if k.startswith("new-osd:")} == {
-        "new-osd:node3:/dev/sandbox/node3-sdb": 4,
-        "new-osd:node3:/dev/sandbox/node3-sdc": 5,
-        "new-osd:node3:/dev/sandbox/node3-sdd": 6,
+        "new-osd:spare-3.dc1:/dev/sandbox/spare-3.dc1-sdb": 4,
+        "new-osd:spare-3.dc1:/dev/sandbox/spare-3.dc1-sdc": 5,
+        "new-osd:spare-3.dc1:/dev/sandbox/spare-3.dc1-sdd": 6,
     }
 
 
-def test_adding_node3_again_creates_nothing(fresh_bench: TaskBench, maintenance: str) -> None:
+def test_adding_the_spare_again_creates_nothing(fresh_bench: TaskBench, maintenance: str) -> None:
     before = tree(fresh_bench)
-    result = fresh_bench.run("cephmaint.add_node", cluster=fresh_bench.name, host="node3",
+    result = fresh_bench.run("cephmaint.add_node", cluster=fresh_bench.name, host=SPARE,
                              reference=maintenance)
     assert result["created_this_run"] == [] and result["osds"] == [4, 5, 6]
     assert tree(fresh_bench) == before
 
 
-def test_node3_raised_takes_data_and_the_cluster_ends_healthy_and_intact(
+def test_the_spare_raised_takes_data_and_the_cluster_ends_healthy_and_intact(
         fresh_bench: TaskBench) -> None:
     reweight(fresh_bench, [4, 5, 6], 1.0)
     wait_healthy(fresh_bench)

@@ -1,16 +1,17 @@
 """Downtime, notification and the technician gate run by a real worker, on real services.
 
 The worker's inventory is the shared sandbox's, with a real Alertmanager and a real SMTP
-server added as the cluster's monitoring and e-mail targets. The gate reads node3's disks
-over SSH with the sandbox's `hostctl list-devices`; the technician's swap is `hostctl
-swap-disk` on a free node3 device, undone afterwards, so the shared cluster is unaffected.
+server added as the cluster's monitoring and e-mail targets. The gate reads the spare
+spare-3.dc1's disks over SSH with the sandbox's `hostctl list-devices`; the technician's swap
+is `hostctl swap-disk` on a free device of the spare, undone afterwards, so the shared cluster
+is unaffected.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,11 +36,12 @@ from inventory import (
 )
 from tests.integration.ceph_tasks.conftest import TaskBench
 from tests.support.alertmanager import private_alertmanager
+from tests.support.poll import poll
 from tests.support.smtp import SmtpServer, private_smtp
 
 pytestmark = pytest.mark.integration
 
-HOST = "node3"
+HOST = "spare-3.dc1"  # the sandbox's spare, named as real hosts are
 NEW_SERIAL = "NEW-DISK-0042"
 
 
@@ -86,7 +88,7 @@ def test_a_downtime_is_set_once_and_removed_on_the_real_alertmanager(
                               **args)
     [silence] = silences_of(alertmanager_url, reference)
     assert silence["status"]["state"] == "active"
-    assert {"name": "instance", "value": "node3(:[0-9]+)?", "isRegex": True,
+    assert {"name": "instance", "value": r"spare-3\.dc1(:[0-9]+)?", "isRegex": True,
             "isEqual": True} in silence["matchers"]
     assert first["backends"] == [{"backend": "alertmanager", "ids": [silence["id"]],
                                   "created": True}]
@@ -113,13 +115,13 @@ def test_technicians_get_one_mail_naming_host_rack_and_serials(
     body = mail.get_payload(decode=True).decode()
     assert device.serial is not None
     for text in ("Datacenter:  SBX1", "Room:        lab", "Rack:        R3",
-                 "Host:        node3", f"bay {device.bay}", device.serial, reference):
+                 "Host:        spare-3.dc1", f"bay {device.bay}", device.serial, reference):
         assert text in body
-    assert "node3" in mail["Subject"] and "rack R3" in mail["Subject"]
+    assert "spare-3.dc1" in mail["Subject"] and "rack R3" in mail["Subject"]
 
 
 def hostctl(sandbox: Sandbox, *words: str) -> Any:
-    """Run the sandbox's host control on node3 here, as the technician's hands."""
+    """Run the sandbox's host control on the spare here, as the technician's hands."""
     layout = sandbox.layout()
     done = subprocess.run(
         [layout.python, "-m", "cephmaint.sandbox.hostctl", "--root", str(layout.root),
@@ -129,10 +131,10 @@ def hostctl(sandbox: Sandbox, *words: str) -> Any:
 
 @pytest.fixture
 def swapped_disk(sandbox: Sandbox) -> Iterator[tuple[str, str]]:
-    """node3's last (free) device with a new disk in it: (path, old serial); put back after."""
+    """The spare's last (free) device with a new disk in it: (path, old serial); put back after."""
     devices = hostctl(sandbox, "list-devices")
     free = [d for d in devices if d["osd_id"] is None]
-    assert free, f"node3 has no free device: {devices}"
+    assert free, f"{HOST} has no free device: {devices}"
     path, old = free[-1]["path"], free[-1]["serial"]
     hostctl(sandbox, "swap-disk", path, NEW_SERIAL)
     try:
@@ -153,15 +155,19 @@ def confirm(bench: TaskBench, reference: str, *evidence: str) -> None:
 
 def progress_of(bench: TaskBench, reference: str, result: AsyncResult,
                 until: str = "", wait: float = 30) -> dict[str, Any]:
-    """The gate's latest progress, once it mentions `until`."""
-    deadline = time.monotonic() + wait
-    while True:
-        seen = bench.ledger().recall(reference, progress_key(result.id)) or {}
-        if seen and until in json.dumps(seen):
-            return dict(seen)
-        assert time.monotonic() < deadline, f"no progress mentioning {until!r}; last: {seen}"
-        assert not result.ready(), f"the gate ended: {result.result!r}"
-        time.sleep(0.2)
+    """The gate's latest progress, once it mentions `until`; fail at once if the gate ends."""
+    def progress() -> dict[str, Any]:
+        return dict(bench.ledger().recall(reference, progress_key(result.id)) or {})
+
+    def ended() -> str:
+        return f"the gate ended: {result.result!r}" if result.ready() else "the gate runs"
+
+    def mentioning() -> dict[str, Any] | None:
+        seen = progress()
+        return seen if seen and until in json.dumps(seen) else None
+
+    return poll(mentioning, timeout=wait, interval=0.2, give_up=result.ready,
+                what=lambda _: f"progress mentioning {until!r}: {progress()}; {ended()}")
 
 
 def test_the_gate_opens_on_the_new_serial_and_not_on_the_old_one(
@@ -198,6 +204,6 @@ def test_a_serial_the_host_does_not_report_fails_the_gate_at_its_deadline(
     progress_of(shared_bench, reference, gate)
     confirm(shared_bench, reference, "NEW-DISK-0024")
     with pytest.raises(DeadlineExceeded, match=(
-            f"host node3: wait for a technician.*still not done after 6 s.*rejected: the host "
-            f"reports no disk with serial NEW-DISK-0024 on {path}")):
+            r"host spare-3\.dc1: wait for a technician.*still not done after 6 s.*rejected: "
+            f"the host reports no disk with serial NEW-DISK-0024 on {re.escape(path)}")):
         gate.get(timeout=60)

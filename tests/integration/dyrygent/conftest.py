@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from celery import Celery
 
 from dyrygent.tasks import processor_for
 from tests.integration.dyrygent.app import make_app
+from tests.support.worker import wait_started
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -53,11 +53,7 @@ class Cluster:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         self.workers.append(proc)
-        deadline = time.monotonic() + 60
-        while not (log.exists() and " ready." in log.read_text(errors="replace")):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not start; see {log}")
-            time.sleep(0.1)
+        wait_started(proc, log, name=f"{self.prefix}-{n}", timeout=60)
         return proc
 
     def kill(self, proc: subprocess.Popen[bytes]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any
 
 import pytest
 from celery import chain, chord
@@ -13,16 +12,9 @@ from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState
 from dyrygent.workflows import Workflow
 from tests.integration.dyrygent.conftest import Cluster
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate: Any, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.02)
 
 
 def active_nodes(c: Cluster, wf: Workflow) -> set[int]:
@@ -50,8 +42,9 @@ def test_workflow_completes_after_sigkill_of_worker_mid_task(fresh: Cluster) -> 
     wf = Workflow()
     wf.add_celery_canvas(chain(*[c.sig_i("slow", tag=f"k{i}", seconds=1.0) for i in range(4)]))
     handle = wf.apply_async()
-    wait_for(lambda: handle.status().counts[NodeState.SUCCESS] >= 1
-             and handle.status().counts[NodeState.RUNNING] == 1)
+    poll(lambda: handle.status().counts[NodeState.SUCCESS] >= 1
+         and handle.status().counts[NodeState.RUNNING] == 1, timeout=60, interval=0.02,
+         what=lambda _: f"one node done and the next RUNNING: {handle.status().to_dict()}")
     c.kill(worker)
     at_kill = active_nodes(c, wf)
     assert at_kill

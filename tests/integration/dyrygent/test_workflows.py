@@ -11,16 +11,10 @@ from dyrygent.errors import WorkflowCancelledError, WorkflowFailedError
 from dyrygent.states import NodeState, WorkflowState
 from dyrygent.workflows import Workflow
 from tests.integration.dyrygent.conftest import Cluster
+from tests.support.poll import poll
+from tests.support.workflows import wait_for_node
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.05)
 
 
 def test_chain_of_chords_matches_celery_and_runs_each_node_once(shared: Cluster) -> None:
@@ -69,7 +63,8 @@ def test_cancel_revokes_the_running_node(shared: Cluster) -> None:
     wf = Workflow()
     wf.add_celery_canvas(chain(c.sig_i("slow", tag="long", seconds=30), c.sig("t", tag="never")))
     handle = wf.apply_async()
-    wait_for(lambda: handle.status().counts[NodeState.RUNNING] == 1)
+    poll(lambda: handle.status().counts[NodeState.RUNNING] == 1, timeout=30, interval=0.05,
+         what=lambda _: f"one node RUNNING: {handle.status().to_dict()}")
     handle.cancel()
     with pytest.raises(WorkflowCancelledError):
         handle.wait(timeout=10)
@@ -82,7 +77,8 @@ def test_pause_holds_new_dispatches_until_resume(shared: Cluster) -> None:
     wf.add_celery_canvas(chain(c.sig_i("slow", tag="p1", seconds=0.5), c.sig("t", tag="p2")))
     handle = wf.apply_async()
     handle.pause()
-    wait_for(lambda: handle.status().counts[NodeState.SUCCESS] == 1)
+    poll(lambda: handle.status().counts[NodeState.SUCCESS] == 1, timeout=30, interval=0.05,
+         what=lambda _: f"one node SUCCESS: {handle.status().to_dict()}")
     time.sleep(1.0)  # give a wrongly dispatched node the chance to show up
     status = handle.status()
     assert status.state == WorkflowState.PAUSED
@@ -131,7 +127,9 @@ def test_finish_hook_of_the_app_runs_in_the_worker(shared: Cluster) -> None:
     wf = Workflow()
     wf.add_celery_canvas(chain(c.sig_i("t", tag="h1"), c.sig("t", tag="h2")))
     wf.apply_async().wait(timeout=60)
-    wait_for(lambda: f"{wf.id} SUCCESS" in c.redis.lrange(f"{c.prefix}:finished", 0, -1))
+    poll(lambda: f"{wf.id} SUCCESS" in c.redis.lrange(f"{c.prefix}:finished", 0, -1),
+         timeout=30, interval=0.05,
+         what=lambda _: f"the finish hook: {c.redis.lrange(f'{c.prefix}:finished', 0, -1)}")
 
 
 def test_a_task_revoked_from_outside_fails_its_node(shared: Cluster) -> None:
@@ -141,7 +139,7 @@ def test_a_task_revoked_from_outside_fails_its_node(shared: Cluster) -> None:
     wf = Workflow()
     wf.add_signature(c.sig_i("slow", tag="victim", seconds=30), node_id="victim")
     handle = wf.apply_async()
-    wait_for(lambda: handle.node("victim")["state"] == NodeState.RUNNING)
+    wait_for_node(handle, "victim", NodeState.RUNNING, timeout=30)
     c.app.control.revoke(task_id(wf.id, 0, 1), terminate=True)
     with pytest.raises(WorkflowFailedError, match="TaskRevokedError"):
         handle.wait(timeout=60)

@@ -54,9 +54,9 @@ def test_inventory_file_loads_and_matches_the_live_cluster(sandbox: Sandbox) -> 
     inv = load_inventory(layout.inventory_path)
     (cluster_,) = inv.clusters
     assert cluster_.name == layout.name
-    assert [h.name for h in cluster_.hosts] == ["node0", "node1", "node2", "node3"]
+    assert [h.name for h in cluster_.hosts] == ["node0", "node1", "node2", "spare-3.dc1"]
     assert cluster_.host("node2").ssh.address == layout.host("node2").address
-    assert len(cluster_.osds) == 6 and cluster_.osds_on("node3") == ()
+    assert len(cluster_.osds) == 6 and cluster_.osds_on("spare-3.dc1") == ()
     with cluster.connect(layout) as mon:
         tree = mon.command("osd tree")
     by_id = {n["id"]: n for n in tree["nodes"]}

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from ceph_tasks.errors import CommandFailed
 from ceph_tasks.remote.daemons import HostDaemons
+from ceph_tasks.remote.devices import HostDeviceReport
 from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import UnknownDeviceError
 from tests.integration.ssh.conftest import sandbox_host
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
@@ -26,15 +27,6 @@ def osd_up(box: Sandbox, osd_id: int) -> bool:
         check=True, capture_output=True, text=True, timeout=30,
     )
     return any(o["osd"] == osd_id and o["up"] == 1 for o in json.loads(dump.stdout)["osds"])
-
-
-def wait_until(condition: bool, box: Sandbox, osd_id: int, timeout: float = 60) -> None:
-    """Wait until osd.ID's up state equals condition."""
-    deadline = time.monotonic() + timeout
-    while osd_up(box, osd_id) != condition:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"osd.{osd_id} up={not condition} after {timeout} s")
-        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -52,9 +44,9 @@ def test_stop_and_start_an_osd_of_node1_through_its_templates(
     assert osd_up(sandbox, osd_id)
     result = node1.stop_osd(osd_id)
     assert json.loads(result.stdout) == {"osd_id": osd_id, "running": False}
-    wait_until(False, sandbox, osd_id)
+    poll(lambda: not osd_up(sandbox, osd_id), timeout=60, interval=0.5, what=f"osd.{osd_id} down")
     node1.start_osd(osd_id)
-    wait_until(True, sandbox, osd_id)
+    poll(lambda: osd_up(sandbox, osd_id), timeout=60, interval=0.5, what=f"osd.{osd_id} up")
 
 
 def test_an_osd_of_another_host_is_refused_with_hostctls_reason(
@@ -71,3 +63,13 @@ def test_an_osd_of_another_host_is_refused_with_hostctls_reason(
 def test_a_device_the_inventory_does_not_list_is_never_zapped(node1: HostDaemons) -> None:
     with pytest.raises(UnknownDeviceError):
         node1.zap_device("/dev/sandbox/node2-sdb")
+
+
+def test_the_dashed_spare_is_reached_over_ssh_and_reports_its_disks(sandbox: Sandbox) -> None:
+    spare = sandbox_host(sandbox, "spare-3.dc1")
+    with SshExecutor(connect_timeout=5) as executor:
+        connection = executor.run(spare, ["sh", "-c", "echo $SSH_CONNECTION"]).stdout.split()
+        serials = HostDeviceReport(executor).serials(spare)
+    assert connection[2] == spare.ssh.address
+    assert serials == {d.path: d.serial for d in spare.devices}
+    assert list(serials) == [f"/dev/sandbox/spare-3.dc1-sd{letter}" for letter in "bcd"]

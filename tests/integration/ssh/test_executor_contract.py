@@ -41,12 +41,12 @@ def kit(request: pytest.FixtureRequest) -> Iterator[Kit]:
         box = request.getfixturevalue("sandbox")
         with SshExecutor(connect_timeout=5, command_timeout=60) as ssh:
             yield Kit(ssh, sandbox_host(box, "node2"),
-                      sandbox_host(box, "node3", address=unused_address(box)),
+                      sandbox_host(box, "spare-3.dc1", address=unused_address(box)),
                       lambda *args, **kwargs: None)
     else:
         fake = FakeExecutor()
         host = _fake_host("node2")
-        dead = _fake_host("node3")
+        dead = _fake_host("spare-3.dc1")
         fake.make_unreachable(dead.name)
 
         def script(argv: list[str], **reply: Any) -> None:

@@ -18,6 +18,7 @@ from ceph_tasks.remote.secrets import Secret
 from ceph_tasks.remote.ssh import SshExecutor
 from cephmaint.sandbox.sandbox import Sandbox
 from tests.integration.ssh.conftest import sandbox_host, unused_address
+from tests.support.poll import poll
 
 pytestmark = pytest.mark.integration
 
@@ -104,10 +105,8 @@ def test_a_hanging_command_times_out_and_is_stopped_on_the_host(
         executor.run(host, argv, timeout=1)
     assert 1 <= time.monotonic() - started < 3
     assert (caught.value.host, caught.value.argv) == ("node2", tuple(argv))
-    deadline = time.monotonic() + 10
-    while processes_with_argv(argv) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_with_argv(argv) == []
+    poll(lambda: processes_with_argv(argv) == [], timeout=10, interval=0.2,
+         what=lambda _: f"no process running {argv}: {processes_with_argv(argv)}")
     assert executor.run(host, ["echo", "still usable"]).stdout == "still usable\n"
 
 
@@ -142,12 +141,12 @@ def test_shell_syntax_in_words_is_never_executed(
 def test_nothing_listening_gives_a_connect_error_at_once(
     sandbox: Sandbox, executor: SshExecutor
 ) -> None:
-    host = sandbox_host(sandbox, "node3", address=unused_address(sandbox))
+    host = sandbox_host(sandbox, "spare-3.dc1", address=unused_address(sandbox))
     started = time.monotonic()
     with pytest.raises(SshConnectError) as caught:
         executor.run(host, ["true"])
     assert time.monotonic() - started < 2
-    assert caught.value.host == "node3"
+    assert caught.value.host == "spare-3.dc1"
     assert f"{unused_address(sandbox)}:2222" in str(caught.value)
 
 
@@ -156,7 +155,7 @@ def test_a_server_that_never_answers_fails_after_the_connect_timeout(sandbox: Sa
     silent.bind((unused_address(sandbox), 0))
     silent.listen(1)  # the kernel completes the TCP handshake; no SSH banner ever comes
     try:
-        host = sandbox_host(sandbox, "node3", address=unused_address(sandbox),
+        host = sandbox_host(sandbox, "spare-3.dc1", address=unused_address(sandbox),
                             port=silent.getsockname()[1])
         started = time.monotonic()
         with SshExecutor(connect_timeout=1) as executor, pytest.raises(SshConnectError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,12 +22,10 @@ from celery import Celery
 
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ceph.models import OsdDump, OsdTree
-from ceph_tasks.decisions.health_gate import assess
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
 from dyrygent.handle import WorkflowHandle
-from dyrygent.states import NodeState, WorkflowState
 from inventory import (
     AlertmanagerTarget,
     Cluster,
@@ -38,6 +35,7 @@ from inventory import (
     write_inventory,
 )
 from tests.support.alertmanager import private_alertmanager
+from tests.support.ceph import wait_healthy
 from tests.support.worker import ROOT, celery_worker
 from workflows.builders import Timing
 from workflows.engine import processor_of, worker_app
@@ -129,45 +127,9 @@ class WorkflowBench:
         found = requests.get(f"{self.alertmanager_url}/api/v2/silences", timeout=5).json()
         return [s for s in found if f"[cephmaint:{reference}]" in s["comment"]]
 
-    def wait_healthy(self, timeout: float = 180, looks: int = 3) -> None:
-        """Poll until HEALTH_OK with every PG clean on several looks in a row."""
-        deadline = time.monotonic() + timeout
-        streak, seen = 0, "nothing yet"
-        while time.monotonic() < deadline:
-            status = self.with_ceph(lambda c: c.status())
-            verdict = assess(status)
-            streak = streak + 1 if verdict.healthy and status.health.ok else 0
-            seen = verdict.seen()
-            if streak >= looks:
-                return
-            time.sleep(1.5)
-        raise AssertionError(f"cluster not healthy after {timeout} s: {seen}")
-
-
-def wait_for_node(handle: WorkflowHandle, node: str, state: NodeState,
-                  timeout: float = 120) -> None:
-    """Poll until a step reaches a state; fail naming where the workflow stands."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if handle.node(node)["state"] == state:
-            return
-        if handle.status().state.finished:
-            break
-        time.sleep(0.2)
-    raise AssertionError(f"step {node} never {state}: step is {handle.node(node)['state']}, "
-                         f"workflow {handle.status().to_dict()}")
-
-
-def wait_finished(handle: WorkflowHandle, timeout: float) -> WorkflowState:
-    """Poll until the workflow ends (any way); its final state."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = handle.status().state
-        if state.finished:
-            return state
-        time.sleep(0.5)
-    raise AssertionError(f"workflow still running after {timeout} s: "
-                         f"{handle.status().to_dict()}")
+    def wait_healthy(self, timeout: float = 180) -> None:
+        """Wait for a healthy cluster, several looks in a row, each through a fresh client."""
+        wait_healthy(lambda: self.with_ceph(lambda c: c.status()), timeout=timeout)
 
 
 def node_states(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:

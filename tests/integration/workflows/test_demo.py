@@ -27,5 +27,5 @@ def test_the_demo_replaces_node2_shows_progress_and_ends_with_every_object_intac
     assert "the demo does it for you" in out
     assert "SUCCESS" in out and "all 400 objects intact" in out
     assert "health HEALTH_OK" in out
-    assert "node3: osd.4, osd.5, osd.6" in out
+    assert "spare-3.dc1: osd.4, osd.5, osd.6" in out
     assert not (tmp_path / "demo").exists()

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from dyrygent.states import NodeState, WorkflowState
-from tests.integration.workflows.conftest import WorkflowBench, wait_finished, wait_for_node
+from tests.integration.workflows.conftest import WorkflowBench
+from tests.support.workflows import wait_finished, wait_for_node
 
 pytestmark = pytest.mark.integration
 

@@ -2,28 +2,25 @@
 
 The tests run in file order on one sandbox, each leaving it healthy for the next, as an
 operator's week would: a decommission of node2 cancelled mid-drain and rolled back; node2
-replaced by node3, paused mid-drain and resumed, the technician's confirmation given with
-`cephmaint confirm`; node1 retired while an OSD of node0 is down, failing at its deadline and
-retried once the OSD is back; at last, with two hosts left, decommissions refused at plan time.
+replaced by the spare spare-3.dc1, paused mid-drain and resumed, the technician's
+confirmation given with `cephmaint confirm`; node1 retired while an OSD of node0 is down,
+failing at its deadline and retried once the OSD is back; at last, with two hosts left,
+decommissions refused at plan time.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
-from tests.integration.workflows.conftest import (
-    TIMING,
-    WorkflowBench,
-    node_states,
-    wait_finished,
-    wait_for_node,
-)
+from tests.integration.workflows.conftest import TIMING, WorkflowBench, node_states
+from tests.support.poll import poll
+from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
 from workflows.plan import MaintenancePlan
 from workflows.submission import retry
@@ -31,23 +28,18 @@ from workflows.submission import retry
 pytestmark = pytest.mark.integration
 
 MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
-
-
-def until(check: Any, timeout: float, what: str) -> None:
-    """Poll check() until true; fail naming what was awaited."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.5)
+#: The sandbox's spare hardware, named as real hosts are.
+SPARE = "spare-3.dc1"
 
 
 def silence_states(bench: WorkflowBench, reference: str) -> dict[str, list[str]]:
     """Alertmanager silence states of a maintenance, by host."""
     found: dict[str, list[str]] = {}
     for silence in bench.silences(reference):
-        host = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
-        found.setdefault(host.split("(")[0], []).append(silence["status"]["state"])
+        value = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
+        # The matcher is the host as a regex (dots escaped) with an optional port.
+        host = value.removesuffix("(:[0-9]+)?").replace("\\", "")
+        found.setdefault(host, []).append(silence["status"]["state"])
     return found
 
 
@@ -56,6 +48,13 @@ def restored(bench: WorkflowBench, reference: str, hosts: list[str]) -> bool:
     states = silence_states(bench, reference)
     return (not bench.dump().flags & MOVE_FLAGS
             and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
+
+
+def wait_restored(bench: WorkflowBench, reference: str, host: str, *, after: str) -> None:
+    """Wait until the maintenance's flags are unset and its silences of host expired."""
+    poll(lambda: restored(bench, reference, [host]), timeout=60, interval=0.5,
+         what=lambda _: (f"flags and downtime restored after {after}; flags "
+                         f"{bench.dump().flags}, silences {silence_states(bench, reference)}"))
 
 
 def started(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
@@ -80,9 +79,7 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     assert states["reweight-node2"] == NodeState.CANCELLED
     assert {states[s] for s in ("wait-healthy", "remove-node2", "flags-off")} == {"CANCELLED"}
     # The guardian, not a step of the workflow, lifts the flags and the downtime.
-    until(lambda: restored(bench, plan.reference, ["node2"]), 60,
-          f"flags and downtime restored after the cancel; flags {bench.dump().flags}, "
-          f"silences {silence_states(bench, plan.reference)}")
+    wait_restored(bench, plan.reference, "node2", after="the cancel")
     assert "node2" in bench.tree().hosts()
 
     # Rolling the half-drained weights back is the operator's call, with the same reference.
@@ -97,8 +94,8 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
 
 @pytest.fixture(scope="module")
 def replacement(workflow_bench: WorkflowBench) -> tuple[MaintenancePlan, WorkflowHandle]:
-    """node2 replaced by the spare node3: planned from the live cluster and submitted."""
-    plan = workflow_bench.plan("replace", "node2", new_host="node3")
+    """node2 replaced by the spare: planned from the live cluster and submitted."""
+    plan = workflow_bench.plan("replace", "node2", new_host=SPARE)
     return plan, workflow_bench.submit(plan)
 
 
@@ -132,7 +129,7 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert "node2" not in bench.tree().hosts()
     time.sleep(5)  # a few looks of the gate: it holds without a confirmation
     assert handle.node("confirm-node2")["state"] == NodeState.RUNNING
-    assert handle.node("add-node3")["state"] == NodeState.PENDING
+    assert handle.node("add-spare-3.dc1")["state"] == NodeState.PENDING
 
     confirmed = bench.cli("confirm", plan.reference, "--by", "tech")
     assert confirmed.returncode == 0, confirmed.stderr
@@ -141,9 +138,9 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert bench.sandbox.verify() == 400
     assert bench.with_ceph(lambda c: c.status()).health.ok
     hosts = bench.tree().hosts()
-    assert "node2" not in hosts and len(hosts["node3"]) == 3
-    assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts["node3"]) > 0
-    assert restored(bench, plan.reference, ["node2", "node3"])
+    assert "node2" not in hosts and len(hosts[SPARE]) == 3
+    assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts[SPARE]) > 0
+    assert restored(bench, plan.reference, ["node2", SPARE])
 
     shown = bench.cli("status", plan.reference)
     assert shown.returncode == 0, shown.stderr
@@ -169,9 +166,7 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
         assert failed["wait-healthy"]["type"] == "DeadlineExceeded"
         assert "OSD_DOWN" in failed["wait-healthy"]["message"]
         assert handle.node("remove-node1")["state"] == NodeState.PENDING
-        until(lambda: restored(bench, plan.reference, ["node1"]), 60,
-              f"flags and downtime restored after the failure; flags {bench.dump().flags}, "
-              f"silences {silence_states(bench, plan.reference)}")
+        wait_restored(bench, plan.reference, "node1", after="the failure")
     finally:
         bench.hostctl("node0", "start-osd", "0")
     bench.wait_healthy()
@@ -191,11 +186,11 @@ def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
     bench = workflow_bench
     tree, flags = bench.tree(), bench.dump().flags
     left = sorted(h for h, osds in tree.hosts().items() if osds)
-    assert left == ["node0", "node3"]
+    assert left == ["node0", "spare-3.dc1"]
     for host in left:
-        with pytest.raises(PlanRefused, match=rf"decommission of {host} .* refused, nothing "
-                                              r"changed: .*pool data \(size 2\) .* only 1 "
-                                              r"host would be left"):
+        refusal = (rf"decommission of {re.escape(host)} .* refused, nothing changed: "
+                   r".*pool data \(size 2\) .* only 1 host would be left")
+        with pytest.raises(PlanRefused, match=refusal):
             bench.plan("decommission", host)
         shown = bench.cli("plan", "decommission", host)
         assert shown.returncode != 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -60,7 +61,23 @@ def test_cycles_and_unknown_dependencies_fail_the_plan() -> None:
         wf2.plan()
 
 
-def test_workflow_ids_must_be_safe_for_task_ids() -> None:
-    with pytest.raises(InvalidIdError):
-        Workflow("has-dash")
-    assert Workflow("ok_id.1").id == "ok_id.1"
+@pytest.mark.parametrize("wf_id", [
+    "replace.ceph-osd-12.dc1.1a2b3c4d", "fleet-retire:rack-7", "ok_id.1", "9-9-9", "x" * 200,
+    "é" * 100,
+])
+def test_workflow_ids_may_hold_dashes_dots_and_colons(wf_id: str) -> None:
+    assert Workflow(wf_id).id == wf_id
+
+
+@pytest.mark.parametrize(("wf_id", "why"), [
+    ("", "empty"), ("x" * 201, "201 bytes long, at most 200"), ("é" * 101, "202 bytes"),
+    ("has space", "' ' at 3"), ("tab\there", "'\\t' at 3"), ("a{b}", "'{' at 1"),
+    ("nul\x00", "'\\x00' at 3"), ("\ud800", "not valid UTF-8"),
+])
+def test_unusable_workflow_ids_are_refused_saying_why(wf_id: str, why: str) -> None:
+    with pytest.raises(InvalidIdError, match=re.escape(why)):
+        Workflow(wf_id)
+
+
+def test_a_workflow_without_an_id_gets_a_fresh_one() -> None:
+    assert Workflow().id != Workflow().id

@@ -14,7 +14,7 @@ def layout() -> Layout:
 
 def test_every_host_has_its_own_address_in_the_sandbox_subnet() -> None:
     hosts = layout().hosts
-    assert [h.name for h in hosts] == ["node0", "node1", "node2", "node3"]
+    assert [h.name for h in hosts] == ["node0", "node1", "node2", "spare-3.dc1"]
     assert [h.address for h in hosts] == [f"127.150.7.{n}" for n in (10, 11, 12, 13)]
     assert [h.initial_osds for h in hosts] == [2, 2, 2, 0]
 
@@ -23,7 +23,7 @@ def test_device_serials_are_unique_and_bays_count_from_one() -> None:
     devices = [d for h in layout().hosts for d in h.devices]
     assert len({d.serial for d in devices}) == len(devices)
     assert {d.bay for d in devices} == {1, 2, 3}
-    assert layout().host("node3").device("/dev/sandbox/node3-sdb").bay == 1
+    assert layout().host("spare-3.dc1").device("/dev/sandbox/spare-3.dc1-sdb").bay == 1
 
 
 def test_layout_survives_a_json_round_trip() -> None:

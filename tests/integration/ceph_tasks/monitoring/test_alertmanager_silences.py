@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from ceph_tasks.errors import MonitoringError
 from ceph_tasks.monitoring.alertmanager import AlertmanagerSilences, HostMatching
 from inventory.settings import AlertmanagerTarget
 from tests.support.downtime_contract import DowntimeContract, a_request
+from tests.support.poll import in_a_row, poll
 from tests.support.services import free_port
 
 pytestmark = pytest.mark.integration
@@ -37,18 +37,19 @@ def fire(url: str, instance: str) -> None:
     requests.post(f"{url}/api/v2/alerts", json=[alert], timeout=5).raise_for_status()
 
 
-def silenced_by(url: str, instance: str, timeout: float = 10.0) -> list[str]:
-    """The silences Alertmanager reports on the alert of an instance, once it has one."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for alert in requests.get(f"{url}/api/v2/alerts", timeout=5).json():
-            if alert["labels"].get("instance") == instance:
-                ids: list[str] = alert["status"]["silencedBy"]
-                if ids or time.monotonic() > deadline:
-                    return ids
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no alert for {instance} appeared")
-        time.sleep(0.2)
+def silenced_by(url: str, instance: str) -> list[str] | None:
+    """The silences Alertmanager reports on the alert of an instance; None before the alert."""
+    for alert in requests.get(f"{url}/api/v2/alerts", timeout=5).json():
+        if alert["labels"].get("instance") == instance:
+            ids: list[str] = alert["status"]["silencedBy"]
+            return ids
+    return None
+
+
+def stays_unmuted(url: str, instance: str) -> None:
+    """Wait until the alert of an instance is there and unmuted on five looks in a row."""
+    poll(in_a_row(5, lambda: silenced_by(url, instance) == []), timeout=10, interval=0.2,
+         what=lambda _: f"the alert of {instance} unmuted: {silenced_by(url, instance)}")
 
 
 def test_the_silence_mutes_the_hosts_alerts_on_any_port_and_no_lookalike(
@@ -59,9 +60,10 @@ def test_the_silence_mutes_the_hosts_alerts_on_any_port_and_no_lookalike(
     fire(url, "node2.dc1:9100")
     fire(url, "node2xdc1:9100")
     fire(url, "node2.dc10:9100")
-    assert silenced_by(url, "node2.dc1:9100") == list(result.ids)
-    assert silenced_by(url, "node2xdc1:9100", timeout=1) == []
-    assert silenced_by(url, "node2.dc10:9100", timeout=1) == []
+    assert poll(lambda: silenced_by(url, "node2.dc1:9100"), timeout=10, interval=0.2,
+                what="a silence on the alert of node2.dc1:9100") == list(result.ids)
+    stays_unmuted(url, "node2xdc1:9100")
+    stays_unmuted(url, "node2.dc10:9100")
 
 
 def test_an_equality_matcher_on_a_host_label_is_stored_as_given(clean_alertmanager: str) -> None:
