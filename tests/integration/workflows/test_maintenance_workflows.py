@@ -19,6 +19,7 @@ import pytest
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, node_states
+from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
@@ -185,6 +186,7 @@ def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
     tree, flags = bench.tree(), bench.dump().flags
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     left = sorted(h for h, osds in tree.hosts().items() if osds)
     assert left == ["node0", "spare-3.dc1"]
     for host in left:
@@ -192,9 +194,16 @@ def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
                    r".*pool data \(size 2\) .* only 1 host would be left")
         with pytest.raises(PlanRefused, match=refusal):
             bench.plan("decommission", host)
-        shown = bench.cli("plan", "decommission", host)
-        assert shown.returncode != 0
-        assert "pool data (size 2)" in shown.stderr and shown.stdout == ""
+        for command in ("plan", "run"):
+            shown = bench.cli(command, "decommission", host)
+            assert shown.returncode == 1, shown.stderr
+            assert "pool data (size 2)" in shown.stderr and shown.stdout == ""
+            assert len(shown.stderr.strip().splitlines()) == 1
+    # A run whose broker cannot be reached is refused before the cluster is even read.
+    dead = bench.cli("run", "replace", "node0", "--broker-url", "amqp://127.0.0.1:1//")
+    assert dead.returncode == 3 and "broker at amqp://127.0.0.1:1// cannot be" in dead.stderr
     assert bench.tree() == tree
     assert bench.dump().flags == flags
+    # Ceph's own record: the monitors received no state-changing command meanwhile.
+    assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
     assert bench.sandbox.verify() == 400
