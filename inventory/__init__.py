@@ -28,7 +28,7 @@ from inventory.host import (
     SshAccess,
     SystemdControl,
 )
-from inventory.loader import load_inventory, parse_inventory, write_inventory
+from inventory.loader import load_inventory, load_model, parse_inventory, write_inventory
 from inventory.models import Cluster, Inventory, Osd, StandardDeviceClass
 from inventory.settings import (
     AlertmanagerTarget,
@@ -90,6 +90,7 @@ __all__ = [
     "compare_layout",
     "dump_inventory",
     "load_inventory",
+    "load_model",
     "parse_inventory",
     "render_command",
     "write_inventory",

@@ -6,9 +6,9 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from inventory.base import CROSS_CHECK_ERROR
 from inventory.errors import (
@@ -19,7 +19,13 @@ from inventory.errors import (
 )
 from inventory.models import Inventory
 from inventory.writer import dump_inventory
-from inventory.yamltree import KeyPath, YamlDocument, format_path, parse_yaml
+from inventory.yamltree import (
+    KeyPath,
+    YamlDocument,
+    escape_references,
+    format_path,
+    parse_yaml,
+)
 
 _ENUM_REPR = re.compile(r"<\w+\.\w+: '([^']*)'>")
 # Pydantic speaks of Python types; the file's author thinks in YAML.
@@ -28,6 +34,7 @@ _PLAIN_WORDS = (
     (re.compile(r"a valid dictionary( or instance of \w+)?"), "a mapping"),
 )
 _SUFFIXES = (".yaml", ".yml")
+M = TypeVar("M", bound=BaseModel)
 
 
 def parse_inventory(
@@ -35,7 +42,7 @@ def parse_inventory(
 ) -> Inventory:
     """Parse and validate one YAML document; env resolves its ${VAR}s (none by default)."""
     document = parse_yaml(text, source=source, env={} if env is None else env)
-    return _validate(document)
+    return _validate(document, Inventory)
 
 
 def load_inventory(
@@ -87,7 +94,7 @@ def _load_file(file: Path, env: Mapping[str, str]) -> tuple[Inventory, YamlDocum
     except (OSError, UnicodeDecodeError) as error:
         raise InventoryLoadError([Problem(str(file), "", None, f"cannot read: {error}")]) from None
     document = parse_yaml(text, source=str(file), env=env)
-    return _validate(document), document
+    return _validate(document, Inventory), document
 
 
 def _merge(loaded: list[tuple[Inventory, YamlDocument]]) -> Inventory:
@@ -113,9 +120,22 @@ def _merge(loaded: list[tuple[Inventory, YamlDocument]]) -> Inventory:
     return Inventory(clusters=tuple(clusters))
 
 
-def _validate(document: YamlDocument) -> Inventory:
+def load_model(path: str | os.PathLike[str], model: type[M]) -> M:
+    """Load one YAML file into any pydantic model, with the inventory's errors.
+
+    Problems name the file, the key path and the line, as for an inventory; no ${VAR}s.
+    """
+    file = Path(path)
     try:
-        return Inventory.model_validate(document.data)
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InventoryLoadError([Problem(str(file), "", None, f"cannot read: {error}")]) from None
+    return _validate(parse_yaml(escape_references(text), source=str(file), env={}), model)
+
+
+def _validate(document: YamlDocument, model: type[M]) -> M:
+    try:
+        return model.model_validate(document.data)
     except ValidationError as error:
         problems = [_problem(document, detail) for detail in error.errors(include_url=False)]
         raise InventoryValidationError(problems) from None
