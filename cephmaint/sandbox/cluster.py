@@ -12,30 +12,28 @@ from typing import Any
 
 from ceph_tasks.ceph.bindings import load_rados
 from cephmaint.errors import SandboxError
-from cephmaint.sandbox.layout import MON_PORT, Layout
+from cephmaint.sandbox.layout import MON_PORT, Layout, SandboxHost
 from cephmaint.sandbox.procs import Daemon, run
 
 ZERO_FSID = "00000000-0000-0000-0000-000000000000"
 
 
-def mon_daemon(layout: Layout) -> Daemon:
-    """The monitor, mon.a."""
-    return Daemon(
-        "mon.a",
-        ["ceph-mon", "-f", "-c", str(layout.conf_path), "-i", "a",
-         "--public-addr", f"{layout.mon_address}:{MON_PORT}"],
-        layout.root / "run", layout.root / "log" / "mon.a.out",
-    )
+def mon_daemons(layout: Layout) -> list[Daemon]:
+    """The monitors, each on its host's address, named after the host (mon.a1)."""
+    return [Daemon(f"mon.{h.label}",
+                   ["ceph-mon", "-f", "-c", str(layout.conf_path), "-i", h.label,
+                    "--public-addr", f"{h.address}:{MON_PORT}"],
+                   layout.root / "run", layout.root / "log" / f"mon.{h.label}.out")
+            for h in layout.daemon_hosts("mon")]
 
 
-def mgr_daemon(layout: Layout) -> Daemon:
-    """The manager, mgr.x."""
-    return Daemon(
-        "mgr.x",
-        ["ceph-mgr", "-f", "-c", str(layout.conf_path), "-i", "x",
-         "--public-addr", layout.mon_address],
-        layout.root / "run", layout.root / "log" / "mgr.x.out",
-    )
+def mgr_daemons(layout: Layout) -> list[Daemon]:
+    """The managers, each on its host's address (the first to start is active)."""
+    return [Daemon(f"mgr.{h.label}",
+                   ["ceph-mgr", "-f", "-c", str(layout.conf_path), "-i", h.label,
+                    "--public-addr", h.address],
+                   layout.root / "run", layout.root / "log" / f"mgr.{h.label}.out")
+            for h in layout.daemon_hosts("mgr")]
 
 
 def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:
@@ -63,13 +61,17 @@ def bootstrap_monitor(layout: Layout) -> None:
     run(["ceph-authtool", str(mon_keyring), "--import-keyring", str(layout.keyring_path)],
         "importing client.admin into the mon keyring")
     monmap = r / "monmap"
-    run(["monmaptool", "--create", "--clobber", "--fsid", layout.fsid,
-         "--addv", "a", f"[v1:{layout.mon_address}:{MON_PORT}]", str(monmap)],
-        "creating the monmap")
-    run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", "a",
-         "--monmap", str(monmap), "--keyring", str(mon_keyring)], "creating the mon store",
-        log=r / "log" / "mon.a.log")
-    (r / "mgr" / "mgr.x").mkdir(parents=True, exist_ok=True)
+    mons = layout.daemon_hosts("mon")
+    addresses = [w for h in mons for w in ("--addv", h.label, f"[v1:{h.address}:{MON_PORT}]")]
+    run(["monmaptool", "--create", "--clobber", "--fsid", layout.fsid, *addresses,
+         str(monmap)], "creating the monmap")
+    for host in mons:
+        run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", host.label,
+             "--monmap", str(monmap), "--keyring", str(mon_keyring)],
+            f"creating the store of mon.{host.label}",
+            log=r / "log" / f"mon.{host.label}.log")
+    for host in layout.daemon_hosts("mgr"):
+        (r / "mgr" / f"mgr.{host.label}").mkdir(parents=True, exist_ok=True)
 
 
 class Mon:
@@ -137,10 +139,12 @@ def allocate_osd(mon: Mon, osd_id: int | None = None) -> tuple[int, str]:
     return new_id, osd_uuid
 
 
-def place_osd(mon: Mon, osd_id: int, host: str, weight: float, device_class: str) -> None:
-    """Put an OSD under its host bucket in CRUSH with a weight and a device class."""
-    mon.command("osd crush add", id=osd_id, weight=weight, args=[f"host={host}", "root=default"])
-    mon.command("osd crush set-device-class", **{"class": device_class, "ids": [str(osd_id)]})
+def place_osd(mon: Mon, osd_id: int, host: SandboxHost, weight: float) -> None:
+    """Put an OSD under its host (in its rack) in CRUSH, with a weight and its device class."""
+    where = [f"host={host.name}", *([f"rack={host.rack}"] if host.rack else []), "root=default"]
+    mon.command("osd crush add", id=osd_id, weight=weight, args=where)
+    mon.command("osd crush set-device-class",
+                **{"class": host.device_class, "ids": [str(osd_id)]})
 
 
 def make_osd_store(layout: Layout, osd_id: int, osd_uuid: str) -> None:

@@ -1,38 +1,79 @@
-"""Objects with recorded checksums in the data pool, and the check that none was lost."""
+"""Objects with recorded checksums in every pool, and the check that none was lost."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ceph_tasks.ceph.bindings import load_rados
 from cephmaint.errors import SandboxError, VerifyFailed
+from cephmaint.sandbox.topology import Topology
 
-OBJECT_COUNT = 400
+#: The checksums of a pool's objects, by object name.
+Sums = dict[str, str]
 
 
-def write_objects(ioctx: Any, checksums: Path, count: int = OBJECT_COUNT, seed: int = 0) -> int:
-    """Write count objects of 1-16 KiB of random bytes; record their SHA-256; return count."""
+def write_objects(ioctx: Any, count: int, largest: int, seed: int = 0) -> Sums:
+    """Write count objects of random bytes, up to largest bytes each; their SHA-256."""
     rng = random.Random(seed)
-    sums = {}
+    sums: Sums = {}
     for i in range(count):
         name = f"obj-{i:05d}"
-        body = rng.randbytes(rng.randint(1024, 16384))
+        body = rng.randbytes(rng.randint(max(1, largest // 16), max(1, largest)))
         ioctx.write_full(name, body)
         sums[name] = hashlib.sha256(body).hexdigest()
-    checksums.write_text(json.dumps(sums, indent=0, sort_keys=True))
-    return count
+    return sums
 
 
-def verify_objects(ioctx: Any, checksums: Path) -> int:
-    """Read back every recorded object; raise VerifyFailed naming missing or changed ones."""
+def write_pools(open_ioctx: Callable[[str], Any], topology: Topology, checksums: Path) -> int:
+    """Write every pool's objects and record their checksums by pool; how many in all."""
+    recorded: dict[str, Sums] = {}
+    for seed, pool in enumerate(topology.pools):
+        ioctx = open_ioctx(pool.name)
+        try:
+            recorded[pool.name] = write_objects(ioctx, pool.objects, int(topology.object_size),
+                                                seed)
+        finally:
+            ioctx.close()
+    checksums.write_text(json.dumps(recorded, indent=0, sort_keys=True))
+    return sum(len(sums) for sums in recorded.values())
+
+
+def recorded_objects(checksums: Path) -> dict[str, Sums]:
+    """The checksums written, by pool; empty before any data was written."""
     try:
-        sums: dict[str, str] = json.loads(checksums.read_text())
-    except FileNotFoundError as e:
-        raise SandboxError(f"no checksums recorded at {checksums}: was the data written?") from e
+        data: dict[str, Sums] = json.loads(checksums.read_text())
+    except FileNotFoundError:
+        return {}
+    return data
+
+
+def verify_pools(open_ioctx: Callable[[str], Any], checksums: Path) -> int:
+    """Read back every recorded object of every pool; raise VerifyFailed naming the bad ones."""
+    recorded = recorded_objects(checksums)
+    if not recorded:
+        raise SandboxError(f"no checksums recorded at {checksums}: was the data written?")
+    missing: list[str] = []
+    corrupt: list[str] = []
+    for pool, sums in recorded.items():
+        ioctx = open_ioctx(pool)
+        try:
+            lost, changed = _verify(ioctx, sums)
+        finally:
+            ioctx.close()
+        missing += [f"{pool}/{name}" for name in lost]
+        corrupt += [f"{pool}/{name}" for name in changed]
+    total = sum(len(sums) for sums in recorded.values())
+    if missing or corrupt:
+        raise VerifyFailed(missing, corrupt, total)
+    return total
+
+
+def _verify(ioctx: Any, sums: Sums) -> tuple[list[str], list[str]]:
     not_found = load_rados().ObjectNotFound
     missing, corrupt = [], []
     for name, expected in sums.items():
@@ -44,6 +85,4 @@ def verify_objects(ioctx: Any, checksums: Path) -> int:
             continue
         if hashlib.sha256(body).hexdigest() != expected:
             corrupt.append(name)
-    if missing or corrupt:
-        raise VerifyFailed(missing, corrupt, len(sums))
-    return len(sums)
+    return missing, corrupt

@@ -76,7 +76,7 @@ class HostControl:
         with cluster.connect(self.layout) as mon:
             new_id, osd_uuid = cluster.allocate_osd(mon, osd_id)
             cluster.make_osd_store(self.layout, new_id, osd_uuid)
-            cluster.place_osd(mon, new_id, self.host.name, weight, "hdd")
+            cluster.place_osd(mon, new_id, self.host, weight)
             self.registry.put_osd(OsdRecord(new_id, self.host.name, device, osd_uuid))
             daemon = cluster.osd_daemon(self.layout, new_id, self.host.name)
             daemon.start()

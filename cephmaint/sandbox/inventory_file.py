@@ -19,8 +19,8 @@ from inventory import (
     write_inventory,
 )
 
-#: Every sandbox host sits in one datacenter, one room, and a rack of its own (R0, R1, ...
-#: in the order of the layout's hosts).
+#: Every sandbox host sits in one datacenter and one room, in its topology's rack, or in a
+#: rack of its own (R0, R1, ... in the order of the layout's hosts) when it names none.
 DATACENTER = "SBX1"
 ROOM = "lab"
 
@@ -35,13 +35,14 @@ def sandbox_inventory(layout: Layout, registry: Registry) -> Inventory:
     cluster = Cluster(
         name=layout.name,
         access=CephAccess(conf_path=layout.conf_path, keyring_path=layout.keyring_path),
-        failure_domain_type="host",
+        failure_domain_type=str(layout.shape().widest_failure_domain),
         # Small steps and short pauses: the sandbox holds a few MB and moves them in seconds.
         throttles=Throttles(max_backfilling_pgs=16, crush_weight_step=0.5,
                             step_interval_seconds=2),
-        hosts=tuple(_host(layout, h, registry, rack=f"R{index}")
+        hosts=tuple(_host(layout, h, registry, rack=h.rack or f"R{index}")
                     for index, h in enumerate(layout.hosts)),
-        osds=tuple(_osd(r) for r in sorted(registry.osds(), key=lambda r: r.osd_id)),
+        osds=tuple(_osd(r, layout.host(r.host).device_class)
+                   for r in sorted(registry.osds(), key=lambda r: r.osd_id)),
     )
     return Inventory(clusters=(cluster,))
 
@@ -73,8 +74,9 @@ def _host(layout: Layout, host: SandboxHost, registry: Registry, rack: str) -> H
     )
 
 
-def _osd(record: OsdRecord) -> Osd:
-    return Osd(id=record.osd_id, host=record.host, device=record.device, device_class="hdd")
+def _osd(record: OsdRecord, device_class: str) -> Osd:
+    return Osd(id=record.osd_id, host=record.host, device=record.device,
+               device_class=device_class)
 
 
 def _user() -> str:

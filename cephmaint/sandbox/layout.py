@@ -5,23 +5,23 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-#: The spare hardware, without OSDs: the new host of replacement tests. It is named as
-#: real hosts are (ceph-osd-12.dc1), so that dashes and dots travel through everything a
-#: host name reaches: device paths, CRUSH, sshd, known_hosts, hostctl, step and workflow ids.
+from cephmaint.sandbox.topology import PgLog, Topology, load_topology
+
+#: The spare hardware of the default topology, without OSDs: the new host of replacement
+#: tests. It is named as real hosts are (ceph-osd-12.dc1), so that dashes and dots travel
+#: through everything a host name reaches: device paths, CRUSH, sshd, known_hosts, hostctl,
+#: step and workflow ids.
 SPARE_HOST = "spare-3.dc1"
-#: Hosts of every sandbox and how many OSDs each starts with.
-HOSTS: tuple[tuple[str, int], ...] = (("node0", 2), ("node1", 2), ("node2", 2), (SPARE_HOST, 0))
-#: Devices per host: the OSDs take the first ones, the rest stay free for new OSDs.
-DEVICES_PER_HOST = 3
 #: Bytes of RAM each memstore OSD may use: small, the sandbox holds a few MB of data.
 MEMSTORE_BYTES = 256 * 1024 * 1024
 #: CRUSH weight of every initial OSD: round, so that weight steps read well.
 INITIAL_WEIGHT = 1.0
-DATA_POOL = "data"
-DATA_POOL_PGS = 32
 SSH_PORT = 2222
 MON_PORT = 6789
+#: The first host's last address byte; hosts follow in the order of the topology.
+FIRST_HOST = 10
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,14 @@ class SandboxHost:
     ssh_port: int
     devices: tuple[Device, ...]
     initial_osds: int
+    rack: str | None = None
+    device_class: str = "hdd"
+    db_shared: bool = False
+
+    @property
+    def label(self) -> str:
+        """The host's first DNS label: the id of the daemons it runs (mon.a1, mgr.a1)."""
+        return self.name.split(".", 1)[0]
 
     def device(self, path: str) -> Device:
         """Return the device at path, or raise KeyError naming the host."""
@@ -64,12 +72,22 @@ class Layout:
     redis_url: str
     redis_managed: bool
     python: str  # the interpreter that runs hostctl on the hosts
+    #: The topology it was made from, as JSON (Topology.model_dump by alias).
+    topology: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
+    def shape(self) -> Topology:
+        """The topology the sandbox was made from."""
+        return Topology.model_validate(self.topology)
+
+    def daemon_hosts(self, daemon: str) -> tuple[SandboxHost, ...]:
+        """The hosts running monitors, managers or MDS daemons."""
+        return tuple(self.host(name) for name in self.shape().daemon_hosts(daemon))
+
     @property
-    def mon_address(self) -> str:
-        """The address the monitor (and manager) listen on."""
-        return f"{self.subnet}.1"
+    def mon_addresses(self) -> tuple[str, ...]:
+        """The addresses the monitors listen on: their hosts' own."""
+        return tuple(h.address for h in self.daemon_hosts("mon"))
 
     @property
     def conf_path(self) -> Path:
@@ -93,7 +111,7 @@ class Layout:
 
     @property
     def checksums_path(self) -> Path:
-        """Checksums of every object written to the data pool."""
+        """Checksums of every object written, by pool."""
         return self.root / "checksums.json"
 
     @property
@@ -127,30 +145,36 @@ class Layout:
 
 def make_layout(
     name: str, root: Path, fsid: str, subnet: str, redis_url: str, redis_managed: bool,
-    python: str,
+    python: str, topology: Topology | None = None,
 ) -> Layout:
     """Build the layout of a new sandbox from the choices made by its creator."""
+    shape = topology or load_topology("default")
     hosts = []
-    for index, (host, osds) in enumerate(HOSTS):
+    for index, (host, spec) in enumerate(shape.hosts.items()):
         devices = tuple(
             Device(
                 path=f"/dev/sandbox/{host}-sd{chr(ord('b') + d)}",
                 serial=f"SBX-{fsid[:8].upper()}-{index}{d}",
                 bay=d + 1,
             )
-            for d in range(DEVICES_PER_HOST)
+            for d in range(spec.device_count)
         )
-        hosts.append(SandboxHost(host, f"{subnet}.{10 + index}", SSH_PORT, devices, osds))
-    return Layout(name, root, fsid, subnet, tuple(hosts), redis_url, redis_managed, python)
+        hosts.append(SandboxHost(host, f"{subnet}.{FIRST_HOST + index}", SSH_PORT, devices,
+                                 spec.osds, spec.rack, spec.device_class, spec.db_shared))
+    return Layout(name, root, fsid, subnet, tuple(hosts), redis_url, redis_managed, python,
+                  shape.model_dump(mode="json", by_alias=True))
 
 
 def render_ceph_conf(layout: Layout) -> str:
-    """The ceph.conf of a sandbox: one mon, memstore OSDs, no auth, every file under root."""
+    """The ceph.conf of a sandbox: its monitors, memstore OSDs, no auth, files under root."""
     r = layout.root
+    mons = layout.daemon_hosts("mon")
+    mon_host = ",".join(f"v1:{h.address}:{MON_PORT}" for h in mons)
+    pg_log = PG_LOG_SHORT if layout.shape().pg_log == PgLog.SHORT else ""
     return f"""[global]
 fsid = {layout.fsid}
-mon host = v1:{layout.mon_address}:{MON_PORT}
-mon initial members = a
+mon host = {mon_host}
+mon initial members = {",".join(h.label for h in mons)}
 # msgr2 is off: v1 on loopback is enough, and the warning about it would block HEALTH_OK.
 ms bind msgr2 = false
 mon warn on msgr2 not enabled = false
@@ -175,6 +199,8 @@ mon allow pool delete = true
 run dir = {r}/run
 admin socket = {r}/run/$name.asok
 log file = {r}/log/$name.log
+# PG stats reach the manager every second: waits for clean PGs see moves as they happen.
+mgr stats period = 1
 # Faster failure detection than production defaults, so tests that stop an OSD move quickly.
 osd heartbeat grace = 8
 osd heartbeat interval = 2
@@ -193,4 +219,13 @@ osd crush update on start = false
 osd class update on start = false
 osd data = {r}/osd/$name
 osd journal = {r}/osd/$name/journal
+{pg_log}"""
+
+
+#: A sandbox PG holds a few dozen objects, fewer than Ceph's shortest PG log (250 entries):
+#: a weight change then recovers them from the log and shows them *degraded*. With logs this
+#: short they are *remapped* and *backfilling*, as on production clusters.
+PG_LOG_SHORT = """osd min pg log entries = 2
+osd max pg log entries = 4
+osd pg log trim min = 1
 """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 import shutil
 import socket
@@ -13,16 +12,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ceph_tasks.settings import DEFAULT_RABBITMQ, Settings
 from cephmaint.errors import SandboxError
 from cephmaint.sandbox import cluster, sshd
-from cephmaint.sandbox.data import verify_objects, write_objects
+from cephmaint.sandbox.data import recorded_objects, verify_pools, write_pools
 from cephmaint.sandbox.inventory_file import write_sandbox_inventory
 from cephmaint.sandbox.layout import (
-    DATA_POOL,
-    DATA_POOL_PGS,
+    FIRST_HOST,
     INITIAL_WEIGHT,
     MON_PORT,
     SSH_PORT,
@@ -30,8 +27,10 @@ from cephmaint.sandbox.layout import (
     make_layout,
     render_ceph_conf,
 )
+from cephmaint.sandbox.pools import create_pools
 from cephmaint.sandbox.procs import Daemon, processes_under, terminate, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
+from cephmaint.sandbox.topology import Topology, load_topology
 
 
 def sandbox_root(name: str, home: Path) -> Path:
@@ -48,12 +47,12 @@ def _bindable(address: str, port: int) -> bool:
     return True
 
 
-def choose_subnet(rng: random.Random) -> str:
-    """A 127.A.B subnet whose mon and ssh ports are all free, so sandboxes never collide."""
+def choose_subnet(rng: random.Random, hosts: int) -> str:
+    """A 127.A.B subnet whose hosts' mon and ssh ports are free, so sandboxes never collide."""
     for _ in range(200):
         subnet = f"127.{rng.randint(100, 199)}.{rng.randint(1, 254)}"
-        addresses = [f"{subnet}.1"] + [f"{subnet}.{10 + i}" for i in range(4)]
-        if _bindable(addresses[0], MON_PORT) and all(_bindable(a, SSH_PORT) for a in addresses):
+        addresses = [f"{subnet}.{FIRST_HOST + i}" for i in range(hosts)]
+        if all(_bindable(a, MON_PORT) and _bindable(a, SSH_PORT) for a in addresses):
             return subnet
     raise SandboxError("found no free loopback subnet for the sandbox")
 
@@ -96,10 +95,12 @@ class Report:
             f"sandbox {self.name}: {self.health}",
             f"  root        {self.root}",
             f"  ceph.conf   {self.layout.conf_path}",
-            f"  monitor     v1:{self.layout.mon_address}:{MON_PORT}",
+            "  monitors    " + ", ".join(f"v1:{a}:{MON_PORT}"
+                                           for a in self.layout.mon_addresses),
             f"  osds        {self.osds_up} up, {self.osds_in} in, {self.osds_total} total",
             "  pgs         " + ", ".join(f"{n} {s}" for s, n in sorted(self.pgs.items())),
-            f"  data pool   {DATA_POOL}: {self.objects} objects with recorded checksums",
+            f"  pools       {self.objects} objects with recorded checksums in "
+            + ", ".join(p.name for p in self.layout.shape().pools),
             f"  redis       {self.layout.redis_url}",
             f"  rabbitmq    {self.rabbitmq_url or 'none on this machine'}",
             f"  inventory   {self.layout.inventory_path}",
@@ -144,42 +145,52 @@ class Sandbox:
 
     # -- up ---------------------------------------------------------------------------------
 
-    def up(self, redis_url: str | None = None, timeout: float = 120) -> Report:
-        """Create the sandbox or start what of it is not running; return once HEALTH_OK."""
-        layout = self.layout() if self.exists else self._create(redis_url)
+    def up(self, redis_url: str | None = None, timeout: float = 120,
+           topology: Topology | None = None) -> Report:
+        """Create the sandbox (default topology) or start what is not running; until HEALTH_OK.
+
+        A sandbox that exists keeps the topology it was made with.
+        """
+        if self.exists:
+            layout = self.layout()
+        else:
+            layout = self._create(redis_url, topology or load_topology("default"))
         for daemon in self._service_daemons(layout):
             daemon.start()
-        mon, mgr = cluster.mon_daemon(layout), cluster.mgr_daemon(layout)
-        mon.start()
-        conn = self._connect(layout, mon)
+        mons, mgrs = cluster.mon_daemons(layout), cluster.mgr_daemons(layout)
+        for daemon in mons:
+            daemon.start()
+        conn = self._connect(layout, mons)
         try:
-            mgr.start()
+            for daemon in mgrs:
+                daemon.start()
             self._create_initial_osds(conn, layout)
             osds = self._osd_daemons(layout)
             for daemon in osds:
                 daemon.start()
+            watch = [*mons, *mgrs, *osds]
             wait_for(lambda: _osds_up(conn) == len(osds), timeout,
-                     f"{len(osds)} OSDs to come up", watch=[mon, mgr, *osds])
+                     f"{len(osds)} OSDs to come up", watch=watch)
             if not layout.checksums_path.exists():
-                self._write_data(conn, layout, watch=[mon, mgr, *osds], timeout=timeout)
+                self._write_data(conn, layout, watch=watch, timeout=timeout)
             health = _Health(conn)
             wait_for(health, timeout, "HEALTH_OK with all PGs active+clean",
-                     watch=[mon, mgr, *osds], interval=0.5, last_seen=health)
+                     watch=watch, interval=0.5, last_seen=health)
         finally:
             conn.close()
         write_sandbox_inventory(layout, self.registry)
         return self.status()
 
-    def _create(self, redis_url: str | None) -> Layout:
+    def _create(self, redis_url: str | None, topology: Topology) -> Layout:
         if any(self.root.iterdir() if self.root.exists() else ()):
             raise SandboxError(f"{self.root} exists but holds no sandbox: remove it first")
         rng = random.Random()
         managed = redis_url is None
         layout = make_layout(
             name=self.root.name, root=self.root, fsid=str(uuid.uuid4()),
-            subnet=choose_subnet(rng),
+            subnet=choose_subnet(rng, len(topology.hosts)),
             redis_url=redis_url or f"redis://127.0.0.1:{free_port()}/0",
-            redis_managed=managed, python=sys.executable,
+            redis_managed=managed, python=sys.executable, topology=topology,
         )
         self.root.mkdir(parents=True, exist_ok=True)
         layout.conf_path.write_text(render_ceph_conf(layout))
@@ -204,11 +215,12 @@ class Sandbox:
         return daemons
 
     @staticmethod
-    def _connect(layout: Layout, mon: Daemon, timeout: float = 30) -> cluster.Mon:
-        """Connect once the freshly started monitor answers; fail with its log if it died."""
+    def _connect(layout: Layout, mons: list[Daemon], timeout: float = 30) -> cluster.Mon:
+        """Connect once the freshly started monitors answer; fail with a log if one died."""
         deadline = time.monotonic() + timeout
         while True:
-            mon.check()
+            for mon in mons:
+                mon.check()
             try:
                 return cluster.Mon(layout.conf_path, timeout=5)
             except Exception as e:  # librados' own error classes while the mon starts
@@ -224,7 +236,7 @@ class Sandbox:
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
             list(pool.map(lambda a: cluster.make_osd_store(layout, *a), allocated))
         for (host, device), (osd_id, osd_uuid) in zip(wanted, allocated, strict=True):
-            cluster.place_osd(conn, osd_id, host.name, INITIAL_WEIGHT, "hdd")
+            cluster.place_osd(conn, osd_id, host, INITIAL_WEIGHT)
             self.registry.put_osd(OsdRecord(osd_id, host.name, device.path, osd_uuid))
 
     def _osd_daemons(self, layout: Layout) -> list[Daemon]:
@@ -233,17 +245,11 @@ class Sandbox:
 
     def _write_data(self, conn: cluster.Mon, layout: Layout, watch: list[Daemon],
                     timeout: float) -> None:
-        pools = {p["poolname"] for p in conn.command("osd pool ls", detail="detail") or []}
-        if DATA_POOL not in pools:
-            conn.command("osd pool create", pool=DATA_POOL, pg_num=DATA_POOL_PGS)
-            conn.command("osd pool application enable", pool=DATA_POOL, app="rados")
-        wait_for(lambda: _pgs_clean(conn), timeout, "the data pool's PGs to be active+clean",
+        topology = layout.shape()
+        create_pools(conn, topology)
+        wait_for(lambda: _pgs_clean(conn), timeout, "the pools' PGs to be active+clean",
                  watch=watch, interval=0.3)
-        ioctx = conn.open_ioctx(DATA_POOL)
-        try:
-            write_objects(ioctx, layout.checksums_path)
-        finally:
-            ioctx.close()
+        write_pools(conn.open_ioctx, topology, layout.checksums_path)
 
     # -- status, verify, down ---------------------------------------------------------------
 
@@ -255,20 +261,16 @@ class Sandbox:
         osdmap = st["osdmap"].get("osdmap", st["osdmap"])  # older releases nest it
         pgs = {s["state_name"]: s["count"] for s in st["pgmap"].get("pgs_by_state", [])}
         checks = {code: c["summary"]["message"] for code, c in st["health"]["checks"].items()}
-        objects = len(_load_json(layout.checksums_path))
+        objects = sum(len(sums) for sums in recorded_objects(layout.checksums_path).values())
         return Report(layout.name, self.root, st["health"]["status"], osdmap["num_up_osds"],
                       osdmap["num_in_osds"], osdmap["num_osds"], pgs, objects, layout,
                       rabbitmq_url(self.rabbitmq), checks)
 
     def verify(self) -> int:
-        """Prove every recorded object is still there and intact; return how many."""
+        """Prove every recorded object of every pool is there and intact; how many in all."""
         layout = self.layout()
         with cluster.connect(layout, timeout=10) as conn:
-            ioctx = conn.open_ioctx(DATA_POOL)
-            try:
-                return verify_objects(ioctx, layout.checksums_path)
-            finally:
-                ioctx.close()
+            return verify_pools(conn.open_ioctx, layout.checksums_path)
 
     def down(self) -> None:
         """Stop every process of the sandbox and remove its folder."""
@@ -282,14 +284,6 @@ class Sandbox:
         for pid in processes_under(self.root):
             terminate(pid, timeout=5)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    return data
 
 
 def _osds_up(conn: cluster.Mon) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from ceph_tasks.errors import LedgerError
+from ceph_tasks.errors import InvalidInput, LedgerError
 from ceph_tasks.ledger import Ledger, MemoryLedger, RedisLedger
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ def test_values_that_are_not_json_are_refused_and_nothing_is_written(ledger: Led
 
 
 def test_a_malformed_reference_is_refused(ledger: Ledger) -> None:
-    with pytest.raises(ValueError, match="not a valid reference"):
+    with pytest.raises(InvalidInput, match="not a valid reference"):
         ledger.remember("wf 1; rm", "k", 1)
 
 

@@ -122,7 +122,7 @@ def test_removing_node1_is_then_refused_naming_pool_data_and_the_host_left(
         fresh_bench.run("cephmaint.remove_node", cluster=fresh_bench.name, host="node1",
                         reference=maintenance)
     assert ("pool data (size 2) needs 2 host failure domains under root default by CRUSH "
-            "rule replicated_rule, but only 1 host would be left (node0)") in str(refused.value)
+            "rule data-rule, but only 1 host would be left (node0)") in str(refused.value)
     assert tree(fresh_bench) == before
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from cephmaint.errors import VerifyFailed
 from cephmaint.sandbox import cluster
-from cephmaint.sandbox.layout import DATA_POOL, SandboxHost
+from cephmaint.sandbox.layout import SandboxHost
 from cephmaint.sandbox.procs import processes_under
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import compare_layout, load_inventory, render_command
@@ -153,7 +153,7 @@ def test_host_control_over_ssh_stops_and_starts_only_its_own_osds(sandbox: Sandb
 def test_verify_catches_a_corrupted_and_a_missing_object(sandbox: Sandbox) -> None:
     assert sandbox.verify() == 400
     with cluster.connect(sandbox.layout()) as mon:
-        ioctx = mon.open_ioctx(DATA_POOL)
+        ioctx = mon.open_ioctx("data")
         try:
             original_7 = ioctx.read("obj-00007", length=1 << 20)
             original_9 = ioctx.read("obj-00009", length=1 << 20)
@@ -161,9 +161,9 @@ def test_verify_catches_a_corrupted_and_a_missing_object(sandbox: Sandbox) -> No
             ioctx.remove_object("obj-00009")
             with pytest.raises(VerifyFailed) as caught:
                 sandbox.verify()
-            assert caught.value.corrupt == ["obj-00007"]
-            assert caught.value.missing == ["obj-00009"]
-            assert "1 missing (obj-00009)" in str(caught.value)
+            assert caught.value.corrupt == ["data/obj-00007"]
+            assert caught.value.missing == ["data/obj-00009"]
+            assert "1 missing (data/obj-00009)" in str(caught.value)
         finally:
             ioctx.write_full("obj-00007", original_7)
             ioctx.write_full("obj-00009", original_9)

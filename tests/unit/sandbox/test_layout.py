@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cephmaint.sandbox.layout import Layout, make_layout, render_ceph_conf
+from cephmaint.sandbox.topology import PgLog, load_topology
 
 
 def layout() -> Layout:
@@ -33,7 +34,7 @@ def test_layout_survives_a_json_round_trip() -> None:
 
 def test_ceph_conf_keeps_every_file_under_the_root_and_silences_the_known_warnings() -> None:
     conf = render_ceph_conf(layout())
-    assert "mon host = v1:127.150.7.1:6789" in conf
+    assert "mon host = v1:127.150.7.10:6789\nmon initial members = node0\n" in conf
     assert "osd objectstore = memstore" in conf
     assert "auth allow insecure global id reclaim = false" in conf
     assert "mon warn on msgr2 not enabled = false" in conf
@@ -41,3 +42,35 @@ def test_ceph_conf_keeps_every_file_under_the_root_and_silences_the_known_warnin
         paths = ("run dir =", "admin socket =", "log file =", "mon data =", "osd data =")
         if line.startswith(paths):
             assert "= /tmp/sbx/t/" in line, line
+
+
+def mixed() -> Layout:
+    return make_layout("m", Path("/tmp/sbx/m"), "0123abcd-0000-0000-0000-000000000000",
+                       "127.150.8", "redis://127.0.0.1:1/0", True, "/usr/bin/python3",
+                       load_topology("mixed"))
+
+
+def test_a_topology_places_hosts_in_racks_with_classes_and_spare_devices() -> None:
+    hosts = {h.name: h for h in mixed().hosts}
+    assert [(h.rack, h.device_class, h.initial_osds, len(h.devices))
+            for h in hosts.values()] == [
+        ("ra", "hdd", 2, 3), ("ra", "ssd", 1, 2), ("ra", "hdd", 1, 2), ("rb", "hdd", 3, 4),
+        ("rb", "ssd", 1, 2), ("rc", "hdd", 2, 3), ("rc", "hdd", 0, 2)]
+    assert Layout.from_json(mixed().to_json()).shape() == load_topology("mixed")
+
+
+def test_every_monitor_listens_on_its_hosts_address_and_pg_logs_are_short() -> None:
+    layout = mixed()
+    assert layout.mon_addresses == ("127.150.8.11", "127.150.8.14", "127.150.8.15")
+    conf = render_ceph_conf(layout)
+    assert ("mon host = v1:127.150.8.11:6789,v1:127.150.8.14:6789,v1:127.150.8.15:6789\n"
+            "mon initial members = a2,b2,c1\n") in conf
+    assert "osd min pg log entries = 2\nosd max pg log entries = 4\n" in conf
+    assert "mgr stats period = 1" in conf
+
+
+def test_pg_logs_keep_cephs_length_when_asked() -> None:
+    shape = load_topology("default").model_copy(update={"pg_log": PgLog.DEFAULT})
+    layout = make_layout("d", Path("/tmp/sbx/d"), "0123abcd-0000-0000-0000-000000000000",
+                         "127.150.9", "redis://127.0.0.1:1/0", True, "/usr/bin/python3", shape)
+    assert "pg log" not in render_ceph_conf(layout)

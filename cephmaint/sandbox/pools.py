@@ -1,0 +1,48 @@
+"""The sandbox's pools: a CRUSH rule (or an erasure-code profile) each, as the topology says."""
+
+from __future__ import annotations
+
+from cephmaint.sandbox.cluster import Mon
+from cephmaint.sandbox.topology import Erasure, PoolSpec, Topology
+
+
+def rule_name(pool: PoolSpec) -> str:
+    """The CRUSH rule of a pool: its own, named after it."""
+    return f"{pool.name}-rule"
+
+
+def create_pools(mon: Mon, topology: Topology) -> None:
+    """Create every pool of the topology that does not exist yet, with its rule and sizes."""
+    existing = {p["poolname"] for p in mon.command("osd pool ls", detail="detail") or []}
+    for pool in topology.pools:
+        if pool.name in existing:
+            continue
+        if pool.erasure is not None:
+            _create_erasure(mon, pool, pool.erasure)
+        else:
+            _create_replicated(mon, pool)
+        mon.command("osd pool set", pool=pool.name, var="min_size",
+                    val=str(pool.copies_needed))
+        mon.command("osd pool application enable", pool=pool.name, app="rados")
+
+
+def _create_replicated(mon: Mon, pool: PoolSpec) -> None:
+    rule = {"name": rule_name(pool), "root": "default", "type": str(pool.failure_domain)}
+    if pool.device_class:
+        rule["class"] = pool.device_class
+    mon.command("osd crush rule create-replicated", **rule)
+    mon.command("osd pool create", pool=pool.name, pg_num=pool.pg_num, pgp_num=pool.pg_num,
+                pool_type="replicated", rule=rule_name(pool))
+    mon.command("osd pool set", pool=pool.name, var="size", val=str(pool.width))
+
+
+def _create_erasure(mon: Mon, pool: PoolSpec, code: Erasure) -> None:
+    profile = [f"k={code.k}", f"m={code.m}",
+               f"crush-failure-domain={pool.failure_domain}"]
+    if pool.device_class:
+        profile.append(f"crush-device-class={pool.device_class}")
+    mon.command("osd erasure-code-profile set", name=f"{pool.name}-profile", profile=profile)
+    # `osd pool create` makes the pool's rule from the profile, under the rule name given.
+    mon.command("osd pool create", pool=pool.name, pg_num=pool.pg_num, pgp_num=pool.pg_num,
+                pool_type="erasure", erasure_code_profile=f"{pool.name}-profile",
+                rule=rule_name(pool))
