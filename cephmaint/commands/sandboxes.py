@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from cephmaint.command import Group, pass_session, shared_options
+from cephmaint.errors import UsageError
 from cephmaint.sandbox.sandbox import Sandbox
+from cephmaint.sandbox.topology import BUILT_IN, load_topology
 from cephmaint.session import Session
 
 
@@ -42,13 +44,26 @@ def _box(session: Session) -> tuple[str, Sandbox]:
               help="Use this Redis instead of starting one.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=180.0, show_default=True,
               help="Seconds to wait for HEALTH_OK.")
+@click.option("--topology", "shape", default=None, metavar="NAME|FILE",
+              help=f"The cluster's shape: {', '.join(BUILT_IN)}, or a YAML file "
+                   "[default: default]; a sandbox that exists keeps its own.")
 @pass_session
-def up_command(session: Session, own_redis: str | None, timeout: float) -> int:
-    """Create or resume the sandbox; return once it is HEALTH_OK."""
+def up_command(session: Session, own_redis: str | None, timeout: float,
+               shape: str | None) -> int:
+    """Create or resume the sandbox; return once it is HEALTH_OK.
+
+    \b
+    Example:
+      cephmaint sandbox --name lab up --topology racks
+    """
     name, box = _box(session)
+    topology = load_topology(shape if shape in BUILT_IN else Path(shape)) if shape else None
+    if topology is not None and box.exists:
+        raise UsageError(f"sandbox {name} exists with its own topology: `cephmaint sandbox "
+                         f"--name {name} down` first, or pick another --name")
     click.echo(f"==> bringing sandbox {name} up under {box.root}")
     started = time.monotonic()
-    click.echo(box.up(redis_url=own_redis, timeout=timeout).render())
+    click.echo(box.up(redis_url=own_redis, timeout=timeout, topology=topology).render())
     click.echo(f"==> ready in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -7,8 +7,8 @@ from cephmaint.sandbox.topology import Erasure, PoolSpec, Topology
 
 
 def rule_name(pool: PoolSpec) -> str:
-    """The CRUSH rule of a pool: its own, named after it."""
-    return f"{pool.name}-rule"
+    """The CRUSH rule of a pool: its own, named after it (as Ceph names an EC pool's rule)."""
+    return pool.name if pool.erasure is not None else f"{pool.name}-rule"
 
 
 def create_pools(mon: Mon, topology: Topology) -> None:
@@ -42,7 +42,6 @@ def _create_erasure(mon: Mon, pool: PoolSpec, code: Erasure) -> None:
     if pool.device_class:
         profile.append(f"crush-device-class={pool.device_class}")
     mon.command("osd erasure-code-profile set", name=f"{pool.name}-profile", profile=profile)
-    # `osd pool create` makes the pool's rule from the profile, under the rule name given.
+    # `osd pool create` makes the pool's rule from the profile, named after the pool.
     mon.command("osd pool create", pool=pool.name, pg_num=pool.pg_num, pgp_num=pool.pg_num,
-                pool_type="erasure", erasure_code_profile=f"{pool.name}-profile",
-                rule=rule_name(pool))
+                pool_type="erasure", erasure_code_profile=f"{pool.name}-profile")
