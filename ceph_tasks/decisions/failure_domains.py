@@ -131,9 +131,14 @@ class _Block:
 
 
 def pool_domains(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule],
-                 removed: Iterable[int] = ()) -> tuple[PoolDomains, ...]:
-    """Every pool's failure domains before and after the removed OSDs are gone, by name."""
-    gone = frozenset(removed)
+                 removed: Iterable[int] = (), added: Iterable[int] = ()
+                 ) -> tuple[PoolDomains, ...]:
+    """Every pool's failure domains before and after a change, by name.
+
+    Before counts the tree without the added OSDs (new ones, in the tree as they will be);
+    after counts it without the removed ones.
+    """
+    gone, new = frozenset(removed), frozenset(added)
     by_id = {rule.rule_id: rule for rule in rules}
     report: list[PoolDomains] = []
     for pool in sorted(pools, key=lambda p: p.pool_name):
@@ -147,7 +152,7 @@ def pool_domains(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule
                                       (unknown,)))
             continue
         report.append(PoolDomains(pool.pool_name, pool.pool_id, rule.rule_name, pool.size,
-                                  erasure, _levels(tree, pool.size, rule, gone)))
+                                  erasure, _levels(tree, pool.size, rule, new, gone)))
     return tuple(report)
 
 
@@ -177,8 +182,21 @@ def domains_left(tree: OsdTree, root: str, domain_type: str, removed: Iterable[i
     return tuple(sorted(left))
 
 
-def _levels(tree: OsdTree, size: int, rule: CrushRule,
-            gone: frozenset[int]) -> tuple[DomainLevel, ...]:
+def rule_reaches(tree: OsdTree, rule: CrushRule, osds: Iterable[int]) -> bool:
+    """Whether a rule can place data on any of these OSDs: under its root, of its class."""
+    wanted = frozenset(osds)
+    by_id = {n.id: n for n in tree.nodes}
+    for block in _blocks(rule):
+        top = next((n for n in tree.nodes if n.name == block.root and not n.is_osd), None)
+        if top is not None and any(
+                n.id in wanted and _takes_data(n, frozenset(), block.device_class)
+                for n in _below(top, by_id) if n.is_osd):
+            return True
+    return False
+
+
+def _levels(tree: OsdTree, size: int, rule: CrushRule, before_gone: frozenset[int],
+            after_gone: frozenset[int]) -> tuple[DomainLevel, ...]:
     levels: list[DomainLevel] = []
     copies_left = size
     for block in _blocks(rule):
@@ -193,8 +211,10 @@ def _levels(tree: OsdTree, size: int, rule: CrushRule,
             placed *= max(per_item, 0)
             levels.append(DomainLevel(
                 choose.domain_type, root, min(placed, copies_left),
-                domains_left(tree, block.root, choose.domain_type, (), block.device_class),
-                domains_left(tree, block.root, choose.domain_type, gone, block.device_class)))
+                domains_left(tree, block.root, choose.domain_type, before_gone,
+                             block.device_class),
+                domains_left(tree, block.root, choose.domain_type, after_gone,
+                             block.device_class)))
         copies_left -= min(placed, copies_left) if block.chooses else 0
     return tuple(levels)
 

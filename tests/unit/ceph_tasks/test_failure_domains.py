@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ceph_tasks.decisions.failure_domains import domains_left, pool_domains, removal_shortfalls
+from ceph_tasks.decisions.failure_domains import (
+    domains_left,
+    pool_domains,
+    removal_shortfalls,
+    rule_reaches,
+)
 from ceph_tasks.decisions.preconditions import removal_problems
 from tests.unit.ceph_tasks.crush_maps import (
     captured_pools,
@@ -190,3 +195,17 @@ def test_a_pool_on_another_root_is_not_changed_by_the_removal() -> None:
     assert main.changed and not other.changed
     # The archive root is not in this tree: the pool was short before anything is removed.
     assert other.describe() == "hosts 0 -> 0: short of 2 (needs 2)"
+
+
+def test_osds_being_added_count_after_and_not_before() -> None:
+    three = tree({"r1": {"a": [(0, 1.0)], "b": [(1, 1.0)], "c": [(2, 1.0)]}})
+    (report,) = pool_domains(three, [pool("p", 3)], [HOST_RULE], added=[2])
+    assert report.describe() == "hosts 2 -> 3: ok" and report.changed
+
+
+def test_a_rule_reaches_only_osds_under_its_root_and_of_its_class() -> None:
+    mixed = tree({"r1": {"a": [(0, 1.0, {"device_class": "ssd"}), (1, 1.0)]}})
+    ssd = rule(1, "fast", "default~ssd", ("chooseleaf_firstn", 0, "host"))
+    elsewhere = rule(2, "other", "archive", ("chooseleaf_firstn", 0, "host"))
+    assert rule_reaches(mixed, ssd, [0]) and not rule_reaches(mixed, ssd, [1])
+    assert rule_reaches(mixed, HOST_RULE, [1]) and not rule_reaches(mixed, elsewhere, [0, 1])
