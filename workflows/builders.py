@@ -138,6 +138,14 @@ def plan_disk_replacement(
         raise PlanRefused(f"osd.{osd_id} sits under {live_host or 'no host'} in the CRUSH "
                           f"tree but under {osd.host} in the inventory: check the inventory")
     pools = removal_impact(state, (osd_id,))
+    # Refused when the drain takes a failure domain from a pool and leaves it short (the
+    # drain could never finish clean); a pool short already whose domains the drain leaves
+    # as they are does not refuse it: the new disk may be what that pool lacks.
+    made_short = [s.describe() for p in pools if p.domains.changed
+                  for s in p.domains.shortfalls()]
+    if made_short:
+        raise PlanRefused(f"disk replacement of osd.{osd_id} on cluster {cluster.name} "
+                          f"refused, nothing changed: {'; '.join(made_short)}")
     ref = reference or new_reference("disk", f"{host_label(host.name)}-osd{osd_id}")
     plan = MaintenancePlan(
         kind="disk replacement", cluster=cluster.name, reference=ref, hosts=(host.name,),

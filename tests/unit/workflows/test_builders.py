@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -187,6 +188,30 @@ def test_a_host_holding_the_last_ssd_osds_a_pool_needs_is_refused_naming_pool_ru
         "decommission of c1 on cluster racks refused, nothing changed: pool fast (size 3) "
         "needs 3 host failure domains under root default~ssd by CRUSH rule fast_ssd, but only "
         "2 host would be left (a1, b1)")
+
+
+def test_a_disk_whose_drain_would_leave_a_pool_short_is_refused() -> None:
+    with pytest.raises(PlanRefused, match=r"disk replacement of osd\.6 .* pool fast \(size 3\) "
+                                          r"needs 3 host .* rule fast_ssd, but only 2 host "
+                                          r"would be left \(a1, b1\)"):
+        plan_disk_replacement(6, cluster=rack_cluster(), state=rack_state())
+    plan = plan_disk_replacement(0, cluster=rack_cluster(), state=rack_state(), reference="d")
+    # osd.0 is a1's only hdd OSD: the hdd pools lose a1, rbd keeps rack r1 through a2.
+    assert [line.split(";")[0] for line in pool_lines(plan)] == [
+        "  pool ec (rule ec_hdd, erasure-coded, k+m 4): hosts 5 -> 4: ok",
+        "  pool rbd (rule rbd_rack, size 3): racks 4 -> 4: ok",
+    ]
+
+
+def test_a_disk_already_out_is_replaced_though_its_pool_is_short_without_it() -> None:
+    state = rack_state()
+    out = state.tree.model_copy(update={"nodes": tuple(
+        n.model_copy(update={"reweight": 0.0}) if n.id == 6 else n for n in state.tree.nodes)})
+    plan = plan_disk_replacement(6, cluster=rack_cluster(), state=replace(state, tree=out),
+                                 reference="d")
+    # The pool lost the disk already; the new one is what brings its third host back.
+    assert [line.split(";")[0] for line in pool_lines(plan)] == [
+        "  pool fast (rule fast_ssd, size 3): hosts 2 -> 2: short of 1 (needs 3)"]
 
 
 def test_an_addition_shows_the_pools_that_can_place_data_on_the_new_host(
