@@ -15,6 +15,7 @@ from ceph_tasks.names import ORIGINAL_WEIGHT
 from ceph_tasks.reference import check_reference
 from inventory import Cluster
 from workflows.errors import PlanRefused
+from workflows.impact import addition_impact, landing, removal_impact
 from workflows.plan import MaintenancePlan, Phase
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
@@ -107,8 +108,14 @@ def plan_add(
     """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy."""
     new = cluster.host(host)
     ref = reference or new_reference("add", host_label(host))
-    plan = MaintenancePlan(kind="add", cluster=cluster.name, reference=ref, hosts=(host,),
-                           guards=("cluster healthy before anything changes",))
+    classes = [o.device_class for o in cluster.osds_on(host)]
+    under = landing(state.tree, host, new.rack)
+    plan = MaintenancePlan(
+        kind="add", cluster=cluster.name, reference=ref, hosts=(host,),
+        pools=addition_impact(state, host, new.rack, classes),
+        guards=("cluster healthy before anything changes",),
+        # Where new OSDs land is the host's own CRUSH location: the pools above assume this.
+        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}",))
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
@@ -130,10 +137,19 @@ def plan_disk_replacement(
     if live_host != osd.host:
         raise PlanRefused(f"osd.{osd_id} sits under {live_host or 'no host'} in the CRUSH "
                           f"tree but under {osd.host} in the inventory: check the inventory")
+    pools = removal_impact(state, (osd_id,))
+    # Refused when the drain takes a failure domain from a pool and leaves it short (the
+    # drain could never finish clean); a pool short already whose domains the drain leaves
+    # as they are does not refuse it: the new disk may be what that pool lacks.
+    made_short = [s.describe() for p in pools if p.domains.changed
+                  for s in p.domains.shortfalls()]
+    if made_short:
+        raise PlanRefused(f"disk replacement of osd.{osd_id} on cluster {cluster.name} "
+                          f"refused, nothing changed: {'; '.join(made_short)}")
     ref = reference or new_reference("disk", f"{host_label(host.name)}-osd{osd_id}")
     plan = MaintenancePlan(
         kind="disk replacement", cluster=cluster.name, reference=ref, hosts=(host.name,),
-        osds=(osd_id,), data_to_move_bytes=state.bytes_on((osd_id,)),
+        osds=(osd_id,), data_to_move_bytes=state.bytes_on((osd_id,)), pools=pools,
         guards=("cluster healthy before anything changes",
                 f"osd.{osd_id} safe to destroy before it is destroyed",
                 "the new disk's serial reported by the host before the OSD is recreated"),
@@ -176,7 +192,7 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
                           f"changed: {'; '.join(problems)}")
     return MaintenancePlan(
         kind=kind, cluster=cluster.name, reference=ref, hosts=(host,), osds=osds,
-        data_to_move_bytes=state.bytes_on(osds),
+        data_to_move_bytes=state.bytes_on(osds), pools=removal_impact(state, osds),
         guards=("cluster healthy before anything changes",
                 f"every pool keeps enough {cluster.failure_domain_type}s without {host}",
                 f"{', '.join(f'osd.{i}' for i in osds) or 'its OSDs'} safe to destroy "

@@ -16,6 +16,7 @@ from workflows.builders import (
     restore,
 )
 from workflows.errors import PlanError, PlanRefused
+from workflows.impact import removal_impact, worst_of
 from workflows.plan import MaintenancePlan
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
@@ -102,10 +103,12 @@ def plan_fleet(
         raise PlanRefused(f"{action} of {', '.join(hosts)} on cluster {cluster.name} refused, "
                           f"nothing changed: {'; '.join(dict.fromkeys(problems))}")
     ref = reference or new_reference(f"fleet-{action}", host_label(hosts[0]))
-    osds = tuple(o for h in hosts for o in state.osds_of(h))
+    osds = _osds(state, hosts)
     plan = MaintenancePlan(
         kind=f"fleet {action}", cluster=cluster.name, reference=ref, hosts=tuple(hosts),
         osds=osds, data_to_move_bytes=state.bytes_on(osds),
+        pools=worst_of([removal_impact(state, _osds(state, g)) for g in checks],
+                       removal_impact(state, osds)),
         guards=("cluster healthy before anything changes",
                 f"every pool keeps enough {cluster.failure_domain_type}s",
                 "each host's OSDs safe to destroy before its removal"),
@@ -134,3 +137,7 @@ def plan_fleet(
         last = tuple(ends)
     restore(plan, shared, list(hosts), after=last)
     return plan
+
+
+def _osds(state: ClusterState, hosts: Sequence[str]) -> tuple[int, ...]:
+    return tuple(o for h in hosts for o in state.osds_of(h))

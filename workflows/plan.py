@@ -14,6 +14,7 @@ from typing import Any
 
 from ceph_tasks.names import TaskName
 from workflows.errors import PlanError
+from workflows.impact import PoolImpact, human_size
 
 
 class Phase(StrEnum):
@@ -62,6 +63,8 @@ class MaintenancePlan:
     hosts: tuple[str, ...] = ()
     osds: tuple[int, ...] = ()
     data_to_move_bytes: int = 0
+    #: Every pool the maintenance touches: its failure domains before and after, what moves.
+    pools: tuple[PoolImpact, ...] = ()
     guards: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -89,7 +92,8 @@ class MaintenancePlan:
         return {
             "kind": self.kind, "cluster": self.cluster, "reference": self.reference,
             "hosts": list(self.hosts), "osds": list(self.osds),
-            "data_to_move_bytes": self.data_to_move_bytes, "guards": list(self.guards),
+            "data_to_move_bytes": self.data_to_move_bytes,
+            "pools": [p.to_dict() for p in self.pools], "guards": list(self.guards),
             "notes": list(self.notes), "waves": self.waves(),
             "steps": [s.to_dict() for s in self.steps],
             "finalisers": [s.to_dict() for s in self.finalisers],
@@ -104,7 +108,8 @@ class MaintenancePlan:
         lines = [f"{self.kind} on cluster {self.cluster} (reference {self.reference})",
                  f"  hosts: {', '.join(self.hosts) or 'none'}",
                  f"  OSDs:  {', '.join(f'osd.{i}' for i in self.osds) or 'none'}",
-                 f"  data to move: {_size(self.data_to_move_bytes)}"]
+                 f"  data to move: {human_size(self.data_to_move_bytes)}"]
+        lines += [f"  {p.describe()}" for p in self.pools]
         lines += [f"  guard: {g}" for g in self.guards]
         lines += [f"  note: {n}" for n in self.notes]
         lines.append("steps:")
@@ -128,13 +133,3 @@ def _waves(steps: Sequence[Step]) -> list[list[str]]:
         waves[wave_of[step.id]].append(step.id)
     return waves
 
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    value = count / 1024
-    for unit in ("KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ceph_tasks.ceph.models import CrushRule, OsdDf, OsdTree, Pool, Status
+from ceph_tasks.ceph.models import CrushRule, OsdDf, OsdTree, PgDump, Pool, Status
 from ceph_tasks.decisions.preconditions import removal_problems
 
 
 @dataclass(frozen=True)
 class ClusterState:
-    """Status, CRUSH tree, usage, pools and rules of a cluster at one moment."""
+    """Status, CRUSH tree, usage, pools, rules and PG map of a cluster at one moment."""
 
     status: Status
     tree: OsdTree
     df: OsdDf
     pools: tuple[Pool, ...]
     rules: tuple[CrushRule, ...]
+    #: Every PG and its OSDs; None when not read, and plans then say no PG count.
+    pgs: PgDump | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

@@ -15,6 +15,7 @@ from ceph_tasks.ceph.models import (
     OsdDf,
     OsdDump,
     OsdTree,
+    PgDump,
     PgStat,
     Pool,
     SafeToDestroy,
@@ -55,6 +56,11 @@ class Ceph:
     def pg_stat(self) -> PgStat:
         """`pg stat`: PG states and degraded / misplaced / unfound object counts."""
         return parse_as(PgStat, self.client.mon_command("pg stat"), "pg stat")
+
+    def pg_dump_brief(self) -> PgDump:
+        """`pg dump pgs_brief`: every PG with its state and its up and acting OSDs."""
+        return parse_as(PgDump, self.client.mon_command("pg dump", dumpcontents=["pgs_brief"]),
+                        "pg dump pgs_brief")
 
     def pool_ls_detail(self) -> tuple[Pool, ...]:
         """`osd pool ls detail`: every pool's size, min_size and CRUSH rule."""

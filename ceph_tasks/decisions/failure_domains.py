@@ -6,6 +6,10 @@ that can take data: CRUSH weight above 0 and not marked out. With fewer, CRUSH c
 every copy and PGs stay undersized (degraded) for good: a removal that leads there is
 refused. Erasure-coded pools are the same with N = k+m: each chunk needs its own domain.
 
+pool_domains reports, for every pool and every choose step of its rule, the domains before
+and after a removal against the number needed; removal_shortfalls is the part of it that
+refuses.
+
 Rules with several choose steps (`choose_firstn 0 type rack`, then `chooseleaf_firstn 1 type
 host`) are checked level by level: enough racks, and enough hosts in all. That is necessary,
 not sufficient (the hosts could sit in too few racks); CRUSH rule semantics:
@@ -48,6 +52,70 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
+class DomainLevel:
+    """One choose step of a pool's rule: its domain type, what it needs, before and after."""
+
+    domain_type: str
+    #: The rule's root, with its device class: "default" or "default~ssd".
+    root: str
+    needed: int
+    #: The domains able to take data now, and once the removed OSDs are gone, by name.
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def short(self) -> int:
+        """How many domains the level would lack after the removal (0 when enough)."""
+        return max(self.needed - len(self.after), 0)
+
+    def describe(self) -> str:
+        """The level as "racks 4 -> 3: ok" or "racks 3 -> 2: short of 1 (needs 3)"."""
+        counts = f"{plural(self.domain_type)} {len(self.before)} -> {len(self.after)}"
+        if not self.short:
+            return f"{counts}: ok"
+        return f"{counts}: short of {self.short} (needs {self.needed})"
+
+
+@dataclass(frozen=True)
+class PoolDomains:
+    """A pool's failure domains before and after a removal, level by level of its rule."""
+
+    pool: str
+    pool_id: int
+    #: The rule's name, or "#N (missing)" when the pool names a rule the dump lacks.
+    rule: str
+    #: Copies (replicated) or k+m chunks (erasure-coded): what the rule must place.
+    size: int
+    erasure: bool
+    levels: tuple[DomainLevel, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every level keeps as many domains as the pool needs."""
+        return all(not level.short for level in self.levels)
+
+    @property
+    def changed(self) -> bool:
+        """True when the removal takes a failure domain away at some level."""
+        return any(level.before != level.after for level in self.levels)
+
+    def shortfalls(self) -> tuple[Shortfall, ...]:
+        """Each level left short, as the guards word it."""
+        return tuple(Shortfall(self.pool, self.size, self.rule, level.domain_type, level.root,
+                               level.needed, level.after, self.erasure)
+                     for level in self.levels if level.short)
+
+    def describe(self) -> str:
+        """Every level as "racks 4 -> 3: ok", joined by "; "."""
+        return "; ".join(level.describe() for level in self.levels)
+
+
+def plural(domain_type: str) -> str:
+    """A CRUSH type in the plural: hosts, racks, OSDs."""
+    return "OSDs" if domain_type == "osd" else f"{domain_type}s"
+
+
+@dataclass(frozen=True)
 class _Choose:
     num: int
     domain_type: str
@@ -62,21 +130,37 @@ class _Block:
     chooses: tuple[_Choose, ...]
 
 
-def removal_shortfalls(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule],
-                       removed: Iterable[int]) -> tuple[Shortfall, ...]:
-    """Every pool that would lack failure domains once the removed OSDs are gone."""
-    gone = frozenset(removed)
+def pool_domains(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule],
+                 removed: Iterable[int] = (), added: Iterable[int] = ()
+                 ) -> tuple[PoolDomains, ...]:
+    """Every pool's failure domains before and after a change, by name.
+
+    Before counts the tree without the added OSDs (new ones, in the tree as they will be);
+    after counts it without the removed ones.
+    """
+    gone, new = frozenset(removed), frozenset(added)
     by_id = {rule.rule_id: rule for rule in rules}
-    found: list[Shortfall] = []
+    report: list[PoolDomains] = []
     for pool in sorted(pools, key=lambda p: p.pool_name):
+        erasure = pool.type == ERASURE
         rule = by_id.get(pool.crush_rule)
         if rule is None:
             # A pool naming a rule the dump lacks: nothing can be proven, so it counts as short.
-            found.append(Shortfall(pool.pool_name, pool.size, f"#{pool.crush_rule} (missing)",
-                                   "?", "?", pool.size, (), pool.type == ERASURE))
+            unknown = DomainLevel("?", "?", pool.size, (), ())
+            report.append(PoolDomains(pool.pool_name, pool.pool_id,
+                                      f"#{pool.crush_rule} (missing)", pool.size, erasure,
+                                      (unknown,)))
             continue
-        found.extend(_pool_shortfalls(tree, pool, rule, gone))
-    return tuple(found)
+        report.append(PoolDomains(pool.pool_name, pool.pool_id, rule.rule_name, pool.size,
+                                  erasure, _levels(tree, pool.size, rule, new, gone)))
+    return tuple(report)
+
+
+def removal_shortfalls(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule],
+                       removed: Iterable[int]) -> tuple[Shortfall, ...]:
+    """Every pool that would lack failure domains once the removed OSDs are gone."""
+    return tuple(s for pool in pool_domains(tree, pools, rules, removed)
+                 for s in pool.shortfalls())
 
 
 def domains_left(tree: OsdTree, root: str, domain_type: str, removed: Iterable[int] = (),
@@ -98,28 +182,41 @@ def domains_left(tree: OsdTree, root: str, domain_type: str, removed: Iterable[i
     return tuple(sorted(left))
 
 
-def _pool_shortfalls(tree: OsdTree, pool: Pool, rule: CrushRule,
-                     gone: frozenset[int]) -> list[Shortfall]:
-    found: list[Shortfall] = []
-    copies_left = pool.size
+def rule_reaches(tree: OsdTree, rule: CrushRule, osds: Iterable[int]) -> bool:
+    """Whether a rule can place data on any of these OSDs: under its root, of its class."""
+    wanted = frozenset(osds)
+    by_id = {n.id: n for n in tree.nodes}
+    for block in _blocks(rule):
+        top = next((n for n in tree.nodes if n.name == block.root and not n.is_osd), None)
+        if top is not None and any(
+                n.id in wanted and _takes_data(n, frozenset(), block.device_class)
+                for n in _below(top, by_id) if n.is_osd):
+            return True
+    return False
+
+
+def _levels(tree: OsdTree, size: int, rule: CrushRule, before_gone: frozenset[int],
+            after_gone: frozenset[int]) -> tuple[DomainLevel, ...]:
+    levels: list[DomainLevel] = []
+    copies_left = size
     for block in _blocks(rule):
         if copies_left <= 0:
             break
         placed = 1
+        root = block.root + (f"{CLASS_SEPARATOR}{block.device_class}"
+                             if block.device_class else "")
         for choose in block.chooses:
             # num 0 means "as many as the pool needs", negative "that many fewer".
             per_item = choose.num if choose.num > 0 else copies_left + choose.num
             placed *= max(per_item, 0)
-            needed = min(placed, copies_left)
-            left = domains_left(tree, block.root, choose.domain_type, gone, block.device_class)
-            if len(left) < needed:
-                root = block.root + (f"{CLASS_SEPARATOR}{block.device_class}"
-                                     if block.device_class else "")
-                found.append(Shortfall(pool.pool_name, pool.size, rule.rule_name,
-                                       choose.domain_type, root, needed, left,
-                                       pool.type == ERASURE))
+            levels.append(DomainLevel(
+                choose.domain_type, root, min(placed, copies_left),
+                domains_left(tree, block.root, choose.domain_type, before_gone,
+                             block.device_class),
+                domains_left(tree, block.root, choose.domain_type, after_gone,
+                             block.device_class)))
         copies_left -= min(placed, copies_left) if block.chooses else 0
-    return found
+    return tuple(levels)
 
 
 def _blocks(rule: CrushRule) -> list[_Block]:

@@ -19,6 +19,7 @@ FIXTURE_PREFIXES: dict[str, tuple[str, dict[str, Any]]] = {
     "osd_df": ("osd df", {}),
     "osd_dump": ("osd dump", {}),
     "pg_stat": ("pg stat", {}),
+    "pg_dump_pgs_brief": ("pg dump", {"dumpcontents": ["pgs_brief"]}),
     "osd_pool_ls_detail": ("osd pool ls", {"detail": "detail"}),
     "osd_crush_rule_dump": ("osd crush rule dump", {}),
 }

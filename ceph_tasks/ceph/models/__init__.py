@@ -5,6 +5,7 @@ from ceph_tasks.ceph.models.health import CheckSummary, Health, HealthCheck, Hea
 from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
 from ceph_tasks.ceph.models.osd_dump import OsdDump
 from ceph_tasks.ceph.models.osd_tree import OsdTree, TreeNode
+from ceph_tasks.ceph.models.pg_dump import PgBrief, PgDump
 from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
 from ceph_tasks.ceph.models.pools import CrushRule, CrushStep, Pool
 from ceph_tasks.ceph.models.safety import OkToStop, SafeToDestroy
@@ -25,7 +26,9 @@ __all__ = [
     "OsdMapSummary",
     "OsdTree",
     "OsdUsage",
+    "PgBrief",
     "PgCounts",
+    "PgDump",
     "PgMap",
     "PgStat",
     "PgStateCount",

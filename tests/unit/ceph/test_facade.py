@@ -82,3 +82,12 @@ def test_other_errors_pass_through_unchanged() -> None:
 def test_fake_refuses_commands_it_has_no_answer_for() -> None:
     with pytest.raises(CephInvalidCommand, match="not known to the fake"):
         Ceph(FakeCephClient()).status()
+
+
+def test_the_pg_map_is_asked_for_in_brief_and_read_typed() -> None:
+    fake = FakeCephClient({"pg dump": {"pg_ready": True, "pg_stats": [
+        {"pgid": "2.0", "state": "active+clean", "up": [1, 4], "up_primary": 1,
+         "acting": [1, 4], "acting_primary": 1}]}})
+    pgs = Ceph(fake).pg_dump_brief()
+    assert [pg.osds for pg in pgs.pg_stats] == [{1, 4}]
+    assert fake.calls[0].args == {"dumpcontents": ["pgs_brief"]}

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from ceph_tasks.ceph.models import CrushRule, OsdMapSummary, PgStat, Status, parse_as
+from ceph_tasks.ceph.models import (
+    CrushRule,
+    OsdMapSummary,
+    PgDump,
+    PgStat,
+    Status,
+    parse_as,
+)
 from ceph_tasks.errors import CephBadOutput, CephError
 
 MINIMAL_STATUS: dict[str, Any] = {
@@ -62,3 +69,38 @@ def test_rule_failure_domain_is_the_type_of_the_last_choose_step() -> None:
                 {"op": "chooseleaf_firstn", "num": 2, "type": "host"}, emit
                 ).failure_domain == "host"
     assert rule(take, emit).failure_domain is None
+
+
+BRIEF_PGS: list[dict[str, Any]] = [
+    {"pgid": "2.1f", "state": "active+clean", "up": [4, 0], "up_primary": 4,
+     "acting": [4, 0], "acting_primary": 4},
+    {"pgid": "3.0", "state": "active+undersized+degraded", "up": [1, 2147483647, 5],
+     "up_primary": 1, "acting": [1, 2147483647, 5], "acting_primary": 1},
+]
+
+
+def test_pg_dump_reads_the_same_as_a_bare_list_or_wrapped_with_pg_ready() -> None:
+    # Releases before Nautilus print the array alone; Pacific wraps it with pg_ready.
+    bare = parse_as(PgDump, BRIEF_PGS, "pg dump pgs_brief")
+    wrapped = parse_as(PgDump, {"pg_ready": True, "pg_stats": BRIEF_PGS}, "pg dump pgs_brief")
+    assert bare.pg_stats == wrapped.pg_stats
+    assert [pg.pool_id for pg in bare.pg_stats] == [2, 3]
+
+
+def test_an_erasure_coded_shard_without_an_osd_names_no_osd() -> None:
+    pgs = parse_as(PgDump, BRIEF_PGS, "pg dump pgs_brief")
+    assert pgs.pg_stats[1].osds == {1, 5}
+    assert [pg.pgid for pg in pgs.with_copies_on([0, 5])] == ["2.1f", "3.0"]
+    assert pgs.with_copies_on([2147483647]) == ()
+
+
+def test_a_pg_remapped_counts_on_its_up_and_its_acting_osds() -> None:
+    remapped = {"pgid": "2.a", "state": "active+remapped+backfill_wait", "up": [3, 5],
+                "up_primary": 3, "acting": [3, 4], "acting_primary": 3}
+    pgs = parse_as(PgDump, [remapped], "pg dump pgs_brief")
+    assert len(pgs.with_copies_on([4])) == len(pgs.with_copies_on([5])) == 1
+
+
+def test_a_pg_id_of_another_form_is_bad_output() -> None:
+    with pytest.raises(CephBadOutput, match="pg dump pgs_brief"):
+        parse_as(PgDump, [{"pgid": "pool-2", "up": [], "acting": []}], "pg dump pgs_brief")

@@ -13,6 +13,9 @@ from ceph_tasks.errors import CephBadOutput, CephInvalidCommand
 # Entries as a Pacific monitor describes them (`get_command_descriptions`).
 DESCRIPTIONS: dict[str, Any] = {
     "cmd000": {"sig": ["pg", "stat"], "flags": 8},
+    "cmd001": {"sig": ["pg", "dump", {"n": "N", "name": "dumpcontents", "req": "false",
+                                      "strings": "all|summary|sum|delta|pools|osds|pgs|pgs_brief",
+                                      "type": "CephChoices"}], "flags": 8},
     "cmd036": {"sig": ["osd", "ok-to-stop", {"n": "N", "name": "ids", "type": "CephString"},
                        {"name": "max", "req": "false", "type": "CephInt"}], "flags": 8},
     "cmd034": {"sig": ["osd", "purge", {"name": "id", "type": "CephOsdName"},
@@ -32,6 +35,7 @@ SIGNATURES = CommandSignatures.from_descriptions(DESCRIPTIONS)
 
 @pytest.mark.parametrize("command", [
     CephCommand("pg stat"),
+    CephCommand("pg dump", {"dumpcontents": ["pgs_brief"]}),
     CephCommand("osd ok-to-stop", {"ids": ["4", "5"], "format": "json"}),
     CephCommand("osd purge", {"id": 4, "yes_i_really_mean_it": True}),
     CephCommand("osd crush reweight", {"name": "osd.4", "weight": 0}),
@@ -61,6 +65,7 @@ def test_manager_commands_are_told_apart_by_their_flag() -> None:
      "weight must be CephFloat"),
     (CephCommand("osd ok-to-stop", {"ids": ["4"], "max": True}), "max must be CephInt"),
     (CephCommand("df", {"detail": "everything"}), "detail must be detail"),
+    (CephCommand("pg dump", {"dumpcontents": "pgs_brief"}), "dumpcontents takes a list"),
     (CephCommand("pg stat", {"pool": "data"}), "unknown argument pool"),
     (CephCommand("osd destroy everything"), "command not known to the cluster"),
 ])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from inventory import Cluster, UnknownHostError
+from tests.support.rack_lab import rack_cluster, rack_state
 from workflows.builders import (
     Timing,
     plan_add,
@@ -137,3 +139,87 @@ def test_a_host_whose_osds_differ_from_the_inventory_is_refused_at_plan_time(
                                           r"has \[4, 5\]"):
         plan_decommission("node2", cluster=moved, state=healthy,
                                     check_domains=no_problems)
+
+
+def pool_lines(plan: object) -> list[str]:
+    text = plan.render()  # type: ignore[attr-defined]
+    return [line for line in text.splitlines() if line.startswith("  pool ")]
+
+
+def test_a_decommission_shows_each_pool_its_hosts_before_and_after_and_what_moves(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = plan_decommission("node2", cluster=cluster, state=healthy, reference="wf1")
+    assert [line.split(" to move")[0].rsplit(", ~", 1)[0] for line in pool_lines(plan)] == [
+        "  pool data (rule replicated_rule, size 2): hosts 3 -> 2: ok; 22 PGs",
+        "  pool device_health_metrics (rule replicated_rule, size 2): hosts 3 -> 2: ok; 1 PG",
+    ]
+    pools = json.loads(plan.to_json())["pools"]
+    assert [(p["pool"], p["levels"][0]["before"], p["levels"][0]["after"], p["pgs_to_move"])
+            for p in pools] == [("data", 3, 2, 22), ("device_health_metrics", 3, 2, 1)]
+    assert sum(p["bytes_to_move"] for p in pools) == plan.data_to_move_bytes
+
+
+def test_a_decommission_on_racks_names_the_pools_the_host_holds_data_of() -> None:
+    plan = plan_decommission("d1", cluster=rack_cluster(), state=rack_state(), reference="r")
+    assert pool_lines(plan) == [
+        "  pool ec (rule ec_hdd, erasure-coded, k+m 4): hosts 5 -> 4: ok; "
+        "3 PGs, ~2.2 MiB to move",
+        "  pool rbd (rule rbd_rack, size 3): racks 4 -> 3: ok; 6 PGs, ~4.5 MiB to move",
+    ]
+    assert "  guard: every pool keeps enough racks without d1" in plan.render()
+
+
+def test_a_replace_shows_the_pools_while_the_host_is_away() -> None:
+    plan = plan_replace("a2", cluster=rack_cluster(), state=rack_state(), reference="r")
+    # a1 keeps rack r1 for rbd while a2 is away; the ec pool loses one of its five hosts.
+    assert pool_lines(plan) == [
+        "  pool ec (rule ec_hdd, erasure-coded, k+m 4): hosts 5 -> 4: ok; "
+        "3 PGs, ~1.9 MiB to move",
+        "  pool rbd (rule rbd_rack, size 3): racks 4 -> 4: ok; 3 PGs, ~1.9 MiB to move",
+    ]
+
+
+def test_a_host_holding_the_last_ssd_osds_a_pool_needs_is_refused_naming_pool_rule_and_rest(
+) -> None:
+    with pytest.raises(PlanRefused) as refused:
+        plan_decommission("c1", cluster=rack_cluster(), state=rack_state())
+    assert str(refused.value) == (
+        "decommission of c1 on cluster racks refused, nothing changed: pool fast (size 3) "
+        "needs 3 host failure domains under root default~ssd by CRUSH rule fast_ssd, but only "
+        "2 host would be left (a1, b1)")
+
+
+def test_a_disk_whose_drain_would_leave_a_pool_short_is_refused() -> None:
+    with pytest.raises(PlanRefused, match=r"disk replacement of osd\.6 .* pool fast \(size 3\) "
+                                          r"needs 3 host .* rule fast_ssd, but only 2 host "
+                                          r"would be left \(a1, b1\)"):
+        plan_disk_replacement(6, cluster=rack_cluster(), state=rack_state())
+    plan = plan_disk_replacement(0, cluster=rack_cluster(), state=rack_state(), reference="d")
+    # osd.0 is a1's only hdd OSD: the hdd pools lose a1, rbd keeps rack r1 through a2.
+    assert [line.split(";")[0] for line in pool_lines(plan)] == [
+        "  pool ec (rule ec_hdd, erasure-coded, k+m 4): hosts 5 -> 4: ok",
+        "  pool rbd (rule rbd_rack, size 3): racks 4 -> 4: ok",
+    ]
+
+
+def test_a_disk_already_out_is_replaced_though_its_pool_is_short_without_it() -> None:
+    state = rack_state()
+    out = state.tree.model_copy(update={"nodes": tuple(
+        n.model_copy(update={"reweight": 0.0}) if n.id == 6 else n for n in state.tree.nodes)})
+    plan = plan_disk_replacement(6, cluster=rack_cluster(), state=replace(state, tree=out),
+                                 reference="d")
+    # The pool lost the disk already; the new one is what brings its third host back.
+    assert [line.split(";")[0] for line in pool_lines(plan)] == [
+        "  pool fast (rule fast_ssd, size 3): hosts 2 -> 2: short of 1 (needs 3)"]
+
+
+def test_an_addition_shows_the_pools_that_can_place_data_on_the_new_host(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = plan_add("node3", cluster=cluster, state=healthy, reference="a")
+    assert pool_lines(plan) == [
+        "  pool data (rule replicated_rule, size 2): hosts 3 -> 4: ok",
+        "  pool device_health_metrics (rule replicated_rule, size 2): hosts 3 -> 4: ok",
+    ]
+    assert plan.notes == ("new OSDs of node3 expected under CRUSH bucket default",)

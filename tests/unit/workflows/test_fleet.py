@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inventory import Cluster
+from tests.support.rack_lab import rack_cluster, rack_state
 from workflows.errors import PlanRefused
 from workflows.fleet import FleetAction, batches, domains_at_once, plan_fleet
 from workflows.state import ClusterState
@@ -63,3 +64,21 @@ def test_retiring_hosts_the_pools_cannot_spare_is_refused_naming_the_pool(
     plan = plan_fleet(["node1", "node2"], FleetAction.REPLACE, cluster=cluster,
                                 state=healthy, check_domains=short)
     assert [s.task for s in plan.steps].count("cephmaint.check_removal") == 2
+
+
+def test_a_fleet_replace_shows_each_pool_as_its_worst_batch_leaves_it() -> None:
+    plan = plan_fleet(["a2", "d1"], FleetAction.REPLACE, cluster=rack_cluster(),
+                      state=rack_state(), reference="f")
+    lines = [line for line in plan.render().splitlines() if line.startswith("  pool ")]
+    # One host at a time: d1 alone takes rack r4 away; PGs with a copy on either host move.
+    assert [line.split(", ~")[0] for line in lines] == [
+        "  pool ec (rule ec_hdd, erasure-coded, k+m 4): hosts 5 -> 4: ok; 4 PGs",
+        "  pool rbd (rule rbd_rack, size 3): racks 4 -> 3: ok; 6 PGs",
+    ]
+
+
+def test_retiring_hosts_an_erasure_coded_pool_needs_is_refused_naming_it() -> None:
+    with pytest.raises(PlanRefused, match=r"erasure-coded pool ec \(size 4\) needs 4 host "
+                                          r".* rule ec_hdd, but only 3 host would be left"):
+        plan_fleet(["a2", "d1"], FleetAction.RETIRE, cluster=rack_cluster(),
+                   state=rack_state())
