@@ -40,22 +40,28 @@ def domains_at_once(state: ClusterState) -> int:
 
 
 def domain_of_hosts(cluster: Cluster, state: ClusterState) -> dict[str, str]:
-    """The failure domain of each inventory host: its own, its CRUSH bucket, or its rack."""
+    """The failure domain of each inventory host, of the cluster's failure-domain type.
+
+    For type host it is the host (or what the inventory names); for a wider type it is
+    the live CRUSH bucket of that type holding the host's OSDs, else what the inventory
+    names, else the host's rack: hosts of one rack share one domain.
+    """
+    kind = cluster.failure_domain_type
     by_osd: dict[int, str] = {}
-    if cluster.failure_domain_type != "host":
-        for bucket, members in state.tree.buckets(cluster.failure_domain_type).items():
+    if kind != "host":
+        for bucket, members in state.tree.buckets(kind).items():
             by_osd.update({osd: bucket for osd in members})
     domains = {}
     for host in cluster.hosts:
         osds = state.osds_of(host.name)
-        if host.failure_domain:
+        if kind == "host":
             domains[host.name] = host.failure_domain
-        elif cluster.failure_domain_type == "host":
-            domains[host.name] = host.name
         elif osds and osds[0] in by_osd:
             domains[host.name] = by_osd[osds[0]]
+        elif host.failure_domain != host.name:
+            domains[host.name] = host.failure_domain
         else:
-            domains[host.name] = host.rack or host.name
+            domains[host.name] = host.rack
     return domains
 
 

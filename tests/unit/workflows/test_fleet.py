@@ -7,7 +7,7 @@ import pytest
 from inventory import Cluster
 from tests.support.rack_lab import rack_cluster, rack_state
 from workflows.errors import PlanRefused
-from workflows.fleet import FleetAction, batches, domains_at_once, plan_fleet
+from workflows.fleet import FleetAction, batches, domain_of_hosts, domains_at_once, plan_fleet
 from workflows.state import ClusterState
 
 
@@ -82,3 +82,11 @@ def test_retiring_hosts_an_erasure_coded_pool_needs_is_refused_naming_it() -> No
                                           r".* rule ec_hdd, but only 3 host would be left"):
         plan_fleet(["a2", "d1"], FleetAction.RETIRE, cluster=rack_cluster(),
                    state=rack_state())
+
+
+def test_hosts_of_one_rack_share_its_failure_domain_and_go_in_one_batch() -> None:
+    cluster, state = rack_cluster(), rack_state()
+    domains = domain_of_hosts(cluster, state)
+    assert domains == {"a1": "r1", "a2": "r1", "b1": "r2", "c1": "r3", "d1": "r4"}
+    assert batches(["a1", "b1", "a2"], domains, per_domain=2, max_domains=1) == [
+        ["a1", "a2"], ["b1"]]
