@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
-# Set up everything and run the whole test suite: unit, component and integration
-# (real Redis, a real Ceph sandbox, real sshd hosts, a real Alertmanager).
+# Set up everything and run the test suite, in one of three tiers:
+#   scripts/test.sh --quick   lint, types, unit and component tests (a couple of minutes)
+#   scripts/test.sh           what CI runs: the above and the integration tests (real Redis,
+#                             real Ceph sandboxes, sshd hosts, Alertmanager), each workflow kind
+#                             once on a non-default topology
+#   scripts/test.sh --full    the above and the heavy matrices (every kind on every topology)
+# Other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tier=ci
+args=()
+for arg in "$@"; do
+    case "$arg" in
+        --quick) tier=quick ;;
+        --full) tier=full; args+=(--full) ;;
+        *) args+=("$arg") ;;
+    esac
+done
+if [[ $tier == quick ]]; then
+    paths=(tests/unit tests/component)
+    for arg in "${args[@]}"; do
+        if [[ $arg == tests/* ]]; then paths=(); fi
+    done
+    args=("${paths[@]}" "${args[@]}")
+fi
 bash scripts/bootstrap.sh
 printf '\033[1m==> %s\033[0m\n' "Lint (ruff) and types (mypy on the pure core)"
 .venv/bin/ruff check .
 .venv/bin/mypy --strict --no-incremental inventory dyrygent workflows ceph_tasks/ceph/models \
     ceph_tasks/decisions ceph_tasks/ledger.py ceph_tasks/names.py
 .venv/bin/mypy --no-incremental ceph_tasks cephmaint
-printf '\033[1m==> %s\033[0m\n' "Running the test suite"
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+printf '\033[1m==> %s\033[0m\n' "Running the test suite ($tier tier)"
+exec .venv/bin/python -m pytest -p no:cacheprovider "${args[@]}"

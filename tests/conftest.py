@@ -11,6 +11,22 @@ import pytest
 from tests.support.services import private_redis, rabbitmq_url
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--full: also run the heavy matrices (every workflow on every topology)."""
+    parser.addoption("--full", action="store_true", default=False,
+                     help="run the tests marked full too (scripts/test.sh --full)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked full run only with --full."""
+    if config.getoption("--full"):
+        return
+    skip = pytest.mark.skip(reason="a heavy matrix case: run with --full")
+    for item in items:
+        if "full" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private, empty redis-server for the whole test session."""

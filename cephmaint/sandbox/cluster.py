@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,8 +13,9 @@ from typing import Any
 
 from ceph_tasks.ceph.bindings import load_rados
 from cephmaint.errors import SandboxError
-from cephmaint.sandbox.layout import MON_PORT, Layout, SandboxHost
+from cephmaint.sandbox.layout import DB_BYTES, MON_PORT, Layout, SandboxHost, db_path
 from cephmaint.sandbox.procs import Daemon, run
+from cephmaint.sandbox.topology import Store
 
 ZERO_FSID = "00000000-0000-0000-0000-000000000000"
 
@@ -147,9 +149,23 @@ def place_osd(mon: Mon, osd_id: int, host: SandboxHost, weight: float) -> None:
                 **{"class": host.device_class, "ids": [str(osd_id)]})
 
 
-def make_osd_store(layout: Layout, osd_id: int, osd_uuid: str) -> None:
-    """Create the memstore of an allocated OSD."""
+def make_osd_store(layout: Layout, osd_id: int, osd_uuid: str, host: SandboxHost) -> None:
+    """Create the store of an allocated OSD: memstore, or BlueStore on plain files."""
     (layout.root / "osd" / f"osd.{osd_id}").mkdir(parents=True, exist_ok=True)
+    (layout.root / "disks").mkdir(exist_ok=True)
+    extra: list[str] = []
+    if host.db_shared and layout.shape().store == Store.BLUESTORE:
+        db = db_path(layout, host, osd_id)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        extra = ["--bluestore-block-db-create", "true", "--bluestore-block-db-size",
+                 str(DB_BYTES), "--bluestore-block-db-path", str(db)]
     run(["ceph-osd", "-c", str(layout.conf_path), "-i", str(osd_id), "--mkfs",
-         "--osd-uuid", osd_uuid], f"making the store of osd.{osd_id}",
+         "--osd-uuid", osd_uuid, *extra], f"making the store of osd.{osd_id}",
         log=layout.root / "log" / f"osd.{osd_id}.log")
+
+
+def remove_osd_store(layout: Layout, osd_id: int, host: SandboxHost) -> None:
+    """Wipe an OSD's store: its folder, and its BlueStore block and DB files."""
+    shutil.rmtree(layout.root / "osd" / f"osd.{osd_id}", ignore_errors=True)
+    (layout.root / "disks" / f"osd.{osd_id}.block").unlink(missing_ok=True)
+    db_path(layout, host, osd_id).unlink(missing_ok=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -75,7 +74,7 @@ class HostControl:
                 raise SandboxError(f"{device} on {self.host.name} already holds osd.{rec.osd_id}")
         with cluster.connect(self.layout) as mon:
             new_id, osd_uuid = cluster.allocate_osd(mon, osd_id)
-            cluster.make_osd_store(self.layout, new_id, osd_uuid)
+            cluster.make_osd_store(self.layout, new_id, osd_uuid, self.host)
             cluster.place_osd(mon, new_id, self.host, weight)
             self.registry.put_osd(OsdRecord(new_id, self.host.name, device, osd_uuid))
             daemon = cluster.osd_daemon(self.layout, new_id, self.host.name)
@@ -90,7 +89,7 @@ class HostControl:
                 if cluster.osd_daemon(self.layout, rec.osd_id, self.host.name).running():
                     raise SandboxError(f"osd.{rec.osd_id} on {device} is running: stop it first")
                 self.registry.drop_osd(rec.osd_id)
-                shutil.rmtree(self.layout.root / "osd" / f"osd.{rec.osd_id}", ignore_errors=True)
+                cluster.remove_osd_store(self.layout, rec.osd_id, self.host)
                 return {"device": device, "zapped_osd": rec.osd_id}
         return {"device": device, "zapped_osd": None}
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cephmaint.sandbox.topology import PgLog, Topology, load_topology
+from cephmaint.sandbox.topology import PgLog, Store, Topology, load_topology
 
 #: The spare hardware of the default topology, without OSDs: the new host of replacement
 #: tests. It is named as real hosts are (ceph-osd-12.dc1), so that dashes and dots travel
@@ -183,10 +183,8 @@ auth service required = none
 auth client required = none
 auth allow insecure global id reclaim = false
 keyring = {layout.keyring_path}
-osd objectstore = memstore
-memstore device bytes = {MEMSTORE_BYTES}
-# A memstore OSD writes its objects to disk only when it unmounts its store; a fast
-# shutdown skips that, so a stopped and restarted OSD would come back empty.
+{_store_conf(layout)}# A memstore OSD writes its objects to disk only when it unmounts its store;
+# a fast shutdown skips that, so a stopped and restarted OSD would come back empty.
 osd fast shutdown = false
 osd pool default size = 2
 osd pool default min size = 1
@@ -220,6 +218,34 @@ osd class update on start = false
 osd data = {r}/osd/$name
 osd journal = {r}/osd/$name/journal
 {pg_log}"""
+
+
+#: A BlueStore OSD's data and DB files: sparse, so they take only what is written.
+BLOCK_BYTES = 2 * 1024**3
+#: A DB file smaller than about 1 GiB spills RocksDB over to the data device at once
+#: (BLUEFS_SPILLOVER), even for the sandbox's few MB.
+DB_BYTES = 1024**3
+
+
+def _store_conf(layout: Layout) -> str:
+    if layout.shape().store == Store.MEMSTORE:
+        return f"osd objectstore = memstore\nmemstore device bytes = {MEMSTORE_BYTES}\n"
+    # The block file lives outside the OSD's data folder: BlueStore makes `block` there a
+    # link to it, and a path inside the folder fails mkfs ("Too many levels of symbolic
+    # links"). Small caches, fixed: the sandbox's OSDs share one small machine.
+    return f"""osd objectstore = bluestore
+bluestore block create = true
+bluestore block size = {BLOCK_BYTES}
+bluestore block path = {layout.root}/disks/$name.block
+bluestore cache autotune = false
+bluestore cache size = 67108864
+osd memory target = 939524096
+"""
+
+
+def db_path(layout: Layout, host: SandboxHost, osd_id: int) -> Path:
+    """The DB file of an OSD of a host whose OSDs share one fast device (db_shared)."""
+    return layout.root / "disks" / f"{host.name}-db" / f"osd.{osd_id}.db"
 
 
 #: A sandbox PG holds a few dozen objects, fewer than Ceph's shortest PG log (250 entries):

@@ -234,7 +234,8 @@ class Sandbox:
         wanted = [(h, d) for h in layout.hosts for d in h.devices[: h.initial_osds]]
         allocated = [cluster.allocate_osd(conn) for _ in wanted]
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-            list(pool.map(lambda a: cluster.make_osd_store(layout, *a), allocated))
+            list(pool.map(lambda w, a: cluster.make_osd_store(layout, a[0], a[1], w[0]),
+                          wanted, allocated))
         for (host, device), (osd_id, osd_uuid) in zip(wanted, allocated, strict=True):
             cluster.place_osd(conn, osd_id, host, INITIAL_WEIGHT)
             self.registry.put_osd(OsdRecord(osd_id, host.name, device.path, osd_uuid))

@@ -211,3 +211,12 @@ def test_status_of_a_waiting_workflow_reads_fine(cephmaint: Callable[..., Outcom
     assert shown.code == 0 and not shown.keys_changed, shown
     assert f"workflow {lab.replace}: RUNNING" in shown.out
     assert "wait for the technicians' confirmation on node2  (pending)" in shown.out
+
+
+def test_a_topology_that_cannot_be_placed_starts_nothing(cephmaint: Callable[..., Outcome],
+                                                          tmp_path: Path) -> None:
+    path = write(tmp_path / "shape.yaml", "hosts:\n  a: {osds: 1}\npools:\n"
+                                          "  - {name: p, size: 2, pg_num: 8}\n")
+    refused(cephmaint("sandbox", "--home", str(tmp_path), "up", "--topology", path), 2,
+            "shape.yaml:4: pools[0].size", "needs 2 hosts (size) but the topology has 1")
+    assert not (tmp_path / "default").exists()

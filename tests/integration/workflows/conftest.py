@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from ceph_tasks.ceph.models import OsdDump, OsdTree
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
+from cephmaint.sandbox.topology import Topology
 from dyrygent.handle import WorkflowHandle
 from inventory import (
     AlertmanagerTarget,
@@ -36,6 +38,7 @@ from inventory import (
 )
 from tests.support.alertmanager import private_alertmanager
 from tests.support.ceph import wait_healthy
+from tests.support.poll import poll
 from tests.support.worker import ROOT, celery_worker
 from workflows.builders import Timing
 from workflows.engine import processor_of, worker_app
@@ -44,6 +47,8 @@ from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.submission import submit
 
+#: Flags a data move sets cluster-wide.
+MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
 #: Short looks and limits: the sandbox holds a few MB and moves them in seconds.
 TIMING = Timing(drain=300, healthy=180, health_interval=2, technician=300,
                 technician_interval=2, downtime=3600)
@@ -131,19 +136,50 @@ class WorkflowBench:
         """Wait for a healthy cluster, several looks in a row, each through a fresh client."""
         wait_healthy(lambda: self.with_ceph(lambda c: c.status()), timeout=timeout)
 
+    def silence_states(self, reference: str) -> dict[str, list[str]]:
+        """Alertmanager silence states of a maintenance, by host."""
+        found: dict[str, list[str]] = {}
+        for silence in self.silences(reference):
+            value = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
+            # The matcher is the host as a regex (dots escaped) with an optional port.
+            host = value.removesuffix("(:[0-9]+)?").replace("\\", "")
+            found.setdefault(host, []).append(silence["status"]["state"])
+        return found
+
+    def restored(self, reference: str, hosts: list[str]) -> bool:
+        """The maintenance's flags are unset and its silences of these hosts all expired."""
+        states = self.silence_states(reference)
+        dump = self.dump()
+        return (not dump.flags & MOVE_FLAGS and not any(dump.host_flags(h) for h in hosts)
+                and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
+
+    def wait_restored(self, reference: str, hosts: list[str], *, after: str) -> None:
+        """Wait until the maintenance's flags are unset and its silences of hosts expired."""
+        poll(lambda: self.restored(reference, hosts), timeout=60, interval=0.5,
+             what=lambda _: (f"flags and downtime restored after {after}; flags "
+                             f"{self.dump().flags}, silences {self.silence_states(reference)}"))
+
+    def new_disks(self, host: str, serial_prefix: str) -> list[str]:
+        """What a technician does to a host: every disk swapped for a new one; the serials."""
+        serials = []
+        for index, device in enumerate(self.sandbox.layout().host(host).devices):
+            serial = f"{serial_prefix}-{index}"
+            self.hostctl(host, "swap-disk", device.path, serial)
+            serials.append(serial)
+        return serials
+
 
 def node_states(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
     """Every step's state."""
     return {s.id: str(handle.node(s.id)["state"]) for s in plan.steps}
 
 
-@pytest.fixture(scope="module")
-def workflow_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
-    """A fresh sandbox of the module's own, an Alertmanager, and a workflows worker."""
-    root = tmp_path_factory.mktemp("workflows")
+@contextmanager
+def bench_on(root: Path, topology: Topology | None = None) -> Iterator[WorkflowBench]:
+    """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker."""
     box = Sandbox(root / "sbx")
     try:
-        box.up(timeout=180)
+        box.up(timeout=180, topology=topology)
         with private_alertmanager(root / "alertmanager") as url:
             layout = box.layout()
             [cluster] = load_inventory(layout.inventory_path).clusters
@@ -159,3 +195,10 @@ def workflow_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workflo
                 yield bench
     finally:
         box.down()
+
+
+@pytest.fixture(scope="module")
+def workflow_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
+    """A fresh sandbox of the default topology for the module, and a workflows worker."""
+    with bench_on(tmp_path_factory.mktemp("workflows")) as bench:
+        yield bench

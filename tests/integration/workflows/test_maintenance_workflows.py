@@ -18,9 +18,8 @@ import pytest
 
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
-from tests.integration.workflows.conftest import TIMING, WorkflowBench, node_states
+from tests.integration.workflows.conftest import MOVE_FLAGS, TIMING, WorkflowBench, node_states
 from tests.support.audit import audit_mark, changes_since
-from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
 from workflows.plan import MaintenancePlan
@@ -28,34 +27,8 @@ from workflows.submission import retry
 
 pytestmark = pytest.mark.integration
 
-MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
 #: The sandbox's spare hardware, named as real hosts are.
 SPARE = "spare-3.dc1"
-
-
-def silence_states(bench: WorkflowBench, reference: str) -> dict[str, list[str]]:
-    """Alertmanager silence states of a maintenance, by host."""
-    found: dict[str, list[str]] = {}
-    for silence in bench.silences(reference):
-        value = next(m["value"] for m in silence["matchers"] if m["name"] == "instance")
-        # The matcher is the host as a regex (dots escaped) with an optional port.
-        host = value.removesuffix("(:[0-9]+)?").replace("\\", "")
-        found.setdefault(host, []).append(silence["status"]["state"])
-    return found
-
-
-def restored(bench: WorkflowBench, reference: str, hosts: list[str]) -> bool:
-    """The maintenance's flags are unset and its silences of these hosts all expired."""
-    states = silence_states(bench, reference)
-    return (not bench.dump().flags & MOVE_FLAGS
-            and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
-
-
-def wait_restored(bench: WorkflowBench, reference: str, host: str, *, after: str) -> None:
-    """Wait until the maintenance's flags are unset and its silences of host expired."""
-    poll(lambda: restored(bench, reference, [host]), timeout=60, interval=0.5,
-         what=lambda _: (f"flags and downtime restored after {after}; flags "
-                         f"{bench.dump().flags}, silences {silence_states(bench, reference)}"))
 
 
 def started(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
@@ -72,7 +45,7 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     handle = bench.submit(plan)
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
     assert bench.dump().flags >= MOVE_FLAGS
-    assert silence_states(bench, plan.reference) == {"node2": ["active"]}
+    assert bench.silence_states(plan.reference) == {"node2": ["active"]}
 
     handle.cancel()
     assert wait_finished(handle, 30) == WorkflowState.CANCELLED
@@ -80,7 +53,7 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     assert states["reweight-node2"] == NodeState.CANCELLED
     assert {states[s] for s in ("wait-healthy", "remove-node2", "flags-off")} == {"CANCELLED"}
     # The guardian, not a step of the workflow, lifts the flags and the downtime.
-    wait_restored(bench, plan.reference, "node2", after="the cancel")
+    bench.wait_restored(plan.reference, ["node2"], after="the cancel")
     assert "node2" in bench.tree().hosts()
 
     # Rolling the half-drained weights back is the operator's call, with the same reference.
@@ -141,7 +114,7 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     hosts = bench.tree().hosts()
     assert "node2" not in hosts and len(hosts[SPARE]) == 3
     assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts[SPARE]) > 0
-    assert restored(bench, plan.reference, ["node2", SPARE])
+    assert bench.restored(plan.reference, ["node2", SPARE])
 
     shown = bench.cli("status", plan.reference)
     assert shown.returncode == 0, shown.stderr
@@ -167,7 +140,7 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
         assert failed["wait-healthy"]["type"] == "DeadlineExceeded"
         assert "OSD_DOWN" in failed["wait-healthy"]["message"]
         assert handle.node("remove-node1")["state"] == NodeState.PENDING
-        wait_restored(bench, plan.reference, "node1", after="the failure")
+        bench.wait_restored(plan.reference, ["node1"], after="the failure")
     finally:
         bench.hostctl("node0", "start-osd", "0")
     bench.wait_healthy()
@@ -179,7 +152,7 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
     assert "node1" not in bench.tree().hosts()
     assert bench.sandbox.verify() == 400
     assert bench.with_ceph(lambda c: c.status()).health.ok
-    assert restored(bench, plan.reference, ["node1"])
+    assert bench.restored(plan.reference, ["node1"])
 
 
 def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cephmaint.sandbox.layout import Layout, make_layout, render_ceph_conf
-from cephmaint.sandbox.topology import PgLog, load_topology
+from cephmaint.sandbox.layout import Layout, db_path, make_layout, render_ceph_conf
+from cephmaint.sandbox.topology import PgLog, Store, load_topology
 
 
 def layout() -> Layout:
@@ -74,3 +74,15 @@ def test_pg_logs_keep_cephs_length_when_asked() -> None:
     layout = make_layout("d", Path("/tmp/sbx/d"), "0123abcd-0000-0000-0000-000000000000",
                          "127.150.9", "redis://127.0.0.1:1/0", True, "/usr/bin/python3", shape)
     assert "pg log" not in render_ceph_conf(layout)
+
+
+def test_bluestore_keeps_each_block_file_outside_the_osds_folder() -> None:
+    shape = load_topology("default").model_copy(update={"store": Store.BLUESTORE})
+    layout = make_layout("b", Path("/tmp/sbx/b"), "0123abcd-0000-0000-0000-000000000000",
+                         "127.150.9", "redis://127.0.0.1:1/0", True, "/usr/bin/python3", shape)
+    conf = render_ceph_conf(layout)
+    assert "osd objectstore = bluestore" in conf and "memstore" not in conf.split("#")[0]
+    assert "bluestore block path = /tmp/sbx/b/disks/$name.block" in conf
+    assert "osd data = /tmp/sbx/b/osd/$name" in conf
+    host = layout.host("node1")
+    assert db_path(layout, host, 3) == Path("/tmp/sbx/b/disks/node1-db/osd.3.db")

@@ -1,0 +1,210 @@
+"""Every workflow kind on realistic topologies: racks, size 3, EC, device classes, a spare.
+
+Each built-in topology gets a sandbox of its own, and its scenarios run in order on it, as
+an operator's weeks would: a disk replaced, hosts replaced onto the spare and in place, a
+host retired and its hardware added back, a fleet retired batch by batch. Each ends with
+every object of every pool intact, HEALTH_OK, and no flag, downtime or silence of ours
+left. Refusals are plan-only: they read the cluster and change nothing, which Ceph's own
+audit log confirms. The CI tier runs each kind once on a non-default topology; `--full`
+runs them all on every built-in topology.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from ceph_tasks.names import TaskName
+from cephmaint.sandbox.topology import load_topology
+from dyrygent.handle import WorkflowHandle
+from dyrygent.states import NodeState, WorkflowState
+from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
+from tests.support.audit import audit_mark, changes_since
+from tests.support.poll import poll
+from workflows.errors import PlanRefused
+from workflows.fleet import FleetAction, plan_fleet
+from workflows.plan import MaintenancePlan
+from workflows.snapshot import read_cluster_state
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One maintenance: its kind, what it works on, and what a technician does for it."""
+
+    kind: str  # decommission, replace, add, disk, fleet
+    target: str  # a host, "osd.N", or hosts separated by commas for a fleet
+    new_host: str | None = None
+
+    @property
+    def hosts(self) -> list[str]:
+        """The hosts a fleet works on."""
+        return self.target.split(",")
+
+    def __str__(self) -> str:
+        onto = f"-onto-{self.new_host}" if self.new_host else ""
+        return f"{self.kind}-{self.target}{onto}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A maintenance the cluster cannot afford, and what the refusal must name."""
+
+    kind: str
+    host: str
+    names: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"refuse-{self.kind}-{self.host}"
+
+
+CI, FULL = (), (pytest.mark.full,)
+#: topology -> its refusals and scenarios, in the order they run, with the tier of each.
+MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...]]]] = {
+    "mixed": [
+        (Refusal("decommission", "c1", ("pool rbd", "rbd-rule", "rack",
+                                        "only 2 rack would be left")), CI),
+        (Refusal("decommission", "a2", ("pool hot", "hot-rule", "ssd",
+                                        "only 1 host would be left (b2)")), CI),
+        (Scenario("disk", "osd.8"), CI),
+        (Scenario("replace", "b1", new_host="new1"), CI),
+        (Scenario("replace", "a1"), CI),
+        (Scenario("decommission", "c1"), CI),
+        (Scenario("add", "c1"), CI),
+        (Scenario("fleet", "a3"), FULL),
+    ],
+    "racks": [
+        # logs is EC 2+2 over the four racks: no rack may be left empty, so d1 (alone in
+        # rd) cannot go, and the fleet retires one host of a two-host rack per batch.
+        (Refusal("decommission", "d1", ("pool logs", "rule logs", "rack",
+                                        "only 3 rack would be left (ra, rb, rc)")), CI),
+        (Scenario("disk", "osd.3"), FULL),
+        (Scenario("replace", "a1"), FULL),
+        (Scenario("replace", "c2", new_host="spare-d2.dc1"), FULL),
+        (Scenario("decommission", "a2"), FULL),
+        (Scenario("add", "a2"), FULL),
+        (Scenario("fleet", "a2,b2"), CI),
+    ],
+    "default": [
+        (Scenario("disk", "osd.5"), FULL),
+        (Scenario("replace", "node2", new_host="spare-3.dc1"), FULL),
+        (Scenario("replace", "node1"), FULL),
+        (Scenario("decommission", "node0"), FULL),
+        (Scenario("add", "node0"), FULL),
+        (Scenario("fleet", "node1"), FULL),
+    ],
+}
+CASES = [pytest.param(topology, case, marks=marks, id=f"{topology}-{index}-{case}")
+         for topology, cases in MATRIX.items() for index, (case, marks) in enumerate(cases, 1)]
+
+
+@pytest.fixture(scope="module")
+def topology_bench(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
+    """A sandbox of the topology named by the test's parameter, with its worker."""
+    name = str(request.param)
+    with bench_on(tmp_path_factory.mktemp(name), load_topology(name)) as bench:
+        yield bench
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize(("topology_bench", "case"), CASES, indirect=["topology_bench"])
+def test_topology(topology_bench: WorkflowBench, case: Scenario | Refusal) -> None:
+    if isinstance(case, Refusal):
+        refuse(topology_bench, case)
+    else:
+        carry_out(topology_bench, case)
+
+
+def refuse(bench: WorkflowBench, refusal: Refusal) -> None:
+    """The plan is refused, naming pool, rule and what is left; nothing reaches Ceph."""
+    tree, dump = bench.tree(), bench.dump()
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
+    with pytest.raises(PlanRefused) as refused:
+        bench.plan(refusal.kind, refusal.host)
+    for name in refusal.names:
+        assert name in str(refused.value), str(refused.value)
+    shown = bench.cli("run", refusal.kind, refusal.host)
+    assert shown.returncode == 1 and shown.stdout == "", shown
+    assert refusal.names[0] in shown.stderr
+    assert bench.tree() == tree and bench.dump() == dump
+    assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
+
+
+def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
+    """Plan, run and, as the technician, do the hardware work; then prove nothing was lost."""
+    objects = bench.sandbox.verify()
+    if scenario.kind == "add":
+        bench.new_disks(scenario.target, f"ADD-{scenario.target}")
+    plan = planned(bench, scenario)
+    handle = bench.submit(plan)
+    state = follow_as_technician(bench, plan, handle, scenario)
+    assert state == WorkflowState.SUCCESS, handle.status().to_dict()
+    bench.wait_healthy(timeout=120)
+    assert bench.sandbox.verify() == objects
+    bench.wait_restored(plan.reference, list(plan.hosts), after=str(scenario))
+    check_layout(bench, scenario)
+
+
+def planned(bench: WorkflowBench, scenario: Scenario) -> MaintenancePlan:
+    if scenario.kind != "fleet":
+        return bench.plan(scenario.kind, scenario.target, new_host=scenario.new_host)
+    cluster = bench.cluster
+    return plan_fleet(scenario.hosts, FleetAction.RETIRE, cluster=cluster,
+                      state=read_cluster_state(cluster), timing=TIMING)
+
+
+def follow_as_technician(bench: WorkflowBench, plan: MaintenancePlan,
+                         handle: WorkflowHandle, scenario: Scenario) -> WorkflowState:
+    """Wait for the workflow; each time it waits for a technician, do the work and confirm."""
+    gates = [s for s in plan.steps if s.task == TaskName.WAIT_FOR_TECHNICIAN]
+    done: set[str] = set()
+
+    def look() -> WorkflowState | None:
+        for gate in gates:
+            if gate.id not in done and handle.node(gate.id)["state"] == NodeState.RUNNING:
+                done.add(gate.id)
+                confirm(bench, plan, gate.kwargs["host"], scenario)
+        state = handle.status().state
+        return state if state.finished else None
+
+    return poll(look, timeout=600, interval=1.0,
+                what=lambda _: f"{scenario} to end: {handle.status().to_dict()}")
+
+
+def confirm(bench: WorkflowBench, plan: MaintenancePlan, host: str,
+            scenario: Scenario) -> None:
+    """The technician's part: new disks where hardware was swapped in place, then confirm."""
+    words = ["confirm", plan.reference, "--by", "tech", "--host", host]
+    if scenario.kind == "disk":
+        [osd] = plan.osds
+        device = bench.cluster.osd(osd).device
+        bench.hostctl(host, "swap-disk", device, f"DISK-{osd}-NEW")
+        words += ["--evidence", f"serial=DISK-{osd}-NEW"]
+    elif scenario.new_host is None:
+        bench.new_disks(host, f"NEW-{host}")
+    done = bench.cli(*words)
+    assert done.returncode == 0, done.stderr
+
+
+def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:
+    """CRUSH holds what the maintenance promised, every weight where it belongs."""
+    tree = bench.tree()
+    hosts = {h: osds for h, osds in tree.hosts().items() if osds}
+    layout = bench.sandbox.layout()
+    if scenario.kind == "disk":
+        osd = int(scenario.target.removeprefix("osd."))
+        node = tree.node(osd)
+        assert node is not None and node.up and node.crush_weight == 1.0
+    elif scenario.kind in ("decommission", "fleet"):
+        assert not set(scenario.hosts) & set(hosts), hosts
+    else:
+        host = scenario.new_host or scenario.target
+        devices = len(layout.host(host).devices)
+        assert len(hosts[host]) == devices, hosts
+        assert set(tree.crush_weights(frozenset(hosts[host])).values()) == {1.0}
+        if scenario.new_host:
+            assert scenario.target not in hosts
