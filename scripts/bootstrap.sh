@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-APT_PACKAGES=(ceph-mon ceph-osd ceph-mgr ceph-common python3-rados openssh-server
+APT_PACKAGES=(ceph-mon ceph-osd ceph-mgr ceph-mds ceph-common python3-rados openssh-server
               openssh-client redis-server prometheus-alertmanager openssl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -38,6 +38,15 @@ def mgr_daemons(layout: Layout) -> list[Daemon]:
             for h in layout.daemon_hosts("mgr")]
 
 
+def mds_daemons(layout: Layout) -> list[Daemon]:
+    """The CephFS metadata servers: the first to start is active, the others stand by."""
+    return [Daemon(f"mds.{h.label}",
+                   ["ceph-mds", "-f", "-c", str(layout.conf_path), "-i", h.label,
+                    "--public-addr", h.address],
+                   layout.root / "run", layout.root / "log" / f"mds.{h.label}.out")
+            for h in layout.daemon_hosts("mds")]
+
+
 def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:
     """OSD osd_id, bound to its host's address (its CRUSH place is set when it is created)."""
     address = layout.host(host).address
@@ -52,7 +61,7 @@ def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:
 def bootstrap_monitor(layout: Layout) -> None:
     """Create keyrings, the monmap and the monitor's store (first start only)."""
     r = layout.root
-    for sub in ("run", "log", "mon", "mgr", "osd"):
+    for sub in ("run", "log", "mon", "mgr", "mds", "osd"):
         (r / sub).mkdir(parents=True, exist_ok=True)
     mon_keyring = r / "mon.keyring"
     run(["ceph-authtool", "--create-keyring", str(mon_keyring), "--gen-key", "-n", "mon.",
@@ -72,8 +81,9 @@ def bootstrap_monitor(layout: Layout) -> None:
              "--monmap", str(monmap), "--keyring", str(mon_keyring)],
             f"creating the store of mon.{host.label}",
             log=r / "log" / f"mon.{host.label}.log")
-    for host in layout.daemon_hosts("mgr"):
-        (r / "mgr" / f"mgr.{host.label}").mkdir(parents=True, exist_ok=True)
+    for daemon in ("mgr", "mds"):
+        for host in layout.daemon_hosts(daemon):
+            (r / daemon / f"{daemon}.{host.label}").mkdir(parents=True, exist_ok=True)
 
 
 class Mon:

@@ -210,6 +210,9 @@ mon data = {r}/mon/$name
 [mgr]
 mgr data = {r}/mgr/$name
 
+[mds]
+mds data = {r}/mds/$name
+
 [osd]
 # The sandbox places every OSD in CRUSH itself, before the OSD starts (see cluster.place_osd):
 # an OSD that placed itself at start raced its first monitor session here ('wrong fsid').

@@ -45,3 +45,21 @@ def _create_erasure(mon: Mon, pool: PoolSpec, code: Erasure) -> None:
     # `osd pool create` makes the pool's rule from the profile, named after the pool.
     mon.command("osd pool create", pool=pool.name, pg_num=pool.pg_num, pgp_num=pool.pg_num,
                 pool_type="erasure", erasure_code_profile=f"{pool.name}-profile")
+
+
+#: The sandbox's file system, when a host runs an MDS, and its two pools.
+FILESYSTEM = "cephfs"
+FS_POOLS = ("cephfs.meta", "cephfs.data")
+
+
+def create_filesystem(mon: Mon, topology: Topology) -> None:
+    """A small CephFS for the MDS daemons to serve, when the topology places any."""
+    mds = topology.daemon_hosts("mds")
+    if not mds or FILESYSTEM in {f["name"] for f in mon.command("fs ls") or []}:
+        return
+    for pool in FS_POOLS:
+        mon.command("osd pool create", pool=pool, pg_num=8, pgp_num=8)
+    mon.command("fs new", fs_name=FILESYSTEM, metadata=FS_POOLS[0], data=FS_POOLS[1])
+    if len(mds) == 1:
+        # One MDS has no standby: wanting one would keep the cluster in HEALTH_WARN.
+        mon.command("fs set", fs_name=FILESYSTEM, var="standby_count_wanted", val="0")

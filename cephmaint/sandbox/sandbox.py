@@ -27,7 +27,7 @@ from cephmaint.sandbox.layout import (
     make_layout,
     render_ceph_conf,
 )
-from cephmaint.sandbox.pools import create_pools
+from cephmaint.sandbox.pools import create_filesystem, create_pools
 from cephmaint.sandbox.procs import Daemon, processes_under, terminate, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
 from cephmaint.sandbox.topology import Topology, load_topology
@@ -158,17 +158,18 @@ class Sandbox:
         for daemon in self._service_daemons(layout):
             daemon.start()
         mons, mgrs = cluster.mon_daemons(layout), cluster.mgr_daemons(layout)
+        mdss = cluster.mds_daemons(layout)
         for daemon in mons:
             daemon.start()
         conn = self._connect(layout, mons)
         try:
-            for daemon in mgrs:
+            for daemon in (*mgrs, *mdss):
                 daemon.start()
             self._create_initial_osds(conn, layout)
             osds = self._osd_daemons(layout)
             for daemon in osds:
                 daemon.start()
-            watch = [*mons, *mgrs, *osds]
+            watch = [*mons, *mgrs, *mdss, *osds]
             wait_for(lambda: _osds_up(conn) == len(osds), timeout,
                      f"{len(osds)} OSDs to come up", watch=watch)
             if not layout.checksums_path.exists():
@@ -248,6 +249,7 @@ class Sandbox:
                     timeout: float) -> None:
         topology = layout.shape()
         create_pools(conn, topology)
+        create_filesystem(conn, topology)
         wait_for(lambda: _pgs_clean(conn), timeout, "the pools' PGs to be active+clean",
                  watch=watch, interval=0.3)
         write_pools(conn.open_ioctx, topology, layout.checksums_path)
