@@ -2,9 +2,9 @@
 
 Every command takes --inventory, --redis-url and --broker-url (before or after its
 name), which fall back to CEPHMAINT_INVENTORY, CEPHMAINT_REDIS_URL and
-CEPHMAINT_BROKER_URL; the settings are read once, here. Any error of the packages ends
-the command with one line on stderr and the exit code of cephmaint.exit_codes; --debug
-adds the traceback.
+CEPHMAINT_BROKER_URL; the session (cephmaint.session) reads the settings once. Any error
+of the packages ends the command with one line on stderr and the exit code of
+cephmaint.exit_codes; --debug adds the traceback.
 """
 
 from __future__ import annotations

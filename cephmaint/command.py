@@ -67,8 +67,8 @@ def shared_options(command: F) -> F:
                      is_eager=True,
                      help="Celery broker, Redis or RabbitMQ [env CEPHMAINT_BROKER_URL; "
                           "default redis://127.0.0.1:6379/0]."),
-        click.option("--debug", is_flag=True, default=None, expose_value=False,
-                     callback=_override("debug"), is_eager=True,
+        # Read by main() from the words themselves: an error may come before any callback.
+        click.option("--debug", is_flag=True, expose_value=False,
                      help="Show the traceback of an error."),
     ]
     for option in reversed(options):

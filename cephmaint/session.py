@@ -27,7 +27,6 @@ class Overrides:
     inventory_path: Path | None = None
     redis_url: str | None = None
     broker_url: str | None = None
-    debug: bool | None = None
 
 
 class Session:
@@ -40,8 +39,7 @@ class Session:
     @classmethod
     def start(cls, overrides: Overrides) -> Session:
         """The edge: read the environment once, the command line's options win."""
-        given = {f.name: getattr(overrides, f.name) for f in fields(overrides)
-                 if f.name != "debug"}
+        given = {f.name: getattr(overrides, f.name) for f in fields(overrides)}
         return cls(Settings.from_env(**given))
 
     @cached_property
