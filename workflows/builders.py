@@ -166,7 +166,8 @@ def plan_disk_replacement(
     action = f"replace the disk {device.path} (osd.{osd_id}) in bay {device.bay or '?'}"
     plan.add(steps.notify(host.name, action, plan.last(), device_paths=[device.path]))
     plan.add(steps.wait_technician(host.name, timing.technician, plan.last(),
-                                   device_paths=[device.path], expect_serials=1))
+                                   device_paths=[device.path], expect_serials=1,
+                                   interval=timing.technician_interval))
     plan.add(steps.add_node(host.name, plan.last(), devices=[device.path]))
     plan.add(steps.reweight_osds([osd_id], ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,

@@ -137,10 +137,13 @@ class StepMaker:
                           host=host, reference=self.reference, action=action,
                           device_paths=list(device_paths) if device_paths else None)
 
-    def wait_technician(self, host: str, timeout: float, after: Sequence[str],
-                        device_paths: Sequence[str] | None = None,
-                        expect_serials: int | None = None, interval: float = 60.0) -> Step:
-        """Wait for the technicians' confirmation (with evidence when disks are swapped)."""
+    def wait_technician(self, host: str, timeout: float, after: Sequence[str], *,
+                        interval: float, device_paths: Sequence[str] | None = None,
+                        expect_serials: int | None = None) -> Step:
+        """Wait for the technicians' confirmation (with evidence when disks are swapped).
+
+        interval has no default: every plan looks as often as its Timing says.
+        """
         return self._step(f"confirm-{host}", f"wait for the technicians' confirmation on {host}",
                           TaskName.WAIT_FOR_TECHNICIAN, Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, timeout=timeout,

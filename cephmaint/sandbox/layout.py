@@ -218,6 +218,11 @@ mds data = {r}/mds/$name
 # an OSD that placed itself at start raced its first monitor session here ('wrong fsid').
 osd crush update on start = false
 osd class update on start = false
+# Memstore OSDs on one machine, not spinning disks: recovery and backfill need no pause
+# between operations (the hdd default is 0.1 s each). cephmaint's own throttles still apply.
+osd recovery sleep = 0
+osd recovery sleep hdd = 0
+osd recovery sleep hybrid = 0
 osd data = {r}/osd/$name
 osd journal = {r}/osd/$name/journal
 {pg_log}"""

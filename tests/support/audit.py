@@ -15,16 +15,20 @@ from ceph_tasks.ceph.client import CephClient
 DEPTH = 500
 
 
-def audit_mark(client: CephClient) -> int:
-    """The sequence number of the latest audit entry: changes after it are a test's."""
-    entries = client.mon_command("log last", num=1, level="debug", channel="audit",
+def audit_mark(client: CephClient) -> str:
+    """The time of the latest audit entry: changes logged after it are a test's.
+
+    Times, not sequence numbers: each monitor numbers its own entries.
+    """
+    entries = client.mon_command("log last", num=DEPTH, level="debug", channel="audit",
                                  format="json")
-    return int(entries[-1]["seq"]) if entries else 0
+    return max((str(e["stamp"]) for e in entries), default="")
 
 
-def changes_since(client: CephClient, mark: int, entity: str = "client.admin") -> list[str]:
+def changes_since(client: CephClient, mark: str, entity: str = "client.admin") -> list[str]:
     """The state-changing commands an entity sent after mark, as the monitors logged them."""
     entries: list[dict[str, Any]] = client.mon_command(
         "log last", num=DEPTH, level="info", channel="audit", format="json")
+    # Stamps are ISO 8601 in the monitors' one time zone: they sort as text.
     return [e["message"] for e in entries
-            if int(e["seq"]) > mark and f"entity='{entity}'" in e["message"]]
+            if str(e["stamp"]) > mark and f"entity='{entity}'" in e["message"]]

@@ -11,7 +11,8 @@ runs them all on every built-in topology.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
@@ -102,21 +103,42 @@ CASES = [pytest.param(topology, case, marks=marks, id=f"{topology}-{index}-{case
 
 
 @pytest.fixture(scope="module")
-def topology_bench(request: pytest.FixtureRequest,
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
-    """A sandbox of the topology named by the test's parameter, with its worker."""
-    name = str(request.param)
-    with bench_on(tmp_path_factory.mktemp(name), load_topology(name)) as bench:
-        yield bench
+def benches(tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[Callable[[str], WorkflowBench]]:
+    """The bench of a topology, made when first asked for; one topology's sandbox at a time.
+
+    The cases come grouped by topology, so each sandbox lives through its cases in order
+    and goes down before the next topology's comes up.
+    """
+    live: dict[str, tuple[ExitStack, WorkflowBench]] = {}
+
+    def bench_of(name: str) -> WorkflowBench:
+        if name not in live:
+            for stack, _ in live.values():
+                stack.close()
+            live.clear()
+            stack = ExitStack()
+            bench = stack.enter_context(bench_on(tmp_path_factory.mktemp(name),
+                                                 load_topology(name)))
+            live[name] = (stack, bench)
+        return live[name][1]
+
+    try:
+        yield bench_of
+    finally:
+        for stack, _ in live.values():
+            stack.close()
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize(("topology_bench", "case"), CASES, indirect=["topology_bench"])
-def test_topology(topology_bench: WorkflowBench, case: Scenario | Refusal) -> None:
+@pytest.mark.parametrize(("topology", "case"), CASES)
+def test_topology(benches: Callable[[str], WorkflowBench], topology: str,
+                  case: Scenario | Refusal) -> None:
+    bench = benches(topology)
     if isinstance(case, Refusal):
-        refuse(topology_bench, case)
+        refuse(bench, case)
     else:
-        carry_out(topology_bench, case)
+        carry_out(bench, case)
 
 
 def refuse(bench: WorkflowBench, refusal: Refusal) -> None:

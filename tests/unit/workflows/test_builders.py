@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from ceph_tasks.names import TaskName
 from inventory import Cluster, UnknownHostError
 from tests.support.rack_lab import rack_cluster, rack_state
 from workflows.builders import (
@@ -223,3 +224,13 @@ def test_an_addition_shows_the_pools_that_can_place_data_on_the_new_host(
         "  pool device_health_metrics (rule replicated_rule, size 2): hosts 3 -> 4: ok",
     ]
     assert plan.notes == ("new OSDs of node3 expected under CRUSH bucket default",)
+
+
+def test_every_technician_gate_looks_as_often_as_the_plans_timing_says(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    timing = Timing(technician_interval=7.0)
+    plans = [plan_disk_replacement(5, cluster=cluster, state=healthy, timing=timing),
+             plan_replace("node2", cluster=cluster, state=healthy, check_domains=no_problems,
+                          timing=timing)]
+    gates = [s for plan in plans for s in plan.steps if s.task == TaskName.WAIT_FOR_TECHNICIAN]
+    assert len(gates) == 2 and {g.kwargs["interval"] for g in gates} == {7.0}
