@@ -20,31 +20,20 @@ from cephmaint.sandbox.topology import Store
 ZERO_FSID = "00000000-0000-0000-0000-000000000000"
 
 
-def mon_daemons(layout: Layout) -> list[Daemon]:
-    """The monitors, each on its host's address, named after the host (mon.a1)."""
-    return [Daemon(f"mon.{h.label}",
-                   ["ceph-mon", "-f", "-c", str(layout.conf_path), "-i", h.label,
-                    "--public-addr", f"{h.address}:{MON_PORT}"],
-                   layout.root / "run", layout.root / "log" / f"mon.{h.label}.out")
-            for h in layout.daemon_hosts("mon")]
+def host_daemons(layout: Layout, kind: str) -> list[Daemon]:
+    """The mon, mgr or mds daemons, each on its host's address, named after it (mon.a1).
 
-
-def mgr_daemons(layout: Layout) -> list[Daemon]:
-    """The managers, each on its host's address (the first to start is active)."""
-    return [Daemon(f"mgr.{h.label}",
-                   ["ceph-mgr", "-f", "-c", str(layout.conf_path), "-i", h.label,
-                    "--public-addr", h.address],
-                   layout.root / "run", layout.root / "log" / f"mgr.{h.label}.out")
-            for h in layout.daemon_hosts("mgr")]
-
-
-def mds_daemons(layout: Layout) -> list[Daemon]:
-    """The CephFS metadata servers: the first to start is active, the others stand by."""
-    return [Daemon(f"mds.{h.label}",
-                   ["ceph-mds", "-f", "-c", str(layout.conf_path), "-i", h.label,
-                    "--public-addr", h.address],
-                   layout.root / "run", layout.root / "log" / f"mds.{h.label}.out")
-            for h in layout.daemon_hosts("mds")]
+    Managers and MDS daemons: the first to start is active, the others stand by.
+    """
+    daemons = []
+    for host in layout.daemon_hosts(kind):
+        address = f"{host.address}:{MON_PORT}" if kind == "mon" else host.address
+        daemons.append(Daemon(
+            f"{kind}.{host.label}",
+            [f"ceph-{kind}", "-f", "-c", str(layout.conf_path), "-i", host.label,
+             "--public-addr", address],
+            layout.root / "run", layout.root / "log" / f"{kind}.{host.label}.out"))
+    return daemons
 
 
 def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:

@@ -157,8 +157,7 @@ class Sandbox:
             layout = self._create(redis_url, topology or load_topology("default"))
         for daemon in self._service_daemons(layout):
             daemon.start()
-        mons, mgrs = cluster.mon_daemons(layout), cluster.mgr_daemons(layout)
-        mdss = cluster.mds_daemons(layout)
+        mons, mgrs, mdss = (cluster.host_daemons(layout, kind) for kind in ("mon", "mgr", "mds"))
         for daemon in mons:
             daemon.start()
         conn = self._connect(layout, mons)
