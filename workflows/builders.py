@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ceph_tasks.names import ORIGINAL_WEIGHT
@@ -181,13 +182,7 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
     cluster.host(host)  # UnknownHostError names the cluster and the host
     osds = state.osds_of(host)
     problems = list(check_domains(state, (host,)))
-    listed = tuple(sorted(o.id for o in cluster.osds_on(host)))
-    if listed != osds:
-        # The drain works on the OSDs both sides agree on: a host changed behind the
-        # inventory's back (or by an earlier maintenance) needs the inventory updated first.
-        problems.append(
-            f"the inventory lists OSDs {list(listed)} on {host} but CRUSH has {list(osds)}; "
-            "update the inventory (cephmaint inventory check shows the differences)")
+    problems += inventory_problems(cluster, state, (host,))
     if problems:
         raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
                           f"changed: {'; '.join(problems)}")
@@ -199,6 +194,23 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
                 f"{', '.join(f'osd.{i}' for i in osds) or 'its OSDs'} safe to destroy "
                 "before removal"),
     )
+
+
+def inventory_problems(cluster: Cluster, state: ClusterState,
+                       hosts: Sequence[str]) -> list[str]:
+    """Hosts whose OSDs differ between the inventory and CRUSH, one line each."""
+    problems = []
+    for host in hosts:
+        listed = tuple(sorted(o.id for o in cluster.osds_on(host)))
+        live = state.osds_of(host)
+        if listed != live:
+            # The drain works on the OSDs both sides agree on: a host changed behind the
+            # inventory's back (or by an earlier maintenance) needs the inventory updated.
+            problems.append(
+                f"the inventory lists OSDs {list(listed)} on {host} but CRUSH has "
+                f"{list(live)}; update the inventory (cephmaint inventory check shows the "
+                "differences)")
+    return problems
 
 
 def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: ClusterState,

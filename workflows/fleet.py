@@ -12,6 +12,7 @@ from workflows.builders import (
     add_and_raise,
     drain_and_remove,
     host_label,
+    inventory_problems,
     new_reference,
     restore,
 )
@@ -105,6 +106,7 @@ def plan_fleet(
     # Replaced hosts come back batch by batch: each batch must be survivable on its own.
     checks = [tuple(hosts)] if action == FleetAction.RETIRE else [tuple(b) for b in groups]
     problems = [p for group in checks for p in check_domains(state, group)]
+    problems += inventory_problems(cluster, state, hosts)
     if problems:
         raise PlanRefused(f"{action} of {', '.join(hosts)} on cluster {cluster.name} refused, "
                           f"nothing changed: {'; '.join(dict.fromkeys(problems))}")

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from celery import Celery
 
@@ -114,20 +115,46 @@ def default_context(settings: Settings) -> TaskContext:
 
 
 _CONTEXT_ATTR = "cephmaint_context"
+#: The stamp of a context a test installed: kept whatever the files do.
+_INSTALLED = object()
 _BUILD_LOCK = threading.Lock()
 
 
 def context_of(app: Celery) -> TaskContext:
-    """The context installed on app, or the default one built from its settings."""
+    """The context installed on app, or the default one built from its settings.
+
+    A default context is built again when its inventory file changes: an operator who
+    updates the inventory (new OSDs after a replacement) need not restart the workers.
+    """
     with _BUILD_LOCK:
-        context: TaskContext | None = getattr(app, _CONTEXT_ATTR, None)
-        if context is None:
-            context = default_context(settings_of(app))
-            setattr(app, _CONTEXT_ATTR, context)
-        return context
+        installed: tuple[TaskContext, object] | None = getattr(app, _CONTEXT_ATTR, None)
+        if installed is not None and installed[1] is _INSTALLED:
+            return installed[0]
+        settings = settings_of(app)
+        stamp = inventory_stamp(settings.inventory_path)
+        if installed is None or installed[1] != stamp:
+            if installed is not None:
+                installed[0].close()
+            installed = (default_context(settings), stamp)
+            setattr(app, _CONTEXT_ATTR, installed)
+        return installed[0]
 
 
 def install_context(app: Celery, context: TaskContext | None) -> None:
     """Give app's tasks this context (None: build the default one on next use)."""
     with _BUILD_LOCK:
-        setattr(app, _CONTEXT_ATTR, context)
+        setattr(app, _CONTEXT_ATTR, None if context is None else (context, _INSTALLED))
+
+
+def inventory_stamp(path: Path | None) -> tuple[tuple[str, int], ...]:
+    """The inventory's files and their modification times: what a change would change."""
+    if path is None:
+        return ()
+    files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+    found = []
+    for file in files:
+        try:
+            found.append((str(file), file.stat().st_mtime_ns))
+        except OSError:
+            found.append((str(file), -1))
+    return tuple(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 
 from cephmaint.sandbox.layout import Layout, SandboxHost
 from cephmaint.sandbox.registry import OsdRecord, Registry
@@ -25,13 +26,21 @@ DATACENTER = "SBX1"
 ROOM = "lab"
 
 
-def write_sandbox_inventory(layout: Layout, registry: Registry) -> None:
+def write_sandbox_inventory(layout: Layout, registry: Registry,
+                            live: Mapping[int, str] | None = None) -> None:
     """Write inventory.yaml describing the sandbox's cluster, hosts, devices and OSDs."""
-    write_inventory(sandbox_inventory(layout, registry), layout.inventory_path)
+    write_inventory(sandbox_inventory(layout, registry, live), layout.inventory_path)
 
 
-def sandbox_inventory(layout: Layout, registry: Registry) -> Inventory:
-    """The sandbox as an inventory: its hosts are reached over SSH, its OSDs by hostctl."""
+def sandbox_inventory(layout: Layout, registry: Registry,
+                      live: Mapping[int, str] | None = None) -> Inventory:
+    """The sandbox as an inventory: its hosts are reached over SSH, its OSDs by hostctl.
+
+    live maps the OSDs CRUSH holds to their hosts: given, only those are listed (a
+    purged OSD keeps its record until its disk is zapped, but it is no longer the host's).
+    """
+    records = [r for r in sorted(registry.osds(), key=lambda r: r.osd_id)
+               if live is None or live.get(r.osd_id) == r.host]
     cluster = Cluster(
         name=layout.name,
         access=CephAccess(conf_path=layout.conf_path, keyring_path=layout.keyring_path),
@@ -41,8 +50,7 @@ def sandbox_inventory(layout: Layout, registry: Registry) -> Inventory:
                             step_interval_seconds=2),
         hosts=tuple(_host(layout, h, registry, rack=h.rack or f"R{index}")
                     for index, h in enumerate(layout.hosts)),
-        osds=tuple(_osd(r, layout.host(r.host).device_class)
-                   for r in sorted(registry.osds(), key=lambda r: r.osd_id)),
+        osds=tuple(_osd(r, layout.host(r.host).device_class) for r in records),
     )
     return Inventory(clusters=(cluster,))
 

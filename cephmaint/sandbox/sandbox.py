@@ -178,8 +178,23 @@ class Sandbox:
                      watch=watch, interval=0.5, last_seen=health)
         finally:
             conn.close()
-        write_sandbox_inventory(layout, self.registry)
+        self.refresh_inventory()
         return self.status()
+
+    def refresh_inventory(self) -> Path:
+        """Write the sandbox's inventory anew from its hosts and the OSDs CRUSH holds now.
+
+        What an operator does after hardware changed: a replaced host's new OSDs listed, a
+        retired host's gone. Returns the file's path.
+        """
+        layout = self.layout()
+        with cluster.connect(layout, timeout=10) as conn:
+            tree = conn.command("osd tree")
+        by_id = {n["id"]: n for n in tree["nodes"]}
+        live = {child: node["name"] for node in tree["nodes"] if node["type"] == "host"
+                for child in node.get("children", []) if child in by_id}
+        write_sandbox_inventory(layout, self.registry, live)
+        return layout.inventory_path
 
     def _create(self, redis_url: str | None, topology: Topology) -> Layout:
         if any(self.root.iterdir() if self.root.exists() else ()):

@@ -159,6 +159,14 @@ class WorkflowBench:
              what=lambda _: (f"flags and downtime restored after {after}; flags "
                              f"{self.dump().flags}, silences {self.silence_states(reference)}"))
 
+    def refresh_inventory(self) -> None:
+        """Rewrite the inventory from the live cluster, as an operator does after hardware
+        changed; the workers read it again on their next task."""
+        monitoring = self.cluster.monitoring
+        [cluster] = load_inventory(self.sandbox.refresh_inventory()).clusters
+        write_inventory(Inventory(clusters=(cluster.model_copy(
+            update={"monitoring": monitoring}),)), self.inventory_path)
+
     def new_disks(self, host: str, serial_prefix: str) -> list[str]:
         """What a technician does to a host: every disk swapped for a new one; the serials."""
         serials = []

@@ -90,3 +90,12 @@ def test_hosts_of_one_rack_share_its_failure_domain_and_go_in_one_batch() -> Non
     assert domains == {"a1": "r1", "a2": "r1", "b1": "r2", "c1": "r3", "d1": "r4"}
     assert batches(["a1", "b1", "a2"], domains, per_domain=2, max_domains=1) == [
         ["a1", "a2"], ["b1"]]
+
+
+def test_a_fleet_of_a_host_the_inventory_describes_wrongly_is_refused_at_plan_time(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    stale = cluster.model_copy(update={"osds": tuple(o for o in cluster.osds if o.id != 3)})
+    with pytest.raises(PlanRefused, match=r"the inventory lists OSDs \[2\] on node1 but "
+                                          r"CRUSH has \[2, 3\]; update the inventory"):
+        plan_fleet(["node1"], FleetAction.RETIRE, cluster=stale, state=healthy,
+                   check_domains=no_problems)
