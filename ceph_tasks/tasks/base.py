@@ -30,6 +30,11 @@ def progress_key(task_id: str) -> str:
     return f"progress:{task_id}"
 
 
+def first_run_key(task_id: str) -> str:
+    """Ledger key of a task's first run: its deadline counts from there."""
+    return f"first-run:{task_id}"
+
+
 def window_waited_key(task_id: str) -> str:
     """Ledger key of the seconds a task has waited for windows (not counted in its deadline)."""
     return f"window-waited:{task_id}"
@@ -78,7 +83,7 @@ class MaintenanceTask(Task):  # type: ignore[misc]
         ctx = self.context
         now = ctx.now()
         first = datetime.fromisoformat(
-            ctx.ledger.remember(reference, f"first-run:{self.request.id}", now.isoformat())
+            ctx.ledger.remember(reference, first_run_key(str(self.request.id)), now.isoformat())
         )
         # Time spent waiting for a maintenance window is not time spent on the work.
         waited = float(ctx.ledger.recall(reference, window_waited_key(self.request.id)) or 0)
@@ -110,6 +115,8 @@ class MaintenanceTask(Task):  # type: ignore[misc]
                 ctx.ledger.note(reference, window_waited_key(task_id), waited)
                 ctx.ledger.forget(reference, window_wait_start_key(task_id))
             return
+        # The deadline counts from the first run, and the wait is taken off it again.
+        ctx.ledger.remember(reference, first_run_key(task_id), now.isoformat())
         ctx.ledger.remember(reference, window_wait_start_key(task_id), now.isoformat())
         opens = verdict.opens_at.isoformat() if verdict.opens_at else None
         self.progress(status=verdict.reason, opens=opens)
