@@ -195,4 +195,6 @@ def _event_line(event: Mapping[str, Any], titles: Mapping[str, str]) -> str:
 
 
 def _one_line(meta: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in meta.items() if k != "t")
+    # "status" is a sentence for people ("waiting for window: opens Tue 22:00 UTC"): first.
+    said = [str(meta["status"])] if "status" in meta else []
+    return ", ".join(said + [f"{k}={v}" for k, v in meta.items() if k not in ("t", "status")])

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from inventory.base import InventoryModel, cross_check_error
 from inventory.errors import UnknownClusterError, UnknownHostError, UnknownOsdError
-from inventory.fields import CrushName, DevicePath, HostName, StrictInt
+from inventory.fields import CrushName, DevicePath, HostName, StrictInt, Text
 from inventory.host import Host
 from inventory.settings import (
     CephAccess,
@@ -56,7 +56,10 @@ class Cluster(InventoryModel):
     failure_domain_type: CrushName = "host"
     monitoring: MonitoringTargets = MonitoringTargets()
     notifications: NotificationTargets = NotificationTargets()
+    # When data may move or OSDs be destroyed: inside one of these (none: at any time), and
+    # for a host, inside one of its datacenter's windows too when that datacenter has some.
     maintenance_windows: tuple[MaintenanceWindow, ...] = ()
+    datacenter_windows: dict[Text, tuple[MaintenanceWindow, ...]] = Field(default_factory=dict)
     throttles: Throttles = Throttles()
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
@@ -65,6 +68,7 @@ class Cluster(InventoryModel):
     def _consistent(self) -> Cluster:
         self._check_hosts()
         self._check_osds()
+        self._check_datacenters()
         return self
 
     def _check_hosts(self) -> None:
@@ -130,6 +134,25 @@ class Cluster(InventoryModel):
                     f"{osd.name} and osd.{used[slot]} both use {osd.device} on {osd.host}",
                 )
             used[slot] = osd.id
+
+    def _check_datacenters(self) -> None:
+        known = sorted({host.datacenter for host in self.hosts})
+        for name in self.datacenter_windows:
+            if name not in known:
+                raise cross_check_error(
+                    ["datacenter_windows", name],
+                    f"no host of cluster {self.name} is in datacenter {name!r} "
+                    f"(datacenters: {', '.join(known) or 'none'})",
+                )
+
+    def windows_of(self, host: str | None = None) -> tuple[tuple[MaintenanceWindow, ...], ...]:
+        """The window sets that must all be open for work on host (or the whole cluster)."""
+        sets = [self.maintenance_windows] if self.maintenance_windows else []
+        if host is not None:
+            own = self.datacenter_windows.get(self.host(host).datacenter, ())
+            if own:
+                sets.append(own)
+        return tuple(sets)
 
     def host(self, name: str) -> Host:
         """The host of that name; UnknownHostError if the cluster has none."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
 
@@ -115,11 +116,13 @@ class Weekday(StrEnum):
 
 
 class MaintenanceWindow(InventoryModel):
-    """Weekly UTC window; an end at or before the start means it runs past midnight."""
+    """A weekly window in a time zone; an end at or before the start runs past midnight."""
 
     days: frozenset[Weekday] = Field(min_length=1)
     start: time
     end: time
+    # An IANA name: the window follows the zone's daylight-saving changes, as people do.
+    timezone: str = "UTC"
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -127,13 +130,23 @@ class MaintenanceWindow(InventoryModel):
         # Numbers would be read as seconds since midnight: demand "HH:MM" text.
         if isinstance(value, time | str):
             return value
-        raise ValueError("write the time as 'HH:MM' (UTC)")
+        raise ValueError("write the time as 'HH:MM' (local to the window's timezone)")
 
     @field_validator("start", "end")
     @classmethod
-    def _naive_utc(cls, value: time) -> time:
+    def _naive(cls, value: time) -> time:
         if value.tzinfo is not None:
-            raise ValueError("times are UTC; write them without an offset")
+            raise ValueError("times are local to the window's timezone; write no offset")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {value!r}: write an IANA name such as "
+                             "Europe/Paris or UTC") from e
         return value
 
     @model_validator(mode="after")
@@ -142,20 +155,44 @@ class MaintenanceWindow(InventoryModel):
             raise ValueError("start and end are equal: the window would be empty")
         return self
 
-    def contains(self, moment: datetime) -> bool:
-        """Whether an aware datetime falls inside this window."""
+    @property
+    def zone(self) -> ZoneInfo:
+        """The window's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def occurrences(self, moment: datetime) -> list[tuple[datetime, datetime]]:
+        """The (start, end) of every opening from the day before moment to 8 days after."""
         if moment.tzinfo is None:
             raise ValueError("pass a timezone-aware datetime")
-        utc = moment.astimezone(UTC)
-        clock = utc.time().replace(tzinfo=None)
-        day = utc.weekday()
-        indexes = {weekday.number for weekday in self.days}
-        if self.start < self.end:
-            return day in indexes and self.start <= clock < self.end
-        previous = (utc - timedelta(days=1)).weekday()
-        return (day in indexes and clock >= self.start) or (
-            previous in indexes and clock < self.end
-        )
+        today = moment.astimezone(self.zone).date()
+        numbers = {weekday.number for weekday in self.days}
+        found = []
+        for offset in range(-1, 9):
+            day = today + timedelta(days=offset)
+            if day.weekday() not in numbers:
+                continue
+            opens = datetime.combine(day, self.start, tzinfo=self.zone)
+            closes_on = day if self.start < self.end else day + timedelta(days=1)
+            found.append((opens, datetime.combine(closes_on, self.end, tzinfo=self.zone)))
+        return found
+
+    def current_end(self, moment: datetime) -> datetime | None:
+        """When the opening that moment falls in closes; None outside the window."""
+        ends = [end for start, end in self.occurrences(moment) if start <= moment < end]
+        return max(ends, default=None)
+
+    def next_start(self, moment: datetime) -> datetime:
+        """The first opening after moment (within the next 8 days: every window has one)."""
+        return min(start for start, _ in self.occurrences(moment) if start > moment)
+
+    def contains(self, moment: datetime) -> bool:
+        """Whether an aware datetime falls inside this window."""
+        return self.current_end(moment) is not None
+
+    def describe(self) -> str:
+        """The window as people write it: 'tue,thu 22:00-04:00 Europe/Paris'."""
+        days = ",".join(day.value for day in Weekday if day in self.days)
+        return f"{days} {self.start:%H:%M}-{self.end:%H:%M} {self.timezone}"
 
 
 class Throttles(InventoryModel):

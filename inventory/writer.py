@@ -40,6 +40,9 @@ def _plain(value: Any, path: tuple[str | int, ...], reveal: bool) -> Any:
     if isinstance(value, frozenset):
         # Weekdays in calendar order, so files stay stable and readable.
         return [day.value for day in Weekday if day in value]
+    if isinstance(value, dict):
+        return {escape_references(str(key)): _plain(item, (*path, str(key)), reveal)
+                for key, item in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(item, (*path, index), reveal) for index, item in enumerate(value)]
     if isinstance(value, Enum):

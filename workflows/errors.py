@@ -25,3 +25,7 @@ class SubmitError(WorkflowsError):
 
 class ControlRefused(WorkflowsError):
     """An operator's control does not fit the maintenance as it stands; nothing changed."""
+
+
+class StartRefused(WorkflowsError):
+    """A maintenance may not start now (unhealthy cluster, outside its windows); nothing written."""

@@ -13,6 +13,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 
 from ceph_tasks.app import settings_of
+from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY
 from ceph_tasks.http import strip_credentials
 from ceph_tasks.ledger import RedisLedger
 from dyrygent.handle import WorkflowHandle
@@ -40,15 +41,19 @@ def to_workflow(plan: MaintenancePlan, app: Celery, *, deadline: float | None = 
     return wf
 
 
-def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None
-           ) -> WorkflowHandle:
+def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
+           window_override: dict[str, Any] | None = None) -> WorkflowHandle:
     """Record the plan (for status) and start its workflow and guardian; the engine's handle.
 
     Redis and the broker are reached first: when either cannot be, nothing is written.
+    window_override (an operator's reason to start outside the maintenance windows) is
+    recorded with the plan, where every step that waits for windows reads it.
     """
     check_services(app)
     ledger = RedisLedger.from_url(settings_of(app).redis_url)
     ledger.remember(plan.reference, "plan", plan.to_dict())
+    if window_override is not None:
+        ledger.remember(plan.reference, WINDOW_OVERRIDE_KEY, window_override)
     workflow = to_workflow(plan, app, deadline=deadline)
     handle = workflow.apply_async(processor_of(app))
     start_guardian(app, ledger, plan.reference, generation=1)

@@ -6,24 +6,43 @@ reference. They are safe to run twice: each one reads what is already done first
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from celery import Task
 
+from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY, window_verdict, windows_for
 from ceph_tasks.errors import CephTaskError, DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.tasks.context import TaskContext, context_of
 from inventory import InventoryError
 
 #: The state a running task reports its progress under (Celery's task meta).
 PROGRESS = "PROGRESS"
+#: Longest pause between two looks at a closed window: an operator's --now or an inventory
+#: change is noticed within this.
+WINDOW_POLL_SECONDS = 60.0
 
 
 def progress_key(task_id: str) -> str:
     """The ledger key under which a task's latest progress is kept."""
     return f"progress:{task_id}"
+
+
+def first_run_key(task_id: str) -> str:
+    """Ledger key of a task's first run: its deadline counts from there."""
+    return f"first-run:{task_id}"
+
+
+def window_waited_key(task_id: str) -> str:
+    """Ledger key of the seconds a task has waited for windows (not counted in its deadline)."""
+    return f"window-waited:{task_id}"
+
+
+def window_wait_start_key(task_id: str) -> str:
+    """Ledger key of when a task's current wait for a window began."""
+    return f"window-wait-start:{task_id}"
 
 
 class MaintenanceTask(Task):  # type: ignore[misc]
@@ -64,12 +83,44 @@ class MaintenanceTask(Task):  # type: ignore[misc]
         ctx = self.context
         now = ctx.now()
         first = datetime.fromisoformat(
-            ctx.ledger.remember(reference, f"first-run:{self.request.id}", now.isoformat())
+            ctx.ledger.remember(reference, first_run_key(str(self.request.id)), now.isoformat())
         )
-        if now - first >= timedelta(seconds=timeout):
+        # Time spent waiting for a maintenance window is not time spent on the work.
+        waited = float(ctx.ledger.recall(reference, window_waited_key(self.request.id)) or 0)
+        if now - first - timedelta(seconds=waited) >= timedelta(seconds=timeout):
             raise DeadlineExceeded(
                 f"{waiting_for}: still not done after {timeout:g} s; last seen: {last_seen}"
             )
+        raise self.retry(countdown=countdown, max_retries=None)
+
+
+    def wait_for_window(self, *, cluster: str, reference: str, hosts: Sequence[str]) -> None:
+        """Return if the windows that apply to hosts are open (or overridden); else wait.
+
+        Waiting is a Celery retry at the opening (at most WINDOW_POLL_SECONDS away), with
+        "waiting for window: opens ..." published as progress for status.
+        """
+        ctx = self.context
+        now = ctx.now()
+        with step(f"cluster {cluster}: maintenance windows"):
+            sets = windows_for(ctx.cluster(cluster), hosts)
+            override = ctx.ledger.recall(reference, WINDOW_OVERRIDE_KEY)
+            verdict = window_verdict(sets, now, override if isinstance(override, dict) else None)
+        task_id = str(self.request.id)
+        began = ctx.ledger.recall(reference, window_wait_start_key(task_id))
+        if verdict.open:
+            if isinstance(began, str):
+                waited = float(ctx.ledger.recall(reference, window_waited_key(task_id)) or 0)
+                waited += (now - datetime.fromisoformat(began)).total_seconds()
+                ctx.ledger.note(reference, window_waited_key(task_id), waited)
+                ctx.ledger.forget(reference, window_wait_start_key(task_id))
+            return
+        # The deadline counts from the first run, and the wait is taken off it again.
+        ctx.ledger.remember(reference, first_run_key(task_id), now.isoformat())
+        ctx.ledger.remember(reference, window_wait_start_key(task_id), now.isoformat())
+        opens = verdict.opens_at.isoformat() if verdict.opens_at else None
+        self.progress(status=verdict.reason, opens=opens)
+        countdown = min(max(verdict.seconds_to_wait(now), 1.0), WINDOW_POLL_SECONDS)
         raise self.retry(countdown=countdown, max_retries=None)
 
 

@@ -51,6 +51,13 @@ def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
                               "osds": recorded}
     if plan.done:
         return {**report, "changed": False, "done": True}
+    with step(what):
+        begun = ctx.ledger.recall(reference, f"{key}:begun")
+    if begun is None:
+        # Destroying starts inside a window only; once begun, it finishes whatever the clock.
+        self.wait_for_window(cluster=cluster, reference=reference, hosts=[host])
+        with step(what):
+            ctx.ledger.remember(reference, f"{key}:begun", ctx.now().isoformat())
     # Some OSDs of a host leave its failure domain in place: only the whole host is checked.
     _guard(what, ceph, host, plan, whole_host=osd_ids is None)
 

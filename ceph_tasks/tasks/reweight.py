@@ -72,6 +72,11 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         moving = ceph.status().pgmap.moving
     throttles = inventory.throttles
     decision = decide(current, goal, size, moving, throttles.max_backfilling_pgs)
+    if decision.changes:
+        # Each weight step starts only inside the windows: a step under way when a window
+        # closes has already been made, and the next one waits here.
+        hosts = sorted({h for o in osds if (h := tree.host_of(o)) is not None})
+        self.wait_for_window(cluster=cluster, reference=reference, hosts=hosts)
     after = dict(current)
     for osd, weight in sorted(decision.changes.items()):
         with base.step(f"{what}: ceph osd crush reweight osd.{osd} {weight:g}"):

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from cephmaint.command import command, pass_session, shared_options
+from cephmaint.errors import UsageError
 from cephmaint.follow import follow
 from cephmaint.session import Session
 from dyrygent.states import WorkflowState
+from inventory import Cluster
+from workflows.admission import check_start, describe_window
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
+from workflows.state import ClusterState
 from workflows.submission import check_services, submit
 
 
@@ -29,11 +35,12 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build(session: Session, kind: str, target: str, new_host: str | None,
-          cluster: str | None) -> MaintenancePlan:
-    """The plan the arguments ask for, with the cluster's state read now."""
+          cluster: str | None) -> tuple[Cluster, ClusterState, MaintenancePlan]:
+    """The cluster, its state read now, and the plan the arguments ask for."""
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
-    return plan_maintenance(Kind(kind), target, cluster=chosen,
-                            state=read_cluster_state(chosen), new_host=new_host)
+    state = read_cluster_state(chosen)
+    return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
+                                           new_host=new_host)
 
 
 @command("plan")
@@ -52,8 +59,12 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
     Example:
       cephmaint plan replace node2 --new-host spare-3.dc1
     """
-    plan = build(session, kind, target, new_host, cluster)
-    click.echo(plan.to_json() if as_json else plan.render())
+    chosen, _state, plan = build(session, kind, target, new_host, cluster)
+    if as_json:
+        click.echo(plan.to_json())
+    else:
+        click.echo(plan.render())
+        click.echo(describe_window(plan, chosen, datetime.now(UTC)))
     return 0
 
 
@@ -62,26 +73,52 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
 @click.option("--follow", "-f", "follow_it", is_flag=True,
               help="Show progress until the workflow ends.")
 @click.option("--deadline", type=click.FloatRange(min=1), help="Seconds the whole may take.")
+@click.option("--queue", "wait", is_flag=True,
+              help="Outside the maintenance windows: start, and let data wait for them.")
+@click.option("--now", "now_", is_flag=True,
+              help="Start outside the maintenance windows (needs --reason; recorded).")
+@click.option("--reason", help="Why --now: kept with the maintenance.")
 @shared_options
 @pass_session
 def run_command(session: Session, kind: str, target: str, new_host: str | None,
-                cluster: str | None, follow_it: bool, deadline: float | None) -> int:
+                cluster: str | None, follow_it: bool, deadline: float | None, wait: bool,
+                now_: bool, reason: str | None) -> int:
     """Start a maintenance workflow; workers carry it out.
+
+    Refused (exit 1, nothing written) when the cluster is not healthy, or outside its
+    maintenance windows unless --queue or --now --reason TEXT.
 
     \b
     Example:
       cephmaint run replace node2 --new-host spare-3.dc1 --follow
     """
+    override = _override(now_, reason, wait)
     # Redis and the broker first: a run that could not be submitted reads nothing.
     check_services(session.app)
-    plan = build(session, kind, target, new_host, cluster)
+    chosen, state, plan = build(session, kind, target, new_host, cluster)
+    verdict = check_start(plan, chosen, state, datetime.now(UTC), wait_for_window=wait,
+                          override=override)
     click.echo(plan.render())
-    handle = submit(plan, session.app, deadline=deadline)
+    click.echo(f"window: {verdict.reason}")
+    handle = submit(plan, session.app, deadline=deadline, window_override=override)
     click.echo(f"\nstarted workflow {handle.id}; follow it with: cephmaint status -f {handle.id}")
     if not follow_it:
         return 0
     last = follow(lambda: session.snapshot(handle), session.console)
     return 0 if last.status.state == WorkflowState.SUCCESS else 1
+
+
+def _override(now_: bool, reason: str | None, wait: bool) -> dict[str, Any] | None:
+    if wait and now_:
+        raise UsageError("--queue waits for the window and --now starts outside it: give one")
+    if now_ != (reason is not None):
+        raise UsageError("--now and --reason go together: --now --reason 'why now'")
+    if reason is None:
+        return None
+    if not reason.strip():
+        raise UsageError("--reason is empty: say why the maintenance cannot wait")
+    return {"reason": reason.strip(), "by": getpass.getuser(),
+            "at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 COMMANDS = (plan_command, run_command)

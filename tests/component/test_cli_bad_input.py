@@ -178,6 +178,17 @@ def test_an_unknown_command_and_an_invalid_option_value(
     refused(cephmaint("status", "x", "--interval", "soon"), 2, "'soon' is not a valid float")
 
 
+@pytest.mark.parametrize(("words", "says"), [
+    (("--now",), "--now and --reason go together"),
+    (("--reason", "why"), "--now and --reason go together"),
+    (("--now", "--reason", " "), "--reason is empty"),
+    (("--queue", "--now", "--reason", "why"), "give one"),
+])
+def test_window_options_that_do_not_fit_together(cephmaint: Callable[..., Outcome],
+                                                 words: tuple[str, ...], says: str) -> None:
+    refused(cephmaint("run", "replace", "node2", *words), 2, says)
+
+
 def test_retry_of_a_running_workflow(cephmaint: Callable[..., Outcome], lab: Lab) -> None:
     refused(cephmaint("retry", lab.replace), 2, "is RUNNING", "only a failed workflow")
 

@@ -7,6 +7,9 @@ only against our own records.
 
 from __future__ import annotations
 
+import re
+import time
+from collections import Counter
 from typing import Any
 
 from ceph_tasks.ceph.client import CephClient
@@ -23,6 +26,31 @@ def audit_mark(client: CephClient) -> str:
     entries = client.mon_command("log last", num=DEPTH, level="debug", channel="audit",
                                  format="json")
     return max((str(e["stamp"]) for e in entries), default="")
+
+
+_COMMAND = re.compile(
+    r"entity='(?P<entity>[^']*)' cmd='?(?P<cmd>\[.*\])'?: (?P<end>dispatch|finished)$")
+
+
+def settled_mark(client: CephClient, timeout: float = 30.0) -> str:
+    """audit_mark, once every change dispatched so far is also logged as finished.
+
+    The monitors commit their log in batches: a command's "finished" entry can appear
+    seconds after the command returned, and would then look sent after a plain mark.
+    """
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        entries = client.mon_command("log last", num=DEPTH, level="info", channel="audit",
+                                     format="json")
+        ends: dict[str, Counter[str]] = {"dispatch": Counter(), "finished": Counter()}
+        for entry in entries:
+            found = _COMMAND.search(str(entry["message"]))
+            if found:
+                ends[found["end"]][f"{found['entity']} {found['cmd']}"] += 1
+        if all(ends["finished"][cmd] >= n for cmd, n in ends["dispatch"].items()):
+            break
+        time.sleep(0.5)
+    return audit_mark(client)
 
 
 def changes_since(client: CephClient, mark: str, entity: str = "client.admin") -> list[str]:

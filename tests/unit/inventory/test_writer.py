@@ -158,9 +158,10 @@ texts = st.text(
 ).filter(lambda s: s.strip() != "")
 device_paths = st.from_regex(r"/dev/[a-z][a-z0-9:_.@+-]{0,12}", fullmatch=True)
 windows = (
-    st.tuples(st.frozensets(st.sampled_from(list(Weekday)), min_size=1), st.times(), st.times())
+    st.tuples(st.frozensets(st.sampled_from(list(Weekday)), min_size=1), st.times(), st.times(),
+              st.sampled_from(["UTC", "Europe/Paris", "America/Sao_Paulo"]))
     .filter(lambda w: w[1] != w[2])
-    .map(lambda w: MaintenanceWindow(days=w[0], start=w[1], end=w[2]))
+    .map(lambda w: MaintenanceWindow(days=w[0], start=w[1], end=w[2], timezone=w[3]))
 )
 
 
@@ -232,6 +233,10 @@ def inventories(draw: st.DrawFn) -> Inventory:
             chat=draw(st.none() | texts.map(lambda s: ChatTarget(webhook_url=SecretStr(s))))
         ),
         maintenance_windows=tuple(draw(st.lists(windows, max_size=2))),
+        datacenter_windows={
+            datacenter: tuple(draw(st.lists(windows, min_size=1, max_size=2)))
+            for datacenter in draw(st.sets(st.sampled_from([h.datacenter for h in hosts])))
+        } if hosts else {},
         throttles=Throttles(
             crush_weight_step=draw(st.floats(min_value=1e-6, max_value=100)),
             step_interval_seconds=draw(st.floats(min_value=1e-3, max_value=1e6)),

@@ -1,0 +1,109 @@
+"""What `run` refuses before writing, and a window that opens while a workflow waits for it.
+
+On one sandbox: an operator's `noout` makes the cluster unhealthy and `run` is refused; an
+inventory window that opens 40 s later refuses a plain `run`, and `run --queue` starts a
+decommission whose drain waits, visibly, until the window opens. The refusals are checked
+against Redis (no key written) and Ceph's audit log (no command sent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from dyrygent.states import NodeState, WorkflowState
+from inventory import Inventory, MaintenanceWindow, Weekday, load_inventory, write_inventory
+from tests.integration.workflows.conftest import WorkflowBench, bench_on
+from tests.support.audit import changes_since, settled_mark
+from tests.support.poll import poll
+from tests.support.workflows import wait_finished, wait_for_node
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
+    with bench_on(tmp_path_factory.mktemp("windows")) as made:
+        yield made
+
+
+def redis_keys(bench: WorkflowBench) -> set[bytes]:
+    client = redis.Redis.from_url(bench.settings.redis_url)
+    try:
+        return set(client.keys("*"))
+    finally:
+        client.close()
+
+
+def test_a_run_on_an_unhealthy_cluster_is_refused_and_writes_nothing(
+        bench: WorkflowBench) -> None:
+    bench.with_ceph(lambda c: c.client.mon_command("osd set", key="noout"))
+    try:
+        poll(lambda: bench.with_ceph(lambda c: c.status()).health.status.value != "HEALTH_OK",
+             timeout=30, interval=0.5, what=lambda _: "HEALTH_WARN after noout")
+        keys, mark = redis_keys(bench), bench.with_ceph(lambda c: settled_mark(c.client))
+        shown = bench.cli("run", "decommission", "node2")
+        assert shown.returncode == 1, shown.stderr
+        assert "decommission not started, nothing written: the cluster is not healthy" in (
+            shown.stderr)
+        assert "noout" in shown.stderr and shown.stdout == ""
+        assert redis_keys(bench) == keys
+        assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
+    finally:
+        bench.with_ceph(lambda c: c.client.mon_command("osd unset", key="noout"))
+    bench.wait_healthy()
+
+
+def test_outside_its_window_a_run_is_refused_and_a_queued_one_waits_for_the_opening(
+        bench: WorkflowBench) -> None:
+    opens = (datetime.now(UTC) + timedelta(seconds=40)).replace(microsecond=0)
+    window = MaintenanceWindow(days=frozenset(Weekday), start=opens.time(),
+                               end=(opens + timedelta(minutes=30)).time())
+    [cluster] = load_inventory(bench.inventory_path).clusters
+    write_inventory(Inventory(clusters=(cluster.model_copy(
+        update={"maintenance_windows": (window,)}),)), bench.inventory_path)
+    weights = bench.tree().crush_weights()
+
+    keys, mark = redis_keys(bench), bench.with_ceph(lambda c: settled_mark(c.client))
+    refused = bench.cli("run", "decommission", "node2")
+    assert refused.returncode == 1, refused.stderr
+    assert f"waiting for window: opens {opens:%a %H:%M} UTC" in refused.stderr
+    assert "--queue" in refused.stderr and redis_keys(bench) == keys
+    assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
+
+    queued = bench.cli("run", "decommission", "node2", "--queue")
+    assert queued.returncode == 0, queued.stderr
+    found = re.search(r"started workflow ([^;\s]+)", queued.stdout)
+    assert found, queued.stdout
+    handle = bench.handle(found[1])
+    wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
+    # Prepared (flags, downtime), but not one weight changed before the window opens.
+    def waiting() -> str | None:
+        shown = bench.cli("status", handle.id).stdout
+        return shown if "waiting for window: opens" in shown else None
+
+    status = poll(waiting, timeout=30, interval=1, what="status showing the wait")
+    assert f"opens {opens:%a %H:%M} UTC" in status
+    assert bench.tree().crush_weights() == weights
+
+    def drained_some() -> bool:
+        now = bench.tree().crush_weights()
+        return any(now[osd] < weights[osd] for osd in bench.tree().hosts()["node2"])
+
+    poll(drained_some, timeout=120, interval=0.5, what=lambda _: "a weight step after opening")
+    moved = datetime.now(UTC)
+    assert moved >= opens
+    print(f"first weight step {(moved - opens).total_seconds():.1f} s after the opening")
+    handle.cancel()
+    assert wait_finished(handle, 30) == WorkflowState.CANCELLED
+    bench.wait_restored(handle.id, ["node2"], after="the cancel")
+    back = bench.app.send_task("cephmaint.reweight", kwargs={
+        "cluster": cluster.name, "reference": handle.id, "host": "node2",
+        "target": "original", "step": "inventory"})
+    assert back.get(timeout=180)["done"]
+    bench.wait_healthy()
+    assert bench.tree().crush_weights() == weights

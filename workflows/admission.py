@@ -1,0 +1,54 @@
+"""Whether a planned maintenance may start now: the refusals `run` makes before writing (pure).
+
+The cluster's state and the time are read by the caller and passed in. A refusal raises
+StartRefused naming every reason; `run` makes it before anything is recorded or sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ceph_tasks.decisions.preconditions import start_problems
+from ceph_tasks.decisions.windows import (
+    WindowVerdict,
+    describe_windows,
+    window_verdict,
+    windows_for,
+)
+from inventory import Cluster
+from workflows.errors import StartRefused
+from workflows.plan import MaintenancePlan
+from workflows.state import ClusterState
+
+
+def describe_window(plan: MaintenancePlan, cluster: Cluster, now: datetime) -> str:
+    """One line for the plan: the windows that apply and whether they are open at now."""
+    sets = windows_for(cluster, plan.hosts)
+    if not sets:
+        return "window: none set, data may move at any time"
+    verdict = window_verdict(sets, now)
+    state = "open now" if verdict.open else verdict.reason
+    return f"window: {describe_windows(sets)}: {state}"
+
+
+def check_start(plan: MaintenancePlan, cluster: Cluster, state: ClusterState, now: datetime,
+                *, wait_for_window: bool = False,
+                override: Mapping[str, Any] | None = None) -> WindowVerdict:
+    """Refuse (StartRefused) unless the plan may start now; the windows' verdict otherwise.
+
+    The cluster must be healthy; outside its windows a start is refused unless the
+    operator asked to wait for the window (the steps then wait) or overrode it.
+    """
+    reasons = [f"the cluster is not healthy: {p}" for p in start_problems(state.status)]
+    sets = windows_for(cluster, plan.hosts)
+    verdict = window_verdict(sets, now, override)
+    if not verdict.open and not wait_for_window:
+        reasons.append(f"outside the maintenance windows ({describe_windows(sets)}), "
+                       f"{verdict.reason}: run with --queue to wait for it, or --now --reason "
+                       "TEXT to start anyway")
+    if reasons:
+        raise StartRefused(f"cluster {cluster.name}: {plan.kind} not started, nothing "
+                           f"written: {'; '.join(reasons)}")
+    return verdict
