@@ -90,9 +90,7 @@ def plan_replace(
     _decommission(plan, steps, host, state, timing)
     action = (f"replace the hardware of {host}" if target == host
               else f"retire {host} and make {target} ready in rack {new.rack}")
-    plan.add(steps.notify(host, action, plan.last()))
-    plan.add(steps.wait_technician(host, timing.technician, plan.last(),
-                                    interval=timing.technician_interval))
+    hands_on(plan, steps, host, action, timing)
     if target != host:
         plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
     add_and_raise(plan, steps, new.name, weights, timing, plan.last())
@@ -165,16 +163,30 @@ def plan_disk_replacement(
     plan.add(steps.safe_to_destroy([osd_id], plan.last()))
     plan.add(steps.destroy_osds(host.name, [osd_id], plan.last()))
     action = f"replace the disk {device.path} (osd.{osd_id}) in bay {device.bay or '?'}"
-    plan.add(steps.notify(host.name, action, plan.last(), device_paths=[device.path]))
-    plan.add(steps.wait_technician(host.name, timing.technician, plan.last(),
-                                   device_paths=[device.path], expect_serials=1,
-                                   interval=timing.technician_interval))
+    hands_on(plan, steps, host.name, action, timing, device_paths=[device.path],
+             expect_serials=1)
     plan.add(steps.add_node(host.name, plan.last(), devices=[device.path]))
     plan.add(steps.reweight_osds([osd_id], ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
                                 phase=Phase.ADD))
     restore(plan, steps, [host.name])
     return plan
+
+
+def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, timing: Timing,
+             *, device_paths: list[str] | None = None, expect_serials: int | None = None
+             ) -> None:
+    """Technicians asked and waited for, with no cluster-wide flag set meanwhile.
+
+    The wait can last days: scrub flags held that long leave every PG of the cluster behind
+    on scrubs, so they are lifted before it and set again for the data to come back.
+    """
+    plan.add(steps.flags_off(plan.last(), phase=Phase.HARDWARE))
+    plan.add(steps.notify(host, action, plan.last(), device_paths=device_paths))
+    plan.add(steps.wait_technician(host, timing.technician, plan.last(),
+                                   device_paths=device_paths, expect_serials=expect_serials,
+                                   interval=timing.technician_interval))
+    plan.add(steps.flags_on(plan.last(), phase=Phase.ADD))
 
 
 def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,

@@ -7,7 +7,7 @@ touch. workflows.submit turns it into a dyrygent workflow; nothing here knows th
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -122,6 +122,33 @@ class MaintenancePlan:
             lines.append("if it fails or is cancelled:")
             lines += [f"   - {s.title}" for s in self.finalisers]
         return "\n".join(lines)
+
+
+#: The step that undoes each kind of setup step, and the arguments both must share.
+_UNDONE_BY = {TaskName.SET_FLAGS: (TaskName.UNSET_FLAGS, ("flags", "hosts")),
+              TaskName.SET_DOWNTIME: (TaskName.REMOVE_DOWNTIME, ("host",))}
+
+
+def setup_to_redo(steps: Sequence[Mapping[str, Any]], succeeded: Callable[[str], bool]
+                  ) -> list[Mapping[str, Any]]:
+    """The recorded setup steps a retry runs again: succeeded, and not undone by the plan.
+
+    The finalisers of a failed workflow undid its flags and downtimes; the steps left to
+    run expect them back. A setup the plan itself undid before it failed (scrub flags
+    lifted for the technicians' wait) stays undone.
+    """
+    redo = []
+    for index, step in enumerate(steps):
+        if step["phase"] != str(Phase.PREPARE) or not succeeded(step["id"]):
+            continue
+        undo, shared = _UNDONE_BY.get(step["task"], (None, ()))
+        undone = any(
+            later["task"] == str(undo) and succeeded(later["id"])
+            and all(later["kwargs"].get(k) == step["kwargs"].get(k) for k in shared)
+            for later in steps[index + 1:])
+        if not undone:
+            redo.append(step)
+    return redo
 
 
 def _waves(steps: Sequence[Step]) -> list[list[str]]:

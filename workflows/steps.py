@@ -66,10 +66,11 @@ class StepMaker:
                           TaskName.REMOVE_DOWNTIME, phase, after, touches=[host], host=host,
                           reference=self.reference)
 
-    def flags_on(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS) -> Step:
+    def flags_on(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS,
+                 phase: Phase = Phase.PREPARE) -> Step:
         """Set cluster flags for the data move (recorded, so only ours are undone)."""
         return self._step("flags-on", f"set flags {','.join(flags)}", TaskName.SET_FLAGS,
-                          Phase.PREPARE, after, reference=self.reference, flags=list(flags))
+                          phase, after, reference=self.reference, flags=list(flags))
 
     def flags_off(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS,
                   phase: Phase = Phase.RESTORE) -> Step:

@@ -22,7 +22,7 @@ from dyrygent.workflows import Workflow
 from workflows.engine import processor_of
 from workflows.errors import ControlRefused, SubmitError
 from workflows.guardian import generation_key, start_guardian
-from workflows.plan import MaintenancePlan, Phase
+from workflows.plan import MaintenancePlan, setup_to_redo
 
 #: Seconds a setup step re-run by an operator's retry may take.
 SETUP_TIMEOUT = 300.0
@@ -102,11 +102,11 @@ def retry(handle: WorkflowHandle, app: Celery) -> list[str]:
     ledger = RedisLedger.from_url(settings_of(app).redis_url)
     plan = recorded_plan(app, handle.id)
     redone = []
-    for step in plan.get("steps", []):
-        if step["phase"] == str(Phase.PREPARE) and handle.node(step["id"])["state"] == "SUCCESS":
-            app.send_task(step["task"], kwargs=step["kwargs"]).get(
-                timeout=SETUP_TIMEOUT, propagate=True)
-            redone.append(step["id"])
+    for step in setup_to_redo(plan.get("steps", []),
+                              lambda node: handle.node(node)["state"] == "SUCCESS"):
+        app.send_task(step["task"], kwargs=step["kwargs"]).get(
+            timeout=SETUP_TIMEOUT, propagate=True)
+        redone.append(step["id"])
     generation = int(ledger.recall(handle.id, generation_key()) or 1) + 1
     handle.retry()
     start_guardian(app, ledger, handle.id, generation)

@@ -104,6 +104,8 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     time.sleep(5)  # a few looks of the gate: it holds without a confirmation
     assert handle.node("confirm-node2")["state"] == NodeState.RUNNING
     assert handle.node("add-spare-3.dc1")["state"] == NodeState.PENDING
+    # No cluster-wide flag while people work: scrubs go on during a wait of days.
+    assert not MOVE_FLAGS & bench.dump().flags
 
     confirmed = bench.cli("confirm", plan.reference, "--by", "tech")
     assert confirmed.returncode == 0, confirmed.stderr

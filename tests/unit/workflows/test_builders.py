@@ -18,7 +18,7 @@ from workflows.builders import (
     plan_replace,
 )
 from workflows.errors import PlanRefused
-from workflows.plan import Phase
+from workflows.plan import Phase, setup_to_redo
 from workflows.state import ClusterState
 
 
@@ -119,8 +119,9 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     plan = plan_disk_replacement(5, cluster=cluster, state=healthy, reference="d1")
     assert tasks(plan) == [
         "check_healthy_to_start", "set_flags", "set_downtime", "reweight", "wait_healthy",
-        "check_safe_to_destroy", "remove_node", "notify_technicians", "wait_for_technician",
-        "add_node", "reweight", "wait_healthy", "unset_flags", "remove_downtime",
+        "check_safe_to_destroy", "remove_node", "unset_flags", "notify_technicians",
+        "wait_for_technician", "set_flags", "add_node", "reweight", "wait_healthy",
+        "unset_flags", "remove_downtime",
     ]
     by_task = {s.task.removeprefix("cephmaint."): s.kwargs for s in plan.steps}
     assert by_task["remove_node"]["mode"] == "destroy"
@@ -128,7 +129,7 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     assert by_task["wait_for_technician"]["expect_serials"] == 1
     assert by_task["wait_for_technician"]["device_paths"] == ["/dev/sdc"]
     assert by_task["add_node"]["devices"] == ["/dev/sdc"]
-    assert plan.steps[10].kwargs["target"] == "original"
+    assert plan.steps[12].kwargs["target"] == "original"
     assert "bay 2" in plan.render()
 
 
@@ -234,3 +235,42 @@ def test_every_technician_gate_looks_as_often_as_the_plans_timing_says(
                           timing=timing)]
     gates = [s for plan in plans for s in plan.steps if s.task == TaskName.WAIT_FOR_TECHNICIAN]
     assert len(gates) == 2 and {g.kwargs["interval"] for g in gates} == {7.0}
+
+
+@pytest.mark.parametrize("kind", ["replace in place", "replace onto new", "disk"])
+def test_no_cluster_wide_flag_is_held_while_technicians_work(
+        cluster: Cluster, healthy: ClusterState, kind: str) -> None:
+    plan = (plan_disk_replacement(5, cluster=cluster, state=healthy) if kind == "disk" else
+            plan_replace("node2", "node2" if kind == "replace in place" else "node3",
+                         cluster=cluster, state=healthy, check_domains=no_problems))
+    held: set[str] = set()
+    seen = {"move": False, "wait": False}
+    for step in plan.steps:
+        name = step.task.removeprefix("cephmaint.")
+        if name == "set_flags":
+            held |= set(step.kwargs["flags"])
+        elif name == "unset_flags":
+            held -= set(step.kwargs["flags"])
+        elif name == "wait_for_technician":
+            seen["wait"] = True
+            assert held == set(), f"{step.id} waits with {held} set"
+        elif name == "reweight":
+            seen["move"] = True
+            assert held == {"noscrub", "nodeep-scrub"}, f"{step.id} moves data unflagged"
+    assert seen == {"move": True, "wait": True} and held == set()
+
+
+def test_a_retry_after_the_flags_were_lifted_for_technicians_does_not_set_them_again(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_replace("node2", "node2", cluster=cluster, state=healthy,
+                        check_domains=no_problems)
+    steps = plan.to_dict()["steps"]
+    order = [s["id"] for s in steps]
+    # Failed while waiting for the technicians: everything before the wait succeeded.
+    done = set(order[:order.index("confirm-node2")])
+    redo = [s["id"] for s in setup_to_redo(steps, done.__contains__)]
+    assert redo == ["downtime-on-node2"]
+    # Failed during the drain: flags and downtime come back.
+    done = set(order[:order.index("reweight-node2")])
+    assert [s["id"] for s in setup_to_redo(steps, done.__contains__)] == [
+        "flags-on", "downtime-on-node2"]
