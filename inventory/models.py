@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from inventory.base import InventoryModel, cross_check_error
 from inventory.errors import UnknownClusterError, UnknownHostError, UnknownOsdError
@@ -17,6 +18,9 @@ from inventory.settings import (
     NotificationTargets,
     Throttles,
 )
+
+#: A Ceph health check code, e.g. BLUESTORE_SLOW_OP_ALERT.
+HealthCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$", max_length=64)]
 
 
 class StandardDeviceClass(StrEnum):
@@ -61,6 +65,9 @@ class Cluster(InventoryModel):
     maintenance_windows: tuple[MaintenanceWindow, ...] = ()
     datacenter_windows: dict[Text, tuple[MaintenanceWindow, ...]] = Field(default_factory=dict)
     throttles: Throttles = Throttles()
+    # Health check codes that never hold a maintenance back (a warning this cluster lives
+    # with); checks about data availability block whatever this says.
+    health_allowlist: tuple[HealthCode, ...] = ()
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ceph_tasks.decisions.health_gate import Baseline, check_verdict
 from ceph_tasks.decisions.preconditions import start_problems
 from ceph_tasks.decisions.windows import (
     WindowVerdict,
@@ -33,6 +34,27 @@ def describe_window(plan: MaintenancePlan, cluster: Cluster, now: datetime) -> s
     return f"window: {describe_windows(sets)}: {state}"
 
 
+def describe_health(state: ClusterState, cluster: Cluster) -> list[str]:
+    """The checks raised now, each with whether it would hold the maintenance back."""
+    health = state.status.health
+    if not health.checks:
+        return [f"health: {health.status.value}, no checks raised"]
+    baseline = Baseline.of(state.status)
+    lines = []
+    for code, check in sorted(health.checks.items()):
+        said = f"health: {code} ({check.summary.message or check.severity.value})"
+        if check.muted:
+            lines.append(f"{said}: muted, does not block")
+            continue
+        excuse = check_verdict(code, check, allowed=cluster.health_allowlist,
+                               baseline=baseline)
+        lines.append(f"{said}: " + (
+            "blocks: data availability" if excuse is None
+            else f"does not block ({excuse}; blocks if it gets worse)"
+            if excuse.startswith("present") else f"does not block ({excuse})"))
+    return lines
+
+
 def check_start(plan: MaintenancePlan, cluster: Cluster, state: ClusterState, now: datetime,
                 *, wait_for_window: bool = False,
                 override: Mapping[str, Any] | None = None) -> WindowVerdict:
@@ -41,7 +63,8 @@ def check_start(plan: MaintenancePlan, cluster: Cluster, state: ClusterState, no
     The cluster must be healthy; outside its windows a start is refused unless the
     operator asked to wait for the window (the steps then wait) or overrode it.
     """
-    reasons = [f"the cluster is not healthy: {p}" for p in start_problems(state.status)]
+    reasons = [f"the cluster is not healthy: {p}"
+               for p in start_problems(state.status, cluster.health_allowlist)]
     sets = windows_for(cluster, plan.hosts)
     verdict = window_verdict(sets, now, override)
     if not verdict.open and not wait_for_window:

@@ -38,7 +38,8 @@ class StepMaker:
     def healthy_to_start(self, after: Sequence[str] = ()) -> Step:
         """Guard: the cluster is healthy before anything changes."""
         return self._step("check-healthy", f"check cluster {self.cluster} is healthy",
-                          TaskName.CHECK_HEALTHY_TO_START, Phase.GUARD, after)
+                          TaskName.CHECK_HEALTHY_TO_START, Phase.GUARD, after,
+                          reference=self.reference)
 
     def removal_guard(self, hosts: Sequence[str], after: Sequence[str]) -> Step:
         """Guard: every pool keeps enough failure domains without these hosts."""

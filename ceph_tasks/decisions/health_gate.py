@@ -1,23 +1,82 @@
 """Whether a cluster is healthy enough for a maintenance to go on (pure).
 
 Healthy means: every PG active+clean, no misplaced, degraded or unfound objects, and no
-unmuted health check other than the ones the caller tolerates (the maintenance's own
-flags, say). Tolerating a check never tolerates its PGs: with PG_DEGRADED tolerated, degraded
-objects still keep the cluster unhealthy. See
+unmuted health check that blocks. A check does not block when the caller tolerates it (the
+maintenance's own flags), the inventory allows its code, or it was present when the
+maintenance started and is no worse now (a long-standing warning never clears by itself;
+BLUESTORE_SLOW_OP_ALERT can flap for a day). Checks about data availability block always.
+Tolerating a check never tolerates its PGs: degraded objects keep the cluster unhealthy
+whatever the checks say. See
 https://docs.ceph.com/en/pacific/rados/operations/health-checks/ for the codes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ceph_tasks.ceph.models import PgCounts, Status
+from ceph_tasks.ceph.models import HealthCheck, HealthStatus, PgCounts, Status
 
 #: Health codes raised by the flags a maintenance sets itself: cluster-wide flags
 #: (noout, noscrub, ...) raise OSDMAP_FLAGS, per-host flags (`osd set-group`) OSD_FLAGS.
 FLAG_CODES: frozenset[str] = frozenset({"OSDMAP_FLAGS", "OSD_FLAGS"})
+
+
+#: Checks about whether data can be read and written: no baseline or allowlist excuses them.
+AVAILABILITY_CODES: frozenset[str] = frozenset({
+    "PG_AVAILABILITY", "PG_DEGRADED", "PG_DAMAGED", "OBJECT_UNFOUND", "PG_RECOVERY_FULL",
+    "PG_BACKFILL_FULL", "OSD_FULL", "POOL_FULL", "OSD_DOWN", "OSD_HOST_DOWN", "OSD_CHASSIS_DOWN",
+    "OSD_RACK_DOWN", "OSD_ROW_DOWN", "OSD_PDU_DOWN", "OSD_POD_DOWN", "OSD_ROOM_DOWN",
+    "OSD_DATACENTER_DOWN", "OSD_REGION_DOWN", "OSD_ROOT_DOWN", "OSD_ORPHAN",
+})
+_SEVERITY = {HealthStatus.OK: 0, HealthStatus.WARN: 1, HealthStatus.ERR: 2}
+#: Ledger key of the checks present when a maintenance started.
+BASELINE_KEY = "health-baseline"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The unmuted checks present when a maintenance started: code -> (severity, count)."""
+
+    checks: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, status: Status) -> Baseline:
+        """The baseline of a cluster as this status shows it."""
+        return cls({code: (check.severity.value, check.summary.count)
+                    for code, check in status.health.unmuted_checks().items()})
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Baseline:
+        """Read back what to_json wrote (None: nothing recorded, an empty baseline)."""
+        return cls({code: (str(v[0]), int(v[1])) for code, v in (data or {}).items()})
+
+    def to_json(self) -> dict[str, list[Any]]:
+        """JSON-ready form for the ledger."""
+        return {code: [severity, count] for code, (severity, count) in self.checks.items()}
+
+    def covers(self, code: str, check: HealthCheck) -> bool:
+        """Whether the check was there at the start and is no worse now."""
+        if code not in self.checks:
+            return False
+        severity, count = self.checks[code]
+        return (_SEVERITY[check.severity] <= _SEVERITY[HealthStatus(severity)]
+                and check.summary.count <= count)
+
+
+def check_verdict(code: str, check: HealthCheck, *, tolerated: Iterable[str] = (),
+                  allowed: Iterable[str] = (), baseline: Baseline | None = None) -> str | None:
+    """Why a raised check does not block (None: it blocks)."""
+    if code in AVAILABILITY_CODES:
+        return None
+    if code in frozenset(tolerated):
+        return "raised by the maintenance itself"
+    if code in frozenset(allowed):
+        return "allowed by the inventory"
+    if baseline is not None and baseline.covers(code, check):
+        return "present before the maintenance and no worse"
+    return None
 
 
 @dataclass(frozen=True)
@@ -43,13 +102,15 @@ class HealthVerdict:
                 f"degraded {p.get('degraded_ratio', 0.0):.2%}")
 
 
-def assess(status: Status, tolerated: Iterable[str] = ()) -> HealthVerdict:
-    """Judge a `status` answer; health checks whose code is in tolerated are ignored."""
-    tolerate = frozenset(tolerated)
+def assess(status: Status, tolerated: Iterable[str] = (), *, allowed: Iterable[str] = (),
+           baseline: Baseline | None = None) -> HealthVerdict:
+    """Judge a `status` answer: PGs and objects, and the checks that block (check_verdict)."""
+    tolerate, allow = frozenset(tolerated), frozenset(allowed)
     pgs = status.pgmap
     blocking = {code: check.summary.message or check.severity.value
                 for code, check in sorted(status.health.unmuted_checks().items())
-                if code not in tolerate}
+                if check_verdict(code, check, tolerated=tolerate, allowed=allow,
+                                 baseline=baseline) is None}
     reasons = [f"{code}: {message}" for code, message in blocking.items()]
     reasons.extend(_pg_reasons(pgs))
     progress: dict[str, Any] = {

@@ -10,20 +10,18 @@ from collections.abc import Iterable
 
 from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdTree, Pool, SafeToDestroy, Status
 from ceph_tasks.decisions.failure_domains import removal_shortfalls
-from ceph_tasks.decisions.health_gate import assess
+from ceph_tasks.decisions.health_gate import Baseline, assess
 from ceph_tasks.decisions.removal_plan import host_osds
 
 #: How many PG ids a reason quotes before it says "and N more".
 QUOTED_PGS = 8
 
 
-def start_problems(status: Status) -> tuple[str, ...]:
-    """Why a maintenance must not start on this cluster: not HEALTH_OK, PGs not clean, ..."""
-    # No code is tolerated here: a maintenance starts from a cluster with nothing to explain.
-    reasons = list(assess(status).reasons)
-    if not status.health.ok:
-        reasons.insert(0, f"health is {status.health.status.value}")
-    return tuple(reasons)
+def start_problems(status: Status, allowed: Iterable[str] = ()) -> tuple[str, ...]:
+    """Why a maintenance must not start: PGs not clean, objects not where they belong, or a
+    check about data availability. Other checks raised now are the maintenance's baseline:
+    they block later only if they get worse."""
+    return assess(status, allowed=allowed, baseline=Baseline.of(status)).reasons
 
 
 def removal_problems(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule],

@@ -12,7 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.ceph import Ceph
-from ceph_tasks.decisions.health_gate import pgs_by_state
+from ceph_tasks.decisions.health_gate import BASELINE_KEY, Baseline, pgs_by_state
 from ceph_tasks.decisions.preconditions import (
     ok_to_stop_problem,
     removal_problems,
@@ -25,16 +25,27 @@ from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_HEALTHY_TO_START)  # type: ignore[untyped-decorator]
-def check_healthy_to_start(self: MaintenanceTask, cluster: str) -> dict[str, Any]:
-    """Refuse to start a maintenance unless the cluster is HEALTH_OK with every PG clean."""
+def check_healthy_to_start(self: MaintenanceTask, cluster: str,
+                           reference: str | None = None) -> dict[str, Any]:
+    """Refuse to start a maintenance unless every PG is clean and data available.
+
+    The checks raised now (a long-standing warning) are recorded as the maintenance's
+    baseline: later waits for health let them be, unless they get worse.
+    """
     what = f"cluster {cluster}: check the cluster is healthy before starting"
+    ctx = self.context
     with step(f"{what}: ceph status"):
-        status = self.context.ceph(cluster).status()
-    problems = start_problems(status)
+        allowed = ctx.cluster(cluster).health_allowlist
+        status = ctx.ceph(cluster).status()
+    problems = start_problems(status, allowed)
     if problems:
         refuse(what, "; ".join(problems))
+    baseline = Baseline.of(status).to_json()
+    if reference is not None:
+        with step(what):
+            baseline = ctx.ledger.remember(reference, BASELINE_KEY, baseline)
     return {"cluster": cluster, "health": status.health.status.value,
-            "pgs_by_state": pgs_by_state(status.pgmap)}
+            "pgs_by_state": pgs_by_state(status.pgmap), "baseline": baseline}
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_REMOVAL)  # type: ignore[untyped-decorator]

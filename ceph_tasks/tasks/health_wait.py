@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import shared_task
 
-from ceph_tasks.decisions.health_gate import Streak, advance_streak, assess
+from ceph_tasks.decisions.health_gate import BASELINE_KEY, Baseline, Streak, advance_streak, assess
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
@@ -33,8 +33,11 @@ def wait_healthy(self: MaintenanceTask, cluster: str, reference: str,
         refuse(what, "confirmations, interval and timeout must be positive")
     ctx = self.context
     with step(f"{what}: ceph status"):
+        allowed = ctx.cluster(cluster).health_allowlist
+        recorded = ctx.ledger.recall(reference, BASELINE_KEY)
         status = ctx.ceph(cluster).status()
-    verdict = assess(status, tolerate or ())
+    baseline = Baseline.from_json(recorded) if isinstance(recorded, dict) else None
+    verdict = assess(status, tolerate or (), allowed=allowed, baseline=baseline)
     # The streak lives in the ledger under the task id: a retry is a new message, possibly
     # on another worker, and must know how many healthy looks came before it.
     key = f"healthy-streak:{self.request.id}"

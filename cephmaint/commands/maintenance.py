@@ -15,7 +15,7 @@ from cephmaint.follow import follow
 from cephmaint.session import Session
 from dyrygent.states import WorkflowState
 from inventory import Cluster
-from workflows.admission import check_start, describe_window
+from workflows.admission import check_start, describe_health, describe_window
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
@@ -59,12 +59,13 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
     Example:
       cephmaint plan replace node2 --new-host spare-3.dc1
     """
-    chosen, _state, plan = build(session, kind, target, new_host, cluster)
+    chosen, state, plan = build(session, kind, target, new_host, cluster)
     if as_json:
         click.echo(plan.to_json())
     else:
         click.echo(plan.render())
         click.echo(describe_window(plan, chosen, datetime.now(UTC)))
+        click.echo("\n".join(describe_health(state, chosen)))
     return 0
 
 

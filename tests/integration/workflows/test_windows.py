@@ -1,8 +1,9 @@
 """What `run` refuses before writing, and a window that opens while a workflow waits for it.
 
-On one sandbox: an operator's `noout` makes the cluster unhealthy and `run` is refused; an
-inventory window that opens 40 s later refuses a plain `run`, and `run --queue` starts a
-decommission whose drain waits, visibly, until the window opens. The refusals are checked
+On one sandbox: an operator's `noout`, there before the maintenance, does not hold it back
+while a check raised afterwards does; an OSD down refuses `run`; an inventory window that
+opens 40 s later refuses a plain `run`, and `run --queue` starts a decommission whose drain
+waits, visibly, until the window opens. The refusals are checked
 against Redis (no key written) and Ceph's audit log (no command sent).
 """
 
@@ -39,21 +40,46 @@ def redis_keys(bench: WorkflowBench) -> set[bytes]:
         client.close()
 
 
-def test_a_run_on_an_unhealthy_cluster_is_refused_and_writes_nothing(
+def test_health_is_judged_against_the_start_and_a_run_refused_on_it_writes_nothing(
         bench: WorkflowBench) -> None:
+    cluster = bench.cluster.name
+    def run_task(name: str, **kwargs: object) -> object:
+        return bench.app.send_task(f"cephmaint.{name}", kwargs={"cluster": cluster, **kwargs}
+                                   ).get(timeout=120, propagate=False)
+
     bench.with_ceph(lambda c: c.client.mon_command("osd set", key="noout"))
     try:
-        poll(lambda: bench.with_ceph(lambda c: c.status()).health.status.value != "HEALTH_OK",
-             timeout=30, interval=0.5, what=lambda _: "HEALTH_WARN after noout")
+        # The operator's noout is there before the maintenance: HEALTH_WARN, not a reason.
+        started = run_task("check_healthy_to_start", reference="probe")
+        assert isinstance(started, dict) and list(started["baseline"]) == ["OSDMAP_FLAGS"]
+        waited = run_task("wait_healthy", reference="probe", interval=1, confirmations=2,
+                          timeout=60)
+        assert isinstance(waited, dict) and waited["health"] == "HEALTH_WARN", waited
+        # A check the maintenance did not start with holds it back.
+        bench.with_ceph(lambda c: c.client.mon_command("osd set-group", flags="noout",
+                                                       who=["node1"]))
+        held = run_task("wait_healthy", reference="probe", interval=1, timeout=5)
+        assert "OSD_FLAGS" in str(held), held
+        bench.with_ceph(lambda c: c.client.mon_command("osd unset-group", flags="noout",
+                                                       who=["node1"]))
+
+        bench.hostctl("node2", "stop-osd", "5")
+        poll(lambda: bench.tree().down_osds() == (5,), timeout=120, interval=0.5,
+             what="osd.5 down")
+        shown = bench.cli("plan", "decommission", "node1")
+        assert shown.returncode == 0, shown.stderr
+        assert "health: OSD_DOWN (1 osds down): blocks: data availability" in shown.stdout
+        assert "health: OSDMAP_FLAGS (noout flag(s) set): does not block" in shown.stdout
         keys, mark = redis_keys(bench), bench.with_ceph(lambda c: settled_mark(c.client))
-        shown = bench.cli("run", "decommission", "node2")
-        assert shown.returncode == 1, shown.stderr
+        refused = bench.cli("run", "decommission", "node1")
+        assert refused.returncode == 1, refused.stderr
         assert "decommission not started, nothing written: the cluster is not healthy" in (
-            shown.stderr)
-        assert "noout" in shown.stderr and shown.stdout == ""
-        assert redis_keys(bench) == keys
+            refused.stderr)
+        assert "OSD_DOWN" in refused.stderr and "noout" not in refused.stderr
+        assert refused.stdout == "" and redis_keys(bench) == keys
         assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
     finally:
+        bench.hostctl("node2", "start-osd", "5")
         bench.with_ceph(lambda c: c.client.mon_command("osd unset", key="noout"))
     bench.wait_healthy()
 

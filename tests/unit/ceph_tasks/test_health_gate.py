@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from ceph_tasks.ceph.models import Status
-from ceph_tasks.decisions.health_gate import FLAG_CODES, Streak, advance_streak, assess
+from ceph_tasks.decisions.health_gate import (
+    FLAG_CODES,
+    Baseline,
+    Streak,
+    advance_streak,
+    assess,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 
@@ -56,11 +62,51 @@ def test_the_maintenance_flags_pass_only_when_tolerated() -> None:
     assert assess(flagged, FLAG_CODES).healthy
 
 
-def test_tolerating_a_check_does_not_tolerate_the_objects_it_counts() -> None:
-    verdict = assess(status("osd_down"), {"OSD_DOWN", "PG_DEGRADED"})
+def test_checks_about_data_availability_block_whatever_excuses_them() -> None:
+    down = status("osd_down")
+    verdict = assess(down, {"OSD_DOWN", "PG_DEGRADED"}, allowed={"OSD_DOWN"},
+                     baseline=Baseline.of(down))
     assert not verdict.healthy
-    assert verdict.progress["blocking_checks"] == {}
+    assert set(verdict.progress["blocking_checks"]) == {"OSD_DOWN", "PG_DEGRADED"}
     assert any("objects degraded" in r for r in verdict.reasons)
+
+
+def with_check(state: str, code: str, severity: str = "HEALTH_WARN", count: int = 1,
+               muted: bool = False) -> Status:
+    data = raw(state)
+    data["health"]["status"] = "HEALTH_WARN"
+    data["health"]["checks"][code] = {"severity": severity, "muted": muted,
+                                      "summary": {"message": f"{count} slow ops", "count": count}}
+    return Status.model_validate(data)
+
+
+def test_a_warning_present_at_the_start_does_not_block_while_it_is_no_worse() -> None:
+    start = with_check("healthy", "BLUESTORE_SLOW_OP_ALERT", count=2)
+    baseline = Baseline.from_json(Baseline.of(start).to_json())
+    assert assess(start, baseline=baseline).healthy
+    # It flaps: gone, back with fewer, still fine.
+    assert assess(status("healthy"), baseline=baseline).healthy
+    assert assess(with_check("healthy", "BLUESTORE_SLOW_OP_ALERT", count=1),
+                  baseline=baseline).healthy
+
+
+@pytest.mark.parametrize("now", [
+    {"code": "BLUESTORE_SLOW_OP_ALERT", "count": 3},
+    {"code": "BLUESTORE_SLOW_OP_ALERT", "severity": "HEALTH_ERR", "count": 2},
+    {"code": "MON_CLOCK_SKEW"},
+])
+def test_a_new_or_worsened_check_blocks(now: dict[str, Any]) -> None:
+    baseline = Baseline.of(with_check("healthy", "BLUESTORE_SLOW_OP_ALERT", count=2))
+    verdict = assess(with_check("healthy", **now), baseline=baseline)
+    assert not verdict.healthy
+    assert list(verdict.progress["blocking_checks"]) == [now["code"]]
+
+
+def test_an_allowed_code_never_blocks_and_a_muted_one_is_not_part_of_the_baseline() -> None:
+    assert assess(with_check("healthy", "MON_CLOCK_SKEW"), allowed={"MON_CLOCK_SKEW"}).healthy
+    muted = with_check("healthy", "MON_CLOCK_SKEW", muted=True)
+    assert assess(muted).healthy
+    assert Baseline.of(muted).checks == {}
 
 
 def test_a_muted_check_is_ignored() -> None:

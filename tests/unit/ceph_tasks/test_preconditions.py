@@ -21,9 +21,13 @@ def test_a_healthy_cluster_may_start_a_maintenance() -> None:
 
 def test_a_cluster_with_an_osd_down_may_not_and_the_reasons_say_why() -> None:
     problems = start_problems(status("osd_down"))
-    assert problems[0] == "health is HEALTH_WARN"
     assert any(p.startswith("OSD_DOWN") for p in problems)
     assert any("not active+clean" in p for p in problems)
+
+
+def test_a_warning_the_cluster_lives_with_does_not_stop_a_start() -> None:
+    # An operator's noout and scrub flags: HEALTH_WARN, every PG clean, data available.
+    assert start_problems(status("flags_set")) == ()
 
 
 def test_a_draining_cluster_may_not_start_another_maintenance() -> None:

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from ceph_tasks.ceph.models import Status
 from inventory import Cluster, MaintenanceWindow, Weekday
-from workflows.admission import check_start, describe_window
+from tests.support.lab import healthy_state
+from workflows.admission import check_start, describe_health, describe_window
 from workflows.builders import plan_decommission
 from workflows.errors import StartRefused
 from workflows.state import ClusterState
@@ -69,3 +70,19 @@ def test_a_datacenter_window_for_a_datacenter_with_no_host_is_refused(cluster: C
     with pytest.raises(ValidationError, match="no host of cluster lab is in datacenter 'DC9' "
                                              r"\(datacenters: DC1\)"):
         Cluster.model_validate(data)
+
+
+def test_the_plan_lists_the_checks_raised_and_which_would_block(cluster: Cluster) -> None:
+    base = healthy_state()
+    flagged = Status.model_validate(json.loads((FIXTURES / "flags_set" / "status.json")
+                                               .read_text()))
+    state = ClusterState(status=flagged, tree=base.tree, df=base.df, pools=base.pools,
+                         rules=base.rules, pgs=base.pgs)
+    allowing = cluster.model_copy(update={"health_allowlist": ("OSD_FLAGS",)})
+    assert describe_health(state, allowing) == [
+        "health: OSDMAP_FLAGS (noscrub,nodeep-scrub flag(s) set): does not block (present "
+        "before the maintenance and no worse; blocks if it gets worse)",
+        "health: OSD_FLAGS (1 OSDs or CRUSH {nodes, device-classes} have "
+        "{NOUP,NODOWN,NOIN,NOOUT} flags set): does not block (allowed by the inventory)",
+    ]
+    assert describe_health(base, cluster) == ["health: HEALTH_OK, no checks raised"]
