@@ -28,6 +28,8 @@ class TaskName(StrEnum):
     ADD_NODE = "cephmaint.add_node"
     NOTIFY_TECHNICIANS = "cephmaint.notify_technicians"
     WAIT_FOR_TECHNICIAN = "cephmaint.wait_for_technician"
+    PAUSE_MOVERS = "cephmaint.pause_movers"
+    RESTORE_MOVERS = "cephmaint.restore_movers"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -36,6 +38,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.flags",
     "ceph_tasks.tasks.guards",
     "ceph_tasks.tasks.health_wait",
+    "ceph_tasks.tasks.pause",
     "ceph_tasks.tasks.addition",
     "ceph_tasks.tasks.removal",
     "ceph_tasks.tasks.reweight",

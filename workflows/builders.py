@@ -118,7 +118,7 @@ def plan_add(
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
-    plan.add(steps.flags_on(plan.last()))
+    before_moving(plan, steps)
     add_and_raise(plan, steps, new.name, weight, timing, plan.last())
     restore(plan, steps, [host])
     return plan
@@ -156,7 +156,7 @@ def plan_disk_replacement(
     )
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
-    plan.add(steps.flags_on(plan.last()))
+    before_moving(plan, steps)
     plan.add(steps.downtime_on(host.name, timing.downtime, plan.last()))
     plan.add(steps.reweight_osds([osd_id], 0.0, plan.last()))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
@@ -173,6 +173,20 @@ def plan_disk_replacement(
     return plan
 
 
+def before_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.PREPARE
+                  ) -> None:
+    """Scrub flags set and Ceph's own movers paused: only the maintenance moves data."""
+    plan.add(steps.flags_on(plan.last(), phase=phase))
+    plan.add(steps.movers_off(plan.last(), phase=phase))
+
+
+def after_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.RESTORE,
+                 after: tuple[str, ...] | None = None) -> None:
+    """The flags and movers before_moving changed, back as they were."""
+    plan.add(steps.flags_off(plan.last() if after is None else after, phase=phase))
+    plan.add(steps.movers_back(plan.last(), phase=phase))
+
+
 def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, timing: Timing,
              *, device_paths: list[str] | None = None, expect_serials: int | None = None
              ) -> None:
@@ -181,12 +195,12 @@ def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, ti
     The wait can last days: scrub flags held that long leave every PG of the cluster behind
     on scrubs, so they are lifted before it and set again for the data to come back.
     """
-    plan.add(steps.flags_off(plan.last(), phase=Phase.HARDWARE))
+    after_moving(plan, steps, phase=Phase.HARDWARE)
     plan.add(steps.notify(host, action, plan.last(), device_paths=device_paths))
     plan.add(steps.wait_technician(host, timing.technician, plan.last(),
                                    device_paths=device_paths, expect_serials=expect_serials,
                                    interval=timing.technician_interval))
-    plan.add(steps.flags_on(plan.last(), phase=Phase.ADD))
+    before_moving(plan, steps, phase=Phase.ADD)
 
 
 def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
@@ -229,7 +243,7 @@ def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: Clu
                   timing: Timing) -> None:
     plan.add(steps.healthy_to_start())
     plan.add(steps.removal_guard([host], plan.last()))
-    plan.add(steps.flags_on(plan.last()))
+    before_moving(plan, steps)
     drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last())
 
 
@@ -258,13 +272,14 @@ def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: fl
 
 def restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
             after: tuple[str, ...] | None = None) -> None:
-    """Flags and downtimes back as they were: at the end, and as finalisers on failure."""
-    plan.add(steps.flags_off(plan.last() if after is None else after))
+    """Flags, movers and downtimes back as they were: at the end, and as finalisers."""
+    after_moving(plan, steps, after=after)
     for host in hosts:
         plan.add(steps.downtime_off(host, plan.last()))
     # The same restores run when the workflow fails or is cancelled.
     finals = StepMaker(steps.cluster, steps.reference, prefix="finally-")
     plan.finalisers.append(finals.flags_off((), phase=Phase.FINALISE))
+    plan.finalisers.append(finals.movers_back((), phase=Phase.FINALISE))
     plan.finalisers += [finals.downtime_off(h, (), phase=Phase.FINALISE) for h in hosts]
 
 

@@ -10,6 +10,7 @@ from workflows.builders import (
     DEFAULT_TIMING,
     Timing,
     add_and_raise,
+    before_moving,
     drain_and_remove,
     host_label,
     inventory_problems,
@@ -126,7 +127,8 @@ def plan_fleet(
     plan.add(shared.healthy_to_start())
     if action == FleetAction.RETIRE:
         plan.add(shared.removal_guard(list(hosts), plan.last()))
-    last: tuple[str, ...] = (plan.add(shared.flags_on(plan.last())),)
+    before_moving(plan, shared)
+    last: tuple[str, ...] = plan.last()
     for group in groups:
         if action == FleetAction.REPLACE:
             last = (plan.add(shared.removal_guard(group, last)),)

@@ -126,7 +126,8 @@ class MaintenancePlan:
 
 #: The step that undoes each kind of setup step, and the arguments both must share.
 _UNDONE_BY = {TaskName.SET_FLAGS: (TaskName.UNSET_FLAGS, ("flags", "hosts")),
-              TaskName.SET_DOWNTIME: (TaskName.REMOVE_DOWNTIME, ("host",))}
+              TaskName.SET_DOWNTIME: (TaskName.REMOVE_DOWNTIME, ("host",)),
+              TaskName.PAUSE_MOVERS: (TaskName.RESTORE_MOVERS, ())}
 
 
 def setup_to_redo(steps: Sequence[Mapping[str, Any]], succeeded: Callable[[str], bool]

@@ -79,6 +79,16 @@ class StepMaker:
         return self._step("flags-off", f"restore flags {','.join(flags)}", TaskName.UNSET_FLAGS,
                           phase, after, reference=self.reference, flags=list(flags))
 
+    def movers_off(self, after: Sequence[str], phase: Phase = Phase.PREPARE) -> Step:
+        """Pause the balancer and the PG autoscaler (recorded, put back by movers_back)."""
+        return self._step("movers-off", "pause the balancer and the PG autoscaler",
+                          TaskName.PAUSE_MOVERS, phase, after, reference=self.reference)
+
+    def movers_back(self, after: Sequence[str], phase: Phase = Phase.RESTORE) -> Step:
+        """Put the balancer and each pool's autoscaler back as they were."""
+        return self._step("movers-back", "restore the balancer and the PG autoscaler",
+                          TaskName.RESTORE_MOVERS, phase, after, reference=self.reference)
+
     def reweight(self, host: str, target: float | str, osds: Sequence[int],
                  after: Sequence[str], phase: Phase = Phase.MOVE,
                  timeout: float | None = None) -> Step:

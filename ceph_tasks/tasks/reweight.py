@@ -14,6 +14,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.ceph.models import OsdTree
+from ceph_tasks.decisions.movers import resizing_pools
 from ceph_tasks.decisions.osd_ids import LEDGER_PREFIX, reserved_ids
 from ceph_tasks.decisions.reweight_plan import (
     Action,
@@ -77,6 +78,14 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         # closes has already been made, and the next one waits here.
         hosts = sorted({h for o in osds if (h := tree.host_of(o)) is not None})
         self.wait_for_window(cluster=cluster, reference=reference, hosts=hosts)
+        with base.step(f"{what}: ceph osd pool ls detail"):
+            resizing = resizing_pools(ceph.pool_ls_detail())
+        if resizing:
+            # A split moves data too: one movement at a time, the weights keep still.
+            held = f"holding: PG split or merge under way: {'; '.join(resizing)}"
+            self.progress(status=held, weights=_named(current))
+            self.again(reference=reference, countdown=throttles.step_interval_seconds,
+                       timeout=timeout, waiting_for=what, last_seen=held)
     after = dict(current)
     for osd, weight in sorted(decision.changes.items()):
         with base.step(f"{what}: ceph osd crush reweight osd.{osd} {weight:g}"):

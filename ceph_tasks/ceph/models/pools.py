@@ -18,6 +18,19 @@ class Pool(CephModel):
     min_size: int
     crush_rule: int
     pg_num: int = 0
+    #: Where a split or merge is heading; equal to pg_num when none is under way.
+    pg_num_target: int | None = None
+    pg_placement_num: int | None = None
+    pg_placement_num_target: int | None = None
+    pg_autoscale_mode: str = "off"
+
+    def resizing(self) -> str | None:
+        """What a PG split or merge still has to do ("pg_num 32 -> 64"); None when done."""
+        moves = [(name, now, target) for name, now, target in (
+            ("pg_num", self.pg_num, self.pg_num_target),
+            ("pgp_num", self.pg_placement_num, self.pg_placement_num_target))
+            if now is not None and target is not None and now != target]
+        return ", ".join(f"{n} {now} -> {t}" for n, now, t in moves) or None
 
 
 class CrushStep(CephModel):

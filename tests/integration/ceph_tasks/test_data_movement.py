@@ -189,3 +189,34 @@ def test_waiting_past_the_deadline_with_an_osd_down_names_osd_down(
     finally:
         hostctl(fresh_bench, "node0", "start-osd", "0")
     wait_healthy(fresh_bench, reference)
+
+
+def test_the_balancer_and_autoscalers_are_paused_and_put_back_as_they_were(
+        fresh_bench: TaskBench, reference: str) -> None:
+    cluster = fresh_bench.name
+
+    def movers() -> tuple[bool, dict[str, str]]:
+        with ceph_of(fresh_bench) as ceph:
+            balancer = ceph.client.mgr_command("balancer status", format="json")
+            return bool(balancer["active"]), {p.pool_name: p.pg_autoscale_mode
+                                              for p in ceph.pool_ls_detail()}
+
+    with ceph_of(fresh_bench) as ceph:
+        ceph.client.mgr_command("balancer on")
+        names = [p.pool_name for p in ceph.pool_ls_detail()]
+        for name in names:
+            ceph.client.mon_command("osd pool set", pool=name, var="pg_autoscale_mode",
+                                    val="on")
+    paused = fresh_bench.run("cephmaint.pause_movers", cluster=cluster, reference=reference)
+    assert paused["changed"][0] == "balancer off"
+    assert movers() == (False, dict.fromkeys(names, "warn"))
+    with ceph_of(fresh_bench) as ceph:  # an operator's own change meanwhile stays
+        ceph.client.mon_command("osd pool set", pool=names[0], var="pg_autoscale_mode",
+                                val="off")
+
+    restored = fresh_bench.run("cephmaint.restore_movers", cluster=cluster,
+                               reference=reference)
+    assert restored["changed"][0] == "balancer on"
+    assert movers() == (True, {names[0]: "off", **dict.fromkeys(names[1:], "on")})
+    assert fresh_bench.run("cephmaint.restore_movers", cluster=cluster,
+                           reference=reference)["changed"] == []

@@ -36,20 +36,20 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     plan = plan_decommission("node2", cluster=cluster, state=healthy,
                                        check_domains=no_problems, reference="wf1")
     assert tasks(plan) == [
-        "check_healthy_to_start", "check_removal", "set_flags", "set_downtime", "reweight",
-        "wait_healthy", "check_safe_to_destroy", "remove_node", "wait_healthy",
-        "unset_flags", "remove_downtime",
+        "check_healthy_to_start", "check_removal", "set_flags", "pause_movers", "set_downtime",
+        "reweight", "wait_healthy", "check_safe_to_destroy", "remove_node", "wait_healthy",
+        "unset_flags", "restore_movers", "remove_downtime",
     ]
     assert plan.osds == (4, 5)
     assert plan.data_to_move_bytes > 0
-    drain = plan.steps[4]
+    drain = plan.steps[5]
     assert drain.kwargs == {"cluster": "lab", "reference": "wf1", "host": "node2",
                             "target": 0.0, "step": "inventory", "timeout": 72 * 3600.0}
     # A chain: each step waits for the one before it.
     pairs = zip(plan.steps, plan.steps[1:], strict=False)
     assert all(s.after == (prev.id,) for prev, s in pairs)
-    assert [f.task for f in plan.finalisers] == ["cephmaint.unset_flags",
-                                                 "cephmaint.remove_downtime"]
+    assert [f.task for f in plan.finalisers] == [
+        "cephmaint.unset_flags", "cephmaint.restore_movers", "cephmaint.remove_downtime"]
 
 
 def test_every_step_carries_json_arguments_only(cluster: Cluster, healthy: ClusterState) -> None:
@@ -118,10 +118,11 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
 ) -> None:
     plan = plan_disk_replacement(5, cluster=cluster, state=healthy, reference="d1")
     assert tasks(plan) == [
-        "check_healthy_to_start", "set_flags", "set_downtime", "reweight", "wait_healthy",
-        "check_safe_to_destroy", "remove_node", "unset_flags", "notify_technicians",
-        "wait_for_technician", "set_flags", "add_node", "reweight", "wait_healthy",
-        "unset_flags", "remove_downtime",
+        "check_healthy_to_start", "set_flags", "pause_movers", "set_downtime", "reweight",
+        "wait_healthy", "check_safe_to_destroy", "remove_node", "unset_flags",
+        "restore_movers", "notify_technicians", "wait_for_technician", "set_flags",
+        "pause_movers", "add_node", "reweight", "wait_healthy", "unset_flags",
+        "restore_movers", "remove_downtime",
     ]
     by_task = {s.task.removeprefix("cephmaint."): s.kwargs for s in plan.steps}
     assert by_task["remove_node"]["mode"] == "destroy"
@@ -129,7 +130,7 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     assert by_task["wait_for_technician"]["expect_serials"] == 1
     assert by_task["wait_for_technician"]["device_paths"] == ["/dev/sdc"]
     assert by_task["add_node"]["devices"] == ["/dev/sdc"]
-    assert plan.steps[12].kwargs["target"] == "original"
+    assert plan.steps[15].kwargs["target"] == "original"
     assert "bay 2" in plan.render()
 
 
@@ -238,7 +239,7 @@ def test_every_technician_gate_looks_as_often_as_the_plans_timing_says(
 
 
 @pytest.mark.parametrize("kind", ["replace in place", "replace onto new", "disk"])
-def test_no_cluster_wide_flag_is_held_while_technicians_work(
+def test_no_cluster_wide_flag_or_paused_mover_is_held_while_technicians_work(
         cluster: Cluster, healthy: ClusterState, kind: str) -> None:
     plan = (plan_disk_replacement(5, cluster=cluster, state=healthy) if kind == "disk" else
             plan_replace("node2", "node2" if kind == "replace in place" else "node3",
@@ -251,12 +252,16 @@ def test_no_cluster_wide_flag_is_held_while_technicians_work(
             held |= set(step.kwargs["flags"])
         elif name == "unset_flags":
             held -= set(step.kwargs["flags"])
+        elif name == "pause_movers":
+            held.add("movers")
+        elif name == "restore_movers":
+            held.remove("movers")
         elif name == "wait_for_technician":
             seen["wait"] = True
             assert held == set(), f"{step.id} waits with {held} set"
         elif name == "reweight":
             seen["move"] = True
-            assert held == {"noscrub", "nodeep-scrub"}, f"{step.id} moves data unflagged"
+            assert held == {"noscrub", "nodeep-scrub", "movers"}, f"{step.id} moves unguarded"
     assert seen == {"move": True, "wait": True} and held == set()
 
 
@@ -273,4 +278,4 @@ def test_a_retry_after_the_flags_were_lifted_for_technicians_does_not_set_them_a
     # Failed during the drain: flags and downtime come back.
     done = set(order[:order.index("reweight-node2")])
     assert [s["id"] for s in setup_to_redo(steps, done.__contains__)] == [
-        "flags-on", "downtime-on-node2"]
+        "flags-on", "movers-off", "downtime-on-node2"]
