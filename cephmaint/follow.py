@@ -23,6 +23,7 @@ from ceph_tasks.tasks.base import progress_key
 from dyrygent.handle import WorkflowHandle, WorkflowStatus
 from dyrygent.processor import task_id
 from dyrygent.states import NodeState, WorkflowState
+from workflows.guardian import finalised_key, finaliser_task_key, generation_key
 
 BAR_WIDTH = 30
 #: Events shown under the steps.
@@ -56,6 +57,8 @@ class Snapshot:
     status: WorkflowStatus
     steps: tuple[Step, ...]
     events: tuple[str, ...] = ()
+    #: After a failure or a cancel: what the guardian undoes, done or under way.
+    undoing: tuple[Step, ...] = ()
 
     @property
     def done(self) -> int:
@@ -88,7 +91,27 @@ def read_snapshot(handle: WorkflowHandle, ledger: Ledger,
         steps.append(Step(spec["id"], spec["title"], spec["task"], state, meta))
     titles = {s.id: s.title for s in steps}
     events = tuple(_event_line(e, titles) for e in handle.events()[-RECENT_EVENTS:])
-    return Snapshot(status, tuple(steps), events)
+    undoing: tuple[Step, ...] = ()
+    if status.state in (WorkflowState.FAILURE, WorkflowState.CANCELLED):
+        undoing = _undoing(handle.id, ledger, (plan or {}).get("finalisers") or [])
+    return Snapshot(status, tuple(steps), events, undoing)
+
+
+def _undoing(reference: str, ledger: Ledger, finalisers: list[dict[str, Any]]
+             ) -> tuple[Step, ...]:
+    generation = ledger.recall(reference, generation_key()) or 1
+    shown = []
+    for spec in finalisers:
+        meta: Mapping[str, Any] = {}
+        if ledger.recall(reference, finalised_key(int(generation), spec["id"])) is not None:
+            state = NodeState.SUCCESS
+        else:
+            sent = ledger.recall(reference, finaliser_task_key(int(generation), spec["id"]))
+            state = NodeState.RUNNING if sent else NodeState.PENDING
+            found = ledger.recall(reference, progress_key(str(sent))) if sent else None
+            meta = found if isinstance(found, dict) else {}
+        shown.append(Step(spec["id"], spec["title"], spec["task"], state, meta))
+    return tuple(shown)
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -107,11 +130,11 @@ def render(snapshot: Snapshot) -> RenderableType:
     if status.reason:
         parts.append(Text(f"  reason: {status.reason}"))
     for step in snapshot.steps:
-        line = Text(f"  [{_MARKS[step.state]}] {step.title}  ")
-        line.append(f"({step.state.lower()})", style=_STYLES.get(step.state, ""))
-        parts.append(line)
-        if step.progress:
-            parts.append(Text(f"        {_one_line(step.progress)}", style="dim"))
+        parts += _step_lines(step)
+    if snapshot.undoing:
+        parts.append(Text("undoing the maintenance's changes:"))
+    for step in snapshot.undoing:
+        parts += _step_lines(step)
     for node, error in status.failed.items():
         parts.append(Text(f"  failed: {node}: {error.get('type', 'error')}: "
                           f"{error.get('message', '')}", style="red"))
@@ -119,6 +142,14 @@ def render(snapshot: Snapshot) -> RenderableType:
         parts.append(Text("recent events:"))
         parts += [Text(f"  {line}", style="dim") for line in snapshot.events]
     return Group(*parts)
+
+
+def _step_lines(step: Step) -> list[Text]:
+    line = Text(f"  [{_MARKS[step.state]}] {step.title}  ")
+    line.append(f"({step.state.lower()})", style=_STYLES.get(step.state, ""))
+    if not step.progress:
+        return [line]
+    return [line, Text(f"        {_one_line(step.progress)}", style="dim")]
 
 
 def show(snapshot: Snapshot, console: Console) -> None:

@@ -71,7 +71,7 @@ def plan_decommission(
     plan = _plan("decommission", host, cluster, state, ref, check_domains)
     steps = StepMaker(cluster.name, ref)
     _decommission(plan, steps, host, state, timing)
-    restore(plan, steps, [host])
+    restore(plan, steps, [host], drained=plan.osds)
     return plan
 
 
@@ -96,7 +96,7 @@ def plan_replace(
     add_and_raise(plan, steps, new.name, weights, timing, plan.last())
     hosts = [host] if target == host else [host, target]
     plan.hosts = tuple(hosts)
-    restore(plan, steps, hosts)
+    restore(plan, steps, hosts, drained=plan.osds)
     return plan
 
 
@@ -169,7 +169,7 @@ def plan_disk_replacement(
     plan.add(steps.reweight_osds([osd_id], ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
                                 phase=Phase.ADD))
-    restore(plan, steps, [host.name])
+    restore(plan, steps, [host.name], drained=[osd_id])
     return plan
 
 
@@ -271,13 +271,16 @@ def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: fl
 
 
 def restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
-            after: tuple[str, ...] | None = None) -> None:
+            after: tuple[str, ...] | None = None, drained: Sequence[int] = ()) -> None:
     """Flags, movers and downtimes back as they were: at the end, and as finalisers."""
     after_moving(plan, steps, after=after)
     for host in hosts:
         plan.add(steps.downtime_off(host, plan.last()))
-    # The same restores run when the workflow fails or is cancelled.
+    # The same restores run when the workflow fails or is cancelled, after the OSDs it
+    # drained are raised back: nothing is left at weight 0 silently.
     finals = StepMaker(steps.cluster, steps.reference, prefix="finally-")
+    if drained:
+        plan.finalisers.append(finals.weights_back(drained))
     plan.finalisers.append(finals.flags_off((), phase=Phase.FINALISE))
     plan.finalisers.append(finals.movers_back((), phase=Phase.FINALISE))
     plan.finalisers += [finals.downtime_off(h, (), phase=Phase.FINALISE) for h in hosts]

@@ -145,7 +145,7 @@ def plan_fleet(
                 end = add_and_raise(plan, steps, host, weight, timing, end)
             ends += end
         last = tuple(ends)
-    restore(plan, shared, list(hosts), after=last)
+    restore(plan, shared, list(hosts), after=last, drained=plan.osds)
     return plan
 
 

@@ -11,11 +11,14 @@ workflow fail again, restores again.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from celery import Celery, Task, shared_task
+from celery.result import AsyncResult
 
 from ceph_tasks.ledger import Ledger
+from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.context import context_of
 from dyrygent.states import WorkflowState
 from dyrygent.tasks import processor_for
@@ -59,9 +62,16 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         key = finalised_key(generation, step["id"])
         if ledger.recall(workflow_id, key) is not None:
             continue
-        # Each finaliser runs here, in order, eagerly: they are few, short and idempotent,
-        # and one that fails must not keep the others from restoring what they can.
-        result = self.app.tasks[step["task"]].apply(kwargs=step["kwargs"])
+        if step["task"] in ON_A_WORKER:
+            result = _on_a_worker(self.app, ledger, workflow_id, generation, step)
+            if result is None:
+                # Still under way (a throttled rollback takes its steps and its time): the
+                # finalisers after it (flags, downtimes) wait for it, as in the plan.
+                raise self.retry(countdown=interval)
+        else:
+            # The others run here, in order, eagerly: they are few, short and idempotent,
+            # and one that fails must not keep the others from restoring what they can.
+            result = self.app.tasks[step["task"]].apply(kwargs=step["kwargs"])
         if result.failed():
             log.error("finaliser %s of %s failed: %s", step["id"], workflow_id, result.result)
             failed.append({"step": step["id"], "error": str(result.result)})
@@ -73,6 +83,35 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         # forgotten; the ones that succeeded are recorded and will not run again.
         raise self.retry(countdown=max(interval, 30.0))
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
+
+
+def finaliser_task_key(generation: int, step_id: str) -> str:
+    """Ledger key of the task id a finaliser was sent to a worker under."""
+    return f"finaliser-task:{generation}:{step_id}"
+
+
+#: Finalisers that repeat (a Celery retry per step): sent to a worker and looked at on each
+#: pass, since a repeating task run eagerly would retry at once, without its interval.
+ON_A_WORKER = frozenset({str(TaskName.REWEIGHT)})
+
+
+def _on_a_worker(app: Celery, ledger: Ledger, workflow_id: str, generation: int,
+                 step: dict[str, Any]) -> AsyncResult | None:
+    """The finished result of a finaliser run on a worker; None while it runs (sent once)."""
+    sent = finaliser_task_key(generation, step["id"])
+    task_id = ledger.recall(workflow_id, sent)
+    if not isinstance(task_id, str):
+        task_id = f"{workflow_id}.{step['id']}.{generation}.{uuid.uuid4().hex[:8]}"
+        # Sent before it is recorded: a guardian lost in between sends it again, and the
+        # task, idempotent, does its steps once.
+        app.send_task(step["task"], kwargs=step["kwargs"], task_id=task_id)
+        ledger.remember(workflow_id, sent, task_id)
+    result = AsyncResult(task_id, app=app)
+    if not result.ready():
+        return None
+    if result.failed():
+        ledger.forget(workflow_id, sent)  # the next pass sends it again
+    return result
 
 
 def start_guardian(celery_app: Celery, ledger: Ledger, workflow_id: str, generation: int,

@@ -111,6 +111,15 @@ class StepMaker:
                           reference=self.reference, osd_ids=sorted(osds), target=target,
                           step=INVENTORY_STEP)
 
+    def weights_back(self, osds: Sequence[int], after: Sequence[str] = (),
+                     phase: Phase = Phase.FINALISE) -> Step:
+        """Roll a drain back: OSDs still up raised to their recorded weights, in steps."""
+        return self._step(f"weights-back-{'-'.join(map(str, sorted(osds)))}",
+                          f"raise {_osds(osds)} back to their weights before the maintenance "
+                          "(those still up)", TaskName.REWEIGHT, phase, after, osds=osds,
+                          reference=self.reference, osd_ids=sorted(osds),
+                          target=ORIGINAL_WEIGHT, step=INVENTORY_STEP, rollback=True)
+
     def wait_healthy(self, after: Sequence[str], timeout: float, interval: float,
                      phase: Phase = Phase.MOVE) -> Step:
         """Wait until every PG is active+clean (the workflow's own flags tolerated)."""

@@ -14,7 +14,7 @@ backlog is under the cap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,6 +63,27 @@ def listed_osds(osd_ids: list[int], in_crush: frozenset[int]) -> frozenset[int]:
     if missing:
         raise ReweightError(f"OSD(s) {missing} are not in the CRUSH tree")
     return frozenset(osd_ids)
+
+
+def restorable(osd_ids: Sequence[int], in_crush: frozenset[int], down: Collection[int],
+               originals: Mapping[int, float | None]) -> tuple[list[int], dict[int, str]]:
+    """Of the OSDs a rollback would raise back: those it can, and why not for the others.
+
+    After a failure the drained OSDs may be gone (purged), down or destroyed (a disk
+    pulled): raising their weight would map PGs onto OSDs that cannot take them.
+    """
+    keep: list[int] = []
+    skipped: dict[int, str] = {}
+    for osd in sorted(set(osd_ids)):
+        if osd not in in_crush:
+            skipped[osd] = "not in the CRUSH tree (removed)"
+        elif osd in down:
+            skipped[osd] = "down"
+        elif originals.get(osd) is None:
+            skipped[osd] = "no weight recorded before the maintenance"
+        else:
+            keep.append(osd)
+    return keep, skipped
 
 
 def target_weights(osds: frozenset[int], target: float | None,

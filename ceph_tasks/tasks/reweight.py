@@ -23,6 +23,7 @@ from ceph_tasks.decisions.reweight_plan import (
     host_osds,
     ledger_key,
     listed_osds,
+    restorable,
     target_weights,
 )
 from ceph_tasks.decisions.weights import same_weight
@@ -39,12 +40,14 @@ DEFAULT_TIMEOUT = 3 * 24 * 3600.0
 def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | None = None,
              osd_ids: list[int] | None = None, *, target: float | str,
              step: float | str | None = None,
-             timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+             timeout: float = DEFAULT_TIMEOUT, rollback: bool = False) -> dict[str, Any]:
     """Set the CRUSH weight of a host's OSDs or of listed OSDs to target, maybe in steps.
 
     step None changes every weight at once; a number moves each OSD at most that much
     per step; "inventory" uses the cluster's throttles.crush_weight_step. target is a weight
     or "original" (the weights recorded when this maintenance first changed them).
+    rollback (with osd_ids and "original"): the listed OSDs that are gone, down or were
+    never changed are left out, not refused: what a failed maintenance can still undo.
     """
     scope = f"host {host}" if host is not None else f"OSDs {sorted(osd_ids or [])}"
     what = f"cluster {cluster}: reweight {scope} to {target}"
@@ -54,6 +57,15 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         ceph = ctx.ceph(cluster)
         tree = ceph.osd_tree()
         created = reserved_ids(ctx.ledger.entries(reference))
+    skipped: dict[int, str] = {}
+    if rollback and osd_ids is not None and target == ORIGINAL_WEIGHT:
+        with base.step(what):
+            recorded = {o: ctx.ledger.recall(reference, ledger_key(o)) for o in osd_ids}
+        placed = frozenset(o for o in tree.crush_weights() if tree.host_of(o) is not None)
+        osd_ids, skipped = restorable(osd_ids, placed, tree.down_osds(), recorded)
+        if not osd_ids:
+            return {"cluster": cluster, "done": True, "changed": {},
+                    "skipped": {f"osd.{o}": why for o, why in skipped.items()}}
     osds = _osds(what, inventory, tree, host, osd_ids, created)
     size = _step_size(what, inventory, step)
     wanted = None if target == ORIGINAL_WEIGHT else _number(what, "target", target)
@@ -102,6 +114,7 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         "moving_pgs": moving,
         "max_moving_pgs": throttles.max_backfilling_pgs,
         "reason": decision.reason,
+        **({"skipped": {f"osd.{o}": why for o, why in skipped.items()}} if skipped else {}),
     }
     if all(same_weight(after[osd], weight) for osd, weight in goal.items()):
         return {**report, "done": True}

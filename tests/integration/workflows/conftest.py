@@ -153,9 +153,10 @@ class WorkflowBench:
         return (not dump.flags & MOVE_FLAGS and not any(dump.host_flags(h) for h in hosts)
                 and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
 
-    def wait_restored(self, reference: str, hosts: list[str], *, after: str) -> None:
+    def wait_restored(self, reference: str, hosts: list[str], *, after: str,
+                      timeout: float = 60) -> None:
         """Wait until the maintenance's flags are unset and its silences of hosts expired."""
-        poll(lambda: self.restored(reference, hosts), timeout=60, interval=0.5,
+        poll(lambda: self.restored(reference, hosts), timeout=timeout, interval=0.5,
              what=lambda _: (f"flags and downtime restored after {after}; flags "
                              f"{self.dump().flags}, silences {self.silence_states(reference)}"))
 

@@ -52,15 +52,13 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     states = node_states(handle, plan)
     assert states["reweight-node2"] == NodeState.CANCELLED
     assert {states[s] for s in ("wait-healthy", "remove-node2", "flags-off")} == {"CANCELLED"}
-    # The guardian, not a step of the workflow, lifts the flags and the downtime.
-    bench.wait_restored(plan.reference, ["node2"], after="the cancel")
+    # The guardian, not a step of the workflow, raises the drained OSDs back in steps,
+    # then lifts the flags and the downtime; status shows it doing so.
+    shown = bench.cli("status", plan.reference)
+    assert "undoing the maintenance's changes:" in shown.stdout, shown.stdout
+    assert "raise osd.4, osd.5 back to their weights before the maintenance" in shown.stdout
+    bench.wait_restored(plan.reference, ["node2"], after="the cancel", timeout=180)
     assert "node2" in bench.tree().hosts()
-
-    # Rolling the half-drained weights back is the operator's call, with the same reference.
-    back = bench.app.send_task("cephmaint.reweight", kwargs={
-        "cluster": plan.cluster, "reference": plan.reference, "host": "node2",
-        "target": "original", "step": "inventory"})
-    assert back.get(timeout=180)["done"]
     bench.wait_healthy()
     assert bench.tree().crush_weights() == weights_before
     assert bench.sandbox.verify() == 400

@@ -49,7 +49,12 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     pairs = zip(plan.steps, plan.steps[1:], strict=False)
     assert all(s.after == (prev.id,) for prev, s in pairs)
     assert [f.task for f in plan.finalisers] == [
-        "cephmaint.unset_flags", "cephmaint.restore_movers", "cephmaint.remove_downtime"]
+        "cephmaint.reweight", "cephmaint.unset_flags", "cephmaint.restore_movers",
+        "cephmaint.remove_downtime"]
+    # A failure or a cancel raises the drained OSDs back before anything else is undone.
+    assert plan.finalisers[0].kwargs == {
+        "cluster": "lab", "reference": "wf1", "osd_ids": [4, 5], "target": "original",
+        "step": "inventory", "rollback": True}
 
 
 def test_every_step_carries_json_arguments_only(cluster: Cluster, healthy: ClusterState) -> None:
