@@ -58,6 +58,9 @@ class Cluster(InventoryModel):
     notifications: NotificationTargets = NotificationTargets()
     maintenance_windows: tuple[MaintenanceWindow, ...] = ()
     throttles: Throttles = Throttles()
+    #: Maintenances live on the cluster at once; above 1 only while the failure-domain
+    #: guard passes for all their hosts together.
+    max_concurrent_maintenances: StrictInt = Field(default=1, ge=1)
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
 

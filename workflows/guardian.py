@@ -6,6 +6,11 @@ runs the plan's finalisers (restore flags, lift downtimes) one by one, each reco
 ledger so that a re-delivered guardian does not run them twice; on SUCCESS it does nothing.
 An operator's retry starts a new generation: the guardian watches again and, should the
 workflow fail again, restores again.
+
+The guardian also keeps the maintenance's lease on its cluster: renewed on every look,
+released when the workflow succeeded or its finalisers are done. A lease found gone (the
+workers were away longer than its time) is taken again when the cluster allows; when it
+does not, another maintenance took the cluster meanwhile, and the workflow is paused.
 """
 
 from __future__ import annotations
@@ -15,10 +20,15 @@ from typing import Any
 
 from celery import Celery, Task, shared_task
 
+from ceph_tasks.app import settings_of
 from ceph_tasks.ledger import Ledger
 from ceph_tasks.tasks.context import context_of
+from dyrygent.handle import WorkflowHandle
 from dyrygent.states import WorkflowState
 from dyrygent.tasks import processor_for
+from workflows.admission import LEASE_KEY, take_lease
+from workflows.errors import ClusterBusy
+from workflows.leases import RedisLeases
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +53,21 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
     """Wait for the workflow to end; if it failed or was cancelled, run its finalisers."""
     ledger = context_of(self.app).ledger
     current = ledger.recall(workflow_id, generation_key())
-    if current is not None and current != generation:
+    if current is None:
+        # Its submit was rolled back: there is no workflow to watch.
+        return {"workflow": workflow_id, "abandoned": True}
+    if current != generation:
         return {"workflow": workflow_id, "superseded_by": current}
     processor = processor_for(self.app)
     if processor is None:
         raise RuntimeError(f"app {self.app.main} has no workflow processor")
-    state = processor.handle(workflow_id).status().state
+    handle = processor.handle(workflow_id)
+    state = handle.status().state
     if not state.finished:
+        keep_lease(self.app, ledger, handle)
         raise self.retry(countdown=interval)
     if state == WorkflowState.SUCCESS:
+        release_lease(self.app, ledger, workflow_id)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
     plan = ledger.recall(workflow_id, "plan") or {}
     done, failed = [], []
@@ -70,9 +86,42 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         done.append(step["id"])
     if failed:
         # Try again later: a restore that failed (an unreachable Alertmanager) must not be
-        # forgotten; the ones that succeeded are recorded and will not run again.
+        # forgotten; the ones that succeeded are recorded and will not run again. The
+        # cluster stays leased until they have.
+        keep_lease(self.app, ledger, handle)
         raise self.retry(countdown=max(interval, 30.0))
+    release_lease(self.app, ledger, workflow_id)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
+
+
+def keep_lease(app: Celery, ledger: Ledger, handle: WorkflowHandle) -> None:
+    """Renew the workflow's lease; take it again if it expired, else pause the workflow."""
+    lease = ledger.recall(handle.id, LEASE_KEY)
+    if not lease:
+        return  # submitted before leases were kept
+    leases = RedisLeases.from_url(settings_of(app).redis_url)
+    if leases.renew(lease["cluster"], handle.id, lease["token"]):
+        return
+    plan = ledger.recall(handle.id, "plan") or {}
+    try:
+        token = take_lease(app, lease["cluster"], handle.id, plan.get("hosts", []))
+    except ClusterBusy as e:
+        if handle.status().state == WorkflowState.RUNNING:
+            log.error("workflow %s lost its lease on %s and cannot take it again; paused: %s",
+                      handle.id, lease["cluster"], e.reason)
+            handle.pause()
+        return
+    log.warning("workflow %s lost its lease on %s (its guardian was away longer than the "
+                "lease time) and took it again", handle.id, lease["cluster"])
+    ledger.note(handle.id, LEASE_KEY, {"cluster": lease["cluster"], "token": token})
+
+
+def release_lease(app: Celery, ledger: Ledger, workflow_id: str) -> None:
+    """Give the workflow's lease on its cluster up (by its token: a newer one stays)."""
+    lease = ledger.recall(workflow_id, LEASE_KEY)
+    if lease:
+        RedisLeases.from_url(settings_of(app).redis_url).release(
+            lease["cluster"], workflow_id, lease["token"])
 
 
 def start_guardian(celery_app: Celery, ledger: Ledger, workflow_id: str, generation: int,

@@ -12,6 +12,9 @@ from cephmaint.follow import follow, show
 from cephmaint.session import Session
 from dyrygent import export
 from dyrygent.states import WorkflowState
+from workflows.errors import ClusterBusy
+from workflows.queueing import RedisQueue
+from workflows.starter import REFUSED_KEY
 from workflows.submission import retry
 
 REFERENCE = click.argument("reference")
@@ -28,7 +31,7 @@ REFERENCE = click.argument("reference")
 @pass_session
 def status_command(session: Session, reference: str, follow_it: bool, interval: float,
                    as_json: bool) -> int:
-    """Progress, steps and recent events of a workflow.
+    """Progress, steps and recent events of a workflow, or its place in its cluster's queue.
 
     Exits 1 when the workflow failed.
 
@@ -36,6 +39,17 @@ def status_command(session: Session, reference: str, follow_it: bool, interval: 
     Example:
       cephmaint status -f replace.node2.1a2b3c4d
     """
+    waiting = queued(session, reference)
+    if waiting is not None:
+        cluster, position = waiting
+        click.echo(json.dumps({"id": reference, "state": "QUEUED", "cluster": cluster,
+                               "position": position}, indent=2) if as_json else
+                   f"workflow {reference}: queued, position {position} on cluster {cluster}")
+        return 0
+    given_up = session.ledger.recall(reference, REFUSED_KEY)
+    if given_up is not None:
+        raise ClusterBusy("its cluster", reference, f"queued, then given up: {given_up}",
+                          queueable=False)
     handle = session.handle(reference)
     if follow_it and not as_json:
         last = follow(lambda: session.snapshot(handle), session.console, interval=interval)
@@ -49,6 +63,11 @@ def status_command(session: Session, reference: str, follow_it: bool, interval: 
         else:
             show(last, session.console)
     return 1 if last.status.state == WorkflowState.FAILURE else 0
+
+
+def queued(session: Session, reference: str) -> tuple[str, int] | None:
+    """The cluster a maintenance waits for and its place in line, when it is queued."""
+    return RedisQueue.from_url(session.settings.redis_url).position(reference)
 
 
 def _control(name: str, summary: str, example: str) -> click.Command:

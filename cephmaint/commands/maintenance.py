@@ -11,10 +11,11 @@ from cephmaint.command import command, pass_session, shared_options
 from cephmaint.follow import follow
 from cephmaint.session import Session
 from dyrygent.states import WorkflowState
+from workflows.errors import ClusterBusy
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
-from workflows.submission import check_services, submit
+from workflows.submission import check_services, enqueue, submit
 
 
 def _target(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,11 +63,18 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
 @click.option("--follow", "-f", "follow_it", is_flag=True,
               help="Show progress until the workflow ends.")
 @click.option("--deadline", type=click.FloatRange(min=1), help="Seconds the whole may take.")
+@click.option("--queue", "queue_it", is_flag=True,
+              help="When the cluster is busy, wait in line and start by itself when it frees.")
 @shared_options
 @pass_session
 def run_command(session: Session, kind: str, target: str, new_host: str | None,
-                cluster: str | None, follow_it: bool, deadline: float | None) -> int:
+                cluster: str | None, follow_it: bool, deadline: float | None,
+                queue_it: bool) -> int:
     """Start a maintenance workflow; workers carry it out.
+
+    One maintenance per cluster at a time (the inventory's max_concurrent_maintenances):
+    on a busy cluster it is refused (exit 1) naming the maintenance that holds it, or with
+    --queue waits in line. A host already in a maintenance is always refused.
 
     \b
     Example:
@@ -75,8 +83,19 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
     # Redis and the broker first: a run that could not be submitted reads nothing.
     check_services(session.app)
     plan = build(session, kind, target, new_host, cluster)
+    try:
+        handle = submit(plan, session.app, deadline=deadline)
+    except ClusterBusy as busy:
+        if not (queue_it and busy.queueable):
+            raise
+        position = enqueue(plan, session.app, deadline=deadline)
+        click.echo(plan.render())
+        click.echo(f"\nqueued workflow {plan.reference}, position {position}: {busy.reason}; "
+                   f"it starts by itself when the cluster frees; see it with: "
+                   f"cephmaint status {plan.reference}")
+        return 0
+    # The runbook is shown once the maintenance is started: a refused run prints nothing.
     click.echo(plan.render())
-    handle = submit(plan, session.app, deadline=deadline)
     click.echo(f"\nstarted workflow {handle.id}; follow it with: cephmaint status -f {handle.id}")
     if not follow_it:
         return 0
