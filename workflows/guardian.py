@@ -62,12 +62,15 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
     if processor is None:
         raise RuntimeError(f"app {self.app.main} has no workflow processor")
     handle = processor.handle(workflow_id)
+    # Read once, before anything: an operator's retry meanwhile notes a new token, which
+    # this run, of the older generation, must not release.
+    lease = ledger.recall(workflow_id, LEASE_KEY)
     state = handle.status().state
     if not state.finished:
-        keep_lease(self.app, ledger, handle)
+        keep_lease(self.app, ledger, handle, lease)
         raise self.retry(countdown=interval)
     if state == WorkflowState.SUCCESS:
-        release_lease(self.app, ledger, workflow_id)
+        release_lease(self.app, workflow_id, lease)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
     plan = ledger.recall(workflow_id, "plan") or {}
     done, failed = [], []
@@ -88,20 +91,22 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         # Try again later: a restore that failed (an unreachable Alertmanager) must not be
         # forgotten; the ones that succeeded are recorded and will not run again. The
         # cluster stays leased until they have.
-        keep_lease(self.app, ledger, handle)
+        keep_lease(self.app, ledger, handle, lease)
         raise self.retry(countdown=max(interval, 30.0))
-    release_lease(self.app, ledger, workflow_id)
+    release_lease(self.app, workflow_id, lease)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
 
 
-def keep_lease(app: Celery, ledger: Ledger, handle: WorkflowHandle) -> None:
+def keep_lease(app: Celery, ledger: Ledger, handle: WorkflowHandle,
+               lease: dict[str, Any] | None) -> None:
     """Renew the workflow's lease; take it again if it expired, else pause the workflow."""
-    lease = ledger.recall(handle.id, LEASE_KEY)
     if not lease:
         return  # submitted before leases were kept
     leases = RedisLeases.from_url(settings_of(app).redis_url)
     if leases.renew(lease["cluster"], handle.id, lease["token"]):
         return
+    if ledger.recall(handle.id, LEASE_KEY) != lease:
+        return  # an operator's retry took it anew: its own guardian keeps it
     plan = ledger.recall(handle.id, "plan") or {}
     try:
         token = take_lease(app, lease["cluster"], handle.id, plan.get("hosts", []))
@@ -116,9 +121,8 @@ def keep_lease(app: Celery, ledger: Ledger, handle: WorkflowHandle) -> None:
     ledger.note(handle.id, LEASE_KEY, {"cluster": lease["cluster"], "token": token})
 
 
-def release_lease(app: Celery, ledger: Ledger, workflow_id: str) -> None:
+def release_lease(app: Celery, workflow_id: str, lease: dict[str, Any] | None) -> None:
     """Give the workflow's lease on its cluster up (by its token: a newer one stays)."""
-    lease = ledger.recall(workflow_id, LEASE_KEY)
     if lease:
         RedisLeases.from_url(settings_of(app).redis_url).release(
             lease["cluster"], workflow_id, lease["token"])
