@@ -76,6 +76,12 @@ def _control(name: str, summary: str, example: str) -> click.Command:
     @shared_options
     @pass_session
     def control(session: Session, reference: str) -> int:
+        waiting = queued(session, reference) if name == "cancel" else None
+        if waiting is not None:
+            # Not started yet: cancelling it is taking it out of the line.
+            RedisQueue.from_url(session.settings.redis_url).remove(waiting[0], reference)
+            click.echo(f"workflow {reference}: taken out of the queue of cluster {waiting[0]}")
+            return 0
         handle = session.handle(reference)
         getattr(handle, name)()
         click.echo(f"workflow {reference}: {name} done; now {handle.status().state}")
@@ -152,7 +158,8 @@ COMMANDS = (
              "replace.node2.1a2b3c4d"),
     _control("resume", "Dispatch again after pause.", "replace.node2.1a2b3c4d"),
     _control("cancel", "Revoke running steps and end the workflow CANCELLED; the guardian "
-                       "restores flags and downtimes.", "replace.node2.1a2b3c4d"),
+                       "restores flags and downtimes. A queued one leaves the queue.",
+             "replace.node2.1a2b3c4d"),
     retry_command,
     skip_command,
     graph_command,

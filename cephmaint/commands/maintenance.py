@@ -86,8 +86,11 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
     try:
         handle = submit(plan, session.app, deadline=deadline)
     except ClusterBusy as busy:
-        if not (queue_it and busy.queueable):
+        if not busy.queueable:
             raise
+        if not queue_it:
+            raise ClusterBusy(busy.cluster, busy.reference, f"{busy.reason}; --queue waits "
+                              "for it", queueable=True, holders=busy.holders) from busy
         position = enqueue(plan, session.app, deadline=deadline)
         click.echo(plan.render())
         click.echo(f"\nqueued workflow {plan.reference}, position {position}: {busy.reason}; "

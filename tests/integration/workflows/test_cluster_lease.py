@@ -1,5 +1,6 @@
 """One maintenance per cluster: a second `run` refused naming the first, `run --queue` started
-by itself when the first ends, a host in a live maintenance refused always.
+by itself when the first ends (or taken out of line by a cancel), a host in a live
+maintenance refused always.
 
 The first maintenance is a decommission of node1 paused after its first step (a read-only
 health guard): it holds the cluster's lease without moving data, so every refusal can be
@@ -64,6 +65,7 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     assert busy.returncode == 1 and busy.stdout == "", busy
     assert [line for line in busy.stderr.splitlines() if line.strip()] == [busy.stderr.strip()]
     assert f"workflow {first.reference} (hosts node1) holds its lease" in busy.stderr
+    assert "--queue waits for it" in busy.stderr
     # The same host again, or another maintenance of it: refused whatever --queue says.
     for words in (("decommission", "node1"), ("replace", "node1", "--queue")):
         twice = bench.cli("run", *words)
@@ -88,6 +90,15 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     assert shown.returncode == 0, shown.stderr
     assert f"workflow {second}: queued, position 1 on cluster" in shown.stdout
     assert started(bench, second) is None
+    # A second in line, then taken out of it by a cancel.
+    behind = bench.cli("run", "disk", "osd.0", "--queue")
+    found = re.search(r"queued workflow (\S+), position 2:", behind.stdout)
+    assert behind.returncode == 0 and found, behind
+    third = found[1]
+    assert "queued, position 2" in bench.cli("status", third).stdout
+    dropped = bench.cli("cancel", third)
+    assert dropped.returncode == 0 and "taken out of the queue" in dropped.stdout, dropped
+    assert bench.cli("status", third).returncode == 2
 
     # Nothing of the refused runs anywhere: no record, no workflow, no change in Ceph.
     assert records(bench) == before
