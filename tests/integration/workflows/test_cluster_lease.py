@@ -10,6 +10,7 @@ checked against Ceph's audit log, and the queued one starts as soon as it is can
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -20,9 +21,15 @@ from tests.integration.workflows.conftest import WorkflowBench, node_states
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
+from workflows.engine import worker_app
 from workflows.leases import RedisLeases
+from workflows.submission import submit
 
 pytestmark = pytest.mark.integration
+
+#: Seconds the first maintenance's lease lives unless renewed: longer than a guardian's
+#: interval between looks (5 s), far shorter than the test.
+LEASE = 8.0
 
 
 def records(bench: WorkflowBench) -> set[bytes]:
@@ -52,7 +59,11 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
     first = bench.plan("decommission", "node1")
-    handle = bench.submit(first)
+    # A short lease: it lasts through the test only if the guardian renews it.
+    short = worker_app(bench.settings.model_copy(update={"lease_seconds": LEASE}),
+                       name="short-lease")
+    handle = submit(first, short)
+    submitted = time.monotonic()
     handle.pause()
     wait_for_node(handle, "check-healthy", NodeState.SUCCESS)
     assert {s for s, state in node_states(handle, first).items()
@@ -100,6 +111,10 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     assert dropped.returncode == 0 and "taken out of the queue" in dropped.stdout, dropped
     assert bench.cli("status", third).returncode == 2
 
+    leases = RedisLeases.from_url(bench.settings.redis_url)
+    time.sleep(max(0.0, 2 * LEASE - (time.monotonic() - submitted)))
+    assert [h.reference for h in leases.holders(first.cluster)] == [first.reference]
+
     # Nothing of the refused runs anywhere: no record, no workflow, no change in Ceph.
     assert records(bench) == before
     assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
@@ -113,7 +128,6 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     assert state in (WorkflowState.RUNNING, WorkflowState.SUCCESS), state
     second_handle = bench.handle(second)
     second_handle.pause()
-    leases = RedisLeases.from_url(bench.settings.redis_url)
     assert [h.reference for h in leases.holders(first.cluster)] == [second]
     shown = bench.cli("status", second)
     assert "queued" not in shown.stdout, shown.stdout
