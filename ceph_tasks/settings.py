@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     sandbox_home: Path = DEFAULT_SANDBOX_HOME
     #: A RabbitMQ the sandbox reports and the tests use.
     rabbitmq_url: str = DEFAULT_RABBITMQ
+    #: Seconds a maintenance's lease on its cluster lives unless its guardian renews it.
+    lease_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     #: The environment the inventory's ${VAR}s are resolved in (secrets), read at the edge.
     environ: Mapping[str, str] = Field(default_factory=dict, repr=False, exclude=True)
 

@@ -68,6 +68,9 @@ class Cluster(InventoryModel):
     # Health check codes that never hold a maintenance back (a warning this cluster lives
     # with); checks about data availability block whatever this says.
     health_allowlist: tuple[HealthCode, ...] = ()
+    #: Maintenances live on the cluster at once; above 1 only while the failure-domain
+    #: guard passes for all their hosts together.
+    max_concurrent_maintenances: StrictInt = Field(default=1, ge=1)
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
 

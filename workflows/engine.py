@@ -1,4 +1,4 @@
-"""The Celery app of workers and clients: every task, the workflow processor, the guardian."""
+"""The Celery app of workers and clients: every task, the workflow processor, guardian, starter."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from dyrygent.tasks import WorkflowProcessor, register_workflow_processor
 
 #: The module of the guardian task, which restores what a failed maintenance changed.
 GUARDIAN_MODULE = "workflows.guardian"
+#: The module of the task that starts a queued maintenance when its cluster frees.
+STARTER_MODULE = "workflows.starter"
 
 
 def worker_app(settings: Settings, name: str = "cephmaint") -> Celery:
     """An app that runs (or sends) every maintenance task and processes workflows."""
     app = make_app(settings, name)
-    app.conf.include = [*app.conf.include, GUARDIAN_MODULE]
+    app.conf.include = [*app.conf.include, GUARDIAN_MODULE, STARTER_MODULE]
     register_workflow_processor(app, redis_url=settings.redis_url)
     return app
 

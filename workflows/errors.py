@@ -29,3 +29,15 @@ class ControlRefused(WorkflowsError):
 
 class StartRefused(WorkflowsError):
     """A maintenance may not start now (unhealthy cluster, outside its windows); nothing written."""
+
+class ClusterBusy(WorkflowsError):
+    """Another maintenance holds the cluster's lease, or one of the hosts; nothing changed."""
+
+    def __init__(self, cluster: str, reference: str, reason: str, *, queueable: bool,
+                 holders: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{reference} on cluster {cluster} refused, nothing changed: {reason}")
+        self.cluster = cluster
+        self.reference = reference
+        self.reason = reason
+        self.queueable = queueable
+        self.holders = holders

@@ -6,6 +6,11 @@ runs the plan's finalisers (restore flags, lift downtimes) one by one, each reco
 ledger so that a re-delivered guardian does not run them twice; on SUCCESS it does nothing.
 An operator's retry starts a new generation: the guardian watches again and, should the
 workflow fail again, restores again.
+
+The guardian also keeps the maintenance's lease on its cluster: renewed on every look,
+released when the workflow succeeded or its finalisers are done. A lease found gone (the
+workers were away longer than its time) is taken again when the cluster allows; when it
+does not, another maintenance took the cluster meanwhile, and the workflow is paused.
 """
 
 from __future__ import annotations
@@ -17,11 +22,16 @@ from typing import Any
 from celery import Celery, Task, shared_task
 from celery.result import AsyncResult
 
+from ceph_tasks.app import settings_of
 from ceph_tasks.ledger import Ledger
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.context import context_of
+from dyrygent.handle import WorkflowHandle
 from dyrygent.states import WorkflowState
 from dyrygent.tasks import processor_for
+from workflows.errors import ClusterBusy
+from workflows.lease_taking import LEASE_KEY, take_lease
+from workflows.leases import RedisLeases
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +56,24 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
     """Wait for the workflow to end; if it failed or was cancelled, run its finalisers."""
     ledger = context_of(self.app).ledger
     current = ledger.recall(workflow_id, generation_key())
-    if current is not None and current != generation:
+    if current is None:
+        # Its submit was rolled back: there is no workflow to watch.
+        return {"workflow": workflow_id, "abandoned": True}
+    if current != generation:
         return {"workflow": workflow_id, "superseded_by": current}
     processor = processor_for(self.app)
     if processor is None:
         raise RuntimeError(f"app {self.app.main} has no workflow processor")
-    state = processor.handle(workflow_id).status().state
+    handle = processor.handle(workflow_id)
+    # Read once, before anything: an operator's retry meanwhile notes a new token, which
+    # this run, of the older generation, must not release.
+    lease = ledger.recall(workflow_id, LEASE_KEY)
+    state = handle.status().state
     if not state.finished:
+        keep_lease(self.app, ledger, handle, lease)
         raise self.retry(countdown=interval)
     if state == WorkflowState.SUCCESS:
+        release_lease(self.app, workflow_id, lease)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
     plan = ledger.recall(workflow_id, "plan") or {}
     done, failed = [], []
@@ -66,7 +85,9 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
             result = _on_a_worker(self.app, ledger, workflow_id, generation, step)
             if result is None:
                 # Still under way (a throttled rollback takes its steps and its time): the
-                # finalisers after it (flags, downtimes) wait for it, as in the plan.
+                # finalisers after it (flags, downtimes) wait for it, as in the plan, and
+                # the cluster stays leased.
+                keep_lease(self.app, ledger, handle, lease)
                 raise self.retry(countdown=interval)
         else:
             # The others run here, in order, eagerly: they are few, short and idempotent,
@@ -80,8 +101,11 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         done.append(step["id"])
     if failed:
         # Try again later: a restore that failed (an unreachable Alertmanager) must not be
-        # forgotten; the ones that succeeded are recorded and will not run again.
+        # forgotten; the ones that succeeded are recorded and will not run again. The
+        # cluster stays leased until they have.
+        keep_lease(self.app, ledger, handle, lease)
         raise self.retry(countdown=max(interval, 30.0))
+    release_lease(self.app, workflow_id, lease)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
 
 
@@ -112,6 +136,37 @@ def _on_a_worker(app: Celery, ledger: Ledger, workflow_id: str, generation: int,
     if result.failed():
         ledger.forget(workflow_id, sent)  # the next pass sends it again
     return result
+
+
+def keep_lease(app: Celery, ledger: Ledger, handle: WorkflowHandle,
+               lease: dict[str, Any] | None) -> None:
+    """Renew the workflow's lease; take it again if it expired, else pause the workflow."""
+    if not lease:
+        return  # submitted before leases were kept
+    leases = RedisLeases.from_url(settings_of(app).redis_url)
+    if leases.renew(lease["cluster"], handle.id, lease["token"]):
+        return
+    if ledger.recall(handle.id, LEASE_KEY) != lease:
+        return  # an operator's retry took it anew: its own guardian keeps it
+    plan = ledger.recall(handle.id, "plan") or {}
+    try:
+        token = take_lease(app, lease["cluster"], handle.id, plan.get("hosts", []))
+    except ClusterBusy as e:
+        if handle.status().state == WorkflowState.RUNNING:
+            log.error("workflow %s lost its lease on %s and cannot take it again; paused: %s",
+                      handle.id, lease["cluster"], e.reason)
+            handle.pause()
+        return
+    log.warning("workflow %s lost its lease on %s (its guardian was away longer than the "
+                "lease time) and took it again", handle.id, lease["cluster"])
+    ledger.note(handle.id, LEASE_KEY, {"cluster": lease["cluster"], "token": token})
+
+
+def release_lease(app: Celery, workflow_id: str, lease: dict[str, Any] | None) -> None:
+    """Give the workflow's lease on its cluster up (by its token: a newer one stays)."""
+    if lease:
+        RedisLeases.from_url(settings_of(app).redis_url).release(
+            lease["cluster"], workflow_id, lease["token"])
 
 
 def start_guardian(celery_app: Celery, ledger: Ledger, workflow_id: str, generation: int,

@@ -1,4 +1,4 @@
-"""Handing a plan to the engine: record it, start its workflow and its guardian; retry it.
+"""Handing a plan to the engine: take the lease, record it, start workflow and guardian; retry.
 
 The only module of workflows that talks to the broker and the engine; nothing on the
 planning side imports it.
@@ -6,6 +6,8 @@ planning side imports it.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -16,13 +18,22 @@ from ceph_tasks.app import settings_of
 from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY
 from ceph_tasks.http import strip_credentials
 from ceph_tasks.ledger import RedisLedger
+from dyrygent.errors import DispatchError
 from dyrygent.handle import WorkflowHandle
+from dyrygent.redis_store import RedisStore
 from dyrygent.states import WorkflowState
+from dyrygent.tasks import WorkflowProcessor
 from dyrygent.workflows import Workflow
+from workflows.concurrency import Concurrency
 from workflows.engine import processor_of
 from workflows.errors import ControlRefused, SubmitError
-from workflows.guardian import generation_key, start_guardian
+from workflows.guardian import DEFAULT_INTERVAL, generation_key, start_guardian
+from workflows.lease_taking import LEASE_KEY, take_lease
+from workflows.leases import RedisLeases
 from workflows.plan import MaintenancePlan, setup_to_redo
+from workflows.queueing import START_QUEUED_TASK, RedisQueue
+
+log = logging.getLogger(__name__)
 
 #: Seconds a setup step re-run by an operator's retry may take.
 SETUP_TIMEOUT = 300.0
@@ -33,31 +44,111 @@ BROKER_TIMEOUT = 5.0
 def to_workflow(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None
                 ) -> Workflow:
     """The dyrygent workflow of a plan; its id is the plan's reference."""
-    wf = Workflow(plan.reference, deadline=deadline)
-    for step in plan.steps:
-        signature = app.signature(str(step.task), kwargs=step.kwargs, immutable=True)
-        wf.add_signature(signature, dependencies=step.after, node_id=step.id,
-                         timeout=step.timeout)
+    return workflow_of(plan.to_dict(), app, deadline=deadline)
+
+
+def workflow_of(plan: dict[str, Any], app: Celery, *, deadline: float | None = None
+                ) -> Workflow:
+    """The dyrygent workflow of a recorded plan (MaintenancePlan.to_dict())."""
+    wf = Workflow(plan["reference"], deadline=deadline)
+    for step in plan["steps"]:
+        signature = app.signature(step["task"], kwargs=step["kwargs"], immutable=True)
+        wf.add_signature(signature, dependencies=tuple(step["after"]), node_id=step["id"],
+                         timeout=step["timeout"])
     return wf
 
 
 def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
+           concurrency: Concurrency | None = None,
            window_override: dict[str, Any] | None = None) -> WorkflowHandle:
-    """Record the plan (for status) and start its workflow and guardian; the engine's handle.
+    """Take the cluster's lease, record the plan, start its guardian and workflow.
 
     Redis and the broker are reached first: when either cannot be, nothing is written.
+    ClusterBusy when another maintenance holds the lease or a host, nothing written. The
+    limit and guard of maintenances together are the inventory's unless given.
     window_override (an operator's reason to start outside the maintenance windows) is
     recorded with the plan, where every step that waits for windows reads it.
     """
     check_services(app)
+    return start(plan.to_dict(), app, deadline=deadline, concurrency=concurrency,
+                 window_override=window_override)
+
+
+def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
+          concurrency: Concurrency | None = None,
+          window_override: dict[str, Any] | None = None) -> WorkflowHandle:
+    """Start a recorded plan: lease, record, guardian, workflow; all undone if one fails.
+
+    The guardian's message is the first the broker takes: a workflow never runs unguarded,
+    and when the broker refuses, nothing has run yet and everything written is taken back
+    (SubmitError).
+    """
+    reference, cluster = plan["reference"], plan["cluster"]
+    token = take_lease(app, cluster, reference, plan["hosts"], concurrency=concurrency)
     ledger = RedisLedger.from_url(settings_of(app).redis_url)
-    ledger.remember(plan.reference, "plan", plan.to_dict())
-    if window_override is not None:
-        ledger.remember(plan.reference, WINDOW_OVERRIDE_KEY, window_override)
-    workflow = to_workflow(plan, app, deadline=deadline)
-    handle = workflow.apply_async(processor_of(app))
-    start_guardian(app, ledger, plan.reference, generation=1)
-    return handle
+    processor = processor_of(app)
+    try:
+        ledger.remember(reference, "plan", plan)
+        if window_override is not None:
+            ledger.remember(reference, WINDOW_OVERRIDE_KEY, window_override)
+        ledger.note(reference, LEASE_KEY, {"cluster": cluster, "token": token})
+        start_guardian(app, ledger, reference, generation=1)
+        return workflow_of(plan, app, deadline=deadline).apply_async(processor)
+    except BaseException as e:
+        _roll_back(app, ledger, processor, plan, token)
+        if isinstance(e, DispatchError | OperationalError | OSError):
+            where = strip_credentials(settings_of(app).broker_url)
+            raise SubmitError(f"the broker at {where} did not take the start of {reference}, "
+                              f"nothing was left behind: {e}") from e
+        raise
+
+
+def enqueue(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
+            interval: float = DEFAULT_INTERVAL,
+            window_override: dict[str, Any] | None = None) -> int:
+    """Queue a maintenance until its cluster's lease frees; its position (1 is next).
+
+    A task looks every interval and starts it once it is first and the lease can be taken.
+    """
+    queue = RedisQueue.from_url(settings_of(app).redis_url)
+    position = queue.enqueue(plan.cluster, plan.reference, plan.hosts,
+                             {"plan": plan.to_dict(), "deadline": deadline,
+                              "window_override": window_override})
+    try:
+        app.send_task(START_QUEUED_TASK, kwargs={"cluster": plan.cluster,
+                                                 "reference": plan.reference,
+                                                 "interval": interval})
+    except (OperationalError, OSError) as e:
+        queue.remove(plan.cluster, plan.reference)
+        where = strip_credentials(settings_of(app).broker_url)
+        raise SubmitError(f"the broker at {where} cannot be reached: {e}") from e
+    return position
+
+
+def _roll_back(app: Celery, ledger: RedisLedger, processor: WorkflowProcessor,
+               plan: dict[str, Any], token: int) -> None:
+    # Each part on its own: one that fails must not keep the others from being undone.
+    reference = plan["reference"]
+    leases = RedisLeases.from_url(settings_of(app).redis_url)
+    undo: list[Callable[[], object]] = [
+        lambda: _delete_workflow(processor, reference),
+        lambda: ledger.forget(reference, "plan"),
+        lambda: ledger.forget(reference, WINDOW_OVERRIDE_KEY),
+        lambda: ledger.forget(reference, LEASE_KEY),
+        lambda: ledger.forget(reference, generation_key()),
+        lambda: leases.release(plan["cluster"], reference, token),
+    ]
+    for step in undo:
+        try:
+            step()
+        except Exception:  # the original error is the one to report
+            log.exception("could not undo part of the submit of %s", reference)
+
+
+def _delete_workflow(processor: WorkflowProcessor, reference: str) -> None:
+    store = processor.store
+    if isinstance(store, RedisStore):
+        store.delete(reference)
 
 
 def check_services(app: Celery, timeout: float = BROKER_TIMEOUT) -> None:
@@ -101,6 +192,11 @@ def retry(handle: WorkflowHandle, app: Celery) -> list[str]:
                              "be retried")
     ledger = RedisLedger.from_url(settings_of(app).redis_url)
     plan = recorded_plan(app, handle.id)
+    if plan:
+        # The guardian gave the lease up when the workflow failed: take it again, under a
+        # new token (a late release by the old generation's guardian is then refused).
+        token = take_lease(app, plan["cluster"], handle.id, plan["hosts"], replace_own=True)
+        ledger.note(handle.id, LEASE_KEY, {"cluster": plan["cluster"], "token": token})
     redone = []
     for step in setup_to_redo(plan.get("steps", []),
                               lambda node: handle.node(node)["state"] == "SUCCESS"):

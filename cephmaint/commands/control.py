@@ -12,6 +12,9 @@ from cephmaint.follow import follow, show
 from cephmaint.session import Session
 from dyrygent import export
 from dyrygent.states import WorkflowState
+from workflows.errors import ClusterBusy
+from workflows.queueing import RedisQueue
+from workflows.starter import REFUSED_KEY
 from workflows.submission import retry
 
 REFERENCE = click.argument("reference")
@@ -28,7 +31,7 @@ REFERENCE = click.argument("reference")
 @pass_session
 def status_command(session: Session, reference: str, follow_it: bool, interval: float,
                    as_json: bool) -> int:
-    """Progress, steps and recent events of a workflow.
+    """Progress, steps and recent events of a workflow, or its place in its cluster's queue.
 
     Exits 1 when the workflow failed.
 
@@ -36,6 +39,17 @@ def status_command(session: Session, reference: str, follow_it: bool, interval: 
     Example:
       cephmaint status -f replace.node2.1a2b3c4d
     """
+    waiting = queued(session, reference)
+    if waiting is not None:
+        cluster, position = waiting
+        click.echo(json.dumps({"id": reference, "state": "QUEUED", "cluster": cluster,
+                               "position": position}, indent=2) if as_json else
+                   f"workflow {reference}: queued, position {position} on cluster {cluster}")
+        return 0
+    given_up = session.ledger.recall(reference, REFUSED_KEY)
+    if given_up is not None:
+        raise ClusterBusy("its cluster", reference, f"queued, then given up: {given_up}",
+                          queueable=False)
     handle = session.handle(reference)
     if follow_it and not as_json:
         last = follow(lambda: session.snapshot(handle), session.console, interval=interval)
@@ -51,12 +65,23 @@ def status_command(session: Session, reference: str, follow_it: bool, interval: 
     return 1 if last.status.state == WorkflowState.FAILURE else 0
 
 
+def queued(session: Session, reference: str) -> tuple[str, int] | None:
+    """The cluster a maintenance waits for and its place in line, when it is queued."""
+    return RedisQueue.from_url(session.settings.redis_url).position(reference)
+
+
 def _control(name: str, summary: str, example: str) -> click.Command:
     @command(name, help=f"{summary}\n\n\b\nExample:\n  cephmaint {name} {example}")
     @REFERENCE
     @shared_options
     @pass_session
     def control(session: Session, reference: str) -> int:
+        waiting = queued(session, reference) if name == "cancel" else None
+        if waiting is not None:
+            # Not started yet: cancelling it is taking it out of the line.
+            RedisQueue.from_url(session.settings.redis_url).remove(waiting[0], reference)
+            click.echo(f"workflow {reference}: taken out of the queue of cluster {waiting[0]}")
+            return 0
         handle = session.handle(reference)
         getattr(handle, name)()
         click.echo(f"workflow {reference}: {name} done; now {handle.status().state}")
@@ -133,7 +158,8 @@ COMMANDS = (
              "replace.node2.1a2b3c4d"),
     _control("resume", "Dispatch again after pause.", "replace.node2.1a2b3c4d"),
     _control("cancel", "Revoke running steps and end the workflow CANCELLED; the guardian "
-                       "restores flags and downtimes.", "replace.node2.1a2b3c4d"),
+                       "restores flags and downtimes. A queued one leaves the queue.",
+             "replace.node2.1a2b3c4d"),
     retry_command,
     skip_command,
     graph_command,

@@ -16,11 +16,12 @@ from cephmaint.session import Session
 from dyrygent.states import WorkflowState
 from inventory import Cluster
 from workflows.admission import check_start, describe_health, describe_window
+from workflows.errors import ClusterBusy
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
-from workflows.submission import check_services, submit
+from workflows.submission import check_services, enqueue, submit
 
 
 def _target(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,7 +76,7 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
               help="Show progress until the workflow ends.")
 @click.option("--deadline", type=click.FloatRange(min=1), help="Seconds the whole may take.")
 @click.option("--queue", "wait", is_flag=True,
-              help="Outside the maintenance windows: start, and let data wait for them.")
+              help="Wait for the cluster (in line while it is busy) and for its windows.")
 @click.option("--now", "now_", is_flag=True,
               help="Start outside the maintenance windows (needs --reason; recorded).")
 @click.option("--reason", help="Why --now: kept with the maintenance.")
@@ -86,8 +87,11 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
                 now_: bool, reason: str | None) -> int:
     """Start a maintenance workflow; workers carry it out.
 
-    Refused (exit 1, nothing written) when the cluster is not healthy, or outside its
-    maintenance windows unless --queue or --now --reason TEXT.
+    Refused (exit 1, nothing written) when the cluster is not healthy, outside its
+    maintenance windows, or busy: one maintenance per cluster at a time (the inventory's
+    max_concurrent_maintenances), the refusal naming the one that holds it. With --queue
+    it waits in line for a busy cluster and its steps wait for the windows; --now --reason
+    TEXT starts outside the windows. A host already in a maintenance is always refused.
 
     \b
     Example:
@@ -99,9 +103,24 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
     chosen, state, plan = build(session, kind, target, new_host, cluster)
     verdict = check_start(plan, chosen, state, datetime.now(UTC), wait_for_window=wait,
                           override=override)
+    try:
+        handle = submit(plan, session.app, deadline=deadline, window_override=override)
+    except ClusterBusy as busy:
+        if not busy.queueable:
+            raise
+        if not wait:
+            raise ClusterBusy(busy.cluster, busy.reference, f"{busy.reason}; --queue waits "
+                              "for it", queueable=True, holders=busy.holders) from busy
+        position = enqueue(plan, session.app, deadline=deadline, window_override=override)
+        click.echo(plan.render())
+        click.echo(f"window: {verdict.reason}")
+        click.echo(f"\nqueued workflow {plan.reference}, position {position}: {busy.reason}; "
+                   f"it starts by itself when the cluster frees; see it with: "
+                   f"cephmaint status {plan.reference}")
+        return 0
+    # The runbook is shown once the maintenance is started: a refused run prints nothing.
     click.echo(plan.render())
     click.echo(f"window: {verdict.reason}")
-    handle = submit(plan, session.app, deadline=deadline, window_override=override)
     click.echo(f"\nstarted workflow {handle.id}; follow it with: cephmaint status -f {handle.id}")
     if not follow_it:
         return 0

@@ -21,6 +21,7 @@ from ceph_tasks.settings import Settings
 from cephmaint.cli import main
 from tests.support.lab import INVENTORY, healthy_state, lab_cluster
 from workflows.builders import plan_decommission, plan_replace
+from workflows.concurrency import Concurrency
 from workflows.engine import worker_app
 from workflows.submission import submit
 
@@ -56,8 +57,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Lab:
     app = worker_app(settings, name="cli-test")
     cluster, state = lab_cluster(), healthy_state()
     quiet = {"check_domains": lambda *_: []}
-    old = submit(plan_decommission("node1", cluster=cluster, state=state, **quiet), app)
-    new = submit(plan_replace("node2", "node3", cluster=cluster, state=state, **quiet), app)
+    # Two maintenances at once: the cluster has no guard to ask, so it is told they pass.
+    two = Concurrency(limit=2, check=lambda hosts: [])
+    old = submit(plan_decommission("node1", cluster=cluster, state=state, **quiet), app,
+                 concurrency=two)
+    new = submit(plan_replace("node2", "node3", cluster=cluster, state=state, **quiet), app,
+                 concurrency=two)
     return Lab(inventory, redis_url, old.id, new.id)
 
 

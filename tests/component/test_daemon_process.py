@@ -28,7 +28,9 @@ def test_start_is_idempotent_and_stop_ends_the_process(tmp_path: Path) -> None:
                     tmp_path / "log" / "sleeper.log")
     pid = daemon.start()
     assert daemon.start() == pid
-    assert processes_under(tmp_path) == [pid]
+    # Until the child has exec'd, its command line is still the parent's: look again.
+    poll(lambda: processes_under(tmp_path) == [pid], timeout=10, interval=0.05,
+         what=lambda _: f"process {pid} listed under {tmp_path}")
     daemon.stop()
     assert not daemon.running()
     assert processes_under(tmp_path) == []

@@ -28,7 +28,9 @@ ALLOWED = {
 #: Modules that make plans or decisions: no broker, no Redis, no SSH, no HTTP, no Ceph.
 PURE = ("inventory", "ceph_tasks.decisions", "ceph_tasks.ceph.models", "ceph_tasks.names",
         "workflows.plan", "workflows.steps", "workflows.builders", "workflows.fleet",
-        "workflows.planning", "workflows.state", "workflows.impact", "dyrygent.dag",
+        "workflows.planning", "workflows.state", "workflows.impact", "workflows.concurrency",
+        "workflows.admission",
+        "dyrygent.dag",
         "dyrygent.states")
 ADAPTER_LIBRARIES = {"celery", "kombu", "redis", "paramiko", "requests", "rados", "smtplib",
                      "subprocess", "socket"}

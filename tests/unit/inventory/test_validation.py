@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from inventory import (
+    Cluster,
     Host,
     InventoryValidationError,
     Osd,
@@ -281,6 +282,20 @@ def test_throttles_must_be_positive_and_finite(key: str, value: Any) -> None:
     data = cluster_data()
     data["throttles"] = {key: float("inf") if value == ".inf" else value}
     assert problems_for(data)[0][0] == f"clusters[0].throttles.{key}"
+
+
+@pytest.mark.parametrize("value", [0, -1, "2", 1.5])
+def test_max_concurrent_maintenances_is_a_whole_number_of_one_or_more(value: Any) -> None:
+    data = cluster_data()
+    data["max_concurrent_maintenances"] = value
+    assert problems_for(data)[0][0] == "clusters[0].max_concurrent_maintenances"
+
+
+def test_one_maintenance_at_a_time_unless_the_inventory_says_more() -> None:
+    data = cluster_data()
+    assert Cluster.model_validate(data).max_concurrent_maintenances == 1
+    data["max_concurrent_maintenances"] = 2
+    assert Cluster.model_validate(data).max_concurrent_maintenances == 2
 
 
 def test_cluster_data_helper_is_not_shared_between_tests() -> None:

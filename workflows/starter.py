@@ -1,0 +1,72 @@
+"""The task that starts a queued maintenance once its turn comes and the lease frees.
+
+One such task is sent per queued maintenance. It repeats (a Celery retry, durable in the
+broker like the guardian) until the maintenance is first in its cluster's line and the
+lease can be taken; then it starts it as `run` would have, and takes it out of the line.
+Whether the lease freed by a release or by expiry makes no difference.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+
+from ceph_tasks.app import settings_of
+from ceph_tasks.ledger import RedisLedger
+from dyrygent.errors import UnknownWorkflowError
+from workflows.engine import processor_of
+from workflows.errors import ClusterBusy, SubmitError
+from workflows.guardian import DEFAULT_INTERVAL
+from workflows.queueing import START_QUEUED_TASK, RedisQueue
+from workflows.submission import start
+
+log = logging.getLogger(__name__)
+
+#: Ledger key of why a queued maintenance was given up when its turn came.
+REFUSED_KEY = "queue-refused"
+
+
+@shared_task(bind=True, name=START_QUEUED_TASK, max_retries=None, acks_late=True)  # type: ignore[untyped-decorator]
+def start_queued(self: Task, cluster: str, reference: str,
+                 interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
+    """Start the queued maintenance when it is first in line and the lease can be taken."""
+    redis_url = settings_of(self.app).redis_url
+    queue = RedisQueue.from_url(redis_url)
+    line = queue.waiting(cluster)
+    mine = next((q for q in line if q.reference == reference), None)
+    if mine is None:
+        return {"workflow": reference, "queued": False}
+    if line[0].reference != reference:
+        raise self.retry(countdown=interval)
+    if _stored(self, reference):
+        # Started by an earlier delivery of this task that did not live to say so.
+        queue.remove(cluster, reference)
+        return {"workflow": reference, "started": True}
+    try:
+        start(mine.entry["plan"], self.app, deadline=mine.entry.get("deadline"),
+              window_override=mine.entry.get("window_override"))
+    except ClusterBusy as e:
+        if e.queueable:
+            raise self.retry(countdown=interval) from e
+        # A host of it went into another maintenance started meanwhile: waiting on would
+        # work on that host twice. The operator sees why in `cephmaint status`.
+        log.error("queued maintenance %s given up: %s", reference, e.reason)
+        RedisLedger.from_url(redis_url).note(reference, REFUSED_KEY, e.reason)
+        queue.remove(cluster, reference)
+        return {"workflow": reference, "started": False, "refused": e.reason}
+    except SubmitError as e:
+        # The broker or Redis was away; everything was taken back: try again later.
+        log.warning("queued maintenance %s could not start yet: %s", reference, e)
+        raise self.retry(countdown=max(interval, 30.0)) from e
+    queue.remove(cluster, reference)
+    return {"workflow": reference, "started": True}
+
+
+def _stored(task: Task, reference: str) -> bool:
+    try:
+        processor_of(task.app).handle(reference).status()
+    except UnknownWorkflowError:
+        return False
+    return True
