@@ -24,6 +24,7 @@ from dyrygent.handle import WorkflowHandle, WorkflowStatus
 from dyrygent.processor import task_id
 from dyrygent.states import NodeState, WorkflowState
 from workflows.guardian import finalised_key, finaliser_task_key, generation_key
+from workflows.plan import Phase
 
 BAR_WIDTH = 30
 #: Events shown under the steps.
@@ -93,16 +94,23 @@ def read_snapshot(handle: WorkflowHandle, ledger: Ledger,
     events = tuple(_event_line(e, titles) for e in handle.events()[-RECENT_EVENTS:])
     undoing: tuple[Step, ...] = ()
     if status.state in (WorkflowState.FAILURE, WorkflowState.CANCELLED):
-        undoing = _undoing(handle.id, ledger, (plan or {}).get("finalisers") or [])
+        undoing = _undoing(handle.id, ledger, (plan or {}).get("finalisers") or [],
+                           cancelled=status.state == WorkflowState.CANCELLED)
     return Snapshot(status, tuple(steps), events, undoing)
 
 
-def _undoing(reference: str, ledger: Ledger, finalisers: list[dict[str, Any]]
-             ) -> tuple[Step, ...]:
+def _undoing(reference: str, ledger: Ledger, finalisers: list[dict[str, Any]], *,
+             cancelled: bool) -> tuple[Step, ...]:
     generation = ledger.recall(reference, generation_key()) or 1
     shown = []
     for spec in finalisers:
         meta: Mapping[str, Any] = {}
+        if spec.get("phase") == str(Phase.ROLLBACK) and not cancelled:
+            # Failed, not cancelled: the drain is left partly done, on purpose.
+            meta = {"status": f"partly drained: `cephmaint retry {reference}` resumes, "
+                              f"`cephmaint cancel {reference}` rolls back"}
+            shown.append(Step(spec["id"], spec["title"], spec["task"], NodeState.PENDING, meta))
+            continue
         if ledger.recall(reference, finalised_key(int(generation), spec["id"])) is not None:
             state = NodeState.SUCCESS
         else:

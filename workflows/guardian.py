@@ -32,6 +32,7 @@ from dyrygent.tasks import processor_for
 from workflows.errors import ClusterBusy
 from workflows.lease_taking import LEASE_KEY, take_lease
 from workflows.leases import RedisLeases
+from workflows.plan import Phase
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         key = finalised_key(generation, step["id"])
         if ledger.recall(workflow_id, key) is not None:
             continue
+        if step["phase"] == str(Phase.ROLLBACK) and state != WorkflowState.CANCELLED:
+            continue  # a failed drain waits, partly drained, for a retry or a cancel
         if step["task"] in ON_A_WORKER:
             result = _on_a_worker(self.app, ledger, workflow_id, generation, step)
             if result is None:

@@ -28,6 +28,9 @@ class Phase(StrEnum):
     ADD = "add"
     RESTORE = "restore"
     FINALISE = "finalise"
+    #: A finaliser run when the workflow is cancelled, not when it fails: a failed drain
+    #: stays partly drained, for a retry to resume or a cancel to roll back.
+    ROLLBACK = "roll back on cancel"
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ class MaintenancePlan:
                 lines.append(f"  {number:>2}. [{step.phase}] {step.title}")
         if self.finalisers:
             lines.append("if it fails or is cancelled:")
-            lines += [f"   - {s.title}" for s in self.finalisers]
+            lines += [f"   - {s.title}" + (" (when cancelled)" if s.phase == Phase.ROLLBACK
+                                            else "") for s in self.finalisers]
         return "\n".join(lines)
 
 

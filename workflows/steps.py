@@ -112,7 +112,7 @@ class StepMaker:
                           step=INVENTORY_STEP)
 
     def weights_back(self, osds: Sequence[int], after: Sequence[str] = (),
-                     phase: Phase = Phase.FINALISE) -> Step:
+                     phase: Phase = Phase.ROLLBACK) -> Step:
         """Roll a drain back: OSDs still up raised to their recorded weights, in steps."""
         return self._step(f"weights-back-{'-'.join(map(str, sorted(osds)))}",
                           f"raise {_osds(osds)} back to their weights before the maintenance "

@@ -179,6 +179,26 @@ def recorded_plan(app: Celery, reference: str) -> dict[str, Any]:
     return plan if isinstance(plan, dict) else {}
 
 
+def cancel(handle: WorkflowHandle, app: Celery) -> None:
+    """Cancel a maintenance; one that had failed gets a guardian again, to roll it back.
+
+    The guardian of a failed workflow restored its flags and downtimes and ended; a drain
+    it left partly done is rolled back only on a cancel, by this new generation, which
+    takes the cluster's lease again for the data it moves.
+    """
+    failed = handle.status().state == WorkflowState.FAILURE
+    handle.cancel()
+    if not failed:
+        return
+    ledger = RedisLedger.from_url(settings_of(app).redis_url)
+    plan = recorded_plan(app, handle.id)
+    if plan:
+        token = take_lease(app, plan["cluster"], handle.id, plan["hosts"], replace_own=True)
+        ledger.note(handle.id, LEASE_KEY, {"cluster": plan["cluster"], "token": token})
+    generation = int(ledger.recall(handle.id, generation_key()) or 1) + 1
+    start_guardian(app, ledger, handle.id, generation)
+
+
 def retry(handle: WorkflowHandle, app: Celery) -> list[str]:
     """Retry a failed maintenance: redo the setup its finalisers undid, then go on.
 

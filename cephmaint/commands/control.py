@@ -15,7 +15,7 @@ from dyrygent.states import WorkflowState
 from workflows.errors import ClusterBusy
 from workflows.queueing import RedisQueue
 from workflows.starter import REFUSED_KEY
-from workflows.submission import retry
+from workflows.submission import cancel, retry
 
 REFERENCE = click.argument("reference")
 
@@ -83,7 +83,10 @@ def _control(name: str, summary: str, example: str) -> click.Command:
             click.echo(f"workflow {reference}: taken out of the queue of cluster {waiting[0]}")
             return 0
         handle = session.handle(reference)
-        getattr(handle, name)()
+        if name == "cancel":
+            cancel(handle, session.app)
+        else:
+            getattr(handle, name)()
         click.echo(f"workflow {reference}: {name} done; now {handle.status().state}")
         return 0
     return control
@@ -158,7 +161,9 @@ COMMANDS = (
              "replace.node2.1a2b3c4d"),
     _control("resume", "Dispatch again after pause.", "replace.node2.1a2b3c4d"),
     _control("cancel", "Revoke running steps and end the workflow CANCELLED; the guardian "
-                       "restores flags and downtimes. A queued one leaves the queue.",
+                       "raises drained OSDs back to their weights, then restores flags, "
+                       "movers and downtimes. A failed one is rolled back the same way; a "
+                       "queued one leaves the queue.",
              "replace.node2.1a2b3c4d"),
     retry_command,
     skip_command,

@@ -141,12 +141,15 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
         assert "OSD_DOWN" in failed["wait-healthy"]["message"]
         assert handle.node("remove-node1")["state"] == NodeState.PENDING
         bench.wait_restored(plan.reference, ["node1"], after="the failure")
+        # Flags and downtime are back; the drain is left as it is, and status says so.
+        shown = bench.cli("status", plan.reference).stdout
+        assert f"partly drained: `cephmaint retry {plan.reference}` resumes" in shown, shown
     finally:
         bench.hostctl("node0", "start-osd", "0")
     bench.wait_healthy()
 
     redone = retry(handle, bench.app)
-    assert redone == ["flags-on", "downtime-on-node1"]
+    assert redone == ["flags-on", "movers-off", "downtime-on-node1"]
     assert bench.dump().flags >= MOVE_FLAGS
     assert wait_finished(handle, 300) == WorkflowState.SUCCESS, handle.status().to_dict()
     assert "node1" not in bench.tree().hosts()

@@ -51,7 +51,10 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     assert [f.task for f in plan.finalisers] == [
         "cephmaint.reweight", "cephmaint.unset_flags", "cephmaint.restore_movers",
         "cephmaint.remove_downtime"]
-    # A failure or a cancel raises the drained OSDs back before anything else is undone.
+    # A cancel raises the drained OSDs back before anything else is undone; a failure
+    # leaves them for a retry to resume.
+    assert plan.finalisers[0].phase == Phase.ROLLBACK
+    assert "(when cancelled)" in plan.render()
     assert plan.finalisers[0].kwargs == {
         "cluster": "lab", "reference": "wf1", "osd_ids": [4, 5], "target": "original",
         "step": "inventory", "rollback": True}
