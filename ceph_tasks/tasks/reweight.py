@@ -139,7 +139,8 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         return {**report, "done": True}
     self.progress(**report)
     self.again(reference=reference, countdown=throttles.step_interval_seconds, timeout=timeout,
-               waiting_for=what, last_seen=f"weights {_named(after)}; {decision.reason}")
+               waiting_for=what,
+               last_seen=f"weights {_named(after)}; {report.get('status', decision.reason)}")
 
 
 def _client_impact(ctx: TaskContext, cluster: str, ceph: Ceph, health: Health,
