@@ -8,9 +8,12 @@ long the hold takes to notice and to release (pytest -s shows them).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +29,9 @@ pytestmark = pytest.mark.integration
 
 #: The slow OSD is on node2; node0 is drained, so the hold is not about the drained host.
 SLOW_OSD = "osd.4"
-DRAINED = {0, 1}
+TARGET, STEP = 0.5, 0.05
+#: The sandbox inventory's throttles.step_interval_seconds: a drain looks this often.
+STEP_INTERVAL = 2.0
 INJECT = {"osd_debug_inject_dispatch_delay_probability": "1",
           "osd_debug_inject_dispatch_delay_duration": "3"}
 
@@ -49,14 +54,13 @@ def ceph(fresh_bench: TaskBench) -> Iterator[Ceph]:
         client.client.close()
 
 
-@pytest.fixture
-def client_load(fresh_bench: TaskBench) -> Iterator[subprocess.Popen[bytes]]:
-    """Clients writing small objects, four at a time, until the test stops them."""
-    layout = fresh_bench.sandbox.layout()
+@contextmanager
+def client_load(conf: Path, keyring: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Clients writing small objects, four at a time, until the block ends."""
     bench = subprocess.Popen(
-        ["rados", "--conf", str(layout.conf_path), "--keyring", str(layout.keyring_path),
-         "-p", "data", "bench", "600", "write", "-t", "4", "-b", "4096",
-         "--run-name", "impact", "--no-cleanup"],
+        ["rados", "--conf", str(conf), "--keyring", str(keyring), "-p", "data",
+         "bench", "600", "write", "-t", "4", "-b", "4096", "--run-name", "impact",
+         "--no-cleanup"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield bench
@@ -65,62 +69,73 @@ def client_load(fresh_bench: TaskBench) -> Iterator[subprocess.Popen[bytes]]:
         bench.wait(timeout=30)
 
 
+def weights(ceph: Ceph) -> dict[int, float]:
+    """The drained host's CRUSH weights."""
+    return {o: w for o, w in ceph.osd_tree().crush_weights().items() if o in (0, 1)}
+
+
 def progress(bench: TaskBench, reference: str, result: AsyncResult) -> dict[str, Any]:
     return dict(bench.ledger().recall(reference, progress_key(result.id)) or {})
 
 
-def test_a_weight_step_holds_on_real_slow_ops_and_goes_on_when_they_clear(
-        fresh_bench: TaskBench, ceph: Ceph, client_load: subprocess.Popen[bytes],
-        reference: str) -> None:
-    before = ceph.osd_tree().crush_weights()
+def test_a_drain_holds_on_real_slow_ops_mid_way_and_goes_on_when_they_clear(
+        fresh_bench: TaskBench, ceph: Ceph, reference: str) -> None:
+    layout = fresh_bench.sandbox.layout()
     set_config(ceph, "osd", "osd_op_complaint_time", "1")
+    # Small steps, two seconds apart: the drain is still under way when the ops turn slow.
+    result = fresh_bench.send("cephmaint.reweight", cluster=fresh_bench.name,
+                              reference=reference, host="node0", target=TARGET, step=STEP,
+                              timeout=600)
+    poll(lambda: weights(ceph) != {0: 1.0, 1: 1.0}, timeout=60, interval=0.2,
+         give_up=result.ready, what="the drain's first weight step")
+
     injected = time.monotonic()
     for name, value in INJECT.items():
         set_config(ceph, SLOW_OSD, name, value)
-    raised = poll(lambda: slow_ops(ceph), timeout=60, interval=0.5,
-                  what="SLOW_OPS under the injected delay")
-    slow_at = time.monotonic()
+    with client_load(layout.conf_path, layout.keyring_path) as load:
+        raised = poll(lambda: slow_ops(ceph), timeout=60, interval=0.2,
+                      what="SLOW_OPS under the injected delay")
+        slow_at = time.monotonic()
 
-    mark = settled_mark(ceph.client)
-    result = fresh_bench.send("cephmaint.reweight", cluster=fresh_bench.name,
-                              reference=reference, host="node0", target=0.5, step=0.5,
-                              timeout=600)
+        def holding() -> dict[str, Any] | None:
+            seen = progress(fresh_bench, reference, result)
+            return seen if str(seen.get("status", "")).startswith("holding: slow ops on ") \
+                else None
 
-    def holding() -> dict[str, Any] | None:
-        seen = progress(fresh_bench, reference, result)
-        return seen if str(seen.get("status", "")).startswith("holding: slow ops on ") else None
+        held = poll(holding, timeout=60, interval=0.2, give_up=result.ready,
+                    what=lambda _: f"a hold on slow ops ({raised}); the drain: "
+                                   f"{progress(fresh_bench, reference, result)}, "
+                                   f"{result.result if result.ready() else 'running'}")
+        noticed_at = time.monotonic()
+        # The first to complain may be the replicas waiting on the slow OSD.
+        assert re.fullmatch(r"holding: slow ops on osd\.\d+(, osd\.\d+)* for \d+ s",
+                            held["status"]), held
+        # More looks, and still no weight moves: the hold lasts while the ops are slow.
+        mark = settled_mark(ceph.client)
+        at_hold = weights(ceph)
+        assert min(at_hold.values()) > TARGET, "the drain ended before the hold"
+        time.sleep(3 * STEP_INTERVAL)
+        assert slow_ops(ceph) is not None
+        assert weights(ceph) == at_hold
+        assert [c for c in changes_since(ceph.client, mark) if "osd crush reweight" in c] == []
+        assert not result.ready()
 
-    held = poll(holding, timeout=60, interval=0.2, give_up=result.ready,
-                what=lambda _: f"a hold on slow ops ({raised}); "
-                               f"seen {progress(fresh_bench, reference, result)}")
-    noticed_at = time.monotonic()
-    assert SLOW_OSD in held["status"], held
-    # Several more looks, and still no weight moved: the hold lasts while the ops are slow.
-    time.sleep(6)
-    assert not result.ready()
-    assert ceph.osd_tree().crush_weights() == before
-    assert slow_ops(ceph) is not None
-    assert [c for c in changes_since(ceph.client, mark) if "osd crush reweight" in c] == []
-
-    for name in INJECT:
-        set_config(ceph, SLOW_OSD, name, "0")
-    client_load.terminate()
+        for name in INJECT:
+            set_config(ceph, SLOW_OSD, name, "0")
+        load.terminate()
     cleared_at = time.monotonic()
-    poll(lambda: slow_ops(ceph) is None, timeout=90, interval=0.5,
+    poll(lambda: slow_ops(ceph) is None, timeout=90, interval=0.2,
          what="SLOW_OPS to clear once the delay and the load stop")
     gone_at = time.monotonic()
-
-    def stepped() -> bool:
-        weights = ceph.osd_tree().crush_weights()
-        return all(weights[osd] == 0.5 for osd in DRAINED)
-
-    poll(stepped, timeout=60, interval=0.2, what="the held weight step to be taken")
+    poll(lambda: weights(ceph) != at_hold, timeout=60, interval=0.2, give_up=result.ready,
+         what="the held drain's next weight step")
     stepped_at = time.monotonic()
-    done = result.get(timeout=120, propagate=True)
-    assert done["done"] and done["weights"] == {"osd.0": 0.5, "osd.1": 0.5}
 
+    done = result.get(timeout=180, propagate=True)
+    assert done["done"] and done["weights"] == {"osd.0": TARGET, "osd.1": TARGET}
     print(f"\nclient-impact hold on the sandbox: SLOW_OPS raised {slow_at - injected:.1f} s "
-          f"after the injection; hold reported {noticed_at - slow_at:.1f} s after SLOW_OPS "
-          f"(task sent then); SLOW_OPS cleared {gone_at - cleared_at:.1f} s after the "
-          f"injection and load stopped; weight step {stepped_at - cleared_at:.1f} s after "
-          f"that stop ({stepped_at - gone_at:.1f} s after SLOW_OPS cleared)")
+          f"after the injection; the running drain reported its hold "
+          f"{noticed_at - slow_at:.1f} s after SLOW_OPS; SLOW_OPS cleared "
+          f"{gone_at - cleared_at:.1f} s after the delay and the load stopped; the next "
+          f"weight step {stepped_at - gone_at:.1f} s after SLOW_OPS cleared "
+          f"({stepped_at - cleared_at:.1f} s after the stop)")
