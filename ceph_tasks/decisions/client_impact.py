@@ -56,11 +56,11 @@ def slow_ops_text(check: HealthCheck) -> str:
     texts = (check.summary.message, *check.detail)
     daemons = sorted({m for text in texts for m in _DAEMON.findall(text)}, key=_daemon_order)
     ages = [float(m) for text in texts for m in _AGE.findall(text)]
-    if not daemons:
-        return f"slow ops: {check.summary.message or 'SLOW_OPS raised'}"
-    said = f"slow ops on {', '.join(daemons)}"
-    if ages:
-        said += f" for {max(ages):g} s"
+    if daemons:
+        said = f"slow ops on {', '.join(daemons)}"
+        said += f" for {max(ages):g} s" if ages else ""
+    else:
+        said = f"slow ops: {check.summary.message or 'SLOW_OPS raised'}"
     return said + (" (muted)" if check.muted else "")
 
 

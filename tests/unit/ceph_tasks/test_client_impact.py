@@ -69,6 +69,14 @@ def test_slow_ops_of_one_osd_name_it() -> None:
 def test_slow_ops_with_an_unfamiliar_summary_hold_quoting_it() -> None:
     odd = health(("SLOW_OPS", "something slow", False))
     assert hold_reason(odd, CLEAR, LIMITS) == "slow ops: something slow"
+    assert hold_reason(health(("SLOW_OPS", "something slow", True)), CLEAR, LIMITS) == (
+        "slow ops: something slow (muted)")
+
+
+def test_slow_ops_of_a_monitor_and_an_osd_name_both_in_order() -> None:
+    both = health(("SLOW_OPS", "5 slow ops, oldest one blocked for 61 sec, daemons "
+                               "[osd.12,mon.a,osd.3] have slow ops.", False))
+    assert hold_reason(both, CLEAR, LIMITS) == "slow ops on mon.a, osd.3, osd.12 for 61 s"
 
 
 def test_muted_slow_ops_still_hold_and_say_they_are_muted() -> None:
