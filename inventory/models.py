@@ -13,6 +13,7 @@ from inventory.fields import CrushName, DevicePath, HostName, StrictInt, Text
 from inventory.host import Host
 from inventory.settings import (
     CephAccess,
+    ClientImpact,
     MaintenanceWindow,
     MonitoringTargets,
     NotificationTargets,
@@ -65,6 +66,8 @@ class Cluster(InventoryModel):
     maintenance_windows: tuple[MaintenanceWindow, ...] = ()
     datacenter_windows: dict[Text, tuple[MaintenanceWindow, ...]] = Field(default_factory=dict)
     throttles: Throttles = Throttles()
+    # Weight steps hold while clients feel the cluster: slow ops, OSD latency, a query.
+    client_impact: ClientImpact = ClientImpact()
     # Health check codes that never hold a maintenance back (a warning this cluster lives
     # with); checks about data availability block whatever this says.
     health_allowlist: tuple[HealthCode, ...] = ()

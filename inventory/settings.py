@@ -1,4 +1,4 @@
-"""Per-cluster settings: access, monitoring, notification, maintenance windows, throttles."""
+"""Per-cluster settings: access, monitoring, notification, windows, throttles, client impact."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from inventory.fields import (
     HttpUrl,
     StrictBool,
     StrictInt,
+    Text,
     Token,
 )
 
@@ -201,3 +202,21 @@ class Throttles(InventoryModel):
     max_backfilling_pgs: StrictInt = Field(default=16, gt=0)
     crush_weight_step: PositiveFloat = Field(default=0.5, allow_inf_nan=False)
     step_interval_seconds: PositiveFloat = Field(default=60.0, allow_inf_nan=False)
+
+
+class PrometheusCheck(InventoryModel):
+    """A Prometheus instant query whose largest value must stay at or under a threshold."""
+
+    url: HttpUrl
+    query: Text
+    # Held while the query's largest value is above this; an empty answer is clear.
+    threshold: float = Field(allow_inf_nan=False)
+
+
+class ClientImpact(InventoryModel):
+    """When weight steps hold because clients suffer: slow ops, OSD latency, a query."""
+
+    hold_on_slow_ops: StrictBool = True
+    # Per-OSD commit and apply latency from `osd perf`, in milliseconds.
+    max_osd_latency_ms: PositiveFloat = Field(default=500.0, allow_inf_nan=False)
+    prometheus: PrometheusCheck | None = None

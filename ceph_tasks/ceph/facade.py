@@ -14,6 +14,7 @@ from ceph_tasks.ceph.models import (
     OkToStop,
     OsdDf,
     OsdDump,
+    OsdPerf,
     OsdTree,
     PgDump,
     PgStat,
@@ -52,6 +53,10 @@ class Ceph:
     def osd_dump(self) -> OsdDump:
         """`osd dump`: the osdmap epoch, cluster-wide flags and per-CRUSH-node flags."""
         return parse_as(OsdDump, self.client.mon_command("osd dump"), "osd dump")
+
+    def osd_perf(self) -> OsdPerf:
+        """`osd perf`: each OSD's commit and apply latency in milliseconds."""
+        return parse_as(OsdPerf, self.client.mon_command("osd perf"), "osd perf")
 
     def pg_stat(self) -> PgStat:
         """`pg stat`: PG states and degraded / misplaced / unfound object counts."""

@@ -1,4 +1,4 @@
-"""Monitoring downtimes during maintenance: Icinga 2 downtimes, Alertmanager silences."""
+"""Monitoring: Icinga 2 downtimes, Alertmanager silences, Prometheus instant queries."""
 
 from ceph_tasks.monitoring.alertmanager import AlertmanagerSilences, HostMatching
 from ceph_tasks.monitoring.backend import (
@@ -7,6 +7,7 @@ from ceph_tasks.monitoring.backend import (
     DowntimeResult,
 )
 from ceph_tasks.monitoring.icinga import IcingaDowntimes
+from ceph_tasks.monitoring.prometheus import InstantQuery, PrometheusQuery
 
 __all__ = [
     "AlertmanagerSilences",
@@ -15,4 +16,6 @@ __all__ = [
     "DowntimeResult",
     "HostMatching",
     "IcingaDowntimes",
+    "InstantQuery",
+    "PrometheusQuery",
 ]

@@ -19,7 +19,13 @@ from ceph_tasks.app import settings_of
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
 from ceph_tasks.errors import ConfigurationError
 from ceph_tasks.ledger import Ledger, RedisLedger
-from ceph_tasks.monitoring import AlertmanagerSilences, DowntimeBackend, IcingaDowntimes
+from ceph_tasks.monitoring import (
+    AlertmanagerSilences,
+    DowntimeBackend,
+    IcingaDowntimes,
+    InstantQuery,
+    PrometheusQuery,
+)
 from ceph_tasks.notify import (
     ChatNotifier,
     EmailNotifier,
@@ -34,6 +40,8 @@ from ceph_tasks.settings import Settings
 from inventory import Cluster, Host, Inventory, InventoryError
 
 CephFactory = Callable[[Cluster], CephClient]
+#: A Prometheus base URL -> something that answers instant queries there.
+QueryFactory = Callable[[str], InstantQuery]
 
 
 @dataclass
@@ -45,6 +53,7 @@ class TaskContext:
     executor: RemoteExecutor
     ceph_factory: CephFactory
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    query_factory: QueryFactory = PrometheusQuery
     _ceph: dict[str, Ceph] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -76,6 +85,11 @@ class TaskContext:
         if targets.alertmanager is not None:
             backends.append(AlertmanagerSilences(targets.alertmanager))
         return backends
+
+    def prometheus(self, cluster: str) -> InstantQuery | None:
+        """Where a cluster's client-impact query is asked, if its inventory names one."""
+        check = self.cluster(cluster).client_impact.prometheus
+        return None if check is None else self.query_factory(check.url)
 
     def notifiers(self, cluster: str) -> Sequence[TechnicianNotifier]:
         """The chat and e-mail channels that reach a cluster's technicians."""

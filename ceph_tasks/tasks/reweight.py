@@ -2,8 +2,10 @@
 
 A repeating task: each run reads the live weights, takes at most one step, and runs again
 after the inventory's step interval until every OSD is at its target. Steps wait while too
-many PGs move data (see ceph_tasks.decisions.reweight_plan). The weights before the first change are
-recorded once per maintenance reference, so `target="original"` puts them back.
+many PGs move data (see ceph_tasks.decisions.reweight_plan), and hold while clients feel the
+cluster (slow ops, OSD latency, a Prometheus query: ceph_tasks.decisions.client_impact). The
+weights before the first change are recorded once per maintenance reference, so
+`target="original"` puts them back.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Any
 
 from celery import shared_task
 
-from ceph_tasks.ceph.models import OsdTree
+from ceph_tasks.ceph import Ceph
+from ceph_tasks.ceph.models import Health, OsdTree
+from ceph_tasks.decisions.client_impact import QueryReading, hold_reason
 from ceph_tasks.decisions.movers import resizing_pools
 from ceph_tasks.decisions.osd_ids import LEDGER_PREFIX, reserved_ids
 from ceph_tasks.decisions.reweight_plan import (
@@ -27,9 +31,11 @@ from ceph_tasks.decisions.reweight_plan import (
     target_weights,
 )
 from ceph_tasks.decisions.weights import same_weight
+from ceph_tasks.errors import MonitoringError
 from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
+from ceph_tasks.tasks.context import TaskContext
 from inventory import Cluster
 
 #: A drain of a large host in small steps can take days; a workflow sets its own deadline.
@@ -82,9 +88,11 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     except ReweightError as e:
         refuse(what, str(e))
     with base.step(f"{what}: ceph status"):
-        moving = ceph.status().pgmap.moving
+        status = ceph.status()
+    moving = status.pgmap.moving
     throttles = inventory.throttles
     decision = decide(current, goal, size, moving, throttles.max_backfilling_pgs)
+    impact = None
     if decision.changes:
         # Each weight step starts only inside the windows: a step under way when a window
         # closes has already been made, and the next one waits here.
@@ -98,6 +106,16 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
             self.progress(status=held, weights=_named(current))
             self.again(reference=reference, countdown=throttles.step_interval_seconds,
                        timeout=timeout, waiting_for=what, last_seen=held)
+        impact = _client_impact(ctx, cluster, ceph, status.health, what)
+        if impact is not None:
+            # Clients already wait on the cluster: no more data moves until they stop.
+            held = f"holding: {impact}"
+            self.progress(status=held, weights=_named(current))
+            self.again(reference=reference, countdown=throttles.step_interval_seconds,
+                       timeout=timeout, waiting_for=what, last_seen=held)
+    elif decision.action is Action.WAIT:
+        # The backfill cap holds already; say whether clients would hold the step too.
+        impact = _client_impact(ctx, cluster, ceph, status.health, what)
     after = dict(current)
     for osd, weight in sorted(decision.changes.items()):
         with base.step(f"{what}: ceph osd crush reweight osd.{osd} {weight:g}"):
@@ -114,13 +132,33 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         "moving_pgs": moving,
         "max_moving_pgs": throttles.max_backfilling_pgs,
         "reason": decision.reason,
+        **({"status": f"holding: {impact}; {decision.reason}"} if impact else {}),
         **({"skipped": {f"osd.{o}": why for o, why in skipped.items()}} if skipped else {}),
     }
     if all(same_weight(after[osd], weight) for osd, weight in goal.items()):
         return {**report, "done": True}
     self.progress(**report)
     self.again(reference=reference, countdown=throttles.step_interval_seconds, timeout=timeout,
-               waiting_for=what, last_seen=f"weights {_named(after)}; {decision.reason}")
+               waiting_for=what,
+               last_seen=f"weights {_named(after)}; {report.get('status', decision.reason)}")
+
+
+def _client_impact(ctx: TaskContext, cluster: str, ceph: Ceph, health: Health,
+                   what: str) -> str | None:
+    """What clients feel, as a reason to hold (None: nothing over the inventory's limits)."""
+    limits = ctx.cluster(cluster).client_impact
+    with base.step(f"{what}: ceph osd perf"):
+        perf = ceph.osd_perf()
+    reading = None
+    check = limits.prometheus
+    if check is not None:
+        query = ctx.prometheus(cluster)
+        try:
+            reading = QueryReading(check.query, None if query is None
+                                   else query.largest(check.query))
+        except MonitoringError as e:
+            reading = QueryReading(check.query, error=str(e))
+    return hold_reason(health, perf, limits, reading)
 
 
 def _osds(what: str, inventory: Cluster, tree: OsdTree, host: str | None,

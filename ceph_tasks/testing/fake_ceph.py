@@ -18,6 +18,7 @@ FIXTURE_PREFIXES: dict[str, tuple[str, dict[str, Any]]] = {
     "osd_tree": ("osd tree", {}),
     "osd_df": ("osd df", {}),
     "osd_dump": ("osd dump", {}),
+    "osd_perf": ("osd perf", {}),
     "pg_stat": ("pg stat", {}),
     "pg_dump_pgs_brief": ("pg dump", {"dumpcontents": ["pgs_brief"]}),
     "osd_pool_ls_detail": ("osd pool ls", {"detail": "detail"}),

@@ -4,6 +4,7 @@ from ceph_tasks.ceph.models.common import CephModel, parse_as, parse_list
 from ceph_tasks.ceph.models.health import CheckSummary, Health, HealthCheck, HealthStatus
 from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
 from ceph_tasks.ceph.models.osd_dump import OsdDump
+from ceph_tasks.ceph.models.osd_perf import OsdLatency, OsdPerf
 from ceph_tasks.ceph.models.osd_tree import OsdTree, TreeNode
 from ceph_tasks.ceph.models.pg_dump import PgBrief, PgDump
 from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
@@ -23,7 +24,9 @@ __all__ = [
     "OkToStop",
     "OsdDf",
     "OsdDump",
+    "OsdLatency",
     "OsdMapSummary",
+    "OsdPerf",
     "OsdTree",
     "OsdUsage",
     "PgBrief",

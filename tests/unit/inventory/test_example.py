@@ -29,6 +29,9 @@ def test_example_inventory_loads_with_both_clusters(fleet: Inventory) -> None:
     ams = fleet.cluster("ceph-ams1")
     assert ams.access.client_name == "client.maint"
     assert ams.throttles.max_backfilling_pgs == 32
+    assert ams.client_impact.max_osd_latency_ms == 300
+    assert ams.client_impact.prometheus is not None
+    assert ams.client_impact.prometheus.threshold == 0.25
     assert ams.max_concurrent_maintenances == 2
     assert ams.maintenance_windows[0].days == {Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU}
     assert ams.monitoring.icinga is not None

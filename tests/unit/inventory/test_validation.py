@@ -303,3 +303,32 @@ def test_cluster_data_helper_is_not_shared_between_tests() -> None:
     second = copy.deepcopy(first)
     first["hosts"].clear()
     assert second["hosts"]
+
+
+@pytest.mark.parametrize(
+    ("client_impact", "path"),
+    [({"max_osd_latency_ms": 0}, "client_impact.max_osd_latency_ms"),
+     ({"max_osd_latency_ms": float("nan")}, "client_impact.max_osd_latency_ms"),
+     ({"hold_on_slow_ops": "no"}, "client_impact.hold_on_slow_ops"),
+     ({"prometheus": {"url": "prom:9090", "query": "up", "threshold": 1}},
+      "client_impact.prometheus.url"),
+     ({"prometheus": {"url": "http://prom:9090", "query": " ", "threshold": 1}},
+      "client_impact.prometheus.query"),
+     ({"prometheus": {"url": "http://prom:9090", "query": "up"}},
+      "client_impact.prometheus.threshold"),
+     ({"prometheus": {"url": "http://prom:9090", "query": "up", "threshold": float("inf")}},
+      "client_impact.prometheus.threshold"),
+     ({"max_latency": 5}, "client_impact.max_latency")],
+)
+def test_client_impact_limits_are_checked_and_named(client_impact: dict[str, Any],
+                                                    path: str) -> None:
+    data = cluster_data()
+    data["client_impact"] = client_impact
+    assert problems_for(data)[0][0] == f"clusters[0].{path}"
+
+
+def test_client_impact_defaults_hold_on_slow_ops_and_half_a_second_of_latency() -> None:
+    cluster = parse_inventory(dump({"clusters": [cluster_data()]}), env={}).clusters[0]
+    assert cluster.client_impact.hold_on_slow_ops
+    assert cluster.client_impact.max_osd_latency_ms == 500
+    assert cluster.client_impact.prometheus is None

@@ -14,6 +14,7 @@ from inventory import (
     AlertmanagerTarget,
     CephAccess,
     ChatTarget,
+    ClientImpact,
     Cluster,
     CommandsControl,
     Device,
@@ -24,6 +25,7 @@ from inventory import (
     MonitoringTargets,
     NotificationTargets,
     Osd,
+    PrometheusCheck,
     SshAccess,
     StandardDeviceClass,
     Throttles,
@@ -240,6 +242,13 @@ def inventories(draw: st.DrawFn) -> Inventory:
         throttles=Throttles(
             crush_weight_step=draw(st.floats(min_value=1e-6, max_value=100)),
             step_interval_seconds=draw(st.floats(min_value=1e-3, max_value=1e6)),
+        ),
+        client_impact=ClientImpact(
+            hold_on_slow_ops=draw(st.booleans()),
+            max_osd_latency_ms=draw(st.floats(min_value=1e-3, max_value=1e6)),
+            prometheus=draw(st.none() | st.builds(
+                PrometheusCheck, url=st.just("http://prom.example:9090"), query=texts,
+                threshold=st.floats(allow_nan=False, allow_infinity=False))),
         ),
         hosts=hosts,
         osds=osds,
