@@ -12,7 +12,7 @@ from cephmaint.follow import follow
 from cephmaint.session import Session
 from dyrygent.states import WorkflowState
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, plan_maintenance, target_cluster
+from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.submission import check_services, submit
 
@@ -32,8 +32,9 @@ def build(session: Session, kind: str, target: str, new_host: str | None,
           cluster: str | None) -> MaintenancePlan:
     """The plan the arguments ask for, with the cluster's state read now."""
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
-    return plan_maintenance(Kind(kind), target, cluster=chosen,
-                            state=read_cluster_state(chosen), new_host=new_host)
+    state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target))
+    return plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
+                            new_host=new_host)
 
 
 @command("plan")

@@ -18,6 +18,8 @@ class Pool(CephModel):
     min_size: int
     crush_rule: int
     pg_num: int = 0
+    #: The erasure-code profile of an erasure-coded pool ("" for a replicated one).
+    erasure_code_profile: str = ""
 
 
 class CrushStep(CephModel):
