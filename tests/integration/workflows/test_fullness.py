@@ -16,6 +16,8 @@ from dataclasses import replace
 
 import pytest
 
+from ceph_tasks.ceph import Ceph
+from ceph_tasks.ceph.placement import PlacementSimulator
 from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.names import TaskName
 from dyrygent.states import NodeState, WorkflowState
@@ -142,3 +144,41 @@ def test_a_drain_holds_while_an_osd_is_past_nearfull_and_lands_where_projected(
         report.append(f"osd.{osd.osd} projected {osd.after:.3f} actual {actual:.3f}")
         assert abs(actual - osd.after) < TOLERANCE, report
     assert len(report) == 4, report
+
+
+def test_the_simulated_placement_honours_osd_reweight_and_upmap_entries(
+        filled: WorkflowBench) -> None:
+    bench = filled
+
+    def simulated_and_live() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+        def read(ceph: Ceph) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+            placed = PlacementSimulator().simulate(ceph.osdmap(), {})
+            live = {pg.pgid: pg.up for pg in ceph.pg_dump_brief().pg_stats}
+            return dict(placed.before.osds), live
+        found: tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]
+        found = bench.with_ceph(read)
+        return found
+
+    before, _ = simulated_and_live()
+    pgid, up = next((pg, osds) for pg, osds in sorted(before.items())
+                    if len(osds) == 2 and 0 in osds)
+    partner = {0: 1, 1: 0, 2: 3, 3: 2, 4: 5, 5: 4}
+    moved_to = partner[0] if partner[0] not in up else None
+    assert moved_to is not None, (pgid, up)
+
+    def command(prefix: str, **args: object) -> None:
+        bench.with_ceph(lambda c: c.client.mon_command(prefix, **args))
+
+    command("osd set-require-min-compat-client", version="luminous", yes_i_really_mean_it=True)
+    command("osd reweight", id=2, weight=0.5)
+    command("osd pg-upmap-items", pgid=pgid, id=[0, moved_to])
+    try:
+        simulated, _ = poll(
+            lambda: pair if (pair := simulated_and_live())[0] == pair[1] else None,
+            timeout=60, interval=1,
+            what=lambda last: f"osdmaptool's placement to match pg dump's up sets: {last}")
+        assert simulated[pgid] == tuple(moved_to if o == 0 else o for o in up)
+        assert simulated != before  # the reweight of osd.2 moved PGs, and osdmaptool knew
+    finally:
+        command("osd rm-pg-upmap-items", pgid=pgid)
+        command("osd reweight", id=2, weight=1.0)
