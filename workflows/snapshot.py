@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
+from ceph_tasks.ceph.models.pools import ERASURE
 from ceph_tasks.ceph.placement import PlacementSimulator
 from ceph_tasks.decisions.capacity import CapacityProjection, copy_divisors, project
 from ceph_tasks.errors import CephBadOutput
@@ -38,7 +39,8 @@ def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_clus
         state = read_state(ceph)
         if drained is None:
             return state
-        osds = tuple(sorted(set(drained(state))))
+        # Only OSDs CRUSH holds can be reweighted; a plan naming others is refused anyway.
+        osds = tuple(sorted(o for o in set(drained(state)) if state.tree.host_of(o)))
         if not osds:
             return state
         return replace(state, capacity=project_capacity(ceph, state, osds,
@@ -57,7 +59,7 @@ def project_capacity(ceph: Ceph, state: ClusterState, osds: tuple[int, ...],
     ratios = ceph.osd_dump()
     chunks = {}
     for profile in sorted({p.erasure_code_profile for p in state.pools
-                           if p.erasure_code_profile}):
+                           if p.type == ERASURE and p.erasure_code_profile}):
         k = ceph.erasure_code_profile(profile).get("k", "")
         if not k.isdigit() or int(k) < 1:
             raise CephBadOutput("osd erasure-code-profile get", 0,

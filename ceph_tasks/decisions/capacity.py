@@ -21,6 +21,7 @@ from typing import Any
 
 from ceph_tasks.ceph.models import OsdDf, PgBytes, Pool
 from ceph_tasks.ceph.models.pg_mapping import PgMapping
+from ceph_tasks.ceph.models.pools import ERASURE
 
 #: How many of the fullest OSDs a plan shows, before and after.
 FULLEST_SHOWN = 3
@@ -100,7 +101,7 @@ def copy_divisors(pools: tuple[Pool, ...], data_chunks: Mapping[str, int]) -> di
     known counts whole PGs per shard, which overstates its shards: the safe side.
     """
     return {p.pool_id: max(1, data_chunks.get(p.erasure_code_profile, 1))
-            if p.erasure_code_profile else 1 for p in pools}
+            if p.type == ERASURE else 1 for p in pools}
 
 
 def project(df: OsdDf, before: PgMapping, after: PgMapping, sizes: PgBytes,
