@@ -122,6 +122,10 @@ class CephBadOutput(CephCommandError):
     """The command succeeded but its output is not the JSON expected."""
 
 
+class CephToolError(CephError):
+    """A local Ceph tool (osdmaptool, crushtool) is missing, failed or ran out of time."""
+
+
 def _errno_name(code: int) -> str:
     return errno.errorcode.get(abs(code), f"error {code}") if code else "bad output"
 

@@ -197,11 +197,15 @@ class MaintenanceWindow(InventoryModel):
 
 
 class Throttles(InventoryModel):
-    """Limits for moving data: backfill cap and the size and pace of CRUSH weight steps."""
+    """Limits for moving data: backfill cap, CRUSH weight steps, and how full OSDs may get."""
 
     max_backfilling_pgs: StrictInt = Field(default=16, gt=0)
     crush_weight_step: PositiveFloat = Field(default=0.5, allow_inf_nan=False)
     step_interval_seconds: PositiveFloat = Field(default=60.0, allow_inf_nan=False)
+    #: Percentage points below the cluster's nearfull ratio that a plan may fill OSDs to.
+    capacity_margin_points: float = Field(default=5.0, ge=0, lt=100, allow_inf_nan=False)
+    #: How long a drain or fill may hold on full OSDs before it fails.
+    full_hold_limit_seconds: PositiveFloat = Field(default=6 * 3600.0, allow_inf_nan=False)
 
 
 class PrometheusCheck(InventoryModel):

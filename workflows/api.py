@@ -19,7 +19,7 @@ from workflows import submission
 from workflows.engine import worker_app
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, plan_maintenance, target_cluster
+from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
 
@@ -78,5 +78,6 @@ def _planned(kind: Kind, target: str, settings: Settings | None, cluster: Cluste
              state: ClusterState | None, **options: Any) -> MaintenancePlan:
     if cluster is None:
         cluster = target_cluster(kind, target, (settings or Settings.from_env()).inventory())
-    state = state if state is not None else read_cluster_state(cluster)
+    if state is None:
+        state = read_cluster_state(cluster, drained=drained_by(kind, target))
     return plan_maintenance(kind, target, cluster=cluster, state=state, **options)

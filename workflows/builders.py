@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ceph_tasks.decisions.capacity import capacity_problems
 from ceph_tasks.names import ORIGINAL_WEIGHT
 from ceph_tasks.reference import check_reference
 from inventory import Cluster
@@ -142,6 +143,7 @@ def plan_disk_replacement(
     # as they are does not refuse it: the new disk may be what that pool lacks.
     made_short = [s.describe() for p in pools if p.domains.changed
                   for s in p.domains.shortfalls()]
+    made_short += fullness_problems(cluster, state, (osd_id,))
     if made_short:
         raise PlanRefused(f"disk replacement of osd.{osd_id} on cluster {cluster.name} "
                           f"refused, nothing changed: {'; '.join(made_short)}")
@@ -153,6 +155,7 @@ def plan_disk_replacement(
                 f"osd.{osd_id} safe to destroy before it is destroyed",
                 "the new disk's serial reported by the host before the OSD is recreated"),
         notes=(f"disk {device.path}, bay {device.bay or '?'}, serial {device.serial or '?'}",),
+        capacity=state.capacity,
     )
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
@@ -209,6 +212,7 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
     osds = state.osds_of(host)
     problems = list(check_domains(state, (host,)))
     problems += inventory_problems(cluster, state, (host,))
+    problems += fullness_problems(cluster, state, osds)
     if problems:
         raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
                           f"changed: {'; '.join(problems)}")
@@ -219,6 +223,7 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
                 f"every pool keeps enough {cluster.failure_domain_type}s without {host}",
                 f"{', '.join(f'osd.{i}' for i in osds) or 'its OSDs'} safe to destroy "
                 "before removal"),
+        capacity=state.capacity,
     )
 
 
@@ -237,6 +242,19 @@ def inventory_problems(cluster: Cluster, state: ClusterState,
                 f"{list(live)}; update the inventory (cephmaint inventory check shows the "
                 "differences)")
     return problems
+
+
+def fullness_problems(cluster: Cluster, state: ClusterState,
+                      drained: Sequence[int]) -> list[str]:
+    """OSDs the drain would push past nearfull less the inventory's margin, one line each.
+
+    Checked when the state holds a projection of draining exactly these OSDs; a state
+    read without one (or for other OSDs) checks nothing here.
+    """
+    projection = state.capacity
+    if projection is None or set(projection.weights) != set(drained):
+        return []
+    return capacity_problems(projection, cluster.throttles.capacity_margin_points)
 
 
 def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: ClusterState,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.names import TaskName
 from workflows.errors import PlanError
 from workflows.impact import PoolImpact, human_size
@@ -70,6 +71,8 @@ class MaintenancePlan:
     pools: tuple[PoolImpact, ...] = ()
     guards: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Every OSD's fullness now and projected after the drain; None when not projected.
+    capacity: CapacityProjection | None = None
 
     def add(self, step: Step) -> str:
         """Append a step (its dependencies must already be in the plan); return its id."""
@@ -98,6 +101,7 @@ class MaintenancePlan:
             "data_to_move_bytes": self.data_to_move_bytes,
             "pools": [p.to_dict() for p in self.pools], "guards": list(self.guards),
             "notes": list(self.notes), "waves": self.waves(),
+            "capacity": self.capacity.to_dict() if self.capacity is not None else None,
             "steps": [s.to_dict() for s in self.steps],
             "finalisers": [s.to_dict() for s in self.finalisers],
         }
@@ -113,6 +117,8 @@ class MaintenancePlan:
                  f"  OSDs:  {', '.join(f'osd.{i}' for i in self.osds) or 'none'}",
                  f"  data to move: {human_size(self.data_to_move_bytes)}"]
         lines += [f"  {p.describe()}" for p in self.pools]
+        if self.capacity is not None:
+            lines += [f"  {line}" for line in self.capacity.describe()]
         lines += [f"  guard: {g}" for g in self.guards]
         lines += [f"  note: {n}" for n in self.notes]
         lines.append("steps:")

@@ -51,6 +51,16 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
     return builders.plan_add(target, cluster=cluster, state=state, **options)
 
 
+def drained_by(kind: Kind, target: str) -> Callable[[ClusterState], tuple[int, ...]]:
+    """Which OSDs a maintenance drains, given the cluster's state: none for an addition."""
+    if kind == Kind.DISK:
+        osd = osd_number(target)
+        return lambda state: (osd,)
+    if kind == Kind.ADD:
+        return lambda state: ()
+    return lambda state: state.osds_of(target)
+
+
 def cluster_of(inventory: Inventory, host: str, name: str | None = None) -> Cluster:
     """The cluster a host belongs to (or the named one)."""
     return _owner(inventory, name, f"host {host}",

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
+from ceph_tasks.ceph.models.pools import ERASURE
+from ceph_tasks.ceph.placement import PlacementSimulator
+from ceph_tasks.decisions.capacity import CapacityProjection, copy_divisors, project
+from ceph_tasks.errors import CephBadOutput
 from inventory import Cluster
 from workflows.state import ClusterState
 
 Connect = Callable[[Cluster], CephClient]
+#: The OSDs a maintenance drains, given the cluster's state (see workflows.planning).
+Drained = Callable[[ClusterState], Iterable[int]]
 
 
 def read_state(ceph: Ceph) -> ClusterState:
@@ -18,11 +25,46 @@ def read_state(ceph: Ceph) -> ClusterState:
                         pgs=ceph.pg_dump_brief())
 
 
-def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_cluster
-                       ) -> ClusterState:
-    """Connect to a cluster, read its state once, disconnect."""
+def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_cluster, *,
+                       drained: Drained | None = None,
+                       simulator: PlacementSimulator | None = None) -> ClusterState:
+    """Connect to a cluster, read its state once, disconnect.
+
+    With drained, the state also holds every OSD's fullness projected after those OSDs are
+    drained to weight 0 (see project_capacity).
+    """
     client = connect(cluster)
     try:
-        return read_state(Ceph(client))
+        ceph = Ceph(client)
+        state = read_state(ceph)
+        if drained is None:
+            return state
+        # Only OSDs CRUSH holds can be reweighted; a plan naming others is refused anyway.
+        osds = tuple(sorted(o for o in set(drained(state)) if state.tree.host_of(o)))
+        if not osds:
+            return state
+        return replace(state, capacity=project_capacity(ceph, state, osds,
+                                                        simulator or PlacementSimulator()))
     finally:
         client.close()
+
+
+def project_capacity(ceph: Ceph, state: ClusterState, osds: tuple[int, ...],
+                     simulator: PlacementSimulator) -> CapacityProjection:
+    """Every OSD's fullness after these OSDs go to CRUSH weight 0, mapped by osdmaptool."""
+    weights = dict.fromkeys(osds, 0.0)
+    # Bytes and ratios are read next to the map so that they describe the same moment.
+    placements = simulator.simulate(ceph.osdmap(), weights)
+    sizes = ceph.pg_bytes()
+    ratios = ceph.osd_dump()
+    chunks = {}
+    for profile in sorted({p.erasure_code_profile for p in state.pools
+                           if p.type == ERASURE and p.erasure_code_profile}):
+        k = ceph.erasure_code_profile(profile).get("k", "")
+        if not k.isdigit() or int(k) < 1:
+            raise CephBadOutput("osd erasure-code-profile get", 0,
+                                f"profile {profile} has no valid k: {k!r}")
+        chunks[profile] = int(k)
+    return project(state.df, placements.before, placements.after, sizes, state.pools,
+                   weights, divisors=copy_divisors(state.pools, chunks),
+                   nearfull_ratio=ratios.nearfull_ratio)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ceph_tasks.ceph.models import CrushRule, OsdDf, OsdTree, PgDump, Pool, Status
+from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.decisions.preconditions import removal_problems
 
 
@@ -20,6 +21,9 @@ class ClusterState:
     rules: tuple[CrushRule, ...]
     #: Every PG and its OSDs; None when not read, and plans then say no PG count.
     pgs: PgDump | None = None
+    #: Every OSD's fullness now and after the planned OSDs are drained (osdmaptool's
+    #: placements); None when not projected, and plans then check no capacity.
+    capacity: CapacityProjection | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

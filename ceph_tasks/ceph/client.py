@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class CephClient(Protocol):
@@ -24,4 +24,13 @@ class CephClient(Protocol):
 
     def close(self) -> None:
         """Release the connection; the client is unusable afterwards."""
+        ...
+
+
+@runtime_checkable
+class BinaryCephClient(Protocol):
+    """A client that can also return a command's raw output (`osd getmap` is binary)."""
+
+    def mon_command_bytes(self, prefix: str, **args: Any) -> bytes:
+        """Run a monitor command; its output as bytes, unparsed."""
         ...

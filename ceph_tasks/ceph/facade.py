@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ceph_tasks.ceph.client import CephClient
+from ceph_tasks.ceph.client import BinaryCephClient, CephClient
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.ceph.models import (
     CrushRule,
@@ -16,6 +16,7 @@ from ceph_tasks.ceph.models import (
     OsdDump,
     OsdPerf,
     OsdTree,
+    PgBytes,
     PgDump,
     PgStat,
     Pool,
@@ -24,7 +25,7 @@ from ceph_tasks.ceph.models import (
     parse_as,
     parse_list,
 )
-from ceph_tasks.errors import CephBadOutput, CephBusy, CephTryAgain
+from ceph_tasks.errors import CephBadOutput, CephBusy, CephError, CephTryAgain
 
 
 class Ceph:
@@ -66,6 +67,25 @@ class Ceph:
         """`pg dump pgs_brief`: every PG with its state and its up and acting OSDs."""
         return parse_as(PgDump, self.client.mon_command("pg dump", dumpcontents=["pgs_brief"]),
                         "pg dump pgs_brief")
+
+    def pg_bytes(self) -> PgBytes:
+        """`pg dump pgs`: the bytes every PG stores."""
+        return parse_as(PgBytes, self.client.mon_command("pg dump", dumpcontents=["pgs"]),
+                        "pg dump pgs")
+
+    def osdmap(self) -> bytes:
+        """`osd getmap`: the binary osdmap, for osdmaptool; CephError if the client can't."""
+        if not isinstance(self.client, BinaryCephClient):
+            raise CephError(f"{type(self.client).__name__} cannot read the binary osdmap")
+        return self.client.mon_command_bytes("osd getmap")
+
+    def erasure_code_profile(self, name: str) -> dict[str, str]:
+        """`osd erasure-code-profile get`: a profile's settings (k, m, plugin...) as text."""
+        answer = self.client.mon_command("osd erasure-code-profile get", name=name)
+        if not isinstance(answer, dict):
+            raise CephBadOutput("osd erasure-code-profile get", 0,
+                                f"expected an object, got {answer!r}"[:200])
+        return {str(k): str(v) for k, v in answer.items()}
 
     def pool_ls_detail(self) -> tuple[Pool, ...]:
         """`osd pool ls detail`: every pool's size, min_size and CRUSH rule."""

@@ -111,7 +111,20 @@ class RadosClient:
         self.signatures.check(command)
         return self._send(command, mgr=True)
 
+    def mon_command_bytes(self, prefix: str, **args: Any) -> bytes:
+        """Run a monitor command; its output unparsed (e.g. the binary map of `osd getmap`)."""
+        command = CephCommand(prefix, args)
+        self.signatures.check(command)
+        code, out, message = self._raw(command, mgr=False)
+        if code != 0:
+            raise command_error(command, code, message)
+        return out
+
     def _send(self, command: CephCommand, *, mgr: bool) -> Any:
+        code, out, message = self._raw(command, mgr=mgr)
+        return result_of(command, code, out.decode("utf-8", "replace"), message)
+
+    def _raw(self, command: CephCommand, *, mgr: bool) -> tuple[int, bytes, str]:
         if self._handle is None:
             raise CephConnectError(f"the client of cluster {self.cluster} is closed")
         send = self._handle.mgr_command if mgr else self._handle.mon_command
@@ -120,7 +133,7 @@ class RadosClient:
         except self._rados.Error as e:
             # librados raises only when the handle itself is unusable; keep the errno.
             raise command_error(command, int(getattr(e, "errno", 0) or 5), str(e)) from e
-        return result_of(command, code, out.decode("utf-8", "replace"), message)
+        return int(code), bytes(out), str(message)
 
     def close(self) -> None:
         """Shut the connection down; safe to call twice."""

@@ -2,15 +2,18 @@
 
 A repeating task: each run reads the live weights, takes at most one step, and runs again
 after the inventory's step interval until every OSD is at its target. Steps wait while too
-many PGs move data (see ceph_tasks.decisions.reweight_plan), and hold while clients feel the
-cluster (slow ops, OSD latency, a Prometheus query: ceph_tasks.decisions.client_impact). The
-weights before the first change are recorded once per maintenance reference, so
+many PGs move data (see ceph_tasks.decisions.reweight_plan), hold while OSDs are (near)
+full (ceph_tasks.decisions.fullness_hold, failing once held past the inventory's limit) and
+while clients feel the cluster (slow ops, OSD latency, a Prometheus query:
+ceph_tasks.decisions.client_impact). The weights before the first change are recorded once
+per maintenance reference, so
 `target="original"` puts them back.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 from celery import shared_task
@@ -18,6 +21,7 @@ from celery import shared_task
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import Health, OsdTree
 from ceph_tasks.decisions.client_impact import QueryReading, hold_reason
+from ceph_tasks.decisions.fullness_hold import fullness_hold, hold_expired
 from ceph_tasks.decisions.movers import resizing_pools
 from ceph_tasks.decisions.osd_ids import LEDGER_PREFIX, reserved_ids
 from ceph_tasks.decisions.reweight_plan import (
@@ -31,12 +35,12 @@ from ceph_tasks.decisions.reweight_plan import (
     target_weights,
 )
 from ceph_tasks.decisions.weights import same_weight
-from ceph_tasks.errors import MonitoringError
+from ceph_tasks.errors import MonitoringError, TaskFailed
 from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
 from ceph_tasks.tasks.context import TaskContext
-from inventory import Cluster
+from inventory import Cluster, Throttles
 
 #: A drain of a large host in small steps can take days; a workflow sets its own deadline.
 DEFAULT_TIMEOUT = 3 * 24 * 3600.0
@@ -91,6 +95,9 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         status = ceph.status()
     moving = status.pgmap.moving
     throttles = inventory.throttles
+    if not all(same_weight(current[osd], weight) for osd, weight in goal.items()):
+        _hold_while_full(self, what, reference, ceph, set(status.health.checks), current,
+                         throttles, timeout)
     decision = decide(current, goal, size, moving, throttles.max_backfilling_pgs)
     impact = None
     if decision.changes:
@@ -159,6 +166,32 @@ def _client_impact(ctx: TaskContext, cluster: str, ceph: Ceph, health: Health,
         except MonitoringError as e:
             reading = QueryReading(check.query, error=str(e))
     return hold_reason(health, perf, limits, reading)
+
+
+def _hold_while_full(task: MaintenanceTask, what: str, reference: str, ceph: Ceph,
+                     checks: set[str], current: dict[int, float], throttles: Throttles,
+                     timeout: float) -> None:
+    """Return when no OSD is (near) full; else publish why, run again later, or fail.
+
+    The hold's start is kept in the ledger so that the limit counts from the first run
+    that held, across runs; a run that finds nothing full forgets it.
+    """
+    with base.step(f"{what}: ceph osd df, osd dump"):
+        reason = fullness_hold(ceph.osd_df(), ceph.osd_dump(), checks)
+    ctx, key = task.context, f"fullness-hold:{task.request.id}"
+    if reason is None:
+        ctx.ledger.forget(reference, key)
+        return
+    now = ctx.now()
+    since = datetime.fromisoformat(str(ctx.ledger.remember(reference, key, now.isoformat())))
+    held = (now - since).total_seconds()
+    if hold_expired(held, throttles.full_hold_limit_seconds):
+        raise TaskFailed(f"{what}: held {held:g} s on full OSDs, past the limit of "
+                         f"{throttles.full_hold_limit_seconds:g} s (inventory "
+                         f"throttles.full_hold_limit_seconds); {reason}")
+    task.progress(status=f"holding: {reason}", weights=_named(current), held_seconds=held)
+    task.again(reference=reference, countdown=throttles.step_interval_seconds,
+               timeout=timeout, waiting_for=what, last_seen=reason)
 
 
 def _osds(what: str, inventory: Cluster, tree: OsdTree, host: str | None,

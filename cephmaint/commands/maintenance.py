@@ -18,7 +18,7 @@ from inventory import Cluster
 from workflows.admission import check_start, describe_health, describe_window
 from workflows.errors import ClusterBusy
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, plan_maintenance, target_cluster
+from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
 from workflows.submission import check_services, enqueue, submit
@@ -39,7 +39,7 @@ def build(session: Session, kind: str, target: str, new_host: str | None,
           cluster: str | None) -> tuple[Cluster, ClusterState, MaintenancePlan]:
     """The cluster, its state read now, and the plan the arguments ask for."""
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
-    state = read_cluster_state(chosen)
+    state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target))
     return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
                                            new_host=new_host)
 

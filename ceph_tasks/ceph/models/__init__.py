@@ -6,6 +6,7 @@ from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
 from ceph_tasks.ceph.models.osd_dump import OsdDump
 from ceph_tasks.ceph.models.osd_perf import OsdLatency, OsdPerf
 from ceph_tasks.ceph.models.osd_tree import OsdTree, TreeNode
+from ceph_tasks.ceph.models.pg_bytes import PgBytes
 from ceph_tasks.ceph.models.pg_dump import PgBrief, PgDump
 from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
 from ceph_tasks.ceph.models.pools import CrushRule, CrushStep, Pool
@@ -30,6 +31,7 @@ __all__ = [
     "OsdTree",
     "OsdUsage",
     "PgBrief",
+    "PgBytes",
     "PgCounts",
     "PgDump",
     "PgMap",

@@ -10,13 +10,17 @@ from ceph_tasks.ceph.models.common import CephModel
 
 
 class OsdDump(CephModel):
-    """The osdmap epoch and the flags set on it; the rest of `osd dump` is not read here."""
+    """The osdmap epoch, its flags and its fullness ratios; the rest of `osd dump` is not read."""
 
     epoch: int
     #: Cluster-wide flags, e.g. noout, noscrub (and the always-on ones such as sortbitwise).
     flags: frozenset[str] = frozenset()
     #: Flags set on CRUSH nodes by `osd set-group`, by node name (e.g. a host).
     crush_node_flags: dict[str, frozenset[str]] = Field(default_factory=dict)
+    #: The fullness ratios the cluster warns and stops at; None when the answer lacks them.
+    full_ratio: float | None = None
+    backfillfull_ratio: float | None = None
+    nearfull_ratio: float | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -18,6 +18,8 @@ class Pool(CephModel):
     min_size: int
     crush_rule: int
     pg_num: int = 0
+    #: The erasure-code profile of an erasure-coded pool ("" for a replicated one).
+    erasure_code_profile: str = ""
     #: Where a split or merge is heading; equal to pg_num when none is under way.
     pg_num_target: int | None = None
     pg_placement_num: int | None = None

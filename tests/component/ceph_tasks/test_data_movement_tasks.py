@@ -18,7 +18,7 @@ from celery import Celery
 from celery.exceptions import Retry
 
 from ceph_tasks.ceph.command import CephCommand
-from ceph_tasks.errors import DeadlineExceeded, Refused
+from ceph_tasks.errors import DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.health_wait import wait_healthy
@@ -226,3 +226,46 @@ def test_tolerated_codes_let_a_flagged_cluster_pass(context: TaskContext,
     passed = wait_healthy(cluster="c1", reference=REF, confirmations=1,
                           tolerate=["OSDMAP_FLAGS", "OSD_FLAGS"])
     assert passed["healthy"]
+
+
+def with_ratios(cluster: FakeCluster, nearfull: float, backfillfull: float) -> None:
+    """Answer `osd dump` with these ratios, as `ceph osd set-nearfull-ratio` leaves them."""
+    dump = json.loads((FIXTURES / "healthy" / "osd_dump.json").read_text())
+    cluster.client.answer("osd dump", {**dump, "nearfull_ratio": nearfull,
+                                       "backfillfull_ratio": backfillfull})
+
+
+def test_no_step_is_taken_while_an_osd_is_past_the_clusters_nearfull_ratio(
+        context: TaskContext, cluster: FakeCluster, ledger: MemoryLedger) -> None:
+    with_ratios(cluster, nearfull=0.001, backfillfull=0.9)  # every fixture OSD is past it
+    with pytest.raises(Retry):
+        reweight(cluster="c1", reference=REF, host="node2", target=0, step="inventory")
+    assert cluster.reweights() == []
+
+    with_ratios(cluster, nearfull=0.85, backfillfull=0.9)
+    with pytest.raises(Retry):
+        reweight(cluster="c1", reference=REF, host="node2", target=0, step="inventory")
+    assert cluster.weight(4) == 0.5
+
+
+def test_a_nearfull_health_check_holds_the_step(
+        context: TaskContext, cluster: FakeCluster) -> None:
+    status = json.loads((FIXTURES / "healthy" / "status.json").read_text())
+    status["health"]["checks"] = {"POOL_NEAR_FULL": {
+        "severity": "HEALTH_WARN", "summary": {"message": "1 pool(s) nearfull"}}}
+    cluster.client.answer("status", status)
+    with pytest.raises(Retry):
+        reweight(cluster="c1", reference=REF, osd_ids=[4], target=0, step=0.5)
+    assert cluster.reweights() == []
+
+
+def test_a_hold_longer_than_the_inventorys_limit_fails_naming_osd_and_ratio(
+        context: TaskContext, cluster: FakeCluster, clock: Clock) -> None:
+    with_ratios(cluster, nearfull=0.001, backfillfull=0.9)
+    with pytest.raises(Retry):
+        reweight(cluster="c1", reference=REF, osd_ids=[4], target=0, step=0.5)
+    clock.now += timedelta(hours=6)  # the default full_hold_limit_seconds
+    with pytest.raises(TaskFailed, match=r"held 21600 s on full OSDs, past the limit of "
+                       r"21600 s .*holding: osd\.\d+ at .* past nearfull 0\.1%"):
+        reweight(cluster="c1", reference=REF, osd_ids=[4], target=0, step=0.5)
+    assert cluster.reweights() == []

@@ -11,6 +11,7 @@ from ceph_tasks.ceph.facade import Ceph
 from ceph_tasks.errors import (
     CephBadOutput,
     CephBusy,
+    CephError,
     CephInvalidCommand,
     CephNotFound,
     CephTryAgain,
@@ -91,3 +92,18 @@ def test_the_pg_map_is_asked_for_in_brief_and_read_typed() -> None:
     pgs = Ceph(fake).pg_dump_brief()
     assert [pg.osds for pg in pgs.pg_stats] == [{1, 4}]
     assert fake.calls[0].args == {"dumpcontents": ["pgs_brief"]}
+
+
+def test_the_binary_osdmap_needs_a_client_that_returns_raw_output() -> None:
+    with pytest.raises(CephError, match="FakeCephClient cannot read the binary osdmap"):
+        Ceph(FakeCephClient()).osdmap()
+
+
+def test_pg_bytes_and_an_erasure_code_profile_come_back_typed() -> None:
+    client = FakeCephClient({
+        "pg dump": {"pg_ready": True, "pg_stats": [{"pgid": "3.1", "stat_sum": {
+            "num_bytes": 4096}}]},
+        "osd erasure-code-profile get": {"k": "4", "m": "2", "plugin": "jerasure"}})
+    ceph = Ceph(client)
+    assert ceph.pg_bytes().of("3.1") == 4096
+    assert ceph.erasure_code_profile("ec42")["k"] == "4"

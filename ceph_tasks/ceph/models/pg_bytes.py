@@ -1,0 +1,31 @@
+"""The bytes each PG stores, from `pg dump pgs` (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import model_validator
+
+from ceph_tasks.ceph.models.common import CephModel
+
+
+class PgBytes(CephModel):
+    """Every PG's stored bytes (its stat_sum.num_bytes), by PG id."""
+
+    sizes: dict[str, int]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_stats(cls, data: Any) -> Any:
+        # `pg dump pgs` prints {"pg_ready": ..., "pg_stats": [...]}; older releases a bare list.
+        if isinstance(data, dict) and "sizes" in data:
+            return data
+        stats = data.get("pg_stats", []) if isinstance(data, dict) else data
+        if not isinstance(stats, list):
+            return data
+        return {"sizes": {pg["pgid"]: pg.get("stat_sum", {}).get("num_bytes", 0)
+                          for pg in stats if isinstance(pg, dict) and "pgid" in pg}}
+
+    def of(self, pgid: str) -> int:
+        """A PG's bytes; 0 for a PG the dump does not list (new, or created since)."""
+        return self.sizes.get(pgid, 0)
