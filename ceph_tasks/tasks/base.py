@@ -86,13 +86,12 @@ class MaintenanceTask(Task):  # type: ignore[misc]
             ctx.ledger.remember(reference, first_run_key(str(self.request.id)), now.isoformat())
         )
         # Time spent waiting for a maintenance window is not time spent on the work.
-        waited = float(ctx.ledger.recall(reference, window_waited_key(self.request.id)) or 0)
+        waited = float(ctx.ledger.recall(reference, window_waited_key(str(self.request.id))) or 0)
         if now - first - timedelta(seconds=waited) >= timedelta(seconds=timeout):
             raise DeadlineExceeded(
                 f"{waiting_for}: still not done after {timeout:g} s; last seen: {last_seen}"
             )
         raise self.retry(countdown=countdown, max_retries=None)
-
 
     def wait_for_window(self, *, cluster: str, reference: str, hosts: Sequence[str]) -> None:
         """Return if the windows that apply to hosts are open (or overridden); else wait.

@@ -12,6 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.ceph import Ceph
+from ceph_tasks.ceph.models import Pool
 from ceph_tasks.decisions.movers import (
     BALANCER_KEY,
     Change,
@@ -28,10 +29,7 @@ def pause_movers(self: MaintenanceTask, cluster: str, reference: str) -> dict[st
     """Balancer off, every pool's autoscaler from on to warn; what was there recorded first."""
     what = f"cluster {cluster}: pause the balancer and the PG autoscaler"
     ctx = self.context
-    with step(f"{what}: ceph balancer status, osd pool ls detail"):
-        ceph = ctx.ceph(cluster)
-        balancer = _balancer(ceph)
-        pools = ceph.pool_ls_detail()
+    ceph, balancer, pools = _movers_now(what, self, cluster)
     with step(what):
         # Recorded before the change, once: a re-run reads the first answer back.
         ctx.ledger.remember(reference, BALANCER_KEY,
@@ -50,10 +48,8 @@ def restore_movers(self: MaintenanceTask, cluster: str, reference: str) -> dict[
     """Put the balancer and each pool's autoscaler back as recorded; forget the record."""
     what = f"cluster {cluster}: restore the balancer and the PG autoscaler"
     ctx = self.context
-    with step(f"{what}: ceph balancer status, osd pool ls detail"):
-        ceph = ctx.ceph(cluster)
-        balancer = _balancer(ceph)
-        pools = ceph.pool_ls_detail()
+    ceph, balancer, pools = _movers_now(what, self, cluster)
+    with step(what):
         recorded = {key: value for key, value in ctx.ledger.entries(reference).items()
                     if key == BALANCER_KEY or key.startswith(autoscale_key(""))}
     changes = restore_changes(recorded, balancer, pools)
@@ -65,9 +61,13 @@ def restore_movers(self: MaintenanceTask, cluster: str, reference: str) -> dict[
     return {"cluster": cluster, "changed": [c.says for c in changes]}
 
 
-def _balancer(ceph: Ceph) -> dict[str, Any]:
-    answer = ceph.client.mgr_command("balancer status", format="json")
-    return answer if isinstance(answer, dict) else {}
+def _movers_now(what: str, task: MaintenanceTask, cluster: str
+                ) -> tuple[Ceph, dict[str, Any], tuple[Pool, ...]]:
+    """The cluster's client, its balancer's status and its pools, as they are now."""
+    with step(f"{what}: ceph balancer status, osd pool ls detail"):
+        ceph = task.context.ceph(cluster)
+        answer = ceph.client.mgr_command("balancer status", format="json")
+        return ceph, answer if isinstance(answer, dict) else {}, ceph.pool_ls_detail()
 
 
 def _send(what: str, ceph: Ceph, changes: list[Change]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import shared_task
 
@@ -109,17 +109,12 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
             resizing = resizing_pools(ceph.pool_ls_detail())
         if resizing:
             # A split moves data too: one movement at a time, the weights keep still.
-            held = f"holding: PG split or merge under way: {'; '.join(resizing)}"
-            self.progress(status=held, weights=_named(current))
-            self.again(reference=reference, countdown=throttles.step_interval_seconds,
-                       timeout=timeout, waiting_for=what, last_seen=held)
+            _hold(self, f"PG split or merge under way: {'; '.join(resizing)}", current,
+                  what, reference, throttles, timeout)
         impact = _client_impact(ctx, cluster, ceph, status.health, what)
         if impact is not None:
             # Clients already wait on the cluster: no more data moves until they stop.
-            held = f"holding: {impact}"
-            self.progress(status=held, weights=_named(current))
-            self.again(reference=reference, countdown=throttles.step_interval_seconds,
-                       timeout=timeout, waiting_for=what, last_seen=held)
+            _hold(self, impact, current, what, reference, throttles, timeout)
     elif decision.action is Action.WAIT:
         # The backfill cap holds already; say whether clients would hold the step too.
         impact = _client_impact(ctx, cluster, ceph, status.health, what)
@@ -148,6 +143,15 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     self.again(reference=reference, countdown=throttles.step_interval_seconds, timeout=timeout,
                waiting_for=what,
                last_seen=f"weights {_named(after)}; {report.get('status', decision.reason)}")
+
+
+def _hold(task: MaintenanceTask, why: str, current: dict[int, float], what: str,
+          reference: str, throttles: Throttles, timeout: float) -> NoReturn:
+    """No weight change this run: say why in status and look again after the interval."""
+    held = f"holding: {why}"
+    task.progress(status=held, weights=_named(current))
+    task.again(reference=reference, countdown=throttles.step_interval_seconds,
+               timeout=timeout, waiting_for=what, last_seen=held)
 
 
 def _client_impact(ctx: TaskContext, cluster: str, ceph: Ceph, health: Health,
