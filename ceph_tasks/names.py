@@ -19,9 +19,7 @@ class TaskName(StrEnum):
     CHECK_OK_TO_STOP = "cephmaint.check_ok_to_stop"
     CHECK_SAFE_TO_DESTROY = "cephmaint.check_safe_to_destroy"
     SET_DOWNTIME = "cephmaint.set_downtime"
-    REMOVE_DOWNTIME = "cephmaint.remove_downtime"
     SET_FLAGS = "cephmaint.set_flags"
-    UNSET_FLAGS = "cephmaint.unset_flags"
     REWEIGHT = "cephmaint.reweight"
     WAIT_HEALTHY = "cephmaint.wait_healthy"
     REMOVE_NODE = "cephmaint.remove_node"
@@ -29,7 +27,7 @@ class TaskName(StrEnum):
     NOTIFY_TECHNICIANS = "cephmaint.notify_technicians"
     WAIT_FOR_TECHNICIAN = "cephmaint.wait_for_technician"
     PAUSE_MOVERS = "cephmaint.pause_movers"
-    RESTORE_MOVERS = "cephmaint.restore_movers"
+    RESTORE = "cephmaint.restore"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -41,6 +39,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.pause",
     "ceph_tasks.tasks.addition",
     "ceph_tasks.tasks.removal",
+    "ceph_tasks.tasks.restore",
     "ceph_tasks.tasks.reweight",
     "ceph_tasks.tasks.technicians",
 )

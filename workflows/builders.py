@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ceph_tasks.decisions.capacity import capacity_problems
+from ceph_tasks.decisions.restoration import Kind
 from ceph_tasks.names import ORIGINAL_WEIGHT
 from ceph_tasks.reference import check_reference
 from inventory import Cluster
@@ -178,16 +179,17 @@ def plan_disk_replacement(
 
 def before_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.PREPARE
                   ) -> None:
-    """Scrub flags set and Ceph's own movers paused: only the maintenance moves data."""
-    plan.add(steps.flags_on(plan.last(), phase=phase))
+    """Scrubs paused on the pools whose data moves, Ceph's own movers paused: only the
+    maintenance moves data."""
+    pools = moving_pools(plan)
+    if pools:
+        plan.add(steps.flags_on(plan.last(), pools, phase=phase))
     plan.add(steps.movers_off(plan.last(), phase=phase))
 
 
-def after_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.RESTORE,
-                 after: tuple[str, ...] | None = None) -> None:
-    """The flags and movers before_moving changed, back as they were."""
-    plan.add(steps.flags_off(plan.last() if after is None else after, phase=phase))
-    plan.add(steps.movers_back(plan.last(), phase=phase))
+def moving_pools(plan: MaintenancePlan) -> list[str]:
+    """The pools whose PGs the maintenance moves (all it touches where that is not known)."""
+    return [p.pool for p in plan.pools if p.pgs_to_move is None or p.pgs_to_move > 0]
 
 
 def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, timing: Timing,
@@ -198,7 +200,7 @@ def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, ti
     The wait can last days: scrub flags held that long leave every PG of the cluster behind
     on scrubs, so they are lifted before it and set again for the data to come back.
     """
-    after_moving(plan, steps, phase=Phase.HARDWARE)
+    plan.add(steps.restore(plan.last(), [Kind.FLAGS, Kind.MOVERS], phase=Phase.HARDWARE))
     plan.add(steps.notify(host, action, plan.last(), device_paths=device_paths))
     plan.add(steps.wait_technician(host, timing.technician, plan.last(),
                                    device_paths=device_paths, expect_serials=expect_serials,
@@ -291,17 +293,13 @@ def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: fl
 def restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
             after: tuple[str, ...] | None = None, drained: Sequence[int] = ()) -> None:
     """Flags, movers and downtimes back as they were: at the end, and as finalisers."""
-    after_moving(plan, steps, after=after)
-    for host in hosts:
-        plan.add(steps.downtime_off(host, plan.last()))
-    # The same restores run when the workflow fails or is cancelled, after the OSDs it
+    plan.add(steps.restore(plan.last() if after is None else after, hosts=hosts))
+    # The same restore runs when the workflow fails or is cancelled, after the OSDs it
     # drained are raised back: nothing is left at weight 0 silently.
     finals = StepMaker(steps.cluster, steps.reference, prefix="finally-")
     if drained:
         plan.finalisers.append(finals.weights_back(drained))
-    plan.finalisers.append(finals.flags_off((), phase=Phase.FINALISE))
-    plan.finalisers.append(finals.movers_back((), phase=Phase.FINALISE))
-    plan.finalisers += [finals.downtime_off(h, (), phase=Phase.FINALISE) for h in hosts]
+    plan.finalisers.append(finals.restore((), phase=Phase.FINALISE, hosts=hosts))
 
 
 def _target_weight(state: ClusterState, osds: tuple[int, ...]) -> float:

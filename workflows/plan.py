@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from ceph_tasks.decisions.capacity import CapacityProjection
+from ceph_tasks.decisions.restoration import Kind
 from ceph_tasks.names import TaskName
 from workflows.errors import PlanError
 from workflows.impact import PoolImpact, human_size
@@ -134,10 +135,9 @@ class MaintenancePlan:
         return "\n".join(lines)
 
 
-#: The step that undoes each kind of setup step, and the arguments both must share.
-_UNDONE_BY = {TaskName.SET_FLAGS: (TaskName.UNSET_FLAGS, ("flags", "hosts")),
-              TaskName.SET_DOWNTIME: (TaskName.REMOVE_DOWNTIME, ("host",)),
-              TaskName.PAUSE_MOVERS: (TaskName.RESTORE_MOVERS, ())}
+#: The kind of change each setup step records, put back by a restore step of that kind.
+_KIND_OF_SETUP = {TaskName.SET_FLAGS: Kind.FLAGS, TaskName.SET_DOWNTIME: Kind.DOWNTIMES,
+                  TaskName.PAUSE_MOVERS: Kind.MOVERS}
 
 
 def setup_to_redo(steps: Sequence[Mapping[str, Any]], succeeded: Callable[[str], bool]
@@ -150,16 +150,19 @@ def setup_to_redo(steps: Sequence[Mapping[str, Any]], succeeded: Callable[[str],
     """
     redo = []
     for index, step in enumerate(steps):
+        kind = _KIND_OF_SETUP.get(step["task"])
         if step["phase"] != str(Phase.PREPARE) or not succeeded(step["id"]):
             continue
-        undo, shared = _UNDONE_BY.get(step["task"], (None, ()))
-        undone = any(
-            later["task"] == str(undo) and succeeded(later["id"])
-            and all(later["kwargs"].get(k) == step["kwargs"].get(k) for k in shared)
-            for later in steps[index + 1:])
+        undone = kind is not None and any(
+            _restores(later, kind) and succeeded(later["id"]) for later in steps[index + 1:])
         if not undone:
             redo.append(step)
     return redo
+
+
+def _restores(step: Mapping[str, Any], kind: Kind) -> bool:
+    kinds = step["kwargs"].get("kinds")
+    return step["task"] == str(TaskName.RESTORE) and (kinds is None or str(kind) in kinds)
 
 
 def _waves(steps: Sequence[Step]) -> list[list[str]]:

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ceph_tasks.decisions.restoration import Kind
 from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from workflows.plan import Phase, Step
 
-#: Flags a data move sets cluster-wide: scrubs compete with backfill for the same disks.
+#: Flags a data move sets on the pools whose data moves: their scrubs would compete with
+#: backfill for the same disks, and Ceph's own osd_scrub_during_recovery=false only stops
+#: an OSD starting scrubs as a primary while it recovers, not serving them as a replica.
 MOVE_FLAGS = ("noscrub", "nodeep-scrub")
 #: Health codes the workflow's own changes raise, tolerated while it waits for health.
 OWN_CODES = ("OSDMAP_FLAGS", "OSD_FLAGS")
@@ -60,34 +63,27 @@ class StepMaker:
                           reference=self.reference, duration_s=seconds,
                           comment=f"cephmaint {self.reference}")
 
-    def downtime_off(self, host: str, after: Sequence[str], phase: Phase = Phase.RESTORE
-                     ) -> Step:
-        """Lift the monitoring downtime of a host."""
-        return self._step(f"downtime-off-{host}", f"remove monitoring downtime on {host}",
-                          TaskName.REMOVE_DOWNTIME, phase, after, touches=[host], host=host,
-                          reference=self.reference)
-
-    def flags_on(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS,
-                 phase: Phase = Phase.PREPARE) -> Step:
-        """Set cluster flags for the data move (recorded, so only ours are undone)."""
-        return self._step("flags-on", f"set flags {','.join(flags)}", TaskName.SET_FLAGS,
-                          phase, after, reference=self.reference, flags=list(flags))
-
-    def flags_off(self, after: Sequence[str], flags: Sequence[str] = MOVE_FLAGS,
-                  phase: Phase = Phase.RESTORE) -> Step:
-        """Unset the flags this maintenance set; an operator's flags stay."""
-        return self._step("flags-off", f"restore flags {','.join(flags)}", TaskName.UNSET_FLAGS,
-                          phase, after, reference=self.reference, flags=list(flags))
+    def flags_on(self, after: Sequence[str], pools: Sequence[str],
+                 flags: Sequence[str] = MOVE_FLAGS, phase: Phase = Phase.PREPARE) -> Step:
+        """Pause scrubs on the pools whose data moves (recorded, so only ours are undone)."""
+        return self._step("flags-on", f"set {','.join(flags)} on pool(s) {', '.join(pools)}",
+                          TaskName.SET_FLAGS, phase, after, reference=self.reference,
+                          flags=list(flags), pools=list(pools))
 
     def movers_off(self, after: Sequence[str], phase: Phase = Phase.PREPARE) -> Step:
-        """Pause the balancer and the PG autoscaler (recorded, put back by movers_back)."""
+        """Pause the balancer and the PG autoscaler (recorded, put back by restore)."""
         return self._step("movers-off", "pause the balancer and the PG autoscaler",
                           TaskName.PAUSE_MOVERS, phase, after, reference=self.reference)
 
-    def movers_back(self, after: Sequence[str], phase: Phase = Phase.RESTORE) -> Step:
-        """Put the balancer and each pool's autoscaler back as they were."""
-        return self._step("movers-back", "restore the balancer and the PG autoscaler",
-                          TaskName.RESTORE_MOVERS, phase, after, reference=self.reference)
+    def restore(self, after: Sequence[str], kinds: Sequence[Kind] | None = None,
+                phase: Phase = Phase.RESTORE, hosts: Sequence[str] = ()) -> Step:
+        """Put back what the maintenance recorded: these kinds of change, or all of them."""
+        said = ("flags, movers and downtimes" if kinds is None
+                else " and ".join(str(k) for k in kinds))
+        return self._step("restore", f"restore {said} as recorded before the maintenance",
+                          TaskName.RESTORE, phase, after, touches=hosts,
+                          reference=self.reference,
+                          kinds=None if kinds is None else [str(k) for k in kinds])
 
     def reweight(self, host: str, target: float | str, osds: Sequence[int],
                  after: Sequence[str], phase: Phase = Phase.MOVE,

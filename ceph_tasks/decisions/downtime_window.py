@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+#: The ledger key prefix of the hosts' downtime windows.
+LEDGER_PREFIX = "downtime"
+
 
 def window_key(host: str) -> str:
     """The ledger key of a host's downtime window."""
-    return f"downtime:{host}"
+    return f"{LEDGER_PREFIX}:{host}"
 
 
 @dataclass(frozen=True)

@@ -12,36 +12,29 @@ weight steps until it ends.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ceph_tasks.ceph.models import Pool
+from ceph_tasks.decisions.change import Change
 
+#: The ledger key prefix of every mover's state before the maintenance.
+LEDGER_PREFIX = "movers"
 #: Ledger key of the balancer as it was: {"active": bool, "mode": str}.
-BALANCER_KEY = "movers:balancer"
+BALANCER_KEY = f"{LEDGER_PREFIX}:balancer"
 #: The autoscaler mode a pause sets; `warn` still reports, it only stops changing pg_num.
 PAUSED_MODE = "warn"
 
 
 def autoscale_key(pool: str) -> str:
     """Ledger key of a pool's pg_autoscale_mode as it was."""
-    return f"movers:autoscale:{pool}"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One command that pauses or restores a mover, with its words for a report."""
-
-    prefix: str
-    args: Mapping[str, Any]
-    says: str
+    return f"{LEDGER_PREFIX}:autoscale:{pool}"
 
 
 def pause_changes(balancer: Mapping[str, Any], pools: Iterable[Pool]) -> list[Change]:
     """What to send to pause the movers as the cluster has them now."""
     changes = []
     if balancer.get("active"):
-        changes.append(Change("balancer off", {}, "balancer off"))
+        changes.append(Change("balancer off", {}, "balancer off", mgr=True))
     for pool in pools:
         if pool.pg_autoscale_mode == "on":
             changes.append(Change("osd pool set", {"pool": pool.pool_name,
@@ -60,7 +53,7 @@ def restore_changes(recorded: Mapping[str, Any], balancer: Mapping[str, Any],
     changes = []
     before = recorded.get(BALANCER_KEY)
     if isinstance(before, Mapping) and before.get("active") and not balancer.get("active"):
-        changes.append(Change("balancer on", {}, "balancer on"))
+        changes.append(Change("balancer on", {}, "balancer on", mgr=True))
     for pool in pools:
         mode = recorded.get(autoscale_key(pool.pool_name))
         if isinstance(mode, str) and mode != PAUSED_MODE and pool.pg_autoscale_mode == PAUSED_MODE:

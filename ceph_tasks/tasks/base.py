@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 
 from celery import Task
 
+from ceph_tasks.ceph import Ceph
+from ceph_tasks.decisions.change import Change
 from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY, window_verdict, windows_for
 from ceph_tasks.errors import CephTaskError, DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.tasks.context import TaskContext, context_of
@@ -132,6 +134,16 @@ def step(what: str) -> Iterator[None]:
         raise
     except (CephTaskError, InventoryError) as e:
         raise TaskFailed(f"{what}: {e}") from e
+
+
+def send(what: str, ceph: Ceph, changes: Sequence[Change]) -> None:
+    """Send each change, in order, to the monitors or the manager; a failure names it."""
+    for change in changes:
+        with step(f"{what}: ceph {change.says}"):
+            if change.mgr:
+                ceph.client.mgr_command(change.prefix, **change.args)
+            else:
+                ceph.client.mon_command(change.prefix, **change.args)
 
 
 def refuse(what: str, reason: str) -> NoReturn:

@@ -1,4 +1,4 @@
-"""Monitoring downtime for a host: set and remove it on every monitoring system of its cluster.
+"""Monitoring downtime for a host: set and lift it on every monitoring system of its cluster.
 
 Downtimes carry the maintenance reference, so a re-run finds the one it made (see
 ceph_tasks.monitoring); the window is fixed by the first run (ceph_tasks.decisions.downtime_window).
@@ -63,12 +63,15 @@ def set_downtime(self: MaintenanceTask, cluster: str, host: str, reference: str,
             "end": window.end.isoformat(), "backends": done}
 
 
-@shared_task(bind=True, base=MaintenanceTask, name=TaskName.REMOVE_DOWNTIME)  # type: ignore[untyped-decorator]
-def remove_downtime(self: MaintenanceTask, cluster: str, host: str,
-                    reference: str) -> dict[str, Any]:
-    """Remove this maintenance's downtimes of a host everywhere; none left is fine."""
+def lift_downtime(task: MaintenanceTask, cluster: str, host: str,
+                  reference: str) -> dict[str, int]:
+    """Remove this maintenance's downtimes of a host everywhere; none left is fine.
+
+    The restore task calls this for every host whose downtime the ledger recorded; the
+    record is dropped only once every backend is clear.
+    """
     what = f"cluster {cluster}, host {host}: remove monitoring downtime"
-    ctx = self.context
+    ctx = task.context
     with step(what):
         ctx.host(cluster, host)
         backends = ctx.downtimes(cluster)
@@ -76,7 +79,7 @@ def remove_downtime(self: MaintenanceTask, cluster: str, host: str,
     failed: list[str] = []
     for backend in backends:
         name = backend_name(backend)
-        self.progress(cluster=cluster, host=host, doing=f"removing the downtime on {name}")
+        task.progress(cluster=cluster, host=host, doing=f"removing the downtime on {name}")
         try:
             removed[name] = backend.remove_downtime(host, reference)
         except CephTaskError as e:
@@ -87,4 +90,4 @@ def remove_downtime(self: MaintenanceTask, cluster: str, host: str,
     with step(what):
         # Only once every backend is clear: a later set_downtime then starts a new window.
         ctx.ledger.forget(reference, window_key(host))
-    return {"cluster": cluster, "host": host, "removed": removed}
+    return removed

@@ -1,8 +1,9 @@
-"""Cluster flags: set noout, norebalance, nobackfill, noscrub, nodeep-scrub and restore them.
+"""Flags a maintenance sets: cluster-wide, on host buckets (noout) or on pools (scrubs).
 
-Cluster-wide with `osd set` / `osd unset`, or on host buckets with `osd set-group` /
-`osd unset-group` (noout only). Whether each flag was set before is recorded once in the
-ledger; restoring unsets only the flags this maintenance set, so an operator's stay.
+Cluster-wide with `osd set`, on host buckets with `osd set-group` (noout only), on pools
+with `osd pool set POOL noscrub 1`. Whether each flag was set before is recorded once in
+the ledger, before it is set; the restore task (ceph_tasks.tasks.restore) unsets only the
+flags this maintenance set, so an operator's stay.
 """
 
 from __future__ import annotations
@@ -11,84 +12,44 @@ from typing import Any
 
 from celery import shared_task
 
-from ceph_tasks.ceph import Ceph
-from ceph_tasks.ceph.models import OsdDump
-from ceph_tasks.decisions.flag_plan import FlagError, FlagTarget, check_flags, targets, to_restore
+from ceph_tasks.decisions.flag_plan import FlagError, FlagTarget, check_flags, flag_changes, targets
 from ceph_tasks.names import TaskName
-from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
+from ceph_tasks.tasks.base import MaintenanceTask, refuse, send, step
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.SET_FLAGS)  # type: ignore[untyped-decorator]
 def set_flags(self: MaintenanceTask, cluster: str, reference: str, flags: list[str],
-              hosts: list[str] | None = None) -> dict[str, Any]:
-    """Set flags cluster-wide (hosts None) or on the hosts' CRUSH buckets; skip those set."""
-    what = f"cluster {cluster}: set flags {','.join(flags)}{_on(hosts)}"
+              hosts: list[str] | None = None, pools: list[str] | None = None
+              ) -> dict[str, Any]:
+    """Set flags cluster-wide, on the hosts' CRUSH buckets or on pools; skip those set."""
+    what = f"cluster {cluster}: set flags {','.join(flags)}{_on(hosts, pools)}"
     ctx = self.context
-    wanted = _targets(what, flags, hosts)
+    try:
+        wanted = targets(check_flags(flags, hosts, pools), hosts, pools)
+    except FlagError as e:
+        refuse(what, str(e))
     with step(what):
         for host in hosts or ():
             ctx.host(cluster, host)
         ceph = ctx.ceph(cluster)
         dump = ceph.osd_dump()
+    # A pool deleted since the plan was made has no scrubs left to pause.
+    gone = sorted({t.pool for t in wanted if t.pool is not None} - set(dump.pool_flags))
+    wanted = tuple(t for t in wanted if t.pool not in gone)
     done: list[FlagTarget] = []
     already: list[FlagTarget] = []
     for target in wanted:
-        set_now = _is_set(dump, target)
+        set_now = target.is_set(dump)
         with step(what):
             # Recorded before the change, once: a re-run reads the first answer back.
             ctx.ledger.remember(reference, target.ledger_key, set_now)
         (already if set_now else done).append(target)
-    _apply(what, ceph, done, "set")
+    send(what, ceph, flag_changes(done, "set"))
     return {"cluster": cluster, "set": [t.describe() for t in done],
-            "already_set": [t.describe() for t in already]}
+            "already_set": [t.describe() for t in already], "pools_gone": gone}
 
 
-@shared_task(bind=True, base=MaintenanceTask, name=TaskName.UNSET_FLAGS)  # type: ignore[untyped-decorator]
-def unset_flags(self: MaintenanceTask, cluster: str, reference: str, flags: list[str],
-                hosts: list[str] | None = None) -> dict[str, Any]:
-    """Restore flags: unset those this maintenance set; leave those that were set before."""
-    what = f"cluster {cluster}: restore flags {','.join(flags)}{_on(hosts)}"
-    ctx = self.context
-    wanted = _targets(what, flags, hosts)
-    with step(what):
-        ceph = ctx.ceph(cluster)
-        dump = ceph.osd_dump()
-        before = {t: ctx.ledger.recall(reference, t.ledger_key) for t in wanted}
-    undo = [t for t in wanted if to_restore(before[t], _is_set(dump, t))]
-    _apply(what, ceph, undo, "unset")
-    with step(what):
-        for target in wanted:
-            # The maintenance no longer owns the flag: a later set_flags records afresh.
-            ctx.ledger.forget(reference, target.ledger_key)
-    return {"cluster": cluster, "unset": [t.describe() for t in undo],
-            "left": [t.describe() for t in wanted if t not in undo]}
-
-
-def _targets(what: str, flags: list[str], hosts: list[str] | None) -> tuple[FlagTarget, ...]:
-    try:
-        return targets(check_flags(flags, hosts), hosts)
-    except FlagError as e:
-        refuse(what, str(e))
-
-
-def _is_set(dump: OsdDump, target: FlagTarget) -> bool:
-    present = dump.flags if target.host is None else dump.host_flags(target.host)
-    return target.flag in present
-
-
-def _apply(what: str, ceph: Ceph, changes: list[FlagTarget], verb: str) -> None:
-    cluster_wide = [t.flag for t in changes if t.host is None]
-    for flag in cluster_wide:
-        with step(f"{what}: ceph osd {verb} {flag}"):
-            ceph.client.mon_command(f"osd {verb}", key=flag)
-    by_flag: dict[str, list[str]] = {}
-    for t in changes:
-        if t.host is not None:
-            by_flag.setdefault(t.flag, []).append(t.host)
-    for flag, hosts in by_flag.items():
-        with step(f"{what}: ceph osd {verb}-group {flag} {' '.join(hosts)}"):
-            ceph.client.mon_command(f"osd {verb}-group", flags=flag, who=hosts)
-
-
-def _on(hosts: list[str] | None) -> str:
+def _on(hosts: list[str] | None, pools: list[str] | None) -> str:
+    if pools is not None:
+        return f" on pool(s) {', '.join(pools)}"
     return "" if hosts is None else f" on {', '.join(hosts)}"

@@ -1,4 +1,4 @@
-"""The flags of `osd dump`: cluster-wide osdmap flags and per-CRUSH-node flags (pure)."""
+"""The flags of `osd dump`: cluster-wide osdmap flags, per-CRUSH-node and per-pool flags (pure)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class OsdDump(CephModel):
     flags: frozenset[str] = frozenset()
     #: Flags set on CRUSH nodes by `osd set-group`, by node name (e.g. a host).
     crush_node_flags: dict[str, frozenset[str]] = Field(default_factory=dict)
+    #: Each pool's flags (e.g. hashpspool, noscrub), by pool name, from the dump's pools.
+    pool_flags: dict[str, frozenset[str]] = Field(default_factory=dict)
     #: The fullness ratios the cluster warns and stops at; None when the answer lacks them.
     full_ratio: float | None = None
     backfillfull_ratio: float | None = None
@@ -33,8 +35,16 @@ class OsdDump(CephModel):
         if flags is None:
             text = data.get("flags", "")
             flags = [f for f in text.split(",") if f] if isinstance(text, str) else text
-        return {**data, "flags": flags}
+        pools = data.get("pools")
+        pool_flags = {p["pool_name"]: [f for f in str(p.get("flags_names", "")).split(",") if f]
+                      for p in pools if isinstance(p, dict) and "pool_name" in p
+                      } if isinstance(pools, list) else data.get("pool_flags", {})
+        return {**data, "flags": flags, "pool_flags": pool_flags}
 
     def host_flags(self, host: str) -> frozenset[str]:
         """The flags set on one CRUSH node (e.g. a host bucket) by `osd set-group`."""
         return self.crush_node_flags.get(host, frozenset())
+
+    def flags_of_pool(self, pool: str) -> frozenset[str]:
+        """The flags of one pool (`osd pool set POOL noscrub 1` adds noscrub)."""
+        return self.pool_flags.get(pool, frozenset())

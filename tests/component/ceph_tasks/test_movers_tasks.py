@@ -13,7 +13,8 @@ from celery.exceptions import Retry
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.context import TaskContext, install_context
-from ceph_tasks.tasks.pause import pause_movers, restore_movers
+from ceph_tasks.tasks.pause import pause_movers
+from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.reweight import reweight
 from ceph_tasks.testing.fake_executor import FakeExecutor
 from tests.component.ceph_tasks import test_data_movement_tasks as movement
@@ -74,11 +75,11 @@ def test_a_pause_and_its_restore_put_everything_back_once(context: TaskContext,
     assert pause_movers(cluster="c1", reference=REF)["changed"] == []
     assert len(movers.sent()) == sent
 
-    restored = restore_movers(cluster="c1", reference=REF)
+    restored = restore(cluster="c1", reference=REF)
     assert restored["changed"] == ["balancer on"] + [
         f"pool {name} pg_autoscale_mode on" for name in names]
     assert movers.balancer["active"] and set(movers.modes().values()) == {"on"}
-    assert restore_movers(cluster="c1", reference=REF)["changed"] == []
+    assert restore(cluster="c1", reference=REF)["changed"] == []
     assert context.ledger.entries(REF) == {}
 
 

@@ -25,7 +25,8 @@ from ceph_tasks.notify import TechnicianNotifier
 from ceph_tasks.notify.ticket import TicketTracker
 from ceph_tasks.remote.devices import LSBLK
 from ceph_tasks.tasks.context import TaskContext, install_context
-from ceph_tasks.tasks.downtime import remove_downtime, set_downtime
+from ceph_tasks.tasks.downtime import set_downtime
+from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.technicians import notify_technicians, wait_for_technician
 from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from ceph_tasks.testing.fake_executor import FakeExecutor
@@ -119,12 +120,12 @@ def test_a_second_set_later_on_keeps_the_one_downtime_per_backend(
     assert [len(b.downtimes) for b in ctx.backends] == [1, 1]
 
 
-def test_removal_removes_everywhere_and_a_second_removal_finds_nothing(ctx: FakeContext) -> None:
+def test_the_restore_lifts_the_downtime_everywhere_and_a_second_one_finds_nothing(
+        ctx: FakeContext) -> None:
     downtime()
-    assert remove_downtime(cluster="c1", host="node2", reference=REF)["removed"] == {
-        "icinga": 1, "alertmanager": 1}
-    assert remove_downtime(cluster="c1", host="node2", reference=REF)["removed"] == {
-        "icinga": 0, "alertmanager": 0}
+    assert restore(cluster="c1", reference=REF, kinds=["downtimes"])["downtimes"] == {
+        "node2": {"icinga": 1, "alertmanager": 1}}
+    assert restore(cluster="c1", reference=REF)["downtimes"] == {}
     assert [b.downtimes for b in ctx.backends] == [{}, {}]
     assert ctx.ledger.recall(REF, "downtime:node2") is None
 

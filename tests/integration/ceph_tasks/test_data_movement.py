@@ -51,6 +51,11 @@ def flags(bench: TaskBench) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     return dump.flags, dump.crush_node_flags
 
 
+def pool_flags(bench: TaskBench) -> dict[str, frozenset[str]]:
+    with ceph_of(bench) as ceph:
+        return ceph.osd_dump().pool_flags
+
+
 def hostctl(bench: TaskBench, host: str, *words: str) -> None:
     subprocess.run([sys.executable, "-m", "cephmaint.sandbox.hostctl", "--root",
                     str(bench.sandbox.root), "--host", host, *words],
@@ -90,6 +95,11 @@ def test_flags_are_set_and_restored_and_an_operators_flag_stays(
     on_host = fresh_bench.run("cephmaint.set_flags", cluster=cluster, reference=reference,
                               flags=["noout"], hosts=["node1"])
     assert on_host["set"] == ["noout on node1"]
+    on_pool = fresh_bench.run("cephmaint.set_flags", cluster=cluster, reference=reference,
+                              flags=["noscrub", "nodeep-scrub"], pools=["data", "gone"])
+    assert on_pool["set"] == ["noscrub on pool data", "nodeep-scrub on pool data"]
+    assert on_pool["pools_gone"] == ["gone"]
+    assert pool_flags(fresh_bench)["data"] >= {"noscrub", "nodeep-scrub"}
     after_set = flags(fresh_bench)
     assert {"noout", "noscrub", "nodeep-scrub"} <= after_set[0]
     assert after_set[1] == {"node1": frozenset({"noout"})}
@@ -105,20 +115,19 @@ def test_flags_are_set_and_restored_and_an_operators_flag_stays(
     healthy = wait_healthy(fresh_bench, reference, tolerate=sorted(FLAG_CODES))
     assert healthy["healthy"]
 
-    restored = fresh_bench.run("cephmaint.unset_flags", cluster=cluster, reference=reference,
-                               flags=wanted)
-    assert restored["unset"] == ["noout", "noscrub"]
-    assert restored["left"] == ["nodeep-scrub"]
-    fresh_bench.run("cephmaint.unset_flags", cluster=cluster, reference=reference,
-                    flags=["noout"], hosts=["node1"])
+    restored = fresh_bench.run("cephmaint.restore", cluster=cluster, reference=reference)
+    # One restore for every scope: what this maintenance set goes, the operator's stays.
+    assert sorted(restored["changed"]) == [
+        "osd pool set data nodeep-scrub 0", "osd pool set data noscrub 0", "osd unset noout",
+        "osd unset noscrub", "osd unset-group noout node1"]
     after_restore = flags(fresh_bench)
     assert "nodeep-scrub" in after_restore[0]
     assert not after_restore[0] & {"noout", "noscrub"}
     assert after_restore[1] == {}
+    assert not pool_flags(fresh_bench)["data"] & {"noscrub", "nodeep-scrub"}
 
-    twice = fresh_bench.run("cephmaint.unset_flags", cluster=cluster, reference=reference,
-                            flags=wanted)
-    assert twice["unset"] == []
+    twice = fresh_bench.run("cephmaint.restore", cluster=cluster, reference=reference)
+    assert twice["changed"] == []
     assert flags(fresh_bench) == after_restore
     with ceph_of(fresh_bench) as ceph:
         ceph.client.mon_command("osd unset", key="nodeep-scrub")
@@ -214,9 +223,8 @@ def test_the_balancer_and_autoscalers_are_paused_and_put_back_as_they_were(
         ceph.client.mon_command("osd pool set", pool=names[0], var="pg_autoscale_mode",
                                 val="off")
 
-    restored = fresh_bench.run("cephmaint.restore_movers", cluster=cluster,
-                               reference=reference)
+    restored = fresh_bench.run("cephmaint.restore", cluster=cluster, reference=reference)
     assert restored["changed"][0] == "balancer on"
     assert movers() == (True, {names[0]: "off", **dict.fromkeys(names[1:], "on")})
-    assert fresh_bench.run("cephmaint.restore_movers", cluster=cluster,
+    assert fresh_bench.run("cephmaint.restore", cluster=cluster,
                            reference=reference)["changed"] == []

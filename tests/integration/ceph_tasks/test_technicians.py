@@ -95,10 +95,10 @@ def test_a_downtime_is_set_once_and_removed_on_the_real_alertmanager(
     assert second["backends"] == [{"backend": "alertmanager", "ids": [silence["id"]],
                                    "created": False}]
 
-    assert shared_bench.run("cephmaint.remove_downtime", **args)["removed"] == {
-        "alertmanager": 1}
-    assert shared_bench.run("cephmaint.remove_downtime", **args)["removed"] == {
-        "alertmanager": 0}
+    lift = {"cluster": args["cluster"], "reference": reference}
+    assert shared_bench.run("cephmaint.restore", **lift)["downtimes"] == {
+        args["host"]: {"alertmanager": 1}}
+    assert shared_bench.run("cephmaint.restore", **lift)["downtimes"] == {}
     assert [s["status"]["state"] for s in silences_of(alertmanager_url, reference)] == [
         "expired"]
 

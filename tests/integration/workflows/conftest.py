@@ -48,8 +48,8 @@ from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.submission import submit
 
-#: Flags a data move sets cluster-wide.
-MOVE_FLAGS = {"noscrub", "nodeep-scrub"}
+#: Flags a data move sets on the pools whose data moves, never cluster-wide.
+MOVE_FLAGS = frozenset({"noscrub", "nodeep-scrub"})
 #: Short looks and limits: the sandbox holds a few MB and moves them in seconds.
 TIMING = Timing(drain=300, healthy=180, health_interval=2, technician=300,
                 technician_interval=2, downtime=3600)
@@ -151,8 +151,14 @@ class WorkflowBench:
         """The maintenance's flags are unset and its silences of these hosts all expired."""
         states = self.silence_states(reference)
         dump = self.dump()
-        return (not dump.flags & MOVE_FLAGS and not any(dump.host_flags(h) for h in hosts)
+        return (not dump.flags & MOVE_FLAGS and not self.paused_scrubs()
+                and not any(dump.host_flags(h) for h in hosts)
                 and all(states.get(h) and set(states[h]) == {"expired"} for h in hosts))
+
+    def paused_scrubs(self) -> dict[str, frozenset[str]]:
+        """The pools with scrub flags set, and which (cluster-wide ones are never ours)."""
+        return {pool: flags & MOVE_FLAGS for pool, flags in self.dump().pool_flags.items()
+                if flags & MOVE_FLAGS}
 
     def wait_restored(self, reference: str, hosts: list[str], *, after: str,
                       timeout: float = 60) -> None:

@@ -68,7 +68,7 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     wait_for_node(handle, "check-healthy", NodeState.SUCCESS)
     assert {s for s, state in node_states(handle, first).items()
             if state not in (NodeState.PENDING, NodeState.READY)} == {"check-healthy"}
-    tree, flags = bench.tree(), bench.dump().flags
+    tree, flags = bench.tree(), (bench.dump().flags, bench.dump().pool_flags)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     before = records(bench)
 
@@ -118,7 +118,7 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     # Nothing of the refused runs anywhere: no record, no workflow, no change in Ceph.
     assert records(bench) == before
     assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
-    assert bench.tree() == tree and bench.dump().flags == flags
+    assert bench.tree() == tree and (bench.dump().flags, bench.dump().pool_flags) == flags
 
     handle.cancel()
     assert wait_finished(handle, 30) == WorkflowState.CANCELLED

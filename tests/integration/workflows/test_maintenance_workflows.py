@@ -44,14 +44,16 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     plan = bench.plan("decommission", "node2")
     handle = bench.submit(plan)
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
-    assert bench.dump().flags >= MOVE_FLAGS
+    # Scrubs paused on the pools whose data moves, not cluster-wide.
+    assert not bench.dump().flags & MOVE_FLAGS
+    assert bench.paused_scrubs() and set(bench.paused_scrubs().values()) == {MOVE_FLAGS}
     assert bench.silence_states(plan.reference) == {"node2": ["active"]}
 
     handle.cancel()
     assert wait_finished(handle, 30) == WorkflowState.CANCELLED
     states = node_states(handle, plan)
     assert states["reweight-node2"] == NodeState.CANCELLED
-    assert {states[s] for s in ("wait-healthy", "remove-node2", "flags-off")} == {"CANCELLED"}
+    assert {states[s] for s in ("wait-healthy", "remove-node2", "restore")} == {"CANCELLED"}
     # The guardian, not a step of the workflow, raises the drained OSDs back in steps,
     # then lifts the flags and the downtime; status shows it doing so.
     shown = bench.cli("status", plan.reference)
@@ -103,7 +105,7 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert handle.node("confirm-node2")["state"] == NodeState.RUNNING
     assert handle.node("add-spare-3.dc1")["state"] == NodeState.PENDING
     # No cluster-wide flag while people work: scrubs go on during a wait of days.
-    assert not MOVE_FLAGS & bench.dump().flags
+    assert not MOVE_FLAGS & bench.dump().flags and not bench.paused_scrubs()
 
     confirmed = bench.cli("confirm", plan.reference, "--by", "tech")
     assert confirmed.returncode == 0, confirmed.stderr
@@ -150,7 +152,7 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
 
     redone = retry(handle, bench.app)
     assert redone == ["flags-on", "movers-off", "downtime-on-node1"]
-    assert bench.dump().flags >= MOVE_FLAGS
+    assert bench.paused_scrubs()
     assert wait_finished(handle, 300) == WorkflowState.SUCCESS, handle.status().to_dict()
     assert "node1" not in bench.tree().hosts()
     assert bench.sandbox.verify() == 400
@@ -161,7 +163,7 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
 def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
-    tree, flags = bench.tree(), bench.dump().flags
+    tree, flags = bench.tree(), (bench.dump().flags, bench.dump().pool_flags)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     left = sorted(h for h, osds in tree.hosts().items() if osds)
     assert left == ["node0", "spare-3.dc1"]
@@ -179,7 +181,7 @@ def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
     dead = bench.cli("run", "replace", "node0", "--broker-url", "amqp://127.0.0.1:1//")
     assert dead.returncode == 3 and "broker at amqp://127.0.0.1:1// cannot be" in dead.stderr
     assert bench.tree() == tree
-    assert bench.dump().flags == flags
+    assert (bench.dump().flags, bench.dump().pool_flags) == flags
     # Ceph's own record: the monitors received no state-changing command meanwhile.
     assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
     assert bench.sandbox.verify() == 400

@@ -33,3 +33,12 @@ def test_releases_printing_only_the_flags_string_are_read_too() -> None:
     del data["flags_set"]
     dump = OsdDump.model_validate(data)
     assert {"noscrub", "nodeep-scrub", "sortbitwise"} <= dump.flags
+
+
+def test_each_pool_s_flags_are_read_from_the_dump_s_pools() -> None:
+    data = json.loads((FIXTURES / "healthy" / "osd_dump.json").read_text())
+    assert OsdDump.model_validate(data).flags_of_pool("data") == frozenset({"hashpspool"})
+    data["pools"][1]["flags_names"] = "hashpspool,noscrub,nodeep-scrub"
+    dump = OsdDump.model_validate(data)
+    assert dump.flags_of_pool("data") == {"hashpspool", "noscrub", "nodeep-scrub"}
+    assert dump.flags_of_pool("no-such-pool") == frozenset()

@@ -38,7 +38,7 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     assert tasks(plan) == [
         "check_healthy_to_start", "check_removal", "set_flags", "pause_movers", "set_downtime",
         "reweight", "wait_healthy", "check_safe_to_destroy", "remove_node", "wait_healthy",
-        "unset_flags", "restore_movers", "remove_downtime",
+        "restore",
     ]
     assert plan.osds == (4, 5)
     assert plan.data_to_move_bytes > 0
@@ -49,8 +49,10 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
     pairs = zip(plan.steps, plan.steps[1:], strict=False)
     assert all(s.after == (prev.id,) for prev, s in pairs)
     assert [f.task for f in plan.finalisers] == [
-        "cephmaint.reweight", "cephmaint.unset_flags", "cephmaint.restore_movers",
-        "cephmaint.remove_downtime"]
+        "cephmaint.reweight", "cephmaint.restore"]
+    # One restore puts back everything recorded: at the end and after a failure alike.
+    assert plan.steps[-1].kwargs == plan.finalisers[1].kwargs == {
+        "cluster": "lab", "reference": "wf1", "kinds": None}
     # A cancel raises the drained OSDs back before anything else is undone; a failure
     # leaves them for a retry to resume.
     assert plan.finalisers[0].phase == Phase.ROLLBACK
@@ -83,7 +85,8 @@ def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
     assert raise_weight.kwargs["timeout"] == 600
     assert raise_weight.phase == Phase.ADD
     assert plan.hosts == ("node2", "node3")
-    assert {s.kwargs["host"] for s in plan.finalisers if "host" in s.kwargs} == {"node2", "node3"}
+    # The one restore finaliser lifts the downtimes of both hosts (all those recorded).
+    assert {h for s in plan.finalisers for h in s.hosts} == {"node2", "node3"}
 
 
 def test_a_plan_reads_as_a_runbook_and_as_json(cluster: Cluster, healthy: ClusterState) -> None:
@@ -127,10 +130,9 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     plan = plan_disk_replacement(5, cluster=cluster, state=healthy, reference="d1")
     assert tasks(plan) == [
         "check_healthy_to_start", "set_flags", "pause_movers", "set_downtime", "reweight",
-        "wait_healthy", "check_safe_to_destroy", "remove_node", "unset_flags",
-        "restore_movers", "notify_technicians", "wait_for_technician", "set_flags",
-        "pause_movers", "add_node", "reweight", "wait_healthy", "unset_flags",
-        "restore_movers", "remove_downtime",
+        "wait_healthy", "check_safe_to_destroy", "remove_node", "restore",
+        "notify_technicians", "wait_for_technician", "set_flags",
+        "pause_movers", "add_node", "reweight", "wait_healthy", "restore",
     ]
     by_task = {s.task.removeprefix("cephmaint."): s.kwargs for s in plan.steps}
     assert by_task["remove_node"]["mode"] == "destroy"
@@ -138,7 +140,7 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
     assert by_task["wait_for_technician"]["expect_serials"] == 1
     assert by_task["wait_for_technician"]["device_paths"] == ["/dev/sdc"]
     assert by_task["add_node"]["devices"] == ["/dev/sdc"]
-    assert plan.steps[15].kwargs["target"] == "original"
+    assert plan.steps[14].kwargs["target"] == "original"
     assert "bay 2" in plan.render()
 
 
@@ -257,13 +259,14 @@ def test_no_cluster_wide_flag_or_paused_mover_is_held_while_technicians_work(
     for step in plan.steps:
         name = step.task.removeprefix("cephmaint.")
         if name == "set_flags":
+            assert step.kwargs["pools"], f"{step.id} sets flags cluster-wide"
             held |= set(step.kwargs["flags"])
-        elif name == "unset_flags":
-            held -= set(step.kwargs["flags"])
         elif name == "pause_movers":
             held.add("movers")
-        elif name == "restore_movers":
-            held.remove("movers")
+        elif name == "restore":
+            kinds = step.kwargs["kinds"] or ["flags", "movers"]
+            held -= ({"noscrub", "nodeep-scrub"} if "flags" in kinds else set())
+            held -= ({"movers"} if "movers" in kinds else set())
         elif name == "wait_for_technician":
             seen["wait"] = True
             assert held == set(), f"{step.id} waits with {held} set"
@@ -287,3 +290,14 @@ def test_a_retry_after_the_flags_were_lifted_for_technicians_does_not_set_them_a
     done = set(order[:order.index("reweight-node2")])
     assert [s["id"] for s in setup_to_redo(steps, done.__contains__)] == [
         "flags-on", "movers-off", "downtime-on-node2"]
+
+
+def test_scrubs_are_paused_only_on_the_pools_whose_data_moves(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_decommission("node2", cluster=cluster, state=healthy, check_domains=no_problems)
+    [flags_on] = [s for s in plan.steps if s.task == TaskName.SET_FLAGS]
+    moving = [p.pool for p in plan.pools if p.pgs_to_move]
+    assert moving and flags_on.kwargs["pools"] == moving
+    assert flags_on.kwargs["flags"] == ["noscrub", "nodeep-scrub"]
+    assert "hosts" not in flags_on.kwargs
+    assert f"set noscrub,nodeep-scrub on pool(s) {', '.join(moving)}" in plan.render()

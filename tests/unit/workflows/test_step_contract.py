@@ -86,6 +86,6 @@ def test_a_step_whose_argument_is_renamed_does_not_bind(
         cluster: Cluster, healthy: ClusterState) -> None:
     step = KINDS["decommission"](cluster, healthy).steps[-1]
     renamed = dict(step.kwargs)
-    renamed["hostname"] = renamed.pop("host")
-    with pytest.raises(TypeError, match=r"does not fit task cephmaint\.remove_downtime"):
+    renamed["ref"] = renamed.pop("reference")
+    with pytest.raises(TypeError, match=r"does not fit task cephmaint\.restore"):
         bind(Step(step.id, step.title, step.task, renamed, step.phase))

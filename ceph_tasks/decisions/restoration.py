@@ -1,0 +1,72 @@
+"""Putting back what a maintenance changed, from what the ledger recorded (pure): one path.
+
+Every change a maintenance makes is recorded in the ledger before it is made, under a key
+whose prefix names its kind: flags (cluster, host and pool), Ceph's background movers,
+monitoring downtimes, and the CRUSH weights of drained OSDs. The restore task reads them all
+and puts back those asked for, whoever calls it: the end of a plan, a finaliser after a
+failure or a cancel, the guardian, a retry. Weights are the one kind not restored here:
+raising OSDs back moves data, so that goes through the reweight task and its throttle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from ceph_tasks.ceph.models import OsdDump, Pool
+from ceph_tasks.decisions import downtime_window, flag_plan, movers, reweight_plan
+from ceph_tasks.decisions.change import Change
+
+
+class Kind(StrEnum):
+    """The kinds of change a maintenance records, each under its own ledger key prefix."""
+
+    FLAGS = "flags"
+    MOVERS = "movers"
+    DOWNTIMES = "downtimes"
+    WEIGHTS = "weights"
+
+
+#: The prefix of each kind's ledger keys.
+PREFIXES: dict[Kind, str] = {
+    Kind.FLAGS: f"{flag_plan.LEDGER_PREFIX}:",
+    Kind.MOVERS: f"{movers.LEDGER_PREFIX}:",
+    Kind.DOWNTIMES: f"{downtime_window.LEDGER_PREFIX}:",
+    Kind.WEIGHTS: f"{reweight_plan.LEDGER_PREFIX}:",
+}
+
+#: What the restore task puts back; weights come back through the throttled reweight.
+RESTORED_HERE: tuple[Kind, ...] = (Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES)
+
+
+def kinds_of(names: Iterable[str] | None) -> tuple[Kind, ...]:
+    """The kinds named (all restorable ones for None); ValueError naming an unknown one."""
+    if names is None:
+        return RESTORED_HERE
+    kinds = tuple(dict.fromkeys(Kind(n) for n in names))
+    if Kind.WEIGHTS in kinds:
+        raise ValueError("weights are raised back by the reweight task, under its throttle")
+    return kinds
+
+
+def recorded(entries: Mapping[str, Any], kinds: Iterable[Kind]) -> dict[str, Any]:
+    """The ledger entries of these kinds."""
+    prefixes = tuple(PREFIXES[k] for k in kinds)
+    return {key: value for key, value in entries.items() if key.startswith(prefixes)}
+
+
+def ceph_restores(entries: Mapping[str, Any], dump: OsdDump, pools: Iterable[Pool],
+                  balancer: Mapping[str, Any]) -> list[Change]:
+    """The commands putting back the recorded flags and movers that are still as we left them.
+
+    A flag or mover someone changed since (set by hand, turned on again) is left as it is.
+    """
+    return (flag_plan.restore_flag_changes(recorded(entries, [Kind.FLAGS]), dump)
+            + movers.restore_changes(recorded(entries, [Kind.MOVERS]), balancer, pools))
+
+
+def downtime_hosts(entries: Mapping[str, Any]) -> list[str]:
+    """The hosts whose monitoring downtime is recorded, in the order recorded."""
+    prefix = PREFIXES[Kind.DOWNTIMES]
+    return [key[len(prefix):] for key in entries if key.startswith(prefix)]
