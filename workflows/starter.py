@@ -3,7 +3,10 @@
 One such task is sent per queued maintenance. It repeats (a Celery retry, durable in the
 broker like the guardian) until the maintenance is first in its cluster's line and the
 lease can be taken; then it starts it as `run` would have, and takes it out of the line.
-Whether the lease freed by a release or by expiry makes no difference.
+Whether the lease freed by a release or by expiry makes no difference. Its turn come, it
+waits as well while the cluster is not healthy (data still moving after the maintenance
+before it, a balancer turned back on): `run` would have refused to start then, and the
+queued one would fail on its first step.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ from typing import Any
 from celery import Task, shared_task
 
 from ceph_tasks.app import settings_of
+from ceph_tasks.decisions.preconditions import start_problems
+from ceph_tasks.errors import CephTaskError
 from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.tasks.context import context_of
 from dyrygent.errors import UnknownWorkflowError
+from inventory import InventoryError
 from workflows.engine import processor_of
 from workflows.errors import ClusterBusy, SubmitError
 from workflows.guardian import DEFAULT_INTERVAL
@@ -26,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Ledger key of why a queued maintenance was given up when its turn came.
 REFUSED_KEY = "queue-refused"
+#: Ledger key of why a queued maintenance whose turn came has not started yet.
+WAITING_KEY = "queue-waiting"
 
 
 @shared_task(bind=True, name=START_QUEUED_TASK, max_retries=None, acks_late=True)  # type: ignore[untyped-decorator]
@@ -44,6 +53,13 @@ def start_queued(self: Task, cluster: str, reference: str,
         # Started by an earlier delivery of this task that did not live to say so.
         queue.remove(cluster, reference)
         return {"workflow": reference, "started": True}
+    ledger = RedisLedger.from_url(redis_url)
+    unhealthy = _not_healthy(self, cluster)
+    if unhealthy:
+        ledger.note(reference, WAITING_KEY, f"waiting until the cluster is healthy: "
+                                            f"{'; '.join(unhealthy)}")
+        raise self.retry(countdown=max(interval, 10.0))
+    ledger.forget(reference, WAITING_KEY)
     try:
         start(mine.entry["plan"], self.app, deadline=mine.entry.get("deadline"),
               window_override=mine.entry.get("window_override"))
@@ -53,7 +69,7 @@ def start_queued(self: Task, cluster: str, reference: str,
         # A host of it went into another maintenance started meanwhile: waiting on would
         # work on that host twice. The operator sees why in `cephmaint status`.
         log.error("queued maintenance %s given up: %s", reference, e.reason)
-        RedisLedger.from_url(redis_url).note(reference, REFUSED_KEY, e.reason)
+        ledger.note(reference, REFUSED_KEY, e.reason)
         queue.remove(cluster, reference)
         return {"workflow": reference, "started": False, "refused": e.reason}
     except SubmitError as e:
@@ -62,6 +78,16 @@ def start_queued(self: Task, cluster: str, reference: str,
         raise self.retry(countdown=max(interval, 30.0)) from e
     queue.remove(cluster, reference)
     return {"workflow": reference, "started": True}
+
+
+def _not_healthy(task: Task, cluster: str) -> tuple[str, ...]:
+    """Why the cluster is not ready for a maintenance to start, as `run` checks it."""
+    ctx = context_of(task.app)
+    try:
+        status = ctx.ceph(cluster).status()
+        return start_problems(status, ctx.cluster(cluster).health_allowlist)
+    except (CephTaskError, InventoryError) as e:
+        return (f"cannot read cluster {cluster}: {e}",)
 
 
 def _stored(task: Task, reference: str) -> bool:

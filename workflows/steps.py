@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ceph_tasks.decisions.health_gate import FLAG_CODES
 from ceph_tasks.decisions.restoration import Kind
 from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from workflows.plan import Phase, Step
@@ -14,8 +15,6 @@ from workflows.plan import Phase, Step
 #: backfill for the same disks, and Ceph's own osd_scrub_during_recovery=false only stops
 #: an OSD starting scrubs as a primary while it recovers, not serving them as a replica.
 MOVE_FLAGS = ("noscrub", "nodeep-scrub")
-#: Health codes the workflow's own changes raise, tolerated while it waits for health.
-OWN_CODES = ("OSDMAP_FLAGS", "OSD_FLAGS")
 
 
 @dataclass
@@ -121,7 +120,7 @@ class StepMaker:
         """Wait until every PG is active+clean (the workflow's own flags tolerated)."""
         return self._step("wait-healthy", "wait for HEALTH_OK and all PGs active+clean",
                           TaskName.WAIT_HEALTHY, phase, after, reference=self.reference,
-                          tolerate=list(OWN_CODES), timeout=timeout, interval=interval)
+                          tolerate=sorted(FLAG_CODES), timeout=timeout, interval=interval)
 
     def remove_node(self, host: str, osds: Sequence[int], after: Sequence[str],
                     mode: str = "purge") -> Step:

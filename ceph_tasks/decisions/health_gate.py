@@ -19,8 +19,9 @@ from typing import Any
 from ceph_tasks.ceph.models import HealthCheck, HealthStatus, PgCounts, Status
 
 #: Health codes raised by the flags a maintenance sets itself: cluster-wide flags
-#: (noout, noscrub, ...) raise OSDMAP_FLAGS, per-host flags (`osd set-group`) OSD_FLAGS.
-FLAG_CODES: frozenset[str] = frozenset({"OSDMAP_FLAGS", "OSD_FLAGS"})
+#: (noout, noscrub, ...) raise OSDMAP_FLAGS, per-host flags (`osd set-group`) OSD_FLAGS,
+#: a pool's noscrub or nodeep-scrub POOL_SCRUB_FLAGS.
+FLAG_CODES: frozenset[str] = frozenset({"OSDMAP_FLAGS", "OSD_FLAGS", "POOL_SCRUB_FLAGS"})
 
 
 #: Checks about whether data can be read and written: no baseline or allowlist excuses them.

@@ -14,7 +14,7 @@ from dyrygent import export
 from dyrygent.states import WorkflowState
 from workflows.errors import ClusterBusy
 from workflows.queueing import RedisQueue
-from workflows.starter import REFUSED_KEY
+from workflows.starter import REFUSED_KEY, WAITING_KEY
 from workflows.submission import cancel, retry
 
 REFERENCE = click.argument("reference")
@@ -42,9 +42,11 @@ def status_command(session: Session, reference: str, follow_it: bool, interval: 
     waiting = queued(session, reference)
     if waiting is not None:
         cluster, position = waiting
+        why = session.ledger.recall(reference, WAITING_KEY) if position == 1 else None
         click.echo(json.dumps({"id": reference, "state": "QUEUED", "cluster": cluster,
-                               "position": position}, indent=2) if as_json else
-                   f"workflow {reference}: queued, position {position} on cluster {cluster}")
+                               "position": position, "waiting": why}, indent=2) if as_json
+                   else f"workflow {reference}: queued, position {position} on cluster "
+                        f"{cluster}" + (f": {why}" if why else ""))
         return 0
     given_up = session.ledger.recall(reference, REFUSED_KEY)
     if given_up is not None:

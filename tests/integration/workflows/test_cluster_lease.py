@@ -4,7 +4,8 @@ maintenance refused always.
 
 The first maintenance is a decommission of node1 paused after its first step (a read-only
 health guard): it holds the cluster's lease without moving data, so every refusal can be
-checked against Ceph's audit log, and the queued one starts as soon as it is cancelled.
+checked against Ceph's audit log. When it is cancelled the queued one waits while PGs are
+not clean (backfill held with nobackfill), and starts once they are.
 """
 
 from __future__ import annotations
@@ -120,9 +121,20 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
     assert bench.tree() == tree and (bench.dump().flags, bench.dump().pool_flags) == flags
 
+    # Data still moving when the lease frees: the queued one waits, as `run` would refuse.
+    def ceph_says(prefix: str, **args: object) -> None:
+        bench.with_ceph(lambda c: c.client.mon_command(prefix, **args))
+    ceph_says("osd set", key="nobackfill")
+    ceph_says("osd out", ids=["0"])
     handle.cancel()
     assert wait_finished(handle, 30) == WorkflowState.CANCELLED
-    # The guardian restores, releases; the queued one starts by itself within a look.
+    poll(lambda: "waiting until the cluster is healthy" in bench.cli("status", second).stdout,
+         timeout=60, interval=0.5, what="the queued decommission to wait for a clean cluster")
+    assert "queued, position 1" in bench.cli("status", second).stdout
+    assert started(bench, second) is None
+    ceph_says("osd in", ids=["0"])
+    ceph_says("osd unset", key="nobackfill")
+    # Clean again: the queued one starts by itself within a look.
     state = poll(lambda: started(bench, second), timeout=60, interval=0.5,
                  what="the queued decommission of node2 to start")
     assert state in (WorkflowState.RUNNING, WorkflowState.SUCCESS), state
