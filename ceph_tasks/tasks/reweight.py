@@ -96,8 +96,9 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     moving = status.pgmap.moving
     throttles = inventory.throttles
     if not all(same_weight(current[osd], weight) for osd, weight in goal.items()):
+        draining = {osd for osd, weight in goal.items() if weight < current[osd]}
         _hold_while_full(self, what, reference, ceph, set(status.health.checks), current,
-                         throttles, timeout)
+                         draining, throttles, timeout)
     decision = decide(current, goal, size, moving, throttles.max_backfilling_pgs)
     impact = None
     if decision.changes:
@@ -173,15 +174,15 @@ def _client_impact(ctx: TaskContext, cluster: str, ceph: Ceph, health: Health,
 
 
 def _hold_while_full(task: MaintenanceTask, what: str, reference: str, ceph: Ceph,
-                     checks: set[str], current: dict[int, float], throttles: Throttles,
-                     timeout: float) -> None:
+                     checks: set[str], current: dict[int, float], draining: set[int],
+                     throttles: Throttles, timeout: float) -> None:
     """Return when no OSD is (near) full; else publish why, run again later, or fail.
 
     The hold's start is kept in the ledger so that the limit counts from the first run
     that held, across runs; a run that finds nothing full forgets it.
     """
     with base.step(f"{what}: ceph osd df, osd dump"):
-        reason = fullness_hold(ceph.osd_df(), ceph.osd_dump(), checks)
+        reason = fullness_hold(ceph.osd_df(), ceph.osd_dump(), checks, draining)
     ctx, key = task.context, f"fullness-hold:{task.request.id}"
     if reason is None:
         ctx.ledger.forget(reference, key)

@@ -111,8 +111,10 @@ def test_a_drain_holds_while_an_osd_is_past_nearfull_and_lands_where_projected(
     handle = bench.submit(plan)
     drain = next(s.id for s in plan.steps if s.task == TaskName.REWEIGHT)
     wait_for_node(handle, drain, NodeState.RUNNING)
-    # Nearfull below the fullest OSD's use now: the drain must stop changing weights.
-    fullest = bench.with_ceph(lambda c: max(n.utilization for n in c.osd_df().nodes))
+    # Nearfull below the use of the fullest OSD taking data now: the drain must stop
+    # changing weights. node2's own OSDs, being drained, would not hold it.
+    fullest = bench.with_ceph(lambda c: max(n.utilization for n in c.osd_df().nodes
+                                            if n.id not in (4, 5)))
     low = round(fullest / 100 - 0.05, 3)
     bench.with_ceph(lambda c: c.client.mon_command("osd set-nearfull-ratio", ratio=low))
 
@@ -124,6 +126,7 @@ def test_a_drain_holds_while_an_osd_is_past_nearfull_and_lands_where_projected(
                   give_up=lambda: handle.status().state.finished,
                   what=lambda _: f"the drain to hold: {handle.status().to_dict()}")
     assert f"past nearfull {low * 100:.1f}%" in status, status
+    assert not re.search(r"holding: osd\.[45] ", status), status
     weights = bench.tree().crush_weights(frozenset({4, 5}))
     # Three step intervals (2 s each) later the weights are where the hold found them.
     time.sleep(6)

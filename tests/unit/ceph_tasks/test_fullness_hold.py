@@ -48,3 +48,21 @@ def test_other_health_checks_do_not_hold() -> None:
 def test_a_hold_expires_at_its_limit() -> None:
     assert not hold_expired(59.0, 60.0)
     assert hold_expired(60.0, 60.0)
+
+
+def test_the_osds_being_drained_do_not_hold_their_own_drain() -> None:
+    # A nearly full host is drained to relieve it: its OSDs and their checks do not hold.
+    assert fullness_hold(usage(osd4=92, osd5=88, osd0=50), RATIOS,
+                         ("OSD_NEARFULL", "OSD_BACKFILLFULL"), draining={4, 5}) is None
+    # Another OSD past a ratio still holds, and so do a full OSD or a pool near full.
+    assert fullness_hold(usage(osd4=92, osd0=86), RATIOS, ("OSD_NEARFULL",),
+                         draining={4}) == "holding: osd.0 at 86.0% past nearfull 85.0%"
+    assert fullness_hold(usage(osd4=96), RATIOS, ("OSD_FULL", "OSD_NEARFULL"),
+                         draining={4}) == "holding: health shows OSD_FULL"
+    assert fullness_hold(usage(osd4=92), RATIOS, ("POOL_NEAR_FULL",), draining={4}) == (
+        "holding: health shows POOL_NEAR_FULL")
+
+
+def test_an_osd_check_with_no_osd_past_a_ratio_still_holds_a_drain() -> None:
+    assert fullness_hold(usage(osd4=80), RATIOS, ("OSD_NEARFULL",), draining={4}) == (
+        "holding: health shows OSD_NEARFULL")
