@@ -8,7 +8,8 @@ An operator's retry starts a new generation: the guardian watches again and, sho
 workflow fail again, restores again.
 
 The guardian also keeps the maintenance's lease on its cluster: renewed on every look,
-released when the workflow succeeded or its finalisers are done. A lease found gone (the
+released when the workflow succeeded or its finalisers are done, but kept while a failed
+workflow that moved data waits for a retry or a cancel. A lease found gone (the
 workers were away longer than its time) is taken again when the cluster allows; when it
 does not, another maintenance took the cluster meanwhile, and the workflow is paused.
 """
@@ -23,6 +24,7 @@ from celery import Celery, Task, shared_task
 from celery.result import AsyncResult
 
 from ceph_tasks.app import settings_of
+from ceph_tasks.decisions.restoration import PREFIXES, Kind
 from ceph_tasks.ledger import Ledger
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.context import context_of
@@ -108,8 +110,20 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         # cluster stays leased until they have.
         keep_lease(self.app, ledger, handle, lease)
         raise self.retry(countdown=max(interval, 30.0))
+    if state == WorkflowState.FAILURE and _moved_data(ledger, workflow_id):
+        # Its data moves wait, partly done, for the operator's retry or cancel (each starts
+        # a new generation, which supersedes this one): the cluster is still in this
+        # maintenance, and no other may start on it meanwhile.
+        keep_lease(self.app, ledger, handle, lease)
+        raise self.retry(countdown=max(interval, 30.0))
     release_lease(self.app, workflow_id, lease)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
+
+
+def _moved_data(ledger: Ledger, workflow_id: str) -> bool:
+    """Whether the maintenance changed CRUSH weights (recorded before the first change)."""
+    prefix = PREFIXES[Kind.WEIGHTS]
+    return any(key.startswith(prefix) for key in ledger.entries(workflow_id))
 
 
 def finaliser_task_key(generation: int, step_id: str) -> str:

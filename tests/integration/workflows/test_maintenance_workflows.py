@@ -20,8 +20,11 @@ from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import MOVE_FLAGS, TIMING, WorkflowBench, node_states
 from tests.support.audit import audit_mark, changes_since
+from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
+from workflows.guardian import DEFAULT_INTERVAL
+from workflows.leases import RedisLeases
 from workflows.plan import MaintenancePlan
 from workflows.submission import retry
 
@@ -130,6 +133,7 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
 def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_completes_it(
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
+    leases = RedisLeases.from_url(bench.settings.redis_url)
     # Short enough to reach while the OSD is down; long enough for node1's own data.
     plan = bench.plan("decommission", "node1", timing=replace(TIMING, healthy=40))
     handle = bench.submit(plan)
@@ -149,6 +153,13 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
     finally:
         bench.hostctl("node0", "start-osd", "0")
     bench.wait_healthy()
+    # The cluster is still in this maintenance, passes of its guardian later: its lease
+    # stays, and another maintenance is refused.
+    time.sleep(2 * DEFAULT_INTERVAL)
+    assert leases.holders(plan.cluster) == [plan.reference]
+    other = bench.cli("run", "decommission", "node2")
+    assert other.returncode == 1, other
+    assert f"workflow {plan.reference} (hosts node1) holds its lease" in other.stderr, other
 
     redone = retry(handle, bench.app)
     assert redone == ["flags-on", "movers-off", "downtime-on-node1"]
@@ -158,6 +169,8 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
     assert bench.sandbox.verify() == 400
     assert bench.with_ceph(lambda c: c.status()).health.ok
     assert bench.restored(plan.reference, ["node1"])
+    poll(lambda: leases.holders(plan.cluster) == [], timeout=30, interval=0.5,
+         what="the lease of the finished maintenance to be released")
 
 
 def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
