@@ -108,7 +108,8 @@ def _undoing(reference: str, ledger: Ledger, finalisers: list[dict[str, Any]], *
         if spec.get("phase") == str(Phase.ROLLBACK) and not cancelled:
             # Failed, not cancelled: the drain is left partly done, on purpose.
             meta = {"status": f"partly drained: `cephmaint retry {reference}` resumes, "
-                              f"`cephmaint cancel {reference}` rolls back"}
+                              f"`cephmaint cancel {reference}` rolls back; the cluster stays "
+                              "leased to it meanwhile"}
             shown.append(Step(spec["id"], spec["title"], spec["task"], NodeState.PENDING, meta))
             continue
         if ledger.recall(reference, finalised_key(int(generation), spec["id"])) is not None:
