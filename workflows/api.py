@@ -63,7 +63,11 @@ def build_fleet_workflow(hosts: list[str], action: FleetAction, *,
     if cluster is None:
         inventory = (settings or Settings.from_env()).inventory()
         cluster = target_cluster(Kind.DECOMMISSION, hosts[0] if hosts else "", inventory)
-    state = state if state is not None else read_cluster_state(cluster)
+    if state is None:
+        # A retire moves every host's data for good: its capacity is projected at plan time.
+        drained = (lambda s: tuple(o for h in hosts for o in s.osds_of(h))
+                   ) if action == FleetAction.RETIRE else None
+        state = read_cluster_state(cluster, drained=drained)
     return plan_fleet(hosts, action, cluster=cluster, state=state, **options)
 
 

@@ -12,6 +12,7 @@ from workflows.builders import (
     add_and_raise,
     before_moving,
     drain_and_remove,
+    fullness_problems,
     host_label,
     inventory_problems,
     new_reference,
@@ -108,6 +109,9 @@ def plan_fleet(
     checks = [tuple(hosts)] if action == FleetAction.RETIRE else [tuple(b) for b in groups]
     problems = [p for group in checks for p in check_domains(state, group)]
     problems += inventory_problems(cluster, state, hosts)
+    if action == FleetAction.RETIRE:
+        # Every retired host's data ends on the hosts that stay: projected all together.
+        problems += fullness_problems(cluster, state, _osds(state, hosts))
     if problems:
         raise PlanRefused(f"{action} of {', '.join(hosts)} on cluster {cluster.name} refused, "
                           f"nothing changed: {'; '.join(dict.fromkeys(problems))}")
@@ -122,6 +126,7 @@ def plan_fleet(
                 f"every pool keeps enough {cluster.failure_domain_type}s",
                 "each host's OSDs safe to destroy before its removal"),
         notes=tuple(f"batch {i}: {', '.join(b)}" for i, b in enumerate(groups, 1)),
+        capacity=state.capacity if action == FleetAction.RETIRE else None,
     )
     shared = StepMaker(cluster.name, ref)
     plan.add(shared.healthy_to_start())

@@ -13,6 +13,7 @@ from ceph_tasks.decisions.capacity import CapacityProjection, project
 from inventory import Cluster
 from workflows.builders import plan_decommission, plan_disk_replacement, plan_replace
 from workflows.errors import PlanRefused
+from workflows.fleet import FleetAction, plan_fleet
 from workflows.state import ClusterState
 
 MIB = 2**20
@@ -79,3 +80,24 @@ def test_a_projection_of_other_osds_checks_nothing(cluster: Cluster,
     state = replace(healthy, capacity=drained(healthy, (2, 3), 0.0001))
     plan = plan_decommission("node2", cluster=cluster, state=state)
     assert plan.osds == (4, 5)
+
+
+def test_a_fleet_retire_is_projected_with_every_host_drained_at_once(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    now = healthy.df.osd(0)
+    assert now is not None
+    near = now.kb_used / now.kb + 0.06
+    both = healthy.osds_of("node1") + healthy.osds_of("node2")
+    state = replace(healthy, capacity=drained(healthy, both, near))
+    with pytest.raises(PlanRefused, match=r"retire of node1, node2 .* refused, nothing "
+                       r"changed: osd\.0 would be"):
+        plan_fleet(["node1", "node2"], FleetAction.RETIRE, cluster=cluster, state=state,
+                   check_domains=lambda *_: [])
+    # A replace brings each batch back: its projection is not the retire's.
+    plan = plan_fleet(["node1", "node2"], FleetAction.REPLACE, cluster=cluster, state=state,
+                      check_domains=lambda *_: [])
+    assert plan.capacity is None
+    roomy = replace(healthy, capacity=drained(healthy, both, 0.85))
+    retire = plan_fleet(["node1", "node2"], FleetAction.RETIRE, cluster=cluster, state=roomy,
+                        check_domains=lambda *_: [])
+    assert retire.capacity is not None and "fullest OSDs after:" in retire.render()
