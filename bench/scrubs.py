@@ -41,6 +41,8 @@ EAGER_SCRUBS = {
 
 #: PG states in which data is being copied to or from the PG's OSDs right now.
 MOVING = ("backfilling", "recovering")
+#: A PG remapped but idle this long counts as a stalled backfill in the conclusion.
+STALL_S = 10.0
 #: What the table counts on each side: every scrub, the deep ones, those beside moving data.
 KINDS = ("all", "deep", "backfilling", "unsettled")
 #: State words a PG may show on top of active+clean without being unsettled.
@@ -128,6 +130,22 @@ class Run:
             "unsettled": lambda s: s.on_unsettled_osd}
         return sum(1 for s in self.scrubs
                    if (s.pool in self.moving_pool_ids) == moving and keep[kind](s))
+
+    def stalled_s(self) -> float:
+        """The longest stretch in which some PG sat remapped, neither waiting nor backfilling."""
+        longest, since = 0.0, None
+        for at, states in self.timeline:
+            if "active+remapped" in states:
+                since = at if since is None else since
+                longest = max(longest, at - since)
+            else:
+                since = None
+        return longest
+
+    def moving_samples(self) -> int:
+        """How many samples showed a PG backfilling or recovering."""
+        return sum(1 for _, states in self.timeline
+                   if any(w in MOVING for st in states for w in st.split("+")))
 
     def counts(self) -> dict[str, int]:
         """Every count, by side and kind."""
@@ -392,6 +410,20 @@ def conclusion(runs: Sequence[Run]) -> str:
                  + ("difference between variants is within that noise" if spread <= noise
                     else "difference between variants exceeds that noise"))
     out.append(line + ").")
+    stalled = [r for r in runs if r.stalled_s() >= STALL_S]
+    if stalled:
+        out.append(f"{len(stalled)} of {len(runs)} drains had a PG sit active+remapped, "
+                   f"neither waiting for nor doing backfill, for {STALL_S:.0f} s or more (up "
+                   f"to {max(r.stalled_s() for r in stalled):.0f} s), in variants "
+                   + ", ".join(sorted({r.variant for r in stalled})) + "."
+                   + (" It happened with drains where no scrub started at all: that wait, "
+                      "not scrubbing, sets the drain time here."
+                      if any(not r.scrubs for r in stalled) else ""))
+    seen, samples = sum(r.moving_samples() for r in runs), sum(len(r.timeline) for r in runs)
+    out.append(f"{seen} of {samples} samples showed a PG backfilling or recovering"
+               + (": the data moves faster than PG stats reach the manager (every second), "
+                  "so 'beside backfilling PGs' undercounts and 'beside unclean PGs' is the "
+                  "measure to read." if seen * 10 < samples else "."))
     return "\n".join(out)
 
 
