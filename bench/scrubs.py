@@ -84,6 +84,26 @@ class Pg:
 
 
 Sample = dict[str, Pg]
+#: Seconds since a drain (or refill) began, and the count of each PG state but active+clean.
+Timeline = tuple[float, dict[str, int]]
+
+
+def states_at(at: float, sample: Sample) -> Timeline:
+    """One timeline entry."""
+    states = Counter(pg.state for pg in sample.values() if pg.state != "active+clean")
+    return round(at, 2), dict(states)
+
+
+def longest_stall(timeline: Sequence[Timeline]) -> float:
+    """The longest stretch in which some PG sat remapped, neither waiting nor backfilling."""
+    longest, since = 0.0, None
+    for at, states in timeline:
+        if "active+remapped" in states:
+            since = at if since is None else since
+            longest = max(longest, at - since)
+        else:
+            since = None
+    return longest
 
 
 @dataclass
@@ -120,7 +140,10 @@ class Run:
     scrubs: list[Scrub] = field(default_factory=list)
     #: Per drain sample: seconds since the drain began, and the count of every PG state
     #: other than active+clean.
-    timeline: list[tuple[float, dict[str, int]]] = field(default_factory=list)
+    timeline: list[Timeline] = field(default_factory=list)
+    #: The same for the refill, unmeasured otherwise: a stall there is no scrub's doing
+    #: when the variant's flags (still set) let none start.
+    refill_timeline: list[Timeline] = field(default_factory=list)
 
     def count(self, moving: bool, kind: str = "all") -> int:
         """Scrubs on the moving pools (or the others): all, deep, or beside moving data."""
@@ -132,15 +155,8 @@ class Run:
                    if (s.pool in self.moving_pool_ids) == moving and keep[kind](s))
 
     def stalled_s(self) -> float:
-        """The longest stretch in which some PG sat remapped, neither waiting nor backfilling."""
-        longest, since = 0.0, None
-        for at, states in self.timeline:
-            if "active+remapped" in states:
-                since = at if since is None else since
-                longest = max(longest, at - since)
-            else:
-                since = None
-        return longest
+        """How long the drain had a PG sit remapped, neither waiting for nor doing backfill."""
+        return longest_stall(self.timeline)
 
     def moving_samples(self) -> int:
         """How many samples showed a PG backfilling or recovering."""
@@ -236,7 +252,7 @@ class ScrubWatch:
         self.t0 = t0
         self.prev_near = _near_moves(baseline)
         self.scrubs: list[Scrub] = []
-        self.timeline: list[tuple[float, dict[str, int]]] = []
+        self.timeline: list[Timeline] = []
         # The latest scrub seen per PG. One running at the baseline began before the drain:
         # it is tracked, not counted, so that its end is not taken for a new scrub.
         self.open: dict[str, Scrub] = {
@@ -246,8 +262,7 @@ class ScrubWatch:
     def __call__(self, at: float, sample: Sample) -> None:
         """Take in the next sample."""
         near = _near_moves(sample)
-        states = Counter(pg.state for pg in sample.values() if pg.state != "active+clean")
-        self.timeline.append((round(at - self.t0, 2), dict(states)))
+        self.timeline.append(states_at(at - self.t0, sample))
         for pgid, pg in sample.items():
             before = self.prev.get(pgid)
             if before is None:
@@ -326,9 +341,12 @@ def measure(cluster: Cluster, variant: str, round_: int, host: str, *, lead: flo
         cluster.reweight(weights)
         before = {p: pg.up for p, pg in baseline.items()}
         # CRUSH is deterministic: with the weights back every PG maps where it did before.
+        refill: list[Timeline] = []
+        t1 = time.monotonic()
         wait(cluster, lambda s: clean(s) and {p: pg.up for p, pg in s.items()} == before,
-             timeout, f"{host} to fill again")
-        refill_s = time.monotonic() - t0 - drain_s
+             timeout, f"{host} to fill again",
+             each=lambda at, s: refill.append(states_at(at - t1, s)))
+        refill_s = time.monotonic() - t1
     finally:
         if variant == "pools":
             cluster.pool_flags(flagged, on=False)
@@ -338,10 +356,11 @@ def measure(cluster: Cluster, variant: str, round_: int, host: str, *, lead: flo
     time.sleep(settle)
     return Run(variant, round_, host, sorted(weights), moving,
                [cluster.pool_ids[p] for p in moving], flagged, round(drain_s, 1),
-               round(refill_s, 1), samples, watch.scrubs, watch.timeline)
+               round(refill_s, 1), samples, watch.scrubs, watch.timeline,
+               refill)
 
 
-COLUMNS = ("round", "variant", "drain s")
+COLUMNS = ("round", "variant", "drain s", "of which stalled s")
 #: One header per count, the moving pools' first: (side, kind, header).
 COUNTS = tuple((side, kind, f"{label} {what}") for side, label in
                (("moving", "moving pools:"), ("other", "other pools:"))
@@ -356,7 +375,7 @@ def table(runs: Sequence[Run]) -> str:
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for r in runs:
         counts = r.counts()
-        cells = [r.round, r.variant, f"{r.drain_s:.1f}",
+        cells = [r.round, r.variant, f"{r.drain_s:.1f}", f"{r.stalled_s():.1f}",
                  *(counts[f"{side}_{kind}"] for side, kind, _ in COUNTS)]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
@@ -399,26 +418,34 @@ def conclusion(runs: Sequence[Run]) -> str:
                    f"pool scope; the pool scope's were {total('pools', 'other', 'unsettled')} "
                    f"on other pools and {total('pools', 'moving', 'unsettled')} on flagged "
                    "pools.")
-    means = {v: statistics.mean(r.drain_s for r in by[v]) for v in VARIANTS}
-    spread = max(means.values()) - min(means.values())
-    line = ("Drain time, mean: " + ", ".join(f"{v} {means[v]:.1f} s" for v in VARIANTS)
-            + f" (spread {spread:.1f} s")
+    def means(time_of: Callable[[Run], float]) -> dict[str, float]:
+        return {v: statistics.mean(time_of(r) for r in by[v]) for v in VARIANTS}
+
+    def active(r: Run) -> float:
+        return r.drain_s - r.stalled_s()
+
+    raw, net = means(lambda r: r.drain_s), means(active)
+    line = ("Drain time, mean: " + ", ".join(f"{v} {raw[v]:.1f} s" for v in VARIANTS)
+            + "; less the stalls: " + ", ".join(f"{v} {net[v]:.1f} s" for v in VARIANTS))
     if rounds > 1:
-        noise = max(max(r.drain_s for r in by[v]) - min(r.drain_s for r in by[v])
-                    for v in VARIANTS)
-        line += (f"; one variant varied by up to {noise:.1f} s between rounds, so the "
-                 + ("difference between variants is within that noise" if spread <= noise
-                    else "difference between variants exceeds that noise"))
-    out.append(line + ").")
+        spread = max(net.values()) - min(net.values())
+        noise = max(max(map(active, by[v])) - min(map(active, by[v])) for v in VARIANTS)
+        line += (f" (variants {spread:.1f} s apart, rounds of one variant up to {noise:.1f} s "
+                 "apart: " + ("within that noise" if spread <= noise else "beyond that noise")
+                 + ")")
+    out.append(line + ".")
     stalled = [r for r in runs if r.stalled_s() >= STALL_S]
-    if stalled:
-        out.append(f"{len(stalled)} of {len(runs)} drains had a PG sit active+remapped, "
-                   f"neither waiting for nor doing backfill, for {STALL_S:.0f} s or more (up "
-                   f"to {max(r.stalled_s() for r in stalled):.0f} s), in variants "
-                   + ", ".join(sorted({r.variant for r in stalled})) + "."
-                   + (" It happened with drains where no scrub started at all: that wait, "
-                      "not scrubbing, sets the drain time here."
-                      if any(not r.scrubs for r in stalled) else ""))
+    refills = [r for r in runs if longest_stall(r.refill_timeline) >= STALL_S]
+    if stalled or refills:
+        quiet = [r for r in runs if not r.scrubs and r.variant == "cluster"
+                 and longest_stall(r.timeline + r.refill_timeline) >= STALL_S]
+        out.append(f"{len(stalled)} of {len(runs)} drains and {len(refills)} refills had a PG "
+                   f"sit active+remapped, neither waiting for nor doing backfill, for "
+                   f"{STALL_S:.0f} s or more (up to "
+                   f"{max(longest_stall(r.timeline + r.refill_timeline) for r in runs):.0f} s)"
+                   + (f"; {len(quiet)} such stall(s) came under cluster flags with no scrub "
+                      "started, so the stall is not a scrub's doing and it, not scrubbing, "
+                      "sets the drain time here." if quiet else "."))
     seen, samples = sum(r.moving_samples() for r in runs), sum(len(r.timeline) for r in runs)
     out.append(f"{seen} of {samples} samples showed a PG backfilling or recovering"
                + (": the data moves faster than PG stats reach the manager (every second), "
