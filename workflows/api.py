@@ -17,7 +17,7 @@ from dyrygent.handle import WorkflowHandle
 from inventory import Cluster
 from workflows import submission
 from workflows.engine import worker_app
-from workflows.fleet import FleetAction, plan_fleet
+from workflows.fleet import FleetAction, hosts_osds, plan_fleet
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
@@ -65,8 +65,7 @@ def build_fleet_workflow(hosts: list[str], action: FleetAction, *,
         cluster = target_cluster(Kind.DECOMMISSION, hosts[0] if hosts else "", inventory)
     if state is None:
         # A retire moves every host's data for good: its capacity is projected at plan time.
-        drained = (lambda s: tuple(o for h in hosts for o in s.osds_of(h))
-                   ) if action == FleetAction.RETIRE else None
+        drained = (lambda s: hosts_osds(s, hosts)) if action == FleetAction.RETIRE else None
         state = read_cluster_state(cluster, drained=drained)
     return plan_fleet(hosts, action, cluster=cluster, state=state, **options)
 

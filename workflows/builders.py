@@ -179,8 +179,7 @@ def plan_disk_replacement(
 
 def before_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.PREPARE
                   ) -> None:
-    """Scrubs paused on the pools whose data moves, Ceph's own movers paused: only the
-    maintenance moves data."""
+    """Scrubs paused on the pools whose data moves and Ceph's own movers paused."""
     pools = moving_pools(plan)
     if pools:
         plan.add(steps.flags_on(plan.last(), pools, phase=phase))

@@ -109,18 +109,18 @@ def plan_fleet(
     checks = [tuple(hosts)] if action == FleetAction.RETIRE else [tuple(b) for b in groups]
     problems = [p for group in checks for p in check_domains(state, group)]
     problems += inventory_problems(cluster, state, hosts)
+    osds = hosts_osds(state, hosts)
     if action == FleetAction.RETIRE:
         # Every retired host's data ends on the hosts that stay: projected all together.
-        problems += fullness_problems(cluster, state, _osds(state, hosts))
+        problems += fullness_problems(cluster, state, osds)
     if problems:
         raise PlanRefused(f"{action} of {', '.join(hosts)} on cluster {cluster.name} refused, "
                           f"nothing changed: {'; '.join(dict.fromkeys(problems))}")
     ref = reference or new_reference(f"fleet-{action}", host_label(hosts[0]))
-    osds = _osds(state, hosts)
     plan = MaintenancePlan(
         kind=f"fleet {action}", cluster=cluster.name, reference=ref, hosts=tuple(hosts),
         osds=osds, data_to_move_bytes=state.bytes_on(osds),
-        pools=worst_of([removal_impact(state, _osds(state, g)) for g in checks],
+        pools=worst_of([removal_impact(state, hosts_osds(state, g)) for g in checks],
                        removal_impact(state, osds)),
         guards=("cluster healthy before anything changes",
                 f"every pool keeps enough {cluster.failure_domain_type}s",
@@ -154,5 +154,6 @@ def plan_fleet(
     return plan
 
 
-def _osds(state: ClusterState, hosts: Sequence[str]) -> tuple[int, ...]:
+def hosts_osds(state: ClusterState, hosts: Sequence[str]) -> tuple[int, ...]:
+    """The OSDs CRUSH has under these hosts, host after host."""
     return tuple(o for h in hosts for o in state.osds_of(h))
