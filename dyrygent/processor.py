@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dyrygent.dag import CompiledNode, evaluate, expr_nodes
-from dyrygent.errors import InvalidTransitionError, StoreError, UnknownWorkflowError
+from dyrygent.errors import (
+    InvalidTransitionError,
+    StoreError,
+    UnknownNodeError,
+    UnknownWorkflowError,
+)
 from dyrygent.hooks import Hooks
 from dyrygent.states import NodeState, WorkflowState
 from dyrygent.store import Dispatch, Outcome, StateStore
@@ -133,6 +138,23 @@ class Engine:
             self.store.note(wf, {"t": self.clock(), "e": "skipped-stale", "node": index,
                                  "attempt": attempt})
         return started != 0
+
+    def is_current(self, tid: str) -> bool:
+        """Whether a running task's attempt is still its node's (not cancelled, not re-sent).
+
+        A cancel revokes running tasks without stopping them: a body asks this before it
+        changes the world, so that a cancelled attempt changes nothing more. Tasks that
+        are not nodes of a workflow are always current.
+        """
+        parsed = parse_task_id(tid)
+        if parsed is None:
+            return True
+        wf, index, attempt = parsed
+        try:
+            node = self.store.node(wf, index)
+        except (UnknownWorkflowError, UnknownNodeError):
+            return False
+        return bool(node["state"] == NodeState.RUNNING and node["attempt"] == attempt)
 
     def resolve_args(self, tid: str, args: list[Any]) -> None:
         """Replace an argument marker by the parents' results, in place, before the body runs."""

@@ -6,12 +6,14 @@ reference. They are safe to run twice: each one reads what is already done first
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from celery import Task
+from celery import Celery, Task
+from celery.exceptions import Ignore
 
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.change import Change
@@ -25,6 +27,10 @@ PROGRESS = "PROGRESS"
 #: Longest pause between two looks at a closed window: an operator's --now or an inventory
 #: change is noticed within this.
 WINDOW_POLL_SECONDS = 60.0
+#: The app attribute holding the check that a running task is still wanted (see fence).
+_FENCE_ATTR = "cephmaint_fence"
+
+log = logging.getLogger(__name__)
 
 
 def progress_key(task_id: str) -> str:
@@ -47,6 +53,11 @@ def window_wait_start_key(task_id: str) -> str:
     return f"window-wait-start:{task_id}"
 
 
+def install_fence(app: Celery, current: Callable[[str], bool]) -> None:
+    """Have app's maintenance tasks ask current(task id) before each change they send."""
+    setattr(app, _FENCE_ATTR, current)
+
+
 class MaintenanceTask(Task):  # type: ignore[misc]
     """Base class of cephmaint tasks: late acks, no automatic retries of failures."""
 
@@ -56,6 +67,32 @@ class MaintenanceTask(Task):  # type: ignore[misc]
     autoretry_for = ()
     max_retries = None
     acks_late = True
+
+    def fence(self, what: str) -> None:
+        """Stop here, changing nothing more, if this run is no longer wanted.
+
+        A cancel revokes a running task without stopping it, and the guardian then undoes
+        the maintenance's changes: a change sent after that (a drain's next weight step)
+        would outlive the restore. Asked just before each change; Ignore ends the run
+        without a result (its workflow node is already CANCELLED or re-sent).
+        """
+        current = getattr(self.app, _FENCE_ATTR, None)
+        tid = self.request.id
+        if current is None or not tid or self.request.called_directly or current(str(tid)):
+            return
+        log.warning("%s: not sent: this run of the step was cancelled or sent again", what)
+        raise Ignore()
+
+    def send(self, what: str, ceph: Ceph, changes: Sequence[Change]) -> None:
+        """Send each change, in order, to the monitors or the manager; a failure names it."""
+        if changes:
+            self.fence(what)
+        for change in changes:
+            with step(f"{what}: ceph {change.says}"):
+                if change.mgr:
+                    ceph.client.mgr_command(change.prefix, **change.args)
+                else:
+                    ceph.client.mon_command(change.prefix, **change.args)
 
     @property
     def context(self) -> TaskContext:
@@ -134,16 +171,6 @@ def step(what: str) -> Iterator[None]:
         raise
     except (CephTaskError, InventoryError) as e:
         raise TaskFailed(f"{what}: {e}") from e
-
-
-def send(what: str, ceph: Ceph, changes: Sequence[Change]) -> None:
-    """Send each change, in order, to the monitors or the manager; a failure names it."""
-    for change in changes:
-        with step(f"{what}: ceph {change.says}"):
-            if change.mgr:
-                ceph.client.mgr_command(change.prefix, **change.args)
-            else:
-                ceph.client.mon_command(change.prefix, **change.args)
 
 
 def refuse(what: str, reason: str) -> NoReturn:

@@ -14,7 +14,7 @@ from celery import shared_task
 
 from ceph_tasks.decisions.flag_plan import FlagError, FlagTarget, check_flags, flag_changes, targets
 from ceph_tasks.names import TaskName
-from ceph_tasks.tasks.base import MaintenanceTask, refuse, send, step
+from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.SET_FLAGS)  # type: ignore[untyped-decorator]
@@ -44,7 +44,7 @@ def set_flags(self: MaintenanceTask, cluster: str, reference: str, flags: list[s
             # Recorded before the change, once: a re-run reads the first answer back.
             ctx.ledger.remember(reference, target.ledger_key, set_now)
         (already if set_now else done).append(target)
-    send(what, ceph, flag_changes(done, "set"))
+    self.send(what, ceph, flag_changes(done, "set"))
     return {"cluster": cluster, "set": [t.describe() for t in done],
             "already_set": [t.describe() for t in already], "pools_gone": gone}
 

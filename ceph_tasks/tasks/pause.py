@@ -15,7 +15,7 @@ from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import Pool
 from ceph_tasks.decisions.movers import BALANCER_KEY, autoscale_key, pause_changes
 from ceph_tasks.names import TaskName
-from ceph_tasks.tasks.base import MaintenanceTask, send, step
+from ceph_tasks.tasks.base import MaintenanceTask, step
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.PAUSE_MOVERS)  # type: ignore[untyped-decorator]
@@ -35,7 +35,7 @@ def pause_movers(self: MaintenanceTask, cluster: str, reference: str) -> dict[st
             ctx.ledger.remember(reference, autoscale_key(pool.pool_name),
                                 pool.pg_autoscale_mode)
     changes = pause_changes(balancer, pools)
-    send(what, ceph, changes)
+    self.send(what, ceph, changes)
     return {"cluster": cluster, "changed": [c.says for c in changes]}
 
 

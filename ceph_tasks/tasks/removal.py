@@ -61,6 +61,8 @@ def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
     # Some OSDs of a host leave its failure domain in place: only the whole host is checked.
     _guard(what, ceph, host, plan, whole_host=osd_ids is None)
 
+    if plan.to_out or plan.to_stop or plan.to_remove:
+        self.fence(what)
     if plan.to_out:
         ids = " ".join(map(str, plan.to_out))
         with step(f"{what}: ceph osd out {ids}"):

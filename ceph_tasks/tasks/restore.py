@@ -22,7 +22,7 @@ from ceph_tasks.decisions.restoration import (
 )
 from ceph_tasks.errors import TaskFailed
 from ceph_tasks.names import TaskName
-from ceph_tasks.tasks.base import MaintenanceTask, refuse, send, step
+from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from ceph_tasks.tasks.downtime import lift_downtime
 from ceph_tasks.tasks.pause import movers_now
 
@@ -46,7 +46,7 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
             ceph = ctx.ceph(cluster)
             balancer, pools = movers_now(ceph)
             changes = ceph_restores(ceph_entries, ceph.osd_dump(), pools, balancer)
-        send(what, ceph, changes)
+        self.send(what, ceph, changes)
         with step(what):
             for key in ceph_entries:
                 # No longer ours: a later change records afresh.

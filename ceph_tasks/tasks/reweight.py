@@ -20,6 +20,7 @@ from celery import shared_task
 
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.ceph.models import Health, OsdTree
+from ceph_tasks.decisions.change import Change
 from ceph_tasks.decisions.client_impact import QueryReading, hold_reason
 from ceph_tasks.decisions.fullness_hold import fullness_hold, hold_expired
 from ceph_tasks.decisions.movers import resizing_pools
@@ -119,11 +120,10 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     elif decision.action is Action.WAIT:
         # The backfill cap holds already; say whether clients would hold the step too.
         impact = _client_impact(ctx, cluster, ceph, status.health, what)
-    after = dict(current)
-    for osd, weight in sorted(decision.changes.items()):
-        with base.step(f"{what}: ceph osd crush reweight osd.{osd} {weight:g}"):
-            ceph.client.mon_command("osd crush reweight", name=f"osd.{osd}", weight=weight)
-        after[osd] = weight
+    self.send(what, ceph, [Change("osd crush reweight", {"name": f"osd.{o}", "weight": w},
+                                  f"osd crush reweight osd.{o} {w:g}")
+                           for o, w in sorted(decision.changes.items())])
+    after = {**current, **decision.changes}
     report = {
         "cluster": cluster,
         "host": host,

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery import Celery
+from celery import Celery, states
 from celery.exceptions import Retry
 
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.errors import DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
+from ceph_tasks.tasks.base import install_fence
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.health_wait import wait_healthy
 from ceph_tasks.tasks.reweight import reweight
@@ -130,6 +131,22 @@ def test_each_run_takes_one_step_and_the_run_reaching_the_target_finishes(
     assert again["changed"] == {}
     assert len(cluster.reweights()) == 4
     assert all(c.prefix != "osd crush reweight" for c in cluster.client.calls[calls:])
+
+
+def test_a_run_no_longer_wanted_sends_no_step_and_ends_without_a_result(
+        context: TaskContext, cluster: FakeCluster, task_app: Celery) -> None:
+    asked: list[str] = []
+
+    def cancelled(task_id: str) -> bool:
+        asked.append(task_id)
+        return False
+
+    install_fence(task_app, cancelled)
+    result = reweight.apply(kwargs={"cluster": "c1", "reference": REF, "host": "node2",
+                                    "target": 0, "step": "inventory"}, task_id="run-1")
+    assert result.state == states.IGNORED
+    assert asked == ["run-1"]
+    assert cluster.reweights() == []
 
 
 def test_no_step_is_taken_while_moving_pgs_reach_the_cap(

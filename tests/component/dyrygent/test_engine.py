@@ -171,6 +171,29 @@ def test_cancel_revokes_running_nodes(rig: Rig) -> None:
         h.wait(timeout=1)
 
 
+def test_a_running_attempt_is_current_until_its_workflow_is_cancelled(rig: Rig) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(chain(t.si(tag="a"), t.si(tag="b")))
+    h = submit(rig, wf)
+    message = rig.broker.queue.pop(0)
+    rig.engine.on_received(message.task_id)
+    assert rig.engine.is_current(message.task_id)
+    h.cancel()
+    # The revoked body still runs to its end: it asks before changing anything more.
+    assert not rig.engine.is_current(message.task_id)
+    assert rig.engine.is_current("not-a-node-of-any-workflow")
+    gone = message.task_id.replace(wf.id, "no-such-workflow")
+    assert not rig.engine.is_current(gone)
+
+
+def test_an_older_attempt_is_not_current_once_its_node_finished(rig: Rig) -> None:
+    wf = Workflow()
+    wf.add_celery_canvas(t.si(tag="a"))
+    submit(rig, wf)
+    message = rig.step()
+    assert not rig.engine.is_current(message.task_id)
+
+
 def test_concurrency_limit_is_never_exceeded(rig: Rig) -> None:
     wf = Workflow(max_running=2)
     wf.add_celery_canvas(group(*[t.si(tag=str(i)) for i in range(7)]))
