@@ -32,4 +32,5 @@ printf '\033[1m==> %s\033[0m\n' "Lint (ruff) and types (mypy on the pure core)"
     ceph_tasks/decisions ceph_tasks/ledger.py ceph_tasks/names.py
 .venv/bin/mypy --no-incremental ceph_tasks cephmaint
 printf '\033[1m==> %s\033[0m\n' "Running the test suite ($tier tier)"
-exec .venv/bin/python -m pytest -p no:cacheprovider "${args[@]}"
+# The slowest tests are listed at the end: where the CI tier's minutes go.
+exec .venv/bin/python -m pytest -p no:cacheprovider --durations=15 "${args[@]}"

@@ -72,7 +72,7 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
                                         "only 1 host would be left (b2)")), CI),
         (Scenario("disk", "osd.8"), CI),
         (Scenario("replace", "b1", new_host="new1"), CI),
-        (Scenario("replace", "a1"), CI),
+        (Scenario("replace", "a1"), FULL),
         (Scenario("decommission", "c1"), CI),
         (Scenario("add", "c1"), CI),
         (Scenario("fleet", "a3"), FULL),
