@@ -28,6 +28,9 @@ class TaskName(StrEnum):
     WAIT_FOR_TECHNICIAN = "cephmaint.wait_for_technician"
     PAUSE_MOVERS = "cephmaint.pause_movers"
     RESTORE = "cephmaint.restore"
+    STOP_HOST_DAEMONS = "cephmaint.stop_host_daemons"
+    RUN_ON_HOST = "cephmaint.run_on_host"
+    WAIT_HOST_BACK = "cephmaint.wait_host_back"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -36,6 +39,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.flags",
     "ceph_tasks.tasks.guards",
     "ceph_tasks.tasks.health_wait",
+    "ceph_tasks.tasks.host_work",
     "ceph_tasks.tasks.pause",
     "ceph_tasks.tasks.addition",
     "ceph_tasks.tasks.removal",

@@ -89,6 +89,11 @@ def read_snapshot(handle: WorkflowHandle, ledger: Ledger,
             found = ledger.recall(handle.id, progress_key(task_id(handle.id, index,
                                                                    node["attempt"])))
             meta = found if isinstance(found, dict) else {}
+        elif state == NodeState.SUCCESS and isinstance(node.get("result"), dict) \
+                and "summary" in node["result"]:
+            # A step that measured something says it when done (a host's work: the objects
+            # recovered against those the host held).
+            meta = {"status": node["result"]["summary"]}
         steps.append(Step(spec["id"], spec["title"], spec["task"], state, meta))
     titles = {s.id: s.title for s in steps}
     events = tuple(_event_line(e, titles) for e in handle.events()[-RECENT_EVENTS:])

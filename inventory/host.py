@@ -137,6 +137,23 @@ class Host(InventoryModel):
     ssh: SshAccess
     daemon_control: DaemonControl
     devices: tuple[Device, ...] = ()
+    #: Restarts the host (a maintenance's --reboot), run over SSH without a shell.
+    reboot_command: CommandTemplate = ("systemctl", "reboot")
+    #: Prints an id that changes on every boot: how a reboot is known to have happened.
+    boot_id_command: CommandTemplate = ("cat", "/proc/sys/kernel/random/boot_id")
+
+    @field_validator("reboot_command", "boot_id_command", mode="before")
+    @classmethod
+    def _host_command_not_shell(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("a command is a list of argv words, not a shell string")
+        return value
+
+    @field_validator("reboot_command", "boot_id_command")
+    @classmethod
+    def _no_placeholders(cls, value: CommandTemplate) -> CommandTemplate:
+        check_template(value, ())
+        return value
 
     @model_validator(mode="before")
     @classmethod

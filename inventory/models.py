@@ -74,6 +74,9 @@ class Cluster(InventoryModel):
     #: Maintenances live on the cluster at once; above 1 only while the failure-domain
     #: guard passes for all their hosts together.
     max_concurrent_maintenances: StrictInt = Field(default=1, ge=1)
+    #: How long a host may stay down in a maintenance without a drain (its OSDs held in
+    #: by the host's noout) before the maintenance stops waiting and asks the operator.
+    max_down_seconds: float = Field(default=30 * 60.0, gt=0, allow_inf_nan=False)
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
 

@@ -18,8 +18,9 @@ from inventory import Cluster
 from workflows import submission
 from workflows.engine import worker_app
 from workflows.fleet import FleetAction, hosts_osds, plan_fleet
+from workflows.host_work import Work
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
+from workflows.planning import Kind, drained_by, plan_maintenance, stopped_by, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
 
@@ -56,6 +57,16 @@ def build_disk_replace_workflow(osd_id: int, *, settings: Settings | None = None
     return _planned(Kind.DISK, str(osd_id), settings, cluster, state, **options)
 
 
+def build_maintenance_workflow(host: str, *, reason: str, work: Work = Work.REBOOT,
+                               command: list[str] | None = None,
+                               settings: Settings | None = None, cluster: Cluster | None = None,
+                               state: ClusterState | None = None,
+                               **options: Any) -> MaintenancePlan:
+    """Plan work on a host without moving its data; inventory and state read if not given."""
+    return _planned(Kind.MAINTENANCE, host, settings, cluster, state, reason=reason,
+                    work=work, command=command, **options)
+
+
 def build_fleet_workflow(hosts: list[str], action: FleetAction, *,
                          settings: Settings | None = None, cluster: Cluster | None = None,
                          state: ClusterState | None = None, **options: Any) -> MaintenancePlan:
@@ -82,5 +93,6 @@ def _planned(kind: Kind, target: str, settings: Settings | None, cluster: Cluste
     if cluster is None:
         cluster = target_cluster(kind, target, (settings or Settings.from_env()).inventory())
     if state is None:
-        state = read_cluster_state(cluster, drained=drained_by(kind, target))
+        state = read_cluster_state(cluster, drained=drained_by(kind, target),
+                                   stopped=stopped_by(kind, target))
     return plan_maintenance(kind, target, cluster=cluster, state=state, **options)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from inventory import Cluster, Inventory
-from workflows import builders
+from workflows import builders, host_work
 from workflows.errors import UnknownTarget
 from workflows.plan import MaintenancePlan
 from workflows.state import ClusterState
@@ -25,6 +25,8 @@ class Kind(StrEnum):
     REPLACE = "replace"
     ADD = "add"
     DISK = "disk"
+    #: Work on a host without moving its data (reboot, a command, hands on).
+    MAINTENANCE = "maintenance"
 
 
 def target_cluster(kind: Kind, target: str, inventory: Inventory,
@@ -48,6 +50,8 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
         return builders.plan_decommission(target, cluster=cluster, state=state, **options)
     if kind == Kind.REPLACE:
         return builders.plan_replace(target, new_host, cluster=cluster, state=state, **options)
+    if kind == Kind.MAINTENANCE:
+        return host_work.plan_host_maintenance(target, cluster=cluster, state=state, **options)
     return builders.plan_add(target, cluster=cluster, state=state, **options)
 
 
@@ -56,9 +60,16 @@ def drained_by(kind: Kind, target: str) -> Callable[[ClusterState], tuple[int, .
     if kind == Kind.DISK:
         osd = osd_number(target)
         return lambda state: (osd,)
-    if kind == Kind.ADD:
+    if kind in (Kind.ADD, Kind.MAINTENANCE):
         return lambda state: ()
     return lambda state: state.osds_of(target)
+
+
+def stopped_by(kind: Kind, target: str) -> Callable[[ClusterState], tuple[int, ...]] | None:
+    """Which OSDs a maintenance stops without a drain (Ceph is asked if it may): a host's."""
+    if kind == Kind.MAINTENANCE:
+        return lambda state: state.osds_of(target)
+    return None
 
 
 def cluster_of(inventory: Inventory, host: str, name: str | None = None) -> Cluster:

@@ -26,17 +26,21 @@ def read_state(ceph: Ceph) -> ClusterState:
 
 
 def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_cluster, *,
-                       drained: Drained | None = None,
+                       drained: Drained | None = None, stopped: Drained | None = None,
                        simulator: PlacementSimulator | None = None) -> ClusterState:
     """Connect to a cluster, read its state once, disconnect.
 
     With drained, the state also holds every OSD's fullness projected after those OSDs are
-    drained to weight 0 (see project_capacity).
+    drained to weight 0 (see project_capacity); with stopped, Ceph's `osd ok-to-stop` for
+    those OSDs (a host's work without a drain).
     """
     client = connect(cluster)
     try:
         ceph = Ceph(client)
         state = read_state(ceph)
+        halted = tuple(stopped(state)) if stopped is not None else ()
+        if halted:
+            state = replace(state, ok_to_stop=ceph.ok_to_stop(halted))
         if drained is None:
             return state
         # Only OSDs CRUSH holds can be reweighted; a plan naming others is refused anyway.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ceph_tasks.ceph.models import CrushRule, OsdDf, OsdTree, PgDump, Pool, Status
+from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdDf, OsdTree, PgDump, Pool, Status
 from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.decisions.preconditions import removal_problems
 
@@ -24,6 +24,9 @@ class ClusterState:
     #: Every OSD's fullness now and after the planned OSDs are drained (osdmaptool's
     #: placements); None when not projected, and plans then check no capacity.
     capacity: CapacityProjection | None = None
+    #: Ceph's `osd ok-to-stop` for the OSDs a maintenance would stop (its host's, without a
+    #: drain); None when not asked.
+    ok_to_stop: OkToStop | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

@@ -74,6 +74,40 @@ class StepMaker:
         return self._step("movers-off", "pause the balancer and the PG autoscaler",
                           TaskName.PAUSE_MOVERS, phase, after, reference=self.reference)
 
+    def host_noout(self, host: str, after: Sequence[str]) -> Step:
+        """Keep the host's OSDs in while they are down (`osd set-group noout HOST`)."""
+        return self._step(f"noout-{host}", f"set noout on host {host} only (osd set-group)",
+                          TaskName.SET_FLAGS, Phase.PREPARE, after, touches=[host],
+                          reference=self.reference, flags=["noout"], hosts=[host])
+
+    def ok_to_stop(self, osds: Sequence[int], after: Sequence[str]) -> Step:
+        """Guard: Ceph says stopping these OSDs leaves every PG active."""
+        return self._step("check-ok-to-stop", f"check {_osds(osds)} ok to stop",
+                          TaskName.CHECK_OK_TO_STOP, Phase.GUARD, after, osds=osds,
+                          osd_ids=sorted(osds))
+
+    def stop_daemons(self, host: str, after: Sequence[str]) -> Step:
+        """Stop the host's OSD daemons, each recorded for the restore to start again."""
+        return self._step(f"stop-{host}", f"stop the OSD daemons of {host}",
+                          TaskName.STOP_HOST_DAEMONS, Phase.HARDWARE, after, touches=[host],
+                          reference=self.reference, host=host)
+
+    def run_on_host(self, host: str, after: Sequence[str], *, timeout: float,
+                    command: Sequence[str] | None = None) -> Step:
+        """Reboot the host (command None) and wait for it, or run a command on it."""
+        title = (f"reboot {host} and wait for it over SSH" if command is None
+                 else f"run on {host}: {' '.join(command)}")
+        return self._step(f"work-{host}", title, TaskName.RUN_ON_HOST, Phase.HARDWARE, after,
+                          touches=[host], reference=self.reference, host=host,
+                          timeout=timeout, **({"reboot": True} if command is None
+                                              else {"command": list(command)}))
+
+    def wait_host_back(self, host: str, after: Sequence[str], *, timeout: float) -> Step:
+        """Wait until the host's OSDs are up and in and every PG active+clean again."""
+        return self._step(f"back-{host}", f"wait for {host}'s OSDs up and in and every PG "
+                          "active+clean", TaskName.WAIT_HOST_BACK, Phase.HARDWARE, after,
+                          touches=[host], reference=self.reference, host=host, timeout=timeout)
+
     def restore(self, after: Sequence[str], kinds: Sequence[Kind] | None = None,
                 phase: Phase = Phase.RESTORE, hosts: Sequence[str] = ()) -> Step:
         """Put back what the maintenance recorded: these kinds of change, or all of them."""

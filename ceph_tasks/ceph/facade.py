@@ -18,6 +18,7 @@ from ceph_tasks.ceph.models import (
     OsdTree,
     PgBytes,
     PgDump,
+    PgObjects,
     PgStat,
     Pool,
     SafeToDestroy,
@@ -71,6 +72,11 @@ class Ceph:
     def pg_bytes(self) -> PgBytes:
         """`pg dump pgs`: the bytes every PG stores."""
         return parse_as(PgBytes, self.client.mon_command("pg dump", dumpcontents=["pgs"]),
+                        "pg dump pgs")
+
+    def pg_objects(self) -> PgObjects:
+        """`pg dump pgs`: the objects every PG holds and has recovered, and where."""
+        return parse_as(PgObjects, self.client.mon_command("pg dump", dumpcontents=["pgs"]),
                         "pg dump pgs")
 
     def osdmap(self) -> bytes:

@@ -1,11 +1,12 @@
 """Putting back what a maintenance changed, from what the ledger recorded (pure): one path.
 
 Every change a maintenance makes is recorded in the ledger before it is made, under a key
-whose prefix names its kind: flags (cluster, host and pool), Ceph's background movers,
-monitoring downtimes, and the CRUSH weights of drained OSDs. The restore task reads them all
-and puts back those asked for, whoever calls it: the end of a plan, a finaliser after a
-failure or a cancel, the guardian, a retry. Weights are the one kind not restored here:
-raising OSDs back moves data, so that goes through the reweight task and its throttle.
+whose prefix names its kind: OSD daemons it stopped, flags (cluster, host and pool), Ceph's
+background movers, monitoring downtimes, and the CRUSH weights of drained OSDs. The restore
+task reads them all and puts back those asked for, whoever calls it: the end of a plan, a
+finaliser after a failure or a cancel, the guardian, a retry. Weights are the one kind not
+restored here: raising OSDs back moves data, so that goes through the reweight task and its
+throttle.
 """
 
 from __future__ import annotations
@@ -22,32 +23,38 @@ from ceph_tasks.decisions.change import Change
 class Kind(StrEnum):
     """The kinds of change a maintenance records, each under its own ledger key prefix."""
 
+    DAEMONS = "daemons"
     FLAGS = "flags"
     MOVERS = "movers"
     DOWNTIMES = "downtimes"
     WEIGHTS = "weights"
 
 
+#: The ledger key prefix of an OSD daemon a maintenance stopped (a host's work without drain).
+DAEMON_PREFIX = "daemon-stopped"
+
 #: The prefix of each kind's ledger keys.
 PREFIXES: dict[Kind, str] = {
+    Kind.DAEMONS: f"{DAEMON_PREFIX}:",
     Kind.FLAGS: f"{flag_plan.LEDGER_PREFIX}:",
     Kind.MOVERS: f"{movers.LEDGER_PREFIX}:",
     Kind.DOWNTIMES: f"{downtime_window.LEDGER_PREFIX}:",
     Kind.WEIGHTS: f"{reweight_plan.LEDGER_PREFIX}:",
 }
 
-#: What the restore task puts back; weights come back through the throttled reweight.
-RESTORED_HERE: tuple[Kind, ...] = (Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES)
+#: What the restore task puts back, in this order: a host's daemons start before its noout
+#: is lifted. Weights come back through the throttled reweight.
+RESTORED_HERE: tuple[Kind, ...] = (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES)
 
 
 def kinds_of(names: Iterable[str] | None) -> tuple[Kind, ...]:
     """The kinds named (all restorable ones for None); ValueError naming an unknown one."""
     if names is None:
         return RESTORED_HERE
-    kinds = tuple(dict.fromkeys(Kind(n) for n in names))
+    kinds = {Kind(n) for n in names}
     if Kind.WEIGHTS in kinds:
         raise ValueError("weights are raised back by the reweight task, under its throttle")
-    return kinds
+    return tuple(k for k in RESTORED_HERE if k in kinds)
 
 
 def recorded(entries: Mapping[str, Any], kinds: Iterable[Kind]) -> dict[str, Any]:
@@ -70,3 +77,18 @@ def downtime_hosts(entries: Mapping[str, Any]) -> list[str]:
     """The hosts whose monitoring downtime is recorded, in the order recorded."""
     prefix = PREFIXES[Kind.DOWNTIMES]
     return [key[len(prefix):] for key in entries if key.startswith(prefix)]
+
+
+def daemon_key(host: str, osd_id: int) -> str:
+    """The ledger key recording that the maintenance stopped osd.ID on host."""
+    return f"{DAEMON_PREFIX}:{host}:{osd_id}"
+
+
+def stopped_daemons(entries: Mapping[str, Any]) -> dict[str, list[int]]:
+    """The OSDs the maintenance stopped, by host (hosts in the order recorded)."""
+    found: dict[str, list[int]] = {}
+    for key in recorded(entries, [Kind.DAEMONS]):
+        host, _, osd = key[len(PREFIXES[Kind.DAEMONS]):].rpartition(":")
+        if host and osd.isdigit():
+            found.setdefault(host, []).append(int(osd))
+    return {host: sorted(osds) for host, osds in found.items()}

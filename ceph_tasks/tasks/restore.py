@@ -1,10 +1,11 @@
 """The one restore path: put back everything a maintenance recorded in the ledger.
 
-Flags, the balancer and the autoscaler, monitoring downtimes: read from the ledger, compared
-with the cluster now, put back where they are still as the maintenance left them, and the
-records dropped once done (see ceph_tasks.decisions.restoration). The end of every plan, its
-finalisers after a failure or a cancel, and a retry all run this task; the drained OSDs'
-weights come back through the reweight task (rollback), under the same throttle as a drain.
+OSD daemons a host's work stopped, flags, the balancer and the autoscaler, monitoring
+downtimes: read from the ledger, compared with the cluster now, put back where they are
+still as the maintenance left them, and the records dropped once done (see
+ceph_tasks.decisions.restoration). The end of every plan, its finalisers after a failure or
+a cancel, and a retry all run this task; the drained OSDs' weights come back through the
+reweight task (rollback), under the same throttle as a drain.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from celery import shared_task
 from ceph_tasks.decisions.restoration import (
     Kind,
     ceph_restores,
+    daemon_key,
     downtime_hosts,
     kinds_of,
     recorded,
+    stopped_daemons,
 )
 from ceph_tasks.errors import TaskFailed
 from ceph_tasks.names import TaskName
@@ -39,7 +42,10 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
         refuse(what, str(e))
     with step(what):
         entries = recorded(ctx.ledger.entries(reference), wanted)
-    ceph_entries = recorded(entries, [k for k in wanted if k is not Kind.DOWNTIMES])
+    # First, so that a host's noout is lifted only once its OSDs run again: a daemon that
+    # cannot be started (the host still down) fails the restore here, flags untouched.
+    started = _start_daemons(self, what, cluster, reference, entries)
+    ceph_entries = recorded(entries, [k for k in wanted if k in (Kind.FLAGS, Kind.MOVERS)])
     changes = []
     if ceph_entries:
         with step(f"{what}: ceph osd dump, balancer status, osd pool ls detail"):
@@ -60,4 +66,23 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
             failed.append(str(e))  # the other hosts' downtimes are still lifted
     if failed:
         raise TaskFailed("; ".join(failed))
-    return {"cluster": cluster, "changed": [c.says for c in changes], "downtimes": lifted}
+    return {"cluster": cluster, "started": started, "changed": [c.says for c in changes],
+            "downtimes": lifted}
+
+
+def _start_daemons(task: MaintenanceTask, what: str, cluster: str, reference: str,
+                   entries: dict[str, Any]) -> list[str]:
+    """Start the OSD daemons the maintenance stopped, each record dropped once started."""
+    started = []
+    ctx = task.context
+    for host, osds in stopped_daemons(entries).items():
+        task.fence(what)
+        with step(what):
+            daemons = ctx.daemons(cluster, host)
+        for osd in osds:
+            with step(f"{what}: start osd.{osd} on host {host}"):
+                daemons.start_osd(osd)  # starting a running daemon changes nothing
+            with step(what):
+                ctx.ledger.forget(reference, daemon_key(host, osd))
+            started.append(f"osd.{osd}")
+    return started

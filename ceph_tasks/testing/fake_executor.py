@@ -64,6 +64,10 @@ class FakeExecutor:
         """Let every later command to host_name fail to connect."""
         self._unreachable.add(host_name)
 
+    def make_reachable(self, host_name: str) -> None:
+        """Let later commands to host_name connect again (a host back from a reboot)."""
+        self._unreachable.discard(host_name)
+
     def run(
         self, host: Host, argv: Sequence[str], *, timeout: float | None = None,
         check: bool = True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +18,9 @@ from dyrygent.states import WorkflowState
 from inventory import Cluster
 from workflows.admission import check_start, describe_health, describe_window
 from workflows.errors import ClusterBusy
+from workflows.host_work import Work
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
+from workflows.planning import Kind, drained_by, plan_maintenance, stopped_by, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
 from workflows.submission import check_services, enqueue, submit
@@ -30,18 +32,50 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("target", metavar="HOST"),
         click.option("--new-host", help="replace: the new hardware's host name."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
+        click.option("--reboot", is_flag=True,
+                     help="maintenance: reboot HOST (the inventory's reboot_command)."),
+        click.option("--command", "host_command", metavar="CMD",
+                     help="maintenance: run CMD on HOST (split into words as a shell would, "
+                          "run without one)."),
+        click.option("--technician", is_flag=True,
+                     help="maintenance: ask the technicians, wait for their confirmation."),
+        click.option("--reason", help="Why: the work of a maintenance, or why --now."),
     ]):
         command = decorator(command)
     return command
 
 
 def build(session: Session, kind: str, target: str, new_host: str | None,
-          cluster: str | None) -> tuple[Cluster, ClusterState, MaintenancePlan]:
+          cluster: str | None, **work: Any) -> tuple[Cluster, ClusterState, MaintenancePlan]:
     """The cluster, its state read now, and the plan the arguments ask for."""
+    options = _work_options(Kind(kind), **work)
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
-    state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target))
+    state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target),
+                               stopped=stopped_by(Kind(kind), target))
     return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
-                                           new_host=new_host)
+                                           new_host=new_host, **options)
+
+
+def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
+                  reason: str | None) -> dict[str, Any]:
+    """A maintenance's work and reason as the builder takes them; none for other kinds."""
+    chosen = [w for w, given in ((Work.REBOOT, reboot), (Work.COMMAND, host_command),
+                                 (Work.TECHNICIAN, technician)) if given]
+    if kind != Kind.MAINTENANCE:
+        if chosen:
+            raise UsageError("--reboot, --command and --technician are for maintenance only")
+        return {}
+    if len(chosen) != 1:
+        raise UsageError("maintenance needs one of --reboot, --command CMD, --technician")
+    if not reason or not reason.strip():
+        raise UsageError("maintenance needs --reason TEXT: why the host goes down")
+    try:
+        argv = shlex.split(host_command) if host_command is not None else None
+    except ValueError as e:
+        raise UsageError(f"--command {host_command!r} cannot be split into words: {e}") from e
+    if argv == []:
+        raise UsageError("--command is empty: give the command to run on the host")
+    return {"work": chosen[0], "command": argv, "reason": reason.strip()}
 
 
 @command("plan")
@@ -50,17 +84,18 @@ def build(session: Session, kind: str, target: str, new_host: str | None,
 @shared_options
 @pass_session
 def plan_command(session: Session, kind: str, target: str, new_host: str | None,
-                 cluster: str | None, as_json: bool) -> int:
+                 cluster: str | None, as_json: bool, **work: Any) -> int:
     """Show the runbook of a maintenance; nothing changes.
 
-    HOST is the host to decommission, replace or add; for disk, the OSD whose disk is
-    replaced (osd.5).
+    HOST is the host to decommission, replace, add or work on (maintenance: its data stays
+    in place); for disk, the OSD whose disk is replaced (osd.5).
 
     \b
-    Example:
+    Examples:
       cephmaint plan replace node2 --new-host spare-3.dc1
+      cephmaint plan maintenance node1 --reboot --reason "kernel 6.1.0-28"
     """
-    chosen, state, plan = build(session, kind, target, new_host, cluster)
+    chosen, state, plan = build(session, kind, target, new_host, cluster, **work)
     if as_json:
         click.echo(plan.to_json())
     else:
@@ -79,12 +114,11 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
               help="Wait for the cluster (in line while it is busy) and for its windows.")
 @click.option("--now", "now_", is_flag=True,
               help="Start outside the maintenance windows (needs --reason; recorded).")
-@click.option("--reason", help="Why --now: kept with the maintenance.")
 @shared_options
 @pass_session
 def run_command(session: Session, kind: str, target: str, new_host: str | None,
                 cluster: str | None, follow_it: bool, deadline: float | None, wait: bool,
-                now_: bool, reason: str | None) -> int:
+                now_: bool, **work: Any) -> int:
     """Start a maintenance workflow; workers carry it out.
 
     Refused (exit 1, nothing written) when the cluster is not healthy, outside its
@@ -93,14 +127,18 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
     it waits in line for a busy cluster and its steps wait for the windows; --now --reason
     TEXT starts outside the windows. A host already in a maintenance is always refused.
 
+    maintenance HOST stops the host's OSDs under its own noout, does the work (--reboot,
+    --command CMD or --technician, with --reason TEXT) and starts them again: no data moves.
+
     \b
-    Example:
+    Examples:
       cephmaint run replace node2 --new-host spare-3.dc1 --follow
+      cephmaint run maintenance node1 --reboot --reason "kernel 6.1.0-28" --follow
     """
-    override = _override(now_, reason, wait)
+    override = _override(now_, work["reason"], wait, kind == Kind.MAINTENANCE)
     # Redis and the broker first: a run that could not be submitted reads nothing.
     check_services(session.app)
-    chosen, state, plan = build(session, kind, target, new_host, cluster)
+    chosen, state, plan = build(session, kind, target, new_host, cluster, **work)
     verdict = check_start(plan, chosen, state, datetime.now(UTC), wait_for_window=wait,
                           override=override)
     try:
@@ -128,12 +166,14 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
     return 0 if last.status.state == WorkflowState.SUCCESS else 1
 
 
-def _override(now_: bool, reason: str | None, wait: bool) -> dict[str, Any] | None:
+def _override(now_: bool, reason: str | None, wait: bool,
+              has_reason: bool) -> dict[str, Any] | None:
+    # A maintenance's --reason says why the host goes down, with or without --now.
     if wait and now_:
         raise UsageError("--queue waits for the window and --now starts outside it: give one")
-    if now_ != (reason is not None):
+    if (now_ and reason is None) or (not now_ and reason is not None and not has_reason):
         raise UsageError("--now and --reason go together: --now --reason 'why now'")
-    if reason is None:
+    if reason is None or not now_:
         return None
     if not reason.strip():
         raise UsageError("--reason is empty: say why the maintenance cannot wait")

@@ -93,6 +93,25 @@ class HostControl:
                 return {"device": device, "zapped_osd": rec.osd_id}
         return {"device": device, "zapped_osd": None}
 
+    def reboot(self) -> dict[str, Any]:
+        """What a reboot does to the host's Ceph: its OSDs stop, the enabled ones start again.
+
+        The machine itself is never rebooted: this is the inventory's reboot command of a
+        sandbox host. A new boot id tells the maintenance that the reboot happened.
+        """
+        mine = [r for r in self.registry.osds() if r.host == self.host.name]
+        for rec in mine:
+            cluster.osd_daemon(self.layout, rec.osd_id, self.host.name).stop()
+        self.registry.booted(self.host.name)
+        started = [r.osd_id for r in mine if r.enabled]
+        for osd_id in started:
+            cluster.osd_daemon(self.layout, osd_id, self.host.name).start()
+        return {"host": self.host.name, "boot_id": self.boot_id(), "started": started}
+
+    def boot_id(self) -> str:
+        """An id that changes on every reboot of this host, as the kernel's boot_id does."""
+        return f"{self.host.name}-boot-{self.registry.boots(self.host.name)}"
+
     def swap_disk(self, device: str, serial: str) -> dict[str, Any]:
         """What a technician does: a new disk with a new serial in the device's bay."""
         self.zap(device)
@@ -111,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", required=True, help="the sandbox host this runs on")
     sub = p.add_subparsers(dest="action", required=True)
     sub.add_parser("list-devices")
+    sub.add_parser("reboot")
+    sub.add_parser("boot-id")
     for name in ("start-osd", "stop-osd"):
         sub.add_parser(name).add_argument("osd_id", type=int)
     create = sub.add_parser("create-osd")
@@ -136,8 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "create-osd": lambda: ctl.create_osd(args.device, args.osd_id, args.weight),
             "zap": lambda: ctl.zap(args.device),
             "swap-disk": lambda: ctl.swap_disk(args.device, args.serial),
+            "reboot": lambda: ctl.reboot(),
+            "boot-id": lambda: ctl.boot_id(),
         }
         result = actions[args.action]()
+        if args.action == "boot-id":
+            print(result)  # plain, as /proc/sys/kernel/random/boot_id prints it
+            return 0
     except (SandboxError, FileNotFoundError) as e:
         print(f"hostctl {args.action} on {args.host}: {e}", file=sys.stderr)
         return 2

@@ -74,6 +74,9 @@ def _host(layout: Layout, host: SandboxHost, registry: Registry, rack: str) -> H
             zap_device=(*hostctl, "zap", "{device}"),
             list_devices=(*hostctl, "list-devices"),
         ),
+        # Never `systemctl reboot`: that would restart the machine the sandbox runs on.
+        reboot_command=(*hostctl, "reboot"),
+        boot_id_command=(*hostctl, "boot-id"),
         devices=tuple(
             Device(path=d.path, serial=registry.serial(d.path, d.serial), bay=str(d.bay),
                    size_bytes=d.size)

@@ -206,6 +206,10 @@ mon osd down out interval = 600
 
 [mon]
 mon data = {r}/mon/$name
+# `log last` reads the monitors' summary of each channel, 50 entries by default: reads log
+# to the audit channel too, and a test that watches the cluster would push its own changes
+# out of view.
+mon log max summary = 2000
 
 [mgr]
 mgr data = {r}/mgr/$name

@@ -1,4 +1,4 @@
-"""What each sandbox host holds: which OSD lives on which device, and the disks' serials."""
+"""What each sandbox host holds: which OSD lives on which device, the disks' serials, boots."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class Registry:
             data = {}
         data.setdefault("osds", {})
         data.setdefault("serials", {})
+        data.setdefault("boots", {})
         return data
 
     def osds(self) -> list[OsdRecord]:
@@ -78,3 +79,12 @@ class Registry:
         """Record the serial of a new disk put in a device's bay."""
         with self.edit() as data:
             data["serials"][device] = serial
+
+    def boots(self, host: str) -> int:
+        """How many times a host was rebooted (its boot id stands on this)."""
+        return int(self._read()["boots"].get(host, 0))
+
+    def booted(self, host: str) -> None:
+        """Count one more boot of a host."""
+        with self.edit() as data:
+            data["boots"][host] = int(data["boots"].get(host, 0)) + 1

@@ -194,6 +194,20 @@ def test_window_options_that_do_not_fit_together(cephmaint: Callable[..., Outcom
     refused(cephmaint("run", "replace", "node2", *words), 2, says)
 
 
+@pytest.mark.parametrize(("words", "says"), [
+    (("maintenance", "node1", "--reason", "kernel"), "needs one of --reboot, --command CMD"),
+    (("maintenance", "node1", "--reboot", "--technician", "--reason", "x"), "needs one of"),
+    (("maintenance", "node1", "--reboot"), "maintenance needs --reason TEXT"),
+    (("maintenance", "node1", "--command", "fwupd 'x", "--reason", "x"),
+     "cannot be split into words"),
+    (("maintenance", "node1", "--command", " ", "--reason", "x"), "--command is empty"),
+    (("replace", "node2", "--reboot"), "for maintenance only"),
+])
+def test_a_maintenance_needs_one_work_and_its_reason(cephmaint: Callable[..., Outcome],
+                                                     words: tuple[str, ...], says: str) -> None:
+    refused(cephmaint("run", *words), 2, says)
+
+
 def test_retry_of_a_running_workflow(cephmaint: Callable[..., Outcome], lab: Lab) -> None:
     refused(cephmaint("retry", lab.replace), 2, "is RUNNING", "only a failed workflow")
 

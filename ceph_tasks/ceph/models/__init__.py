@@ -8,6 +8,7 @@ from ceph_tasks.ceph.models.osd_perf import OsdLatency, OsdPerf
 from ceph_tasks.ceph.models.osd_tree import OsdTree, TreeNode
 from ceph_tasks.ceph.models.pg_bytes import PgBytes
 from ceph_tasks.ceph.models.pg_dump import PgBrief, PgDump
+from ceph_tasks.ceph.models.pg_objects import PgObjectCount, PgObjects
 from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
 from ceph_tasks.ceph.models.pools import CrushRule, CrushStep, Pool
 from ceph_tasks.ceph.models.safety import OkToStop, SafeToDestroy
@@ -35,6 +36,8 @@ __all__ = [
     "PgCounts",
     "PgDump",
     "PgMap",
+    "PgObjectCount",
+    "PgObjects",
     "PgStat",
     "PgStateCount",
     "Pool",

@@ -44,7 +44,7 @@ from tests.support.worker import ROOT, celery_worker
 from workflows.builders import Timing
 from workflows.engine import processor_of, worker_app
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, plan_maintenance, target_cluster
+from workflows.planning import Kind, plan_maintenance, stopped_by, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.submission import submit
 
@@ -79,12 +79,12 @@ class WorkflowBench:
                 "CEPHMAINT_INVENTORY": str(self.inventory_path)}
 
     def plan(self, kind: str, host: str, *, new_host: str | None = None,
-             timing: Timing = TIMING) -> MaintenancePlan:
+             timing: Timing = TIMING, **options: Any) -> MaintenancePlan:
         """Plan a maintenance from the live cluster, as `cephmaint plan` does."""
         cluster = target_cluster(Kind(kind), host, load_inventory(self.inventory_path))
-        return plan_maintenance(Kind(kind), host, cluster=cluster,
-                                state=read_cluster_state(cluster), new_host=new_host,
-                                timing=timing)
+        state = read_cluster_state(cluster, stopped=stopped_by(Kind(kind), host))
+        return plan_maintenance(Kind(kind), host, cluster=cluster, state=state,
+                                new_host=new_host, timing=timing, **options)
 
     def submit(self, plan: MaintenancePlan) -> WorkflowHandle:
         """Submit a plan with its guardian, as `cephmaint run` does."""

@@ -1,7 +1,8 @@
 """Maintenance workflows end to end: planned from the live sandbox, run by a real worker.
 
 The tests run in file order on one sandbox, each leaving it healthy for the next, as an
-operator's week would: a decommission of node2 cancelled mid-drain and rolled back; node2
+operator's week would: node1 rebooted without a drain, its data held in place; a
+decommission of node2 cancelled mid-drain and rolled back; node2
 replaced by the spare spare-3.dc1, paused mid-drain and resumed, the technician's
 confirmation given with `cephmaint confirm`; node1 retired while an OSD of node0 is down,
 failing at its deadline and retried once the OSD is back; at last, with two hosts left,
@@ -16,6 +17,7 @@ from dataclasses import replace
 
 import pytest
 
+from cephmaint.sandbox.registry import Registry
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import MOVE_FLAGS, TIMING, WorkflowBench, node_states
@@ -24,6 +26,7 @@ from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
 from workflows.guardian import DEFAULT_INTERVAL
+from workflows.host_work import Work
 from workflows.leases import RedisLeases
 from workflows.plan import MaintenancePlan
 from workflows.submission import retry
@@ -38,6 +41,55 @@ def started(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
     """The steps handed to a worker so far, with their states (READY is still waiting)."""
     return {step: state for step, state in node_states(handle, plan).items()
             if state not in (NodeState.PENDING, NodeState.READY)}
+
+
+def test_a_reboot_without_drain_holds_the_hosts_data_in_place_and_recovers_almost_nothing(
+        workflow_bench: WorkflowBench) -> None:
+    bench = workflow_bench
+    weights_before = bench.tree().crush_weights()
+    plan = bench.plan("maintenance", "node1", reason="kernel 6.1.0-28", work=Work.REBOOT)
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
+    handle = bench.submit(plan)
+    seen: dict[str, set[str]] = {"host flags": set(), "cluster flags": set(), "down": set(),
+                                 "unavailable": set()}
+
+    def look() -> WorkflowState | None:
+        dump, status = bench.dump(), bench.with_ceph(lambda c: c.status())
+        seen["host flags"] |= dump.host_flags("node1")
+        seen["cluster flags"] |= dump.flags
+        seen["down"] |= {f"osd.{o}" for o in bench.tree().down_osds()}
+        # Peering as OSDs go and come is brief, and stale only until the monitors see a
+        # stopped primary down; a PG down or incomplete has no copy left to serve it.
+        seen["unavailable"] |= {e.state_name for e in status.pgmap.pgs_by_state
+                                if e.states & {"down", "incomplete"}}
+        state = handle.status().state
+        return state if state.finished else None
+
+    assert poll(look, timeout=240, interval=0.5, what=lambda _: handle.status().to_dict()) \
+        == WorkflowState.SUCCESS, handle.status().to_dict()
+    # The host's OSDs went down under its own noout, never the cluster's; every PG kept a
+    # copy to serve it (Ceph said ok to stop), and the weights never moved.
+    assert seen["host flags"] == {"noout"} and "noout" not in seen["cluster flags"]
+    assert seen["down"] == {"osd.2", "osd.3"} and not seen["unavailable"], seen
+    assert bench.tree().crush_weights() == weights_before
+    assert Registry(bench.sandbox.root).boots("node1") == 1  # the sandbox's reboot ran
+    back = handle.node("back-node1")["result"]
+    assert back["object_copies_held"] > 0
+    assert back["objects_recovered"] <= back["object_copies_held"] // 20, back
+    shown = bench.cli("status", plan.reference)
+    assert f"against {back['object_copies_held']} object copies the host held" \
+        in shown.stdout, shown.stdout
+    assert bench.restored(plan.reference, ["node1"])
+    assert not bench.ledger().entries(plan.reference).keys() & {"daemon-stopped:node1:2",
+                                                                "daemon-stopped:node1:3"}
+    # Ceph's own log: the host's noout set and unset, nothing drained, marked out or set
+    # cluster-wide.
+    sent = " ".join(bench.with_ceph(lambda c: changes_since(c.client, mark)))
+    assert '"prefix": "osd set-group", "flags": "noout", "who": ["node1"]' in sent, sent
+    assert '"osd unset-group"' in sent, sent
+    for never in ('"osd crush reweight"', '"osd out"', '"osd set", "key": "noout"'):
+        assert never not in sent, sent
+    assert bench.sandbox.verify() == 400
 
 
 def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_undone(

@@ -12,9 +12,11 @@ from ceph_tasks.decisions.restoration import (
     RESTORED_HERE,
     Kind,
     ceph_restores,
+    daemon_key,
     downtime_hosts,
     kinds_of,
     recorded,
+    stopped_daemons,
 )
 from ceph_tasks.decisions.reweight_plan import ledger_key as weight_key
 
@@ -32,8 +34,22 @@ ENTRIES = {
 
 
 def test_every_kind_but_weights_is_restored_here_when_none_is_named() -> None:
-    assert kinds_of(None) == RESTORED_HERE == (Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES)
-    assert kinds_of(["movers", "flags", "movers"]) == (Kind.MOVERS, Kind.FLAGS)
+    assert kinds_of(None) == RESTORED_HERE == (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS,
+                                               Kind.DOWNTIMES)
+
+
+def test_kinds_are_restored_in_one_order_daemons_before_the_flags_that_hold_them_in() -> None:
+    assert kinds_of(["movers", "flags", "movers", "daemons"]) == (Kind.DAEMONS, Kind.FLAGS,
+                                                                  Kind.MOVERS)
+
+
+def test_stopped_daemons_are_read_back_by_host() -> None:
+    entries = {daemon_key("node2", 5): True, daemon_key("node2", 4): True,
+               daemon_key("spare-3.dc1", 7): True, **ENTRIES}
+    assert stopped_daemons(entries) == {"node2": [4, 5], "spare-3.dc1": [7]}
+    assert recorded(entries, [Kind.DAEMONS]).keys() == {"daemon-stopped:node2:5",
+                                                        "daemon-stopped:node2:4",
+                                                        "daemon-stopped:spare-3.dc1:7"}
 
 
 def test_weights_and_unknown_kinds_are_refused_by_name() -> None:

@@ -332,3 +332,15 @@ def test_client_impact_defaults_hold_on_slow_ops_and_half_a_second_of_latency() 
     assert cluster.client_impact.hold_on_slow_ops
     assert cluster.client_impact.max_osd_latency_ms == 500
     assert cluster.client_impact.prometheus is None
+
+
+def test_a_hosts_reboot_command_is_argv_words_without_placeholders() -> None:
+    data = cluster_data()
+    cluster = parse_inventory(dump({"clusters": [data]}), env={}).clusters[0]
+    assert cluster.host("node1").reboot_command == ("systemctl", "reboot")
+    assert cluster.max_down_seconds == 1800
+    data["hosts"][1]["reboot_command"] = "systemctl reboot"
+    data["hosts"][0]["boot_id_command"] = ["cat", "{device}"]
+    problems = dict(problems_for(data))
+    assert "not a shell string" in problems["clusters[0].hosts[1].reboot_command"]
+    assert "unknown placeholder" in problems["clusters[0].hosts[0].boot_id_command"]

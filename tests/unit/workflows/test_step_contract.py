@@ -18,6 +18,7 @@ from inventory import Cluster
 from workflows.builders import plan_add, plan_decommission, plan_disk_replacement, plan_replace
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.guardian import GUARDIAN_TASK
+from workflows.host_work import Work, plan_host_maintenance
 from workflows.plan import MaintenancePlan, Step
 from workflows.state import ClusterState
 
@@ -54,6 +55,13 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
                                             cluster=c, state=s, check_domains=no_problems),
     "fleet replace": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.REPLACE,
                                              cluster=c, state=s, check_domains=no_problems),
+    "maintenance with a reboot": lambda c, s: plan_host_maintenance(
+        "node2", cluster=c, state=s, reason="kernel", work=Work.REBOOT),
+    "maintenance with a command": lambda c, s: plan_host_maintenance(
+        "node2", cluster=c, state=s, reason="firmware", work=Work.COMMAND,
+        command=["fwupdmgr", "update", "-y"]),
+    "maintenance by technicians": lambda c, s: plan_host_maintenance(
+        "node2", cluster=c, state=s, reason="DIMM", work=Work.TECHNICIAN),
 }
 
 

@@ -1,0 +1,99 @@
+"""A host's work without a drain: the runbook holds its data in place, refusals name why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ceph_tasks.ceph.models import OkToStop
+from inventory import Cluster, UnknownHostError
+from workflows.errors import PlanRefused
+from workflows.host_work import Work, plan_host_maintenance
+from workflows.plan import Phase, setup_to_redo
+from workflows.state import ClusterState
+
+UNSAFE = Path(__file__).resolve().parents[2] / "fixtures/ceph/healthy/osd_ok_to_stop_unsafe.json"
+
+
+def tasks(plan: object) -> list[str]:
+    return [s.task.removeprefix("cephmaint.") for s in plan.steps]  # type: ignore[attr-defined]
+
+
+def test_a_reboot_stops_the_hosts_osds_under_its_own_noout_and_moves_no_data(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_host_maintenance("node1", cluster=cluster, state=healthy, reason="kernel",
+                                 work=Work.REBOOT, reference="wf1")
+    assert tasks(plan) == ["check_healthy_to_start", "check_ok_to_stop", "set_downtime",
+                           "set_flags", "stop_host_daemons", "run_on_host", "restore",
+                           "wait_host_back", "restore"]
+    assert plan.data_to_move_bytes == 0 and plan.pools == ()
+    by_task = {s.task.removeprefix("cephmaint."): s for s in plan.steps}
+    assert by_task["check_ok_to_stop"].kwargs["osd_ids"] == [2, 3]
+    # The host's noout, never the cluster-wide flag.
+    assert by_task["set_flags"].kwargs["flags"] == ["noout"]
+    assert by_task["set_flags"].kwargs["hosts"] == ["node1"]
+    assert by_task["run_on_host"].kwargs["reboot"] is True
+    assert by_task["run_on_host"].kwargs["timeout"] == cluster.max_down_seconds
+    # The daemons start first; the noout goes with the last restore, once the host is back.
+    first, last = (s for s in plan.steps if s.task.endswith("restore"))
+    assert first.kwargs["kinds"] == ["daemons"]
+    assert last.kwargs["kinds"] is None and last.after == (plan.steps[-2].id,)
+    assert [f.task.removeprefix("cephmaint.") for f in plan.finalisers] == ["restore"]
+    assert "reason: kernel" in plan.render()
+
+
+def test_a_command_runs_as_argv_words_and_technicians_are_asked_and_waited_for(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_host_maintenance("node1", cluster=cluster, state=healthy, reason="firmware",
+                                 work=Work.COMMAND, command=["fwupdmgr", "update", "-y"])
+    work = next(s for s in plan.steps if s.task.endswith("run_on_host"))
+    assert work.kwargs["command"] == ["fwupdmgr", "update", "-y"]
+    assert "reboot" not in work.kwargs
+    hands = plan_host_maintenance("node1", cluster=cluster, state=healthy, reason="a DIMM",
+                                  work=Work.TECHNICIAN)
+    assert "notify_technicians" in tasks(hands) and "wait_for_technician" in tasks(hands)
+    assert "run_on_host" not in tasks(hands)
+
+
+def test_ceph_refusing_ok_to_stop_refuses_the_plan_naming_the_pgs(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    answer = OkToStop.model_validate(json.loads(UNSAFE.read_text()))
+    with pytest.raises(PlanRefused, match=r"refused, nothing changed: .*PGs would become "
+                                          r"inactive: .*2\.0"):
+        plan_host_maintenance("node1", cluster=cluster, state=replace(healthy, ok_to_stop=answer),
+                              reason="kernel", work=Work.REBOOT)
+
+
+def test_bad_input_is_refused_by_name(cluster: Cluster, healthy: ClusterState) -> None:
+    with pytest.raises(PlanRefused, match="--command"):
+        plan_host_maintenance("node1", cluster=cluster, state=healthy, reason="x",
+                              work=Work.REBOOT, command=["true"])
+    with pytest.raises(PlanRefused, match="--command"):
+        plan_host_maintenance("node1", cluster=cluster, state=healthy, reason="x",
+                              work=Work.COMMAND)
+    with pytest.raises(PlanRefused, match="--reason"):
+        plan_host_maintenance("node1", cluster=cluster, state=healthy, reason=" ",
+                              work=Work.REBOOT)
+    with pytest.raises(UnknownHostError, match="node9"):
+        plan_host_maintenance("node9", cluster=cluster, state=healthy, reason="x",
+                              work=Work.REBOOT)
+    # node3 is in the inventory but holds no OSD in CRUSH: nothing to stop.
+    with pytest.raises(PlanRefused, match="no OSD sits under the host bucket node3"):
+        plan_host_maintenance("node3", cluster=cluster, state=healthy, reason="x",
+                              work=Work.REBOOT)
+
+
+def test_a_retry_after_the_restore_sets_the_noout_again_but_never_stops_daemons_twice(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_host_maintenance("node1", cluster=cluster, state=healthy, reason="kernel",
+                                 work=Work.REBOOT).to_dict()
+    failed_at = "back-node1"
+    done = {s["id"] for s in plan["steps"]}
+    done -= {failed_at, plan["steps"][-1]["id"]}
+    redo = [s["id"] for s in setup_to_redo(plan["steps"], lambda i: i in done)]
+    assert redo == ["downtime-on-node1", "noout-node1"]
+    assert all(s["phase"] != str(Phase.PREPARE) for s in plan["steps"]
+               if s["task"].endswith("stop_host_daemons"))
