@@ -20,6 +20,7 @@ from cephmaint.commands import (
     confirm,
     control,
     demo,
+    extend,
     inventory,
     maintenance,
     sandboxes,
@@ -43,7 +44,7 @@ def cli() -> None:
     """
 
 
-for _module in (maintenance, control, confirm, inventory, workers, sandboxes, demo):
+for _module in (maintenance, control, confirm, extend, inventory, workers, sandboxes, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

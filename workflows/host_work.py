@@ -65,8 +65,10 @@ def plan_host_maintenance(
                 f"noout on {host} lifted only once its OSDs are up and in, every PG "
                 "active+clean"),
         notes=(f"reason: {reason}",
-               f"no data moves: {host}'s OSDs stay in while down, for at most {down:g} s "
-               "(inventory max_down_seconds); only the writes made meanwhile are recovered"),
+               f"no data moves: {host}'s OSDs stay in while down; only the writes made "
+               "meanwhile are recovered",
+               f"down longer than {down:g} s (inventory max_down_seconds): the operators are "
+               "told and it holds, noout kept, until `cephmaint extend` or `cephmaint cancel`"),
     )
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
@@ -80,10 +82,10 @@ def plan_host_maintenance(
         plan.add(steps.wait_technician(host, timing.technician, plan.last(),
                                        interval=timing.technician_interval))
     else:
-        plan.add(steps.run_on_host(host, plan.last(), timeout=down,
+        plan.add(steps.run_on_host(host, plan.last(), timeout=timing.downtime,
                                    command=command if work is Work.COMMAND else None))
     plan.add(steps.restore(plan.last(), [Kind.DAEMONS], phase=Phase.HARDWARE, hosts=[host]))
-    plan.add(steps.wait_host_back(host, plan.last(), timeout=down))
+    plan.add(steps.wait_host_back(host, plan.last(), timeout=timing.downtime))
     # The same restore runs if the work fails or is cancelled: the daemons start first, and
     # a host still unreachable fails it there, its noout kept.
     restore(plan, steps, [host])

@@ -8,8 +8,9 @@ writes made meanwhile are recovered, from the peers' PG logs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ceph_tasks.ceph.models import OsdTree, PgObjects
@@ -18,6 +19,10 @@ from ceph_tasks.ceph.models import OsdTree, PgObjects
 HELD_PREFIX = "host-held"
 #: Ledger key prefix of a command a host's work ran (its boot id before a reboot, or result).
 COMMAND_PREFIX = "host-command"
+#: Ledger key of the extensions an operator gave a host's time down (`cephmaint extend`).
+EXTENSIONS_KEY = "max-down-extensions"
+#: Ledger key prefix recording that the operators were told a host stays down too long.
+OVERDUE_PREFIX = "host-overdue"
 
 
 def held_key(host: str) -> str:
@@ -30,9 +35,37 @@ def command_key(host: str, task_id: str) -> str:
     return f"{COMMAND_PREFIX}:{host}:{task_id}"
 
 
-def baseline(pgs: PgObjects, osds: Iterable[int]) -> dict[str, int]:
-    """What the host's OSDs hold now, and every PG's recovery count: recorded before work."""
-    return {"copies": pgs.copies_on(osds), "recovered": pgs.recovered()}
+def overdue_key(host: str, allowed: float) -> str:
+    """The ledger key of the operators told that host is down past allowed seconds."""
+    return f"{OVERDUE_PREFIX}:{host}:{allowed:g}"
+
+
+def baseline(pgs: PgObjects, osds: Iterable[int], now: datetime) -> dict[str, Any]:
+    """What the host's OSDs hold, every PG's recovery count, and when: recorded before work."""
+    return {"copies": pgs.copies_on(osds), "recovered": pgs.recovered(),
+            "stopped_at": now.isoformat()}
+
+
+@dataclass(frozen=True)
+class TimeDown:
+    """How long a host has been down in its work, against what it may be."""
+
+    down_for: float
+    allowed: float
+
+    @property
+    def overdue(self) -> bool:
+        """Past max_down and every extension: the operators decide what happens."""
+        return self.down_for > self.allowed
+
+
+def time_down(recorded: Mapping[str, Any], now: datetime, max_down: float,
+              extensions: Sequence[Mapping[str, Any]]) -> TimeDown:
+    """The host's time down since its daemons stopped, and max_down plus the extensions."""
+    stopped = recorded.get("stopped_at")
+    since = datetime.fromisoformat(stopped) if isinstance(stopped, str) else now
+    extra = sum(float(e.get("seconds", 0)) for e in extensions)
+    return TimeDown(max((now - since).total_seconds(), 0.0), max_down + extra)
 
 
 def not_back(tree: OsdTree, osds: Iterable[int]) -> list[str]:

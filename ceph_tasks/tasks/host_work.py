@@ -10,20 +10,29 @@ wait_host_back repeats until the host's OSDs are up and in and every PG is activ
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import shared_task
 
 from ceph_tasks.decisions.host_back import (
+    EXTENSIONS_KEY,
     baseline,
     command_key,
     held_key,
     not_back,
+    overdue_key,
     recovery_since,
+    time_down,
 )
 from ceph_tasks.decisions.restoration import daemon_key
-from ceph_tasks.errors import CommandFailed, RemoteCommandError, SshConnectError
+from ceph_tasks.errors import (
+    CommandFailed,
+    NotificationError,
+    RemoteCommandError,
+    SshConnectError,
+)
 from ceph_tasks.names import TaskName
+from ceph_tasks.notify import TechnicianMessage
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 log = logging.getLogger(__name__)
@@ -32,6 +41,8 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 5.0
 #: A monitor marks a stopped OSD down within seconds; this is the limit of that wait.
 STOP_TIMEOUT = 600.0
+#: How long a host's work may hold, past max_down, for the operators' decision.
+DEFAULT_TIMEOUT = 7 * 24 * 3600.0
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.STOP_HOST_DAEMONS)  # type: ignore[untyped-decorator]
@@ -57,7 +68,8 @@ def stop_host_daemons(self: MaintenanceTask, cluster: str, reference: str, host:
                          "already down before the maintenance: it would not start them again")
         with step(f"{what}: ceph pg dump pgs"):
             # Recorded once, before the first stop: a re-run reads the first answer back.
-            ctx.ledger.remember(reference, held_key(host), baseline(ceph.pg_objects(), osds))
+            ctx.ledger.remember(reference, held_key(host),
+                                baseline(ceph.pg_objects(), osds, ctx.now()))
     daemons = ctx.daemons(cluster, host)
     to_stop = [o for o in osds if o not in down]
     if to_stop:
@@ -81,7 +93,7 @@ def stop_host_daemons(self: MaintenanceTask, cluster: str, reference: str, host:
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.RUN_ON_HOST)  # type: ignore[untyped-decorator]
 def run_on_host(self: MaintenanceTask, cluster: str, reference: str, host: str,
                 command: list[str] | None = None, reboot: bool = False,
-                timeout: float = STOP_TIMEOUT,
+                timeout: float = DEFAULT_TIMEOUT,
                 interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
     """Reboot the host (the inventory's command; done once its boot id changes) or run argv."""
     what = f"cluster {cluster}, host {host}: " + ("reboot" if reboot else f"run {command}")
@@ -122,16 +134,15 @@ def run_on_host(self: MaintenanceTask, cluster: str, reference: str, host: str,
     else:
         seen = f"boot id still {now}: not rebooted yet"
     if now is None or now == done.get("boot_id"):
-        self.progress(status=f"waiting for {host} to come back: {seen}")
-        self.again(reference=reference, countdown=interval, timeout=timeout,
-                   waiting_for=f"{what}: the host back over SSH with a new boot id",
-                   last_seen=seen)
+        _still_down(self, cluster, reference, host, seen, timeout=timeout, interval=interval,
+                    waiting_for=f"{what}: the host back over SSH with a new boot id")
     return {"cluster": cluster, "host": host, "rebooted": True, "boot_id": now}
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.WAIT_HOST_BACK)  # type: ignore[untyped-decorator]
 def wait_host_back(self: MaintenanceTask, cluster: str, reference: str, host: str,
-                   timeout: float, interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
+                   timeout: float = DEFAULT_TIMEOUT,
+                   interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
     """Wait until the host's OSDs are up and in and every PG is active+clean; report recovery."""
     what = f"cluster {cluster}: wait for host {host}'s OSDs up and in, all PGs active+clean"
     ctx = self.context
@@ -140,8 +151,11 @@ def wait_host_back(self: MaintenanceTask, cluster: str, reference: str, host: st
         osds = sorted(ceph.osd_tree().hosts().get(host, frozenset()))
         lacking = not_back(ceph.osd_tree(), osds)
         pgmap = ceph.status().pgmap
-    if lacking or not pgmap.all_active_clean:
-        seen = "; ".join(lacking) or f"{pgmap.active_clean} of {pgmap.num_pgs} PGs active+clean"
+    if lacking:
+        _still_down(self, cluster, reference, host, "; ".join(lacking), timeout=timeout,
+                    interval=interval, waiting_for=what)
+    if not pgmap.all_active_clean:
+        seen = f"{pgmap.active_clean} of {pgmap.num_pgs} PGs active+clean"
         self.progress(status=f"waiting for {host}: {seen}")
         self.again(reference=reference, countdown=interval, timeout=timeout,
                    waiting_for=what, last_seen=seen)
@@ -152,3 +166,49 @@ def wait_host_back(self: MaintenanceTask, cluster: str, reference: str, host: st
     return {"cluster": cluster, "host": host, "osds": [f"osd.{o}" for o in osds],
             "objects_recovered": recovery.recovered, "object_copies_held": recovery.held,
             "summary": recovery.describe()}
+
+
+def _still_down(task: MaintenanceTask, cluster: str, reference: str, host: str, seen: str,
+                *, timeout: float, interval: float, waiting_for: str) -> NoReturn:
+    """Look again later; past max_down, tell the operators once and hold for their choice.
+
+    The host's OSDs stay in under its noout whatever the time: lifting it on a timer
+    would mark them out and move their data while the host may be back in a minute.
+    """
+    ctx = task.context
+    with step(waiting_for):
+        recorded = ctx.ledger.recall(reference, held_key(host))
+        extensions = ctx.ledger.recall(reference, EXTENSIONS_KEY)
+        down = time_down(recorded if isinstance(recorded, dict) else {}, ctx.now(),
+                         ctx.cluster(cluster).max_down_seconds,
+                         extensions if isinstance(extensions, list) else [])
+    status = f"waiting for {host} ({down.down_for:.0f} s down of {down.allowed:g} s): {seen}"
+    if down.overdue:
+        choice = (f"`cephmaint extend {reference} --minutes N --reason TEXT` waits longer; "
+                  f"`cephmaint cancel {reference}` starts its daemons when it answers")
+        status = (f"held: {host} down {down.down_for:.0f} s, past the {down.allowed:g} s it "
+                  f"may be (max_down_seconds and extensions): {seen}; {choice}")
+        _tell_overdue(task, cluster, reference, host, down.allowed, status)
+    task.progress(status=status)
+    task.again(reference=reference, countdown=interval, timeout=timeout,
+               waiting_for=waiting_for, last_seen=seen)
+
+
+def _tell_overdue(task: MaintenanceTask, cluster: str, reference: str, host: str,
+                  allowed: float, status: str) -> None:
+    """Tell every channel of the cluster once per allowed time; a failure is tried again."""
+    ctx = task.context
+    key = overdue_key(host, allowed)
+    with step(f"cluster {cluster}: tell the operators {host} is down too long"):
+        if ctx.ledger.recall(reference, key) is not None:
+            return
+        message = TechnicianMessage(subject=f"[{reference}] {host} still down, held",
+                                    body=status, reference=reference, cluster=cluster,
+                                    host=host)
+        try:
+            for notifier in ctx.notifiers(cluster):
+                notifier.notify(message)
+        except NotificationError as e:
+            log.warning("%s: the operators could not be told yet: %s", reference, e)
+            return  # the next look tries again
+        ctx.ledger.remember(reference, key, ctx.now().isoformat())

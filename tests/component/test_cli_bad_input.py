@@ -208,6 +208,14 @@ def test_a_maintenance_needs_one_work_and_its_reason(cephmaint: Callable[..., Ou
     refused(cephmaint("run", *words), 2, says)
 
 
+def test_extending_the_time_down_of_a_maintenance_that_takes_no_host_down(
+        cephmaint: Callable[..., Outcome], lab: Lab) -> None:
+    refused(cephmaint("extend", lab.replace, "--minutes", "30", "--reason", "BIOS"), 2,
+            "takes no host down without a drain")
+    refused(cephmaint("extend", lab.replace, "--minutes", "0", "--reason", "x"), 2,
+            "0.0 is not in the range x>=1")
+
+
 def test_retry_of_a_running_workflow(cephmaint: Callable[..., Outcome], lab: Lab) -> None:
     refused(cephmaint("retry", lab.replace), 2, "is RUNNING", "only a failed workflow")
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,14 @@ from celery.exceptions import Retry
 from ceph_tasks.decisions.flag_plan import FlagTarget
 from ceph_tasks.errors import Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
+from ceph_tasks.notify import TechnicianNotifier
+from ceph_tasks.tasks.base import progress_key
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.host_work import run_on_host, stop_host_daemons, wait_host_back
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
+from ceph_tasks.testing.fake_notify import InMemoryNotifier
 from tests.component.ceph_tasks.test_node_tasks import inventory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
@@ -87,11 +92,36 @@ def ledger() -> MemoryLedger:
     return MemoryLedger()
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class ChannelsContext(TaskContext):
+    """A context whose notification channels are in memory."""
+
+    channels: list[InMemoryNotifier] = field(default_factory=list)
+
+    def notifiers(self, cluster: str) -> Sequence[TechnicianNotifier]:
+        self.cluster(cluster)
+        return self.channels
+
+
 @pytest.fixture
-def context(hosts: FakeHost, executor: FakeExecutor, ledger: MemoryLedger,
-            task_app: Celery) -> Iterator[TaskContext]:
-    ctx = TaskContext(inventory=inventory(), ledger=ledger, executor=executor,
-                      ceph_factory=lambda _: hosts.client)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def context(hosts: FakeHost, executor: FakeExecutor, ledger: MemoryLedger, clock: Clock,
+            task_app: Celery) -> Iterator[ChannelsContext]:
+    ctx = ChannelsContext(inventory=inventory(), ledger=ledger, executor=executor,
+                          ceph_factory=lambda _: hosts.client, now=clock,
+                          channels=[InMemoryNotifier()])
     install_context(task_app, ctx)
     yield ctx
     install_context(task_app, None)
@@ -104,7 +134,8 @@ def test_each_daemon_is_recorded_before_it_stops_and_the_restore_starts_it_again
     assert done["stopped"] == ["osd.2", "osd.3"]
     assert executor.commands_on("node1") == [("systemctl", "stop", "ceph-osd@2"),
                                              ("systemctl", "stop", "ceph-osd@3")]
-    assert ledger.recall(REF, "host-held:node1") == {"copies": 50, "recovered": 100}
+    held = ledger.recall(REF, "host-held:node1")
+    assert {k: held[k] for k in ("copies", "recovered")} == {"copies": 50, "recovered": 100}
     started = restore(cluster="c1", reference=REF, kinds=["daemons"])
     assert started["started"] == ["osd.2", "osd.3"]
     assert hosts.osd(2)["status"] == hosts.osd(3)["status"] == "up"
@@ -175,3 +206,35 @@ def test_the_host_is_back_when_its_osds_are_up_and_in_and_every_pg_clean(
     assert back["objects_recovered"] == 3 and back["object_copies_held"] == 50
     assert back["summary"] == ("3 objects recovered during the work, against 50 object "
                                "copies the host held (6.0 %)")
+
+
+def test_a_host_down_past_max_down_is_held_the_operators_told_once_and_extend_waits_longer(
+        context: ChannelsContext, clock: Clock, ledger: MemoryLedger) -> None:
+    stop_host_daemons(cluster="c1", reference=REF, host="node1")
+    [channel] = context.channels
+
+    def look(after: float) -> str:
+        clock.now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=after)
+        with pytest.raises(Retry):
+            wait_host_back.apply(kwargs={"cluster": "c1", "reference": REF, "host": "node1"},
+                                 task_id="back", throw=True)
+        return str(ledger.recall(REF, progress_key("back"))["status"])
+
+    assert look(100).startswith("waiting for node1 (100 s down of 1800 s)")
+    assert channel.sent == []
+    held = look(1801)
+    assert held.startswith("held: node1 down 1801 s, past the 1800 s it may be")
+    assert f"cephmaint extend {REF} --minutes N" in held
+    look(1900)
+    assert [m.subject for m in channel.sent] == [f"[{REF}] node1 still down, held"]
+    # The noout stays: nothing was restored on a timer.
+    assert [k for k in ledger.entries(REF) if k.startswith("daemon-stopped")]
+
+    ledger.note(REF, "max-down-extensions", [{"seconds": 600, "by": "bob", "reason": "BIOS"}])
+    assert look(1950).startswith("waiting for node1 (1950 s down of 2400 s)")
+    channel.fail_with = "chat unreachable"
+    look(2401)
+    channel.fail_with = None
+    assert len(channel.sent) == 1  # not told yet: the next look tries again
+    look(2402)
+    assert len(channel.sent) == 2
