@@ -34,7 +34,7 @@ def target_cluster(kind: Kind, target: str, inventory: Inventory,
     """The cluster a maintenance works on: the named one, or the one holding its target."""
     if kind == Kind.DISK:
         return osd_cluster(inventory, osd_number(target), name)
-    return cluster_of(inventory, target, name)
+    return cluster_of(inventory, hosts_of(target)[0], name)
 
 
 def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: ClusterState,
@@ -51,7 +51,8 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
     if kind == Kind.REPLACE:
         return builders.plan_replace(target, new_host, cluster=cluster, state=state, **options)
     if kind == Kind.MAINTENANCE:
-        return host_work.plan_host_maintenance(target, cluster=cluster, state=state, **options)
+        return host_work.plan_rolling_maintenance(hosts_of(target), cluster=cluster,
+                                                  state=state, **options)
     return builders.plan_add(target, cluster=cluster, state=state, **options)
 
 
@@ -66,10 +67,21 @@ def drained_by(kind: Kind, target: str) -> Callable[[ClusterState], tuple[int, .
 
 
 def stopped_by(kind: Kind, target: str) -> Callable[[ClusterState], tuple[int, ...]] | None:
-    """Which OSDs a maintenance stops without a drain (Ceph is asked if it may): a host's."""
-    if kind == Kind.MAINTENANCE:
+    """Which OSDs a maintenance stops without a drain (Ceph is asked if it may): a host's.
+
+    A rolling maintenance of several hosts asks Ceph batch by batch, as it runs.
+    """
+    if kind == Kind.MAINTENANCE and len(hosts_of(target)) == 1:
         return lambda state: state.osds_of(target)
     return None
+
+
+def hosts_of(target: str) -> list[str]:
+    """The hosts a target names: one, or several separated by commas (a rolling maintenance)."""
+    hosts = list(dict.fromkeys(h.strip() for h in target.split(",") if h.strip()))
+    if not hosts:
+        raise UnknownTarget(f"{target!r} names no host")
+    return hosts
 
 
 def cluster_of(inventory: Inventory, host: str, name: str | None = None) -> Cluster:

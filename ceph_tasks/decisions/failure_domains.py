@@ -195,6 +195,26 @@ def rule_reaches(tree: OsdTree, rule: CrushRule, osds: Iterable[int]) -> bool:
     return False
 
 
+def domains_touched(tree: OsdTree, rule: CrushRule, osds: Iterable[int]) -> int:
+    """The most failure domains, at any choose level of a rule, holding some of these OSDs.
+
+    A PG has at most one copy in each domain of a level: OSDs down in n domains of a level
+    take at most n copies of any PG placed by that rule.
+    """
+    down = frozenset(osds)
+    most = 0
+    for block in _blocks(rule):
+        usable = frozenset(n.id for n in tree.osds() if n.id in down and (
+            block.device_class is None or n.device_class == block.device_class))
+        for choose in block.chooses:
+            if choose.domain_type == "osd":
+                most = max(most, len(usable))
+                continue
+            most = max(most, sum(1 for members in tree.buckets(choose.domain_type).values()
+                                 if members & usable))
+    return most
+
+
 def _levels(tree: OsdTree, size: int, rule: CrushRule, before_gone: frozenset[int],
             after_gone: frozenset[int]) -> tuple[DomainLevel, ...]:
     levels: list[DomainLevel] = []

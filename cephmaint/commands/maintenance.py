@@ -29,7 +29,7 @@ from workflows.submission import check_services, enqueue, submit
 def _target(command: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed([
         click.argument("kind", metavar="KIND", type=click.Choice([str(k) for k in Kind])),
-        click.argument("target", metavar="HOST"),
+        click.argument("target", metavar="HOST", required=False),
         click.option("--new-host", help="replace: the new hardware's host name."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
         click.option("--reboot", is_flag=True,
@@ -40,20 +40,48 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--technician", is_flag=True,
                      help="maintenance: ask the technicians, wait for their confirmation."),
         click.option("--reason", help="Why: the work of a maintenance, or why --now."),
+        click.option("--all-hosts", is_flag=True,
+                     help="maintenance: every host of --cluster, batch after batch."),
+        click.option("--rack", help="maintenance: every host of this rack (of --cluster)."),
     ]):
         command = decorator(command)
     return command
 
 
-def build(session: Session, kind: str, target: str, new_host: str | None,
+def build(session: Session, kind: str, target: str | None, new_host: str | None,
           cluster: str | None, **work: Any) -> tuple[Cluster, ClusterState, MaintenancePlan]:
     """The cluster, its state read now, and the plan the arguments ask for."""
+    all_hosts, rack = work.pop("all_hosts"), work.pop("rack")
     options = _work_options(Kind(kind), **work)
+    target = _hosts(session, Kind(kind), target, cluster, all_hosts, rack)
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
     state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target),
                                stopped=stopped_by(Kind(kind), target))
     return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
                                            new_host=new_host, **options)
+
+
+def _hosts(session: Session, kind: Kind, target: str | None, cluster: str | None,
+           all_hosts: bool, rack: str | None) -> str:
+    """The target: HOST as given, or a maintenance's hosts (comma-separated) of a cluster."""
+    if not all_hosts and rack is None:
+        if target is None:
+            raise UsageError("give the HOST (or, for maintenance, --all-hosts or --rack R)")
+        return target
+    if kind != Kind.MAINTENANCE or target is not None or (all_hosts and rack is not None):
+        raise UsageError("--all-hosts or --rack R, without HOST, and for maintenance only")
+    inventory = session.inventory()
+    if cluster is None and len(inventory.clusters) != 1:
+        raise UsageError("--all-hosts and --rack need --cluster when the inventory has "
+                         "several clusters")
+    chosen = inventory.cluster(cluster) if cluster else inventory.clusters[0]
+    osd_hosts = {o.host for o in chosen.osds}
+    hosts = [h.name for h in chosen.hosts if h.name in osd_hosts
+             and (rack is None or h.rack == rack)]
+    if not hosts:
+        where = f"rack {rack}" if rack is not None else "the inventory"
+        raise UsageError(f"no host with OSDs in {where} of cluster {chosen.name}")
+    return ",".join(hosts)
 
 
 def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
@@ -83,7 +111,7 @@ def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technic
 @click.option("--json", "as_json", is_flag=True, help="The plan as JSON.")
 @shared_options
 @pass_session
-def plan_command(session: Session, kind: str, target: str, new_host: str | None,
+def plan_command(session: Session, kind: str, target: str | None, new_host: str | None,
                  cluster: str | None, as_json: bool, **work: Any) -> int:
     """Show the runbook of a maintenance; nothing changes.
 
@@ -94,6 +122,7 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
     Examples:
       cephmaint plan replace node2 --new-host spare-3.dc1
       cephmaint plan maintenance node1 --reboot --reason "kernel 6.1.0-28"
+      cephmaint plan maintenance --all-hosts --cluster ceph-prod-1 --reboot --reason kernel
     """
     chosen, state, plan = build(session, kind, target, new_host, cluster, **work)
     if as_json:
@@ -116,7 +145,7 @@ def plan_command(session: Session, kind: str, target: str, new_host: str | None,
               help="Start outside the maintenance windows (needs --reason; recorded).")
 @shared_options
 @pass_session
-def run_command(session: Session, kind: str, target: str, new_host: str | None,
+def run_command(session: Session, kind: str, target: str | None, new_host: str | None,
                 cluster: str | None, follow_it: bool, deadline: float | None, wait: bool,
                 now_: bool, **work: Any) -> int:
     """Start a maintenance workflow; workers carry it out.
@@ -129,6 +158,8 @@ def run_command(session: Session, kind: str, target: str, new_host: str | None,
 
     maintenance HOST stops the host's OSDs under its own noout, does the work (--reboot,
     --command CMD or --technician, with --reason TEXT) and starts them again: no data moves.
+    Several hosts (node0,node1 or --all-hosts or --rack R) go in batches that every pool
+    can lose at once, each batch back and clean before the next.
 
     \b
     Examples:

@@ -202,6 +202,11 @@ def test_window_options_that_do_not_fit_together(cephmaint: Callable[..., Outcom
      "cannot be split into words"),
     (("maintenance", "node1", "--command", " ", "--reason", "x"), "--command is empty"),
     (("replace", "node2", "--reboot"), "for maintenance only"),
+    (("maintenance", "--reboot", "--reason", "x"), "give the HOST (or, for maintenance"),
+    (("maintenance", "node1", "--all-hosts", "--reboot", "--reason", "x"), "without HOST"),
+    (("replace", "--rack", "r1"), "for maintenance only"),
+    (("maintenance", "--rack", "nowhere", "--reboot", "--reason", "x"),
+     "no host with OSDs in rack nowhere"),
 ])
 def test_a_maintenance_needs_one_work_and_its_reason(cephmaint: Callable[..., Outcome],
                                                      words: tuple[str, ...], says: str) -> None:

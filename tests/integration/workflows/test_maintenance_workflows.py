@@ -1,7 +1,8 @@
 """Maintenance workflows end to end: planned from the live sandbox, run by a real worker.
 
 The tests run in file order on one sandbox, each leaving it healthy for the next, as an
-operator's week would: node1 rebooted without a drain, its data held in place; a
+operator's week would: node1 rebooted without a drain, its data held in place (with
+--full, then every host in turn); a
 decommission of node2 cancelled mid-drain and rolled back; node2
 replaced by the spare spare-3.dc1, paused mid-drain and resumed, the technician's
 confirmation given with `cephmaint confirm`; node1 retired while an OSD of node0 is down,
@@ -11,7 +12,10 @@ decommissions refused at plan time.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import replace
 
@@ -23,6 +27,7 @@ from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import MOVE_FLAGS, TIMING, WorkflowBench, node_states
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
+from tests.support.worker import ROOT
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
 from workflows.guardian import DEFAULT_INTERVAL
@@ -43,6 +48,32 @@ def started(handle: WorkflowHandle, plan: MaintenancePlan) -> dict[str, str]:
             if state not in (NodeState.PENDING, NodeState.READY)}
 
 
+class Watch:
+    """What the cluster showed while a maintenance ran, sampled on each look."""
+
+    def __init__(self, bench: WorkflowBench) -> None:
+        self.bench = bench
+        self.host_flags: set[str] = set()
+        self.cluster_flags: set[str] = set()
+        self.down: set[str] = set()
+        self.most_down = 0
+        self.unavailable: set[str] = set()
+
+    def look(self) -> None:
+        """One sample: flags, OSDs down, PGs without a copy to serve them."""
+        dump = self.bench.dump()
+        status = self.bench.with_ceph(lambda c: c.status())
+        down = {f"osd.{o}" for o in self.bench.tree().down_osds()}
+        self.host_flags |= {f for h in dump.crush_node_flags for f in dump.host_flags(h)}
+        self.cluster_flags |= dump.flags
+        self.down |= down
+        self.most_down = max(self.most_down, len(down))
+        # Peering as OSDs go and come is brief, and stale only until the monitors see a
+        # stopped primary down; a PG down or incomplete has no copy left to serve it.
+        self.unavailable |= {e.state_name for e in status.pgmap.pgs_by_state
+                             if e.states & {"down", "incomplete"}}
+
+
 def test_a_reboot_without_drain_holds_the_hosts_data_in_place_and_recovers_almost_nothing(
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
@@ -50,18 +81,10 @@ def test_a_reboot_without_drain_holds_the_hosts_data_in_place_and_recovers_almos
     plan = bench.plan("maintenance", "node1", reason="kernel 6.1.0-28", work=Work.REBOOT)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
-    seen: dict[str, set[str]] = {"host flags": set(), "cluster flags": set(), "down": set(),
-                                 "unavailable": set()}
+    watch = Watch(bench)
 
     def look() -> WorkflowState | None:
-        dump, status = bench.dump(), bench.with_ceph(lambda c: c.status())
-        seen["host flags"] |= dump.host_flags("node1")
-        seen["cluster flags"] |= dump.flags
-        seen["down"] |= {f"osd.{o}" for o in bench.tree().down_osds()}
-        # Peering as OSDs go and come is brief, and stale only until the monitors see a
-        # stopped primary down; a PG down or incomplete has no copy left to serve it.
-        seen["unavailable"] |= {e.state_name for e in status.pgmap.pgs_by_state
-                                if e.states & {"down", "incomplete"}}
+        watch.look()
         state = handle.status().state
         return state if state.finished else None
 
@@ -69,8 +92,8 @@ def test_a_reboot_without_drain_holds_the_hosts_data_in_place_and_recovers_almos
         == WorkflowState.SUCCESS, handle.status().to_dict()
     # The host's OSDs went down under its own noout, never the cluster's; every PG kept a
     # copy to serve it (Ceph said ok to stop), and the weights never moved.
-    assert seen["host flags"] == {"noout"} and "noout" not in seen["cluster flags"]
-    assert seen["down"] == {"osd.2", "osd.3"} and not seen["unavailable"], seen
+    assert watch.host_flags == {"noout"} and "noout" not in watch.cluster_flags
+    assert watch.down == {"osd.2", "osd.3"} and not watch.unavailable, vars(watch)
     assert bench.tree().crush_weights() == weights_before
     assert Registry(bench.sandbox.root).boots("node1") == 1  # the sandbox's reboot ran
     back = handle.node("back-node1")["result"]
@@ -89,6 +112,34 @@ def test_a_reboot_without_drain_holds_the_hosts_data_in_place_and_recovers_almos
     assert '"osd unset-group"' in sent, sent
     for never in ('"osd crush reweight"', '"osd out"', '"osd set", "key": "noout"'):
         assert never not in sent, sent
+    assert bench.sandbox.verify() == 400
+
+
+@pytest.mark.full
+@pytest.mark.timeout(900)
+def test_a_rolling_reboot_of_every_host_takes_one_host_down_at_a_time(
+        workflow_bench: WorkflowBench) -> None:
+    bench = workflow_bench
+    weights_before = bench.tree().crush_weights()
+    boots = {h: Registry(bench.sandbox.root).boots(h) for h in ("node0", "node1", "node2")}
+    run = subprocess.Popen([sys.executable, "-m", "cephmaint.cli", "run", "maintenance",
+                            "--all-hosts", "--reboot", "--reason", "kernel", "--follow"],
+                           cwd=ROOT, env={**os.environ, **bench.env}, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watch = Watch(bench)
+    poll(lambda: watch.look() or run.poll() is not None, timeout=800, interval=0.5,
+         what="the rolling maintenance to end")
+    out, err = run.communicate()
+    assert run.returncode == 0, out + err
+    assert "batch 1: node0" in out and "batch 3: node2" in out, out
+    # Size 2, min_size 1: one host's OSDs down at a time, every host in turn, every PG
+    # served throughout.
+    assert watch.most_down == 2 and len(watch.down) == 6 and not watch.unavailable
+    assert "noout" not in watch.cluster_flags
+    assert {h: Registry(bench.sandbox.root).boots(h) - n for h, n in boots.items()} == {
+        "node0": 1, "node1": 1, "node2": 1}
+    assert bench.tree().crush_weights() == weights_before
+    assert not any(bench.dump().host_flags(h) for h in boots)
     assert bench.sandbox.verify() == 400
 
 

@@ -10,8 +10,14 @@ import pytest
 
 from ceph_tasks.ceph.models import OkToStop
 from inventory import Cluster, UnknownHostError
+from tests.support.rack_lab import rack_cluster, rack_state
 from workflows.errors import PlanRefused
-from workflows.host_work import Work, plan_host_maintenance
+from workflows.host_work import (
+    Work,
+    down_batches,
+    plan_host_maintenance,
+    plan_rolling_maintenance,
+)
 from workflows.plan import Phase, setup_to_redo
 from workflows.state import ClusterState
 
@@ -97,3 +103,45 @@ def test_a_retry_after_the_restore_sets_the_noout_again_but_never_stops_daemons_
     assert redo == ["downtime-on-node1", "noout-node1"]
     assert all(s["phase"] != str(Phase.PREPARE) for s in plan["steps"]
                if s["task"].endswith("stop_host_daemons"))
+
+
+def test_a_rolling_maintenance_takes_one_failure_domain_at_a_time_each_back_before_the_next(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    # The pools are size 2, min_size 1: one host (the failure domain) down at a time.
+    plan = plan_rolling_maintenance(["node0", "node1", "node2"], cluster=cluster,
+                                    state=healthy, reason="kernel", work=Work.REBOOT)
+    assert [n for n in plan.notes if n.startswith("batch")] == [
+        "batch 1: node0", "batch 2: node1", "batch 3: node2"]
+    guards = [s for s in plan.steps if s.task.endswith("check_ok_to_stop")]
+    assert [g.kwargs["osd_ids"] for g in guards] == [[0, 1], [2, 3], [4, 5]]
+    # Batch 2 is asked for only once batch 1 is back and restored.
+    ids = [s.id for s in plan.steps]
+    first_restore = next(s for s in plan.steps if s.task.endswith("restore")
+                         and s.kwargs["kinds"] is None)
+    assert guards[1].after == (first_restore.id,)
+    assert ids.index("node0.back-node0") < ids.index(first_restore.id)
+    # One chain: nothing of batch 2 runs beside batch 1.
+    assert len(plan.waves()) == len(plan.steps)
+
+
+def test_hosts_of_one_rack_go_apart_while_a_pool_places_a_copy_per_host() -> None:
+    # rbd keeps one copy per rack (size 3, min_size 2): a1 and a2 together would do, but
+    # ec places a chunk per host (2+2, min_size 3), so it can lose one host at a time.
+    cluster, state = rack_cluster(), rack_state()
+    plan = plan_rolling_maintenance(["a1", "a2", "b1"], cluster=cluster, state=state,
+                                    reason="kernel", work=Work.REBOOT)
+    assert [n for n in plan.notes if n.startswith("batch")] == [
+        "batch 1: a1", "batch 2: a2", "batch 3: b1"]
+    assert down_batches(replace(state, pools=tuple(p for p in state.pools
+                                                   if p.pool_name == "rbd")),
+                        ["a1", "a2", "b1"]) == [["a1", "a2"], ["b1"]]
+
+
+def test_a_host_that_no_pool_can_spare_is_refused_by_pool(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    tight = replace(healthy, pools=tuple(p.model_copy(update={"min_size": p.size})
+                                         for p in healthy.pools))
+    with pytest.raises(PlanRefused, match=r"node0 cannot go down even alone: pool .* "
+                                          r"\(size 2, min_size 2\)"):
+        plan_rolling_maintenance(["node0", "node1"], cluster=cluster, state=tight,
+                                 reason="kernel", work=Work.REBOOT)

@@ -18,7 +18,7 @@ from inventory import Cluster
 from workflows.builders import plan_add, plan_decommission, plan_disk_replacement, plan_replace
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.guardian import GUARDIAN_TASK
-from workflows.host_work import Work, plan_host_maintenance
+from workflows.host_work import Work, plan_host_maintenance, plan_rolling_maintenance
 from workflows.plan import MaintenancePlan, Step
 from workflows.state import ClusterState
 
@@ -62,6 +62,8 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
         command=["fwupdmgr", "update", "-y"]),
     "maintenance by technicians": lambda c, s: plan_host_maintenance(
         "node2", cluster=c, state=s, reason="DIMM", work=Work.TECHNICIAN),
+    "rolling maintenance": lambda c, s: plan_rolling_maintenance(
+        ["node0", "node1", "node2"], cluster=c, state=s, reason="kernel", work=Work.REBOOT),
 }
 
 
