@@ -31,6 +31,7 @@ class TaskName(StrEnum):
     STOP_HOST_DAEMONS = "cephmaint.stop_host_daemons"
     RUN_ON_HOST = "cephmaint.run_on_host"
     WAIT_HOST_BACK = "cephmaint.wait_host_back"
+    ZAP_DEVICES = "cephmaint.zap_devices"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -46,6 +47,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.restore",
     "ceph_tasks.tasks.reweight",
     "ceph_tasks.tasks.technicians",
+    "ceph_tasks.tasks.zap",
 )
 
 #: reweight's target that puts back the weights recorded before the maintenance.

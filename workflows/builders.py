@@ -268,13 +268,15 @@ def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: Clu
 
 def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],
                      timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
-    """Downtime on, drain in steps, healthy, safe to destroy, remove; returns the last step."""
+    """Downtime on, drain in steps, healthy, safe to destroy, remove, zap; the last step."""
     last = (plan.add(steps.downtime_on(host, timing.downtime, after)),)
     if osds:
         last = (plan.add(steps.reweight(host, 0.0, osds, last, timeout=timing.drain)),)
         last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
         last = (plan.add(steps.safe_to_destroy(osds, last)),)
     last = (plan.add(steps.remove_node(host, osds, last)),)
+    if osds:
+        last = (plan.add(steps.zap(host, osds, last)),)
     return (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
                                         phase=Phase.REMOVE)),)
 

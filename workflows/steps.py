@@ -163,6 +163,12 @@ class StepMaker:
                           TaskName.REMOVE_NODE, Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, mode=mode)
 
+    def zap(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
+        """Wipe the removed OSDs' devices for reuse, each recorded with its serial first."""
+        return self._step(f"zap-{host}", f"zap the devices of {_osds(osds)} on {host}",
+                          TaskName.ZAP_DEVICES, Phase.REMOVE, after, touches=[host], osds=osds,
+                          reference=self.reference, host=host, osd_ids=sorted(osds))
+
     def destroy_osds(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Mark out, stop and destroy some OSDs of a host, keeping their ids for new disks."""
         return self._step(f"destroy-{'-'.join(map(str, sorted(osds)))}",

@@ -23,6 +23,7 @@ from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.addition import add_node
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.removal import remove_node
+from ceph_tasks.tasks.zap import zap_devices
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
@@ -95,6 +96,8 @@ class FakeNodes:
         if argv[:2] == ("systemctl", "stop"):
             if self.stop_marks_down:
                 self.osd(int(argv[2].removeprefix("ceph-osd@"))).update(status="down")
+            return FakeReply()
+        if argv[:4] == ("ceph-volume", "lvm", "zap", "--destroy"):
             return FakeReply()
         if argv[:3] == ("ceph-volume", "lvm", "create"):
             osd = int(argv[argv.index("--osd-id") + 1])
@@ -206,3 +209,25 @@ def test_devices_already_holding_their_osd_are_skipped(
     assert executor.calls == []
     with pytest.raises(Refused, match="not in the inventory of host node3"):
         add_node(cluster="c1", host="node3", reference=REF, devices=["/dev/sdz"])
+
+
+def test_the_removed_osds_devices_are_zapped_each_recorded_with_its_serial_first(
+        context: TaskContext, nodes: FakeNodes, executor: FakeExecutor) -> None:
+    remove_node(cluster="c1", host="node2", reference=REF)
+    done = zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[4, 5])
+    zaps = [a for a in executor.commands_on("node2") if a[:3] == ("ceph-volume", "lvm", "zap")]
+    assert zaps == [("ceph-volume", "lvm", "zap", "--destroy", "/dev/node2-sdb"),
+                    ("ceph-volume", "lvm", "zap", "--destroy", "/dev/node2-sdc")]
+    assert [z["serial"] for z in done["zapped"]] == ["Snode2b", "Snode2c"]
+    record = context.ledger.recall(REF, "zap:node2:/dev/node2-sdb")
+    assert record["osd"] == 4 and record["serial"] == "Snode2b"
+
+
+def test_a_device_still_backing_an_osd_in_the_map_is_not_zapped(
+        context: TaskContext, nodes: FakeNodes, executor: FakeExecutor) -> None:
+    with pytest.raises(Refused, match=r"/dev/node2-sdb still backs osd\.4"):
+        zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[4, 5])
+    assert executor.commands_on("node2") == []
+    assert not [k for k in context.ledger.entries(REF) if k.startswith("zap:")]
+    with pytest.raises(Refused, match=r"places osd\.9 on no device of node2"):
+        zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[9])

@@ -37,8 +37,8 @@ def test_decommission_drains_before_it_removes_and_restores_at_the_end(
                                        check_domains=no_problems, reference="wf1")
     assert tasks(plan) == [
         "check_healthy_to_start", "check_removal", "set_flags", "pause_movers", "set_downtime",
-        "reweight", "wait_healthy", "check_safe_to_destroy", "remove_node", "wait_healthy",
-        "restore",
+        "reweight", "wait_healthy", "check_safe_to_destroy", "remove_node", "zap_devices",
+        "wait_healthy", "restore",
     ]
     assert plan.osds == (4, 5)
     assert plan.data_to_move_bytes > 0
