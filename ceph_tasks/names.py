@@ -32,6 +32,7 @@ class TaskName(StrEnum):
     RUN_ON_HOST = "cephmaint.run_on_host"
     WAIT_HOST_BACK = "cephmaint.wait_host_back"
     ZAP_DEVICES = "cephmaint.zap_devices"
+    DEEP_SCRUB_OSDS = "cephmaint.deep_scrub_osds"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -43,6 +44,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.host_work",
     "ceph_tasks.tasks.pause",
     "ceph_tasks.tasks.addition",
+    "ceph_tasks.tasks.deep_scrub",
     "ceph_tasks.tasks.removal",
     "ceph_tasks.tasks.restore",
     "ceph_tasks.tasks.reweight",

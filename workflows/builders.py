@@ -99,6 +99,8 @@ def plan_replace(
     hosts = [host] if target == host else [host, target]
     plan.hosts = tuple(hosts)
     restore(plan, steps, hosts, drained=plan.osds)
+    # A bad new disk is found now, not at the next failure.
+    plan.add(steps.deep_scrub(plan.last(), host=new.name))
     return plan
 
 
@@ -174,6 +176,7 @@ def plan_disk_replacement(
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
                                 phase=Phase.ADD))
     restore(plan, steps, [host.name], drained=[osd_id])
+    plan.add(steps.deep_scrub(plan.last(), osds=[osd_id]))
     return plan
 
 

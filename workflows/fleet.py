@@ -151,6 +151,11 @@ def plan_fleet(
             ends += end
         last = tuple(ends)
     restore(plan, shared, list(hosts), after=last, drained=plan.osds)
+    if action == FleetAction.REPLACE:
+        restored = plan.last()
+        for host in hosts:
+            plan.add(StepMaker(cluster.name, ref, prefix=f"{host}.").deep_scrub(restored,
+                                                                                 host=host))
     return plan
 
 

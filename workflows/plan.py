@@ -29,6 +29,8 @@ class Phase(StrEnum):
     HARDWARE = "hardware"
     ADD = "add"
     RESTORE = "restore"
+    #: After the restore: checks of the new hardware that change nothing (a deep scrub).
+    VERIFY = "verify"
     FINALISE = "finalise"
     #: A finaliser run when the workflow is cancelled, not when it fails: a failed drain
     #: stays partly drained, for a retry to resume or a cancel to roll back.

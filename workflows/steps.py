@@ -163,6 +163,16 @@ class StepMaker:
                           TaskName.REMOVE_NODE, Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, mode=mode)
 
+    def deep_scrub(self, after: Sequence[str], *, host: str | None = None,
+                   osds: Sequence[int] = ()) -> Step:
+        """Deep-scrub the PGs of new OSDs (listed, or those created on host) and wait."""
+        whose = _osds(osds) if osds else f"the new OSDs of {host}"
+        return self._step(f"deep-scrub-{host or '-'.join(map(str, sorted(osds)))}",
+                          f"deep-scrub the PGs of {whose}", TaskName.DEEP_SCRUB_OSDS,
+                          Phase.VERIFY, after, touches=[host] if host else [], osds=osds,
+                          reference=self.reference,
+                          **({"osd_ids": sorted(osds)} if osds else {"host": host}))
+
     def zap(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Wipe the removed OSDs' devices for reuse, each recorded with its serial first."""
         return self._step(f"zap-{host}", f"zap the devices of {_osds(osds)} on {host}",

@@ -1,4 +1,4 @@
-"""The objects each PG holds and has recovered, from `pg dump pgs` (pure)."""
+"""The objects each PG holds and has recovered, and its last deep scrub, from `pg dump pgs`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ class PgObjectCount(CephModel):
     #: copied in between (stat_sum.num_objects_recovered).
     recovered: int = Field(ge=0)
     acting: tuple[int, ...] = ()
+    #: When the PG was last deep-scrubbed, as its primary wrote it: compared only with an
+    #: earlier reading of the same PG, never with a clock.
+    last_deep_scrub: str = ""
 
 
 class PgObjects(CephModel):
@@ -38,13 +41,20 @@ class PgObjects(CephModel):
             pg["pgid"]: {"objects": pg.get("stat_sum", {}).get("num_objects", 0),
                          "recovered": pg.get("stat_sum", {}).get("num_objects_recovered", 0),
                          # EC PGs name a missing shard 2147483647 (CRUSH_ITEM_NONE).
-                         "acting": [o for o in pg.get("acting", []) if 0 <= o < 2**31 - 1]}
+                         "acting": [o for o in pg.get("acting", []) if 0 <= o < 2**31 - 1],
+                         "last_deep_scrub": str(pg.get("last_deep_scrub_stamp", ""))}
             for pg in stats if isinstance(pg, dict) and "pgid" in pg}}
 
     def copies_on(self, osd_ids: Iterable[int]) -> int:
         """Object copies (replicas or EC shards) these OSDs hold as acting members."""
         wanted = frozenset(osd_ids)
         return sum(pg.objects * len(wanted.intersection(pg.acting)) for pg in self.pgs.values())
+
+    def on_osds(self, osd_ids: Iterable[int]) -> dict[str, str]:
+        """The PGs with a copy on these OSDs, each with its last deep scrub's stamp."""
+        wanted = frozenset(osd_ids)
+        return {pgid: pg.last_deep_scrub for pgid, pg in sorted(self.pgs.items())
+                if wanted.intersection(pg.acting)}
 
     def recovered(self) -> int:
         """Objects recovered by every PG so far (compare two readings)."""

@@ -85,6 +85,9 @@ def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
     assert raise_weight.kwargs["timeout"] == 600
     assert raise_weight.phase == Phase.ADD
     assert plan.hosts == ("node2", "node3")
+    # Once everything is put back (scrub flags lifted), the new OSDs' PGs are deep-scrubbed.
+    assert names[-2:] == ["restore", "deep_scrub_osds"]
+    assert plan.steps[-1].kwargs["host"] == "node3" and plan.steps[-1].phase == Phase.VERIFY
     # The one restore finaliser lifts the downtimes of both hosts (all those recorded).
     assert {h for s in plan.finalisers for h in s.hosts} == {"node2", "node3"}
 
@@ -132,7 +135,7 @@ def test_a_disk_replacement_keeps_the_osd_id_and_waits_for_the_new_serial(
         "check_healthy_to_start", "set_flags", "pause_movers", "set_downtime", "reweight",
         "wait_healthy", "check_safe_to_destroy", "remove_node", "restore",
         "notify_technicians", "wait_for_technician", "set_flags",
-        "pause_movers", "add_node", "reweight", "wait_healthy", "restore",
+        "pause_movers", "add_node", "reweight", "wait_healthy", "restore", "deep_scrub_osds",
     ]
     by_task = {s.task.removeprefix("cephmaint."): s.kwargs for s in plan.steps}
     assert by_task["remove_node"]["mode"] == "destroy"
