@@ -1,8 +1,8 @@
 """Deep-scrub the PGs of new OSDs, so that a bad new disk shows before the next failure.
 
 A repeating task: its first run notes each PG's last deep-scrub stamp (in the ledger) and
-asks each OSD to deep-scrub (`osd deep-scrub N`); later runs wait until every noted PG has
-a newer stamp. Stamps are compared with the same PG's earlier stamp, never with a clock.
+asks each PG to deep-scrub (`pg deep-scrub PGID`, a manager command); later runs wait until
+every noted PG has a newer stamp. Stamps are compared with the same PG's earlier stamp, never with a clock.
 Ceph runs at most osd_max_scrubs scrubs per OSD at once: its own throttle.
 """
 
@@ -51,9 +51,10 @@ def deep_scrub_osds(self: MaintenanceTask, cluster: str, reference: str,
         with step(what):
             before = ctx.ledger.remember(reference, key, now)
         self.fence(what)
-        for osd in osd_ids:
-            with step(f"{what}: ceph osd deep-scrub {osd}"):
-                ceph.client.mon_command("osd deep-scrub", who=str(osd))
+        for pg in sorted(before):
+            # Per PG: `osd deep-scrub N` only reaches the PGs whose primary is osd.N.
+            with step(f"{what}: ceph pg deep-scrub {pg}"):
+                ceph.client.mgr_command("pg deep-scrub", pgid=pg)
     # A PG gone since (merged) has nothing left to scrub.
     waiting = sorted(pg for pg, stamp in before.items() if now.get(pg) == stamp)
     if waiting:

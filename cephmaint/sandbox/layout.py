@@ -227,6 +227,10 @@ osd class update on start = false
 osd recovery sleep = 0
 osd recovery sleep hdd = 0
 osd recovery sleep hybrid = 0
+# A replacement deep-scrubs its new OSDs' PGs: without the scheduler's random back-off
+# (it skips two ticks in three by default) and with three at once, a few MB take seconds.
+osd scrub backoff ratio = 0
+osd max scrubs = 3
 osd data = {r}/osd/$name
 osd journal = {r}/osd/$name/journal
 {pg_log}"""

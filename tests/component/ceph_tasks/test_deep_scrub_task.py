@@ -1,4 +1,4 @@
-"""Deep-scrubbing new OSDs' PGs: asked once per OSD, done when every PG has a newer stamp."""
+"""Deep-scrubbing new OSDs' PGs: asked once per PG, done when every PG has a newer stamp."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ OLD = "2026-01-01T00:00:00.000000+0000"
 
 
 class Scrubs:
-    """Three PGs; a deep-scrub request of an OSD stamps its PGs when the test says so."""
+    """Three PGs; a deep-scrub request of a PG stamps it when the test says so."""
 
     def __init__(self) -> None:
         self.client = FakeCephClient.from_fixtures(FIXTURES / "healthy")
@@ -35,10 +35,10 @@ class Scrubs:
         self.client.answer("pg dump", lambda _: {"pg_stats": [
             {"pgid": pg, "acting": acting, "last_deep_scrub_stamp": self.stamps[pg],
              "stat_sum": {"num_objects": 1}} for pg, acting in self.acting.items()]})
-        self.client.answer("osd deep-scrub", self._ask)
+        self.client.answer("pg deep-scrub", self._ask)
 
     def _ask(self, command: CephCommand) -> Any:
-        self.asked.append(command.args["who"])
+        self.asked.append(command.args["pgid"])
 
     def scrub(self, pg: str) -> None:
         self.stamps[pg] = f"2026-01-02T00:00:0{len(self.asked)}.000000+0000"
@@ -58,18 +58,19 @@ def context(scrubs: Scrubs, task_app: Celery) -> Iterator[TaskContext]:
     install_context(task_app, None)
 
 
-def test_each_osd_is_asked_once_and_the_step_ends_when_its_pgs_have_newer_stamps(
+def test_each_pg_of_the_osds_is_asked_once_and_the_step_ends_when_all_have_newer_stamps(
         context: TaskContext, scrubs: Scrubs) -> None:
     with pytest.raises(Retry):
         deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])
-    assert scrubs.asked == ["4", "5"]
+    # Replicas too: 1.1's primary is osd.5, 1.0's osd.4; 1.2 has no copy on them.
+    assert scrubs.asked == ["1.0", "1.1"]
     scrubs.scrub("1.0")
     with pytest.raises(Retry):  # 1.1 still has its old stamp; 1.2 was never waited for
         deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])
     scrubs.scrub("1.1")
     done = deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])
     assert done["summary"] == "2 PGs of osd.4, osd.5 deep-scrubbed"
-    assert scrubs.asked == ["4", "5"]  # asked once, however many looks
+    assert scrubs.asked == ["1.0", "1.1"]  # asked once, however many looks
 
 
 def test_the_new_osds_of_a_host_come_from_the_maintenances_own_records(
@@ -77,6 +78,6 @@ def test_the_new_osds_of_a_host_come_from_the_maintenances_own_records(
     context.ledger.remember(REF, "new-osd:node2:/dev/node2-sdb", 4)
     with pytest.raises(Retry):
         deep_scrub_osds(cluster="c1", reference=REF, host="node2")
-    assert scrubs.asked == ["4"]
+    assert scrubs.asked == ["1.0"]
     with pytest.raises(Refused, match="no new OSD of this maintenance on host node1"):
         deep_scrub_osds(cluster="c1", reference="other", host="node1")
