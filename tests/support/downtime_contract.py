@@ -28,8 +28,11 @@ class DowntimeContract:
         assert result.host == "node2"
 
     def test_setting_twice_finds_the_first_downtime(self, backend: DowntimeBackend) -> None:
-        first = backend.set_downtime(a_request())
-        second = backend.set_downtime(a_request())
+        # One start for both: a request a second later asks for a second more, and gets a
+        # new downtime, as it should.
+        start = datetime.now(UTC).replace(microsecond=0)
+        first = backend.set_downtime(a_request(start=start))
+        second = backend.set_downtime(a_request(start=start))
         assert not second.created
         assert second.ids == first.ids
 
@@ -51,9 +54,10 @@ class DowntimeContract:
         assert backend.remove_downtime("node9", "wf-never") == 0
 
     def test_removal_spares_other_maintenances_and_hosts(self, backend: DowntimeBackend) -> None:
-        backend.set_downtime(a_request())
-        other_ref = backend.set_downtime(a_request(reference="wf-2"))
-        other_host = backend.set_downtime(a_request(host="node3"))
+        start = datetime.now(UTC).replace(microsecond=0)
+        backend.set_downtime(a_request(start=start))
+        other_ref = backend.set_downtime(a_request(reference="wf-2", start=start))
+        other_host = backend.set_downtime(a_request(host="node3", start=start))
         backend.remove_downtime("node2", "wf-1")
-        assert backend.set_downtime(a_request(reference="wf-2")).ids == other_ref.ids
-        assert backend.set_downtime(a_request(host="node3")).ids == other_host.ids
+        assert backend.set_downtime(a_request(reference="wf-2", start=start)).ids == other_ref.ids
+        assert backend.set_downtime(a_request(host="node3", start=start)).ids == other_host.ids
