@@ -2,8 +2,9 @@
 
 A repeating task: its first run notes each PG's last deep-scrub stamp (in the ledger) and
 asks each PG to deep-scrub (`pg deep-scrub PGID`, a manager command); later runs wait until
-every noted PG has a newer stamp. Stamps are compared with the same PG's earlier stamp, never with a clock.
-Ceph runs at most osd_max_scrubs scrubs per OSD at once: its own throttle.
+every noted PG has a newer stamp. Stamps are compared with the same PG's earlier stamp,
+never with a clock. Ceph runs at most osd_max_scrubs scrubs per OSD at once: its own
+throttle.
 """
 
 from __future__ import annotations

@@ -31,3 +31,14 @@ def parse_list(model: type[M], data: Any, command: str) -> tuple[M, ...]:
         return tuple(TypeAdapter(list[model]).validate_python(data))  # type: ignore[valid-type]
     except ValidationError as e:
         raise CephBadOutput(command, 0, f"unexpected list of {model.__name__}: {e}") from e
+
+
+def pg_stats(data: Any) -> list[dict[str, Any]] | None:
+    """The PG entries of a `pg dump pgs` answer; None when it has another shape.
+
+    Pacific prints {"pg_ready": ..., "pg_stats": [...]}; older releases a bare list.
+    """
+    stats = data.get("pg_stats", []) if isinstance(data, dict) else data
+    if not isinstance(stats, list):
+        return None
+    return [pg for pg in stats if isinstance(pg, dict) and "pgid" in pg]

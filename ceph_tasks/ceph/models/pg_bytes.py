@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from ceph_tasks.ceph.models.common import CephModel
+from ceph_tasks.ceph.models.common import CephModel, pg_stats
 
 
 class PgBytes(CephModel):
@@ -17,14 +17,11 @@ class PgBytes(CephModel):
     @model_validator(mode="before")
     @classmethod
     def _from_stats(cls, data: Any) -> Any:
-        # `pg dump pgs` prints {"pg_ready": ..., "pg_stats": [...]}; older releases a bare list.
-        if isinstance(data, dict) and "sizes" in data:
-            return data
-        stats = data.get("pg_stats", []) if isinstance(data, dict) else data
-        if not isinstance(stats, list):
+        stats = None if isinstance(data, dict) and "sizes" in data else pg_stats(data)
+        if stats is None:
             return data
         return {"sizes": {pg["pgid"]: pg.get("stat_sum", {}).get("num_bytes", 0)
-                          for pg in stats if isinstance(pg, dict) and "pgid" in pg}}
+                          for pg in stats}}
 
     def of(self, pgid: str) -> int:
         """A PG's bytes; 0 for a PG the dump does not list (new, or created since)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from ceph_tasks.ceph.models.common import CephModel
+from ceph_tasks.ceph.models.common import CephModel, pg_stats
 
 
 class PgObjectCount(CephModel):
@@ -31,11 +31,8 @@ class PgObjects(CephModel):
     @model_validator(mode="before")
     @classmethod
     def _from_stats(cls, data: Any) -> Any:
-        # `pg dump pgs` prints {"pg_ready": ..., "pg_stats": [...]}; older releases a bare list.
-        if isinstance(data, dict) and "pgs" in data:
-            return data
-        stats = data.get("pg_stats", []) if isinstance(data, dict) else data
-        if not isinstance(stats, list):
+        stats = None if isinstance(data, dict) and "pgs" in data else pg_stats(data)
+        if stats is None:
             return data
         return {"pgs": {
             pg["pgid"]: {"objects": pg.get("stat_sum", {}).get("num_objects", 0),
@@ -43,7 +40,7 @@ class PgObjects(CephModel):
                          # EC PGs name a missing shard 2147483647 (CRUSH_ITEM_NONE).
                          "acting": [o for o in pg.get("acting", []) if 0 <= o < 2**31 - 1],
                          "last_deep_scrub": str(pg.get("last_deep_scrub_stamp", ""))}
-            for pg in stats if isinstance(pg, dict) and "pgid" in pg}}
+            for pg in stats}}
 
     def copies_on(self, osd_ids: Iterable[int]) -> int:
         """Object copies (replicas or EC shards) these OSDs hold as acting members."""
