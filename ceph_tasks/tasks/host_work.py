@@ -118,15 +118,19 @@ def run_on_host(self: MaintenanceTask, cluster: str, reference: str, host: str,
     if not isinstance(done, dict):
         with step(f"{what}: read the boot id"):
             before = ctx.executor.run(inventory_host, boot).stdout.strip()
-            ctx.ledger.remember(reference, key, {"boot_id": before,
-                                                 "started": ctx.now().isoformat()})
+            done = ctx.ledger.remember(reference, key, {"boot_id": before})
+    if not done.get("sent"):
+        # A run lost between the record and the send sends it again: a second reboot of
+        # a host in maintenance costs minutes, a reboot never sent would hold forever.
         self.fence(what)
         try:
             ctx.executor.run(inventory_host, list(inventory_host.reboot_command))
         except (SshConnectError, RemoteCommandError) as e:
             # The connection may drop as the host goes down: the new boot id tells.
             log.info("%s: the reboot command ended with %s", what, e)
-        done = ctx.ledger.recall(reference, key) or {}
+        with step(what):
+            done = {**done, "sent": ctx.now().isoformat()}
+            ctx.ledger.note(reference, key, done)
     try:
         now = ctx.executor.run(inventory_host, boot).stdout.strip()
     except (SshConnectError, CommandFailed, RemoteCommandError) as e:

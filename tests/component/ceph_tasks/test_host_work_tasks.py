@@ -170,6 +170,15 @@ def test_a_reboot_is_done_once_a_new_boot_id_answers(
     assert done["boot_id"] == "boot-1" and hosts.reboots_sent == 1  # one reboot in all
 
 
+def test_a_reboot_recorded_but_never_sent_is_sent_by_the_next_run(
+        context: TaskContext, hosts: FakeHost, ledger: MemoryLedger) -> None:
+    # What a worker killed between the record and the send leaves behind.
+    ledger.remember(REF, "host-command:node1:None", {"boot_id": "boot-0"})
+    with pytest.raises(Retry):
+        run_on_host(cluster="c1", reference=REF, host="node1", reboot=True)
+    assert hosts.reboots_sent == 1
+
+
 def test_a_command_runs_once_for_one_task_however_often_its_message_comes(
         context: TaskContext, executor: FakeExecutor) -> None:
     executor.reply(["fwupdmgr", "update"], stdout="updated\n")
