@@ -45,9 +45,9 @@ def plan_rolling_maintenance(
 ) -> MaintenancePlan:
     """Work on many hosts, batch after batch, each batch back and clean before the next.
 
-    A batch never takes down more failure domains than every pool can lose (its size less
-    its min_size; an EC pool's min_size is k+1 by default, so it loses m-1): the hosts of
-    one domain go together. Ceph's ok-to-stop is asked for each batch before it stops.
+    A batch never has OSDs down in more failure domains, at any level of a pool's rule,
+    than the pool can lose (see down_batches). Ceph's ok-to-stop is asked for each batch
+    before it stops.
     """
     if len(hosts) == 1:
         return plan_host_maintenance(hosts[0], cluster=cluster, state=state, reason=reason,
