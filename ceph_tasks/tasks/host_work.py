@@ -152,8 +152,9 @@ def wait_host_back(self: MaintenanceTask, cluster: str, reference: str, host: st
     ctx = self.context
     with step(f"{what}: ceph osd tree, status"):
         ceph = ctx.ceph(cluster)
-        osds = sorted(ceph.osd_tree().hosts().get(host, frozenset()))
-        lacking = not_back(ceph.osd_tree(), osds)
+        tree = ceph.osd_tree()
+        osds = sorted(tree.hosts().get(host, frozenset()))
+        lacking = not_back(tree, osds)
         pgmap = ceph.status().pgmap
     if lacking:
         _still_down(self, cluster, reference, host, "; ".join(lacking), timeout=timeout,
