@@ -33,6 +33,7 @@ class TaskName(StrEnum):
     WAIT_HOST_BACK = "cephmaint.wait_host_back"
     ZAP_DEVICES = "cephmaint.zap_devices"
     DEEP_SCRUB_OSDS = "cephmaint.deep_scrub_osds"
+    OUT_FAILED_OSD = "cephmaint.out_failed_osd"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -45,6 +46,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.pause",
     "ceph_tasks.tasks.addition",
     "ceph_tasks.tasks.deep_scrub",
+    "ceph_tasks.tasks.failed_disk",
     "ceph_tasks.tasks.removal",
     "ceph_tasks.tasks.restore",
     "ceph_tasks.tasks.reweight",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ceph_tasks.decisions.failed_osd import RECOVERY_CODES, recovery_problems
 from ceph_tasks.decisions.health_gate import Baseline, check_verdict
 from ceph_tasks.decisions.preconditions import start_problems
 from ceph_tasks.decisions.windows import (
@@ -34,8 +35,11 @@ def describe_window(plan: MaintenancePlan, cluster: Cluster, now: datetime) -> s
     return f"window: {describe_windows(sets)}: {state}"
 
 
-def describe_health(state: ClusterState, cluster: Cluster) -> list[str]:
-    """The checks raised now, each with whether it would hold the maintenance back."""
+def describe_health(state: ClusterState, cluster: Cluster, failed: int = 0) -> list[str]:
+    """The checks raised now, each with whether it would hold the maintenance back.
+
+    failed: how many failed OSDs the maintenance replaces (their own checks do not block).
+    """
     health = state.status.health
     if not health.checks:
         return [f"health: {health.status.value}, no checks raised"]
@@ -45,6 +49,10 @@ def describe_health(state: ClusterState, cluster: Cluster) -> list[str]:
         said = f"health: {code} ({check.summary.message or check.severity.value})"
         if check.muted:
             lines.append(f"{said}: muted, does not block")
+            continue
+        if failed and code in RECOVERY_CODES and not any(
+                p.startswith(code) for p in recovery_problems(state.status, failed)):
+            lines.append(f"{said}: does not block (the failed OSD's own, repaired here)")
             continue
         excuse = check_verdict(code, check, allowed=cluster.health_allowlist,
                                baseline=baseline)
@@ -64,7 +72,8 @@ def check_start(plan: MaintenancePlan, cluster: Cluster, state: ClusterState, no
     operator asked to wait for the window (the steps then wait) or overrode it.
     """
     reasons = [f"the cluster is not healthy: {p}"
-               for p in start_problems(state.status, cluster.health_allowlist)]
+               for p in start_problems(state.status, cluster.health_allowlist,
+                                      failed=len(plan.failed))]
     sets = windows_for(cluster, plan.hosts)
     verdict = window_verdict(sets, now, override)
     if not verdict.open and not wait_for_window:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from ceph_tasks.decisions.capacity import capacity_problems
 from ceph_tasks.decisions.restoration import Kind
-from ceph_tasks.names import ORIGINAL_WEIGHT
 from ceph_tasks.reference import check_reference
 from inventory import Cluster
 from workflows.errors import PlanRefused
@@ -125,58 +124,6 @@ def plan_add(
     before_moving(plan, steps)
     add_and_raise(plan, steps, new.name, weight, timing, plan.last())
     restore(plan, steps, [host])
-    return plan
-
-
-def plan_disk_replacement(
-    osd_id: int, *, cluster: Cluster, state: ClusterState, timing: Timing = DEFAULT_TIMING,
-    reference: str | None = None,
-) -> MaintenancePlan:
-    """Replace one OSD's disk, keeping its id: drain, destroy, swap, recreate, raise back."""
-    osd = cluster.osd(osd_id)
-    host = cluster.host(osd.host)
-    device = host.device(osd.device)
-    live_host = state.tree.host_of(osd_id)
-    if live_host != osd.host:
-        raise PlanRefused(f"osd.{osd_id} sits under {live_host or 'no host'} in the CRUSH "
-                          f"tree but under {osd.host} in the inventory: check the inventory")
-    pools = removal_impact(state, (osd_id,))
-    # Refused when the drain takes a failure domain from a pool and leaves it short (the
-    # drain could never finish clean); a pool short already whose domains the drain leaves
-    # as they are does not refuse it: the new disk may be what that pool lacks.
-    made_short = [s.describe() for p in pools if p.domains.changed
-                  for s in p.domains.shortfalls()]
-    made_short += fullness_problems(cluster, state, (osd_id,))
-    if made_short:
-        raise PlanRefused(f"disk replacement of osd.{osd_id} on cluster {cluster.name} "
-                          f"refused, nothing changed: {'; '.join(made_short)}")
-    ref = reference or new_reference("disk", f"{host_label(host.name)}-osd{osd_id}")
-    plan = MaintenancePlan(
-        kind="disk replacement", cluster=cluster.name, reference=ref, hosts=(host.name,),
-        osds=(osd_id,), data_to_move_bytes=state.bytes_on((osd_id,)), pools=pools,
-        guards=("cluster healthy before anything changes",
-                f"osd.{osd_id} safe to destroy before it is destroyed",
-                "the new disk's serial reported by the host before the OSD is recreated"),
-        notes=(f"disk {device.path}, bay {device.bay or '?'}, serial {device.serial or '?'}",),
-        capacity=state.capacity,
-    )
-    steps = StepMaker(cluster.name, ref)
-    plan.add(steps.healthy_to_start())
-    before_moving(plan, steps)
-    plan.add(steps.downtime_on(host.name, timing.downtime, plan.last()))
-    plan.add(steps.reweight_osds([osd_id], 0.0, plan.last()))
-    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
-    plan.add(steps.safe_to_destroy([osd_id], plan.last()))
-    plan.add(steps.destroy_osds(host.name, [osd_id], plan.last()))
-    action = f"replace the disk {device.path} (osd.{osd_id}) in bay {device.bay or '?'}"
-    hands_on(plan, steps, host.name, action, timing, device_paths=[device.path],
-             expect_serials=1)
-    plan.add(steps.add_node(host.name, plan.last(), devices=[device.path]))
-    plan.add(steps.reweight_osds([osd_id], ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
-    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
-                                phase=Phase.ADD))
-    restore(plan, steps, [host.name], drained=[osd_id])
-    plan.add(steps.deep_scrub(plan.last(), osds=[osd_id]))
     return plan
 
 

@@ -76,6 +76,9 @@ class MaintenancePlan:
     notes: tuple[str, ...] = ()
     #: Every OSD's fullness now and projected after the drain; None when not projected.
     capacity: CapacityProjection | None = None
+    #: OSDs already failed (down) when planned: their being down and their degraded copies
+    #: do not hold the start back, the maintenance repairs them.
+    failed: tuple[int, ...] = ()
 
     def add(self, step: Step) -> str:
         """Append a step (its dependencies must already be in the plan); return its id."""
@@ -100,7 +103,7 @@ class MaintenancePlan:
         """JSON-ready form of the whole plan."""
         return {
             "kind": self.kind, "cluster": self.cluster, "reference": self.reference,
-            "hosts": list(self.hosts), "osds": list(self.osds),
+            "hosts": list(self.hosts), "osds": list(self.osds), "failed": list(self.failed),
             "data_to_move_bytes": self.data_to_move_bytes,
             "pools": [p.to_dict() for p in self.pools], "guards": list(self.guards),
             "notes": list(self.notes), "waves": self.waves(),
@@ -117,7 +120,9 @@ class MaintenancePlan:
         """The plan as a readable runbook."""
         lines = [f"{self.kind} on cluster {self.cluster} (reference {self.reference})",
                  f"  hosts: {', '.join(self.hosts) or 'none'}",
-                 f"  OSDs:  {', '.join(f'osd.{i}' for i in self.osds) or 'none'}",
+                 f"  OSDs:  {', '.join(f'osd.{i}' for i in self.osds) or 'none'}"
+                 + (f" (failed: {', '.join(f'osd.{i}' for i in self.failed)})"
+                    if self.failed else ""),
                  f"  data to move: {human_size(self.data_to_move_bytes)}"]
         lines += [f"  {p.describe()}" for p in self.pools]
         if self.capacity is not None:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from inventory import Cluster, Inventory
-from workflows import builders, host_work
+from workflows import builders, disks, host_work
 from workflows.errors import UnknownTarget
 from workflows.plan import MaintenancePlan
 from workflows.state import ClusterState
@@ -44,7 +44,7 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
     For a disk replacement, target names the OSD: "osd.5" or "5".
     """
     if kind == Kind.DISK:
-        return builders.plan_disk_replacement(osd_number(target), cluster=cluster,
+        return disks.plan_disk_replacement(osd_number(target), cluster=cluster,
                                               state=state, **options)
     if kind == Kind.DECOMMISSION:
         return builders.plan_decommission(target, cluster=cluster, state=state, **options)

@@ -54,7 +54,7 @@ def start_queued(self: Task, cluster: str, reference: str,
         queue.remove(cluster, reference)
         return {"workflow": reference, "started": True}
     ledger = RedisLedger.from_url(redis_url)
-    unhealthy = _not_healthy(self, cluster)
+    unhealthy = _not_healthy(self, cluster, len(mine.entry["plan"].get("failed", ())))
     if unhealthy:
         ledger.note(reference, WAITING_KEY, f"waiting until the cluster is healthy: "
                                             f"{'; '.join(unhealthy)}")
@@ -80,12 +80,12 @@ def start_queued(self: Task, cluster: str, reference: str,
     return {"workflow": reference, "started": True}
 
 
-def _not_healthy(task: Task, cluster: str) -> tuple[str, ...]:
+def _not_healthy(task: Task, cluster: str, failed: int) -> tuple[str, ...]:
     """Why the cluster is not ready for a maintenance to start, as `run` checks it."""
     ctx = context_of(task.app)
     try:
         status = ctx.ceph(cluster).status()
-        return start_problems(status, ctx.cluster(cluster).health_allowlist)
+        return start_problems(status, ctx.cluster(cluster).health_allowlist, failed=failed)
     except (CephTaskError, InventoryError) as e:
         return (f"cannot read cluster {cluster}: {e}",)
 

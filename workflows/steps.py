@@ -37,11 +37,26 @@ class StepMaker:
                     kwargs={"cluster": self.cluster, **kwargs}, phase=phase,
                     after=tuple(after), hosts=tuple(touches), osds=tuple(sorted(osds)))
 
-    def healthy_to_start(self, after: Sequence[str] = ()) -> Step:
-        """Guard: the cluster is healthy before anything changes."""
-        return self._step("check-healthy", f"check cluster {self.cluster} is healthy",
-                          TaskName.CHECK_HEALTHY_TO_START, Phase.GUARD, after,
-                          reference=self.reference)
+    def healthy_to_start(self, after: Sequence[str] = (), failed: Sequence[int] = ()
+                         ) -> Step:
+        """Guard: the cluster is healthy (but for the failed OSDs) before anything changes."""
+        if not failed:
+            return self._step("check-healthy", f"check cluster {self.cluster} is healthy",
+                              TaskName.CHECK_HEALTHY_TO_START, Phase.GUARD, after,
+                              reference=self.reference)
+        return self._step("check-healthy", f"check cluster {self.cluster} is healthy but for "
+                          f"failed {_osds(failed)}, and that it is down",
+                          TaskName.CHECK_HEALTHY_TO_START, Phase.GUARD, after, osds=failed,
+                          reference=self.reference, failed_osds=sorted(failed))
+
+    def out_failed(self, osd: int, after: Sequence[str], *, timeout: float,
+                   interval: float) -> Step:
+        """Mark a failed OSD out now and wait until its data is whole on other OSDs."""
+        return self._step(f"out-failed-{osd}", f"mark failed osd.{osd} out, wait until Ceph "
+                          "recovered its data from the other copies (safe to destroy)",
+                          TaskName.OUT_FAILED_OSD, Phase.MOVE, after, osds=[osd],
+                          reference=self.reference, osd_id=osd, timeout=timeout,
+                          interval=interval)
 
     def removal_guard(self, hosts: Sequence[str], after: Sequence[str]) -> Step:
         """Guard: every pool keeps enough failure domains without these hosts."""

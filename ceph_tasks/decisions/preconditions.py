@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdTree, Pool, SafeToDestroy, Status
+from ceph_tasks.decisions.failed_osd import recovery_problems
 from ceph_tasks.decisions.failure_domains import removal_shortfalls
 from ceph_tasks.decisions.health_gate import Baseline, assess
 from ceph_tasks.decisions.removal_plan import host_osds
@@ -17,10 +18,14 @@ from ceph_tasks.decisions.removal_plan import host_osds
 QUOTED_PGS = 8
 
 
-def start_problems(status: Status, allowed: Iterable[str] = ()) -> tuple[str, ...]:
+def start_problems(status: Status, allowed: Iterable[str] = (), failed: int = 0
+                   ) -> tuple[str, ...]:
     """Why a maintenance must not start: PGs not clean, objects not where they belong, or a
     check about data availability. Other checks raised now are the maintenance's baseline:
-    they block later only if they get worse."""
+    they block later only if they get worse. A maintenance of `failed` failed OSDs starts
+    while their data recovers (failed_osd.recovery_problems)."""
+    if failed:
+        return recovery_problems(status, failed, frozenset(allowed))
     return assess(status, allowed=allowed, baseline=Baseline.of(status)).reasons
 
 

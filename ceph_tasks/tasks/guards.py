@@ -12,6 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.ceph import Ceph
+from ceph_tasks.decisions.failed_osd import failed_osd_problem
 from ceph_tasks.decisions.health_gate import BASELINE_KEY, Baseline, pgs_by_state
 from ceph_tasks.decisions.preconditions import (
     ok_to_stop_problem,
@@ -25,19 +26,28 @@ from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.CHECK_HEALTHY_TO_START)  # type: ignore[untyped-decorator]
-def check_healthy_to_start(self: MaintenanceTask, cluster: str,
-                           reference: str | None = None) -> dict[str, Any]:
+def check_healthy_to_start(self: MaintenanceTask, cluster: str, reference: str | None = None,
+                           failed_osds: list[int] | None = None) -> dict[str, Any]:
     """Refuse to start a maintenance unless every PG is clean and data available.
 
     The checks raised now (a long-standing warning) are recorded as the maintenance's
-    baseline: later waits for health let them be, unless they get worse.
+    baseline: later waits for health let them be, unless they get worse. With failed_osds
+    (a failed disk's replacement), those OSDs must be failed, and their being down and
+    their degraded copies do not refuse it.
     """
     what = f"cluster {cluster}: check the cluster is healthy before starting"
     ctx = self.context
+    failed = osd_id_list(what, failed_osds) if failed_osds is not None else []
     with step(f"{what}: ceph status"):
         allowed = ctx.cluster(cluster).health_allowlist
-        status = ctx.ceph(cluster).status()
-    problems = start_problems(status, allowed)
+        ceph = ctx.ceph(cluster)
+        status = ceph.status()
+    problems = list(start_problems(status, allowed, failed=len(failed)))
+    if failed:
+        with step(f"{what}: ceph osd tree, pg dump pgs_brief"):
+            tree, pgs = ceph.osd_tree(), ceph.pg_dump_brief()
+        problems += [p for osd in failed
+                     if (p := failed_osd_problem(tree, osd, len(pgs.on_osd(osd))))]
     if problems:
         refuse(what, "; ".join(problems))
     baseline = Baseline.of(status).to_json()

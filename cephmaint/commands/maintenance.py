@@ -43,6 +43,9 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--all-hosts", is_flag=True,
                      help="maintenance: every host of --cluster, batch after batch."),
         click.option("--rack", help="maintenance: every host of this rack (of --cluster)."),
+        click.option("--failed", is_flag=True,
+                     help="disk: the disk has failed (its OSD is down): no drain, Ceph "
+                          "recovers its data from the other copies."),
     ]):
         command = decorator(command)
     return command
@@ -85,14 +88,16 @@ def _hosts(session: Session, kind: Kind, target: str | None, cluster: str | None
 
 
 def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
-                  reason: str | None) -> dict[str, Any]:
-    """A maintenance's work and reason as the builder takes them; none for other kinds."""
+                  reason: str | None, failed: bool) -> dict[str, Any]:
+    """A maintenance's work and reason, a disk's failed, as the builder takes them."""
+    if failed and kind != Kind.DISK:
+        raise UsageError("--failed is for disk only: cephmaint run disk osd.N --failed")
     chosen = [w for w, given in ((Work.REBOOT, reboot), (Work.COMMAND, host_command),
                                  (Work.TECHNICIAN, technician)) if given]
     if kind != Kind.MAINTENANCE:
         if chosen:
             raise UsageError("--reboot, --command and --technician are for maintenance only")
-        return {}
+        return {"failed": True} if failed else {}
     if len(chosen) != 1:
         raise UsageError("maintenance needs one of --reboot, --command CMD, --technician")
     if not reason or not reason.strip():
@@ -130,7 +135,7 @@ def plan_command(session: Session, kind: str, target: str | None, new_host: str 
     else:
         click.echo(plan.render())
         click.echo(describe_window(plan, chosen, datetime.now(UTC)))
-        click.echo("\n".join(describe_health(state, chosen)))
+        click.echo("\n".join(describe_health(state, chosen, len(plan.failed))))
     return 0
 
 
@@ -165,6 +170,7 @@ def run_command(session: Session, kind: str, target: str | None, new_host: str |
     Examples:
       cephmaint run replace node2 --new-host spare-3.dc1 --follow
       cephmaint run maintenance node1 --reboot --reason "kernel 6.1.0-28" --follow
+      cephmaint run disk osd.5 --failed --follow
     """
     override = _override(now_, work["reason"], wait, kind == Kind.MAINTENANCE)
     # Redis and the broker first: a run that could not be submitted reads nothing.

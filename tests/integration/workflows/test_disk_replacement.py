@@ -1,4 +1,8 @@
-"""A disk replacement keeps the OSD id, and only the new disk's serial lets it go on."""
+"""A disk replacement keeps the OSD id, and only the new disk's serial lets it go on.
+
+A failed disk (its OSD down) is not drained: marked out at once, its data recovered from
+the other copies, then destroyed, swapped and raised back on the new disk.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ import pytest
 
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import WorkflowBench
+from tests.support.audit import audit_mark, changes_since
+from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
+from workflows.errors import PlanRefused
 
 pytestmark = pytest.mark.integration
 
@@ -45,3 +52,50 @@ def test_a_disk_is_replaced_keeping_its_osd_id_once_the_new_serial_is_confirmed(
     assert tree.crush_weights(frozenset({5})) == {5: 1.0}
     assert bench.sandbox.verify() == 400
     assert not {"noscrub", "nodeep-scrub"} & bench.dump().flags
+
+
+def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_once(
+    workflow_bench: WorkflowBench,
+) -> None:
+    bench = workflow_bench
+    bench.wait_healthy()
+    device = bench.cluster.osd(3).device
+    weight = bench.tree().crush_weights(frozenset({3}))[3]
+    bench.hostctl("node1", "stop-osd", "3")  # the disk dies
+    poll(lambda: not bench.tree().node(3).up, timeout=60, interval=0.5,  # type: ignore[union-attr]
+         what=lambda _: "osd.3 reported down")
+    # Not failed: up and holding PGs. A drain of the dead disk: the cluster is not healthy.
+    with pytest.raises(PlanRefused, match=r"osd\.2 is up and holds [0-9]+ PGs"):
+        bench.plan("disk", "osd.2", failed=True)
+    drain = bench.cli("run", "disk", "osd.3")
+    assert drain.returncode == 1 and "OSD_DOWN" in drain.stderr, drain.stderr
+
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
+    plan = bench.plan("disk", "osd.3", failed=True)
+    handle = bench.submit(plan)
+    gate = next(s.id for s in plan.steps if s.task == "cephmaint.wait_for_technician")
+    wait_for_node(handle, gate, NodeState.RUNNING, timeout=240)
+    node = bench.tree().node(3)
+    assert node is not None and node.status == "destroyed" and node.out
+    # Marked out by the maintenance, not by the monitor after mon_osd_down_out_interval.
+    assert handle.node("out-failed-3")["result"]["marked_out_at"]
+
+    bench.hostctl("node1", "swap-disk", device, "NEWDISK-0003")
+    confirmed = bench.cli("confirm", plan.reference, "--by", "tech", "--evidence",
+                          "serial=NEWDISK-0003")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert wait_finished(handle, timeout=300) == WorkflowState.SUCCESS
+    tree = bench.tree()
+    assert tree.host_of(3) == "node1" and tree.node(3).up  # type: ignore[union-attr]
+    assert tree.crush_weights(frozenset({3})) == {3: weight}
+    assert bench.sandbox.verify() == 400
+    bench.wait_restored(plan.reference, ["node1"], after="the failed disk's replacement")
+    # Ceph's own log: osd.3 marked out once, never drained (its first CRUSH change is the
+    # new OSD's, after the swap), and no cluster-wide flag.
+    sent = bench.with_ceph(lambda c: changes_since(c.client, mark))
+    outs = [m for m in sent if '"prefix": "osd out"' in m and ": dispatch" in m]
+    assert len(outs) == 1 and '"ids": ["3"]' in outs[0], sent
+    reweights = [i for i, m in enumerate(sent) if '"prefix": "osd crush reweight"' in m]
+    created = next(i for i, m in enumerate(sent) if '"prefix": "osd new"' in m)
+    assert reweights and min(reweights) > created, sent
+    assert not [m for m in sent if '"prefix": "osd set", "key"' in m], sent

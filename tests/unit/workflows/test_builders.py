@@ -14,9 +14,9 @@ from workflows.builders import (
     Timing,
     plan_add,
     plan_decommission,
-    plan_disk_replacement,
     plan_replace,
 )
+from workflows.disks import plan_disk_replacement
 from workflows.errors import PlanRefused
 from workflows.plan import Phase, setup_to_redo
 from workflows.state import ClusterState

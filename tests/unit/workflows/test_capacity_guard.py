@@ -11,7 +11,8 @@ from ceph_tasks.ceph.models import PgBytes
 from ceph_tasks.ceph.models.pg_mapping import PgMapping
 from ceph_tasks.decisions.capacity import CapacityProjection, project
 from inventory import Cluster
-from workflows.builders import plan_decommission, plan_disk_replacement, plan_replace
+from workflows.builders import plan_decommission, plan_replace
+from workflows.disks import plan_disk_replacement
 from workflows.errors import PlanRefused
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.state import ClusterState

@@ -15,7 +15,9 @@ import pytest
 
 from ceph_tasks.names import TASK_MODULES, TaskName
 from inventory import Cluster
-from workflows.builders import plan_add, plan_decommission, plan_disk_replacement, plan_replace
+from tests.unit.workflows.test_failed_disk import with_osd_down
+from workflows.builders import plan_add, plan_decommission, plan_replace
+from workflows.disks import plan_disk_replacement
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.guardian import GUARDIAN_TASK
 from workflows.host_work import Work, plan_host_maintenance, plan_rolling_maintenance
@@ -51,6 +53,8 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
                                                          check_domains=no_problems),
     "add": lambda c, s: plan_add("node3", cluster=c, state=s),
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
+    "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),
+                                                      failed=True),
     "fleet retire": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.RETIRE,
                                             cluster=c, state=s, check_domains=no_problems),
     "fleet replace": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.REPLACE,
