@@ -56,5 +56,7 @@ TASK_MODULES: tuple[str, ...] = (
 
 #: reweight's target that puts back the weights recorded before the maintenance.
 ORIGINAL_WEIGHT = "original"
+#: reweight's target that gives each OSD its device's size in TiB (Ceph's convention).
+DEVICE_SIZE = "device size"
 #: reweight's step that takes the inventory's throttles.crush_weight_step.
 INVENTORY_STEP = "inventory"

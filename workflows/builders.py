@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from ceph_tasks.decisions.capacity import capacity_problems
 from ceph_tasks.decisions.restoration import Kind
+from ceph_tasks.decisions.weights import size_weight
+from ceph_tasks.names import DEVICE_SIZE
 from ceph_tasks.reference import check_reference
 from inventory import Cluster
+from workflows.domain_weights import replacement_weights
 from workflows.errors import PlanRefused
 from workflows.impact import addition_impact, landing, removal_impact
 from workflows.plan import MaintenancePlan, Phase
@@ -87,7 +90,11 @@ def plan_replace(
     ref = reference or new_reference("replace", host_label(host))
     plan = _plan("replace", host, cluster, state, ref, check_domains)
     steps = StepMaker(cluster.name, ref)
-    weights = _target_weight(state, plan.osds)
+    weights, each, how = new_osd_weights(cluster, target, _old_weight(state, plan.osds))
+    domains = replacement_weights(state.tree, cluster.failure_domain_type, host, target,
+                                  new.rack, each)
+    plan.notes += (how, *domains.describe())
+    plan.warnings += tuple(w for w in (domains.warning(),) if w)
     _decommission(plan, steps, host, state, timing)
     action = (f"replace the hardware of {host}" if target == host
               else f"retire {host} and make {target} ready in rack {new.rack}")
@@ -104,11 +111,16 @@ def plan_replace(
 
 
 def plan_add(
-    host: str, *, cluster: Cluster, state: ClusterState, weight: float = 1.0,
+    host: str, *, cluster: Cluster, state: ClusterState, weight: float | None = None,
     timing: Timing = DEFAULT_TIMING, reference: str | None = None,
 ) -> MaintenancePlan:
-    """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy."""
+    """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy.
+
+    Raised to weight, else to their device sizes (TiB) when the inventory has them all.
+    """
     new = cluster.host(host)
+    target, _, how = (weight, (), f"new OSDs of {host} raised to weight {weight:g}") \
+        if weight is not None else new_osd_weights(cluster, host, 1.0)
     ref = reference or new_reference("add", host_label(host))
     classes = [o.device_class for o in cluster.osds_on(host)]
     under = landing(state.tree, host, new.rack)
@@ -117,12 +129,12 @@ def plan_add(
         pools=addition_impact(state, host, new.rack, classes),
         guards=("cluster healthy before anything changes",),
         # Where new OSDs land is the host's own CRUSH location: the pools above assume this.
-        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}",))
+        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}", how))
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
     before_moving(plan, steps)
-    add_and_raise(plan, steps, new.name, weight, timing, plan.last())
+    add_and_raise(plan, steps, new.name, target, timing, plan.last())
     restore(plan, steps, [host])
     return plan
 
@@ -231,7 +243,7 @@ def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: t
                                         phase=Phase.REMOVE)),)
 
 
-def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: float,
+def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: float | str,
                   timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
     """OSDs on the host's free devices at weight 0, raised in steps, healthy again."""
     last = (plan.add(steps.add_node(host, after)),)
@@ -253,7 +265,24 @@ def restore(plan: MaintenancePlan, steps: StepMaker, hosts: list[str],
     plan.finalisers.append(finals.restore((), phase=Phase.FINALISE, hosts=hosts))
 
 
-def _target_weight(state: ClusterState, osds: tuple[int, ...]) -> float:
-    # New hardware takes the weight the old host's OSDs had (CRUSH weight ~ TiB by default).
+def new_osd_weights(cluster: Cluster, host: str, fallback: float
+                    ) -> tuple[float | str, tuple[float, ...], str]:
+    """The target of a host's new OSDs, their weights, and a note saying where they come from.
+
+    Ceph's convention: each OSD weighs its device's size in TiB, whatever the old hardware
+    weighed. When the inventory lacks a size, every new OSD takes the fallback.
+    """
+    sizes = [d.size_bytes for d in cluster.host(host).devices]
+    if sizes and all(sizes):
+        each = tuple(size_weight(s or 0) for s in sizes)
+        return DEVICE_SIZE, each, (f"new OSDs of {host} weighted by their device size: "
+                                   f"{', '.join(f'{w:g}' for w in each)} (TiB)")
+    return fallback, (fallback,) * len(sizes), (
+        f"device sizes of {host} not all in the inventory: its new OSDs take weight "
+        f"{fallback:g}")
+
+
+def _old_weight(state: ClusterState, osds: tuple[int, ...]) -> float:
+    # Without device sizes, new hardware takes the weight the old host's OSDs had.
     weights = state.tree.crush_weights(frozenset(osds))
     return round(max(weights.values()), 5) if weights else 1.0

@@ -15,6 +15,7 @@ from workflows.builders import (
     fullness_problems,
     host_label,
     inventory_problems,
+    new_osd_weights,
     new_reference,
     restore,
 )
@@ -146,7 +147,9 @@ def plan_fleet(
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
                 end = (plan.add(steps.wait_technician(host, timing.technician, end,
                                                       interval=timing.technician_interval)),)
-                weight = max(state.tree.crush_weights(frozenset(osds)).values(), default=1.0)
+                old = max(state.tree.crush_weights(frozenset(osds)).values(), default=1.0)
+                weight, _, how = new_osd_weights(cluster, host, old)
+                plan.notes += (how,)
                 end = add_and_raise(plan, steps, host, weight, timing, end)
             ends += end
         last = tuple(ends)

@@ -74,6 +74,8 @@ class MaintenancePlan:
     pools: tuple[PoolImpact, ...] = ()
     guards: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: What the operator should know before starting: the plan runs, but maybe not as hoped.
+    warnings: tuple[str, ...] = ()
     #: Every OSD's fullness now and projected after the drain; None when not projected.
     capacity: CapacityProjection | None = None
     #: OSDs already failed (down) when planned: their being down and their degraded copies
@@ -106,7 +108,7 @@ class MaintenancePlan:
             "hosts": list(self.hosts), "osds": list(self.osds), "failed": list(self.failed),
             "data_to_move_bytes": self.data_to_move_bytes,
             "pools": [p.to_dict() for p in self.pools], "guards": list(self.guards),
-            "notes": list(self.notes), "waves": self.waves(),
+            "notes": list(self.notes), "warnings": list(self.warnings), "waves": self.waves(),
             "capacity": self.capacity.to_dict() if self.capacity is not None else None,
             "steps": [s.to_dict() for s in self.steps],
             "finalisers": [s.to_dict() for s in self.finalisers],
@@ -129,6 +131,7 @@ class MaintenancePlan:
             lines += [f"  {line}" for line in self.capacity.describe()]
         lines += [f"  guard: {g}" for g in self.guards]
         lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  WARNING: {w}" for w in self.warnings]
         lines.append("steps:")
         titles = {s.id: s for s in self.steps}
         for number, wave in enumerate(self.waves(), 1):

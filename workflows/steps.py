@@ -137,7 +137,7 @@ class StepMaker:
                  after: Sequence[str], phase: Phase = Phase.MOVE,
                  timeout: float | None = None) -> Step:
         """Move a host's CRUSH weights to target in the inventory's steps, within timeout."""
-        verb = "drain" if target == 0 else f"raise weight of {host} to {target}"
+        verb = "drain" if target == 0 else f"raise weight of {host}'s OSDs to {target}"
         title = f"drain {host} ({_osds(osds)}) in steps" if verb == "drain" else verb
         return self._step(f"reweight-{host}", title, TaskName.REWEIGHT, phase, after,
                           touches=[host], osds=osds, reference=self.reference, host=host,

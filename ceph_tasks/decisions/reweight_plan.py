@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ceph_tasks.decisions.weights import next_weights, reached, steps_left
+from ceph_tasks.decisions.weights import next_weights, reached, size_weight, steps_left
 from ceph_tasks.errors import InvalidInput
 
 #: The ledger key prefix under which an OSD's CRUSH weight before the maintenance is kept.
@@ -97,6 +97,20 @@ def target_weights(osds: frozenset[int], target: float | None,
     if unknown:
         raise ReweightError(f"no original weight recorded for OSD(s) {unknown}")
     return {osd: float(originals[osd]) for osd in sorted(osds)}  # type: ignore[arg-type]
+
+
+def size_weights(devices: Mapping[int, str], sizes: Mapping[str, int | None]
+                 ) -> dict[int, float]:
+    """Each OSD's weight from the size of the device it was created on (TiB).
+
+    devices maps OSDs to their device paths, sizes the paths to bytes (None: unknown);
+    ReweightError names the OSDs whose size is not known: a weight is never guessed.
+    """
+    unknown = sorted(f"osd.{o} ({d})" for o, d in devices.items() if not sizes.get(d))
+    if unknown:
+        raise ReweightError(f"no device size in the inventory for {', '.join(unknown)}: "
+                            "give devices their size_bytes, or a target weight")
+    return {osd: size_weight(sizes[d] or 0) for osd, d in sorted(devices.items())}
 
 
 class Action(StrEnum):

@@ -1,4 +1,5 @@
-"""CRUSH weight steps: how far the next step of a gradual reweight goes (pure)."""
+"""CRUSH weights: an OSD's weight from its device's size, and how far the next step of a
+gradual reweight goes (pure)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,19 @@ from collections.abc import Mapping
 #: CRUSH stores weights in 16.16 fixed point, so a weight read back can differ from the
 #: one set by up to 1/65536; anything closer than this counts as the same weight.
 WEIGHT_TOLERANCE = 1e-4
+
+
+#: Bytes in a TiB: an OSD's CRUSH weight is its device's size in TiB by Ceph's convention.
+TIB = 1 << 40
+
+
+def size_weight(size_bytes: int) -> float:
+    """The CRUSH weight Ceph gives a new OSD on a device of this size: TiB, four decimals.
+
+    As the OSD does when osd_crush_initial_weight is unset (src/osd/OSD.cc prints
+    max(.00001, bytes / 2^40) with "%.4lf").
+    """
+    return round(max(size_bytes / TIB, 0.00001), 4)
 
 
 def same_weight(a: float, b: float) -> bool:

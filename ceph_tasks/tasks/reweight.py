@@ -33,11 +33,12 @@ from ceph_tasks.decisions.reweight_plan import (
     ledger_key,
     listed_osds,
     restorable,
+    size_weights,
     target_weights,
 )
 from ceph_tasks.decisions.weights import same_weight
 from ceph_tasks.errors import MonitoringError, TaskFailed
-from ceph_tasks.names import INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
+from ceph_tasks.names import DEVICE_SIZE, INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
 from ceph_tasks.tasks.context import TaskContext
@@ -56,7 +57,8 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
 
     step None changes every weight at once; a number moves each OSD at most that much
     per step; "inventory" uses the cluster's throttles.crush_weight_step. target is a weight
-    or "original" (the weights recorded when this maintenance first changed them).
+    or "original" (the weights recorded when this maintenance first changed them), or
+    "device size" (each OSD's device size in TiB, from the inventory).
     rollback (with osd_ids and "original"): the listed OSDs that are gone, down or were
     never changed are left out, not refused: what a failed maintenance can still undo.
     """
@@ -79,7 +81,8 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
                     "skipped": {f"osd.{o}": why for o, why in skipped.items()}}
     osds = _osds(what, inventory, tree, host, osd_ids, created)
     size = _step_size(what, inventory, step)
-    wanted = None if target == ORIGINAL_WEIGHT else _number(what, "target", target)
+    wanted = None if target in (ORIGINAL_WEIGHT, DEVICE_SIZE) else _number(what, "target",
+                                                                            target)
     current = tree.crush_weights(osds)
     with base.step(what):
         if target == ORIGINAL_WEIGHT:
@@ -89,7 +92,8 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
             originals = {osd: ctx.ledger.remember(reference, ledger_key(osd), current[osd])
                          for osd in sorted(osds)}
     try:
-        goal = target_weights(osds, wanted, originals)
+        goal = (_size_weights(inventory, osds, created) if target == DEVICE_SIZE
+                else target_weights(osds, wanted, originals))
     except ReweightError as e:
         refuse(what, str(e))
     with base.step(f"{what}: ceph status"):
@@ -217,6 +221,17 @@ def _osds(what: str, inventory: Cluster, tree: OsdTree, host: str | None,
         return listed_osds(list(osd_ids or []), placed)
     except ReweightError as e:
         refuse(what, str(e))
+
+
+def _size_weights(inventory: Cluster, osds: frozenset[int],
+                  created: dict[str, int]) -> dict[int, float]:
+    """Each OSD's weight from the size of its device: the one this maintenance created it
+    on, else the inventory's."""
+    where = {o.id: f"{o.host}:{o.device}" for o in inventory.osds if o.device}
+    # Ledger keys are "new-osd:HOST:DEVICE"; host names hold no colon, device paths may.
+    where |= {osd: key.removeprefix(f"{LEDGER_PREFIX}:") for key, osd in created.items()}
+    sizes = {f"{h.name}:{d.path}": d.size_bytes for h in inventory.hosts for d in h.devices}
+    return size_weights({o: where.get(o, "no device known") for o in osds}, sizes)
 
 
 def _step_size(what: str, inventory: Cluster, step: float | str | None) -> float | None:

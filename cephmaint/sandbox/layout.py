@@ -16,8 +16,6 @@ from cephmaint.sandbox.topology import PgLog, Store, Topology, load_topology
 SPARE_HOST = "spare-3.dc1"
 #: Bytes of RAM each memstore OSD may use: small, the sandbox holds a few MB of data.
 MEMSTORE_BYTES = 256 * 1024 * 1024
-#: CRUSH weight of every initial OSD: round, so that weight steps read well.
-INITIAL_WEIGHT = 1.0
 SSH_PORT = 2222
 MON_PORT = 6789
 #: The first host's last address byte; hosts follow in the order of the topology.
@@ -26,12 +24,13 @@ FIRST_HOST = 10
 
 @dataclass(frozen=True)
 class Device:
-    """A stand-in disk: a path, a serial number and a bay, as a technician sees it."""
+    """A stand-in disk: a path, a serial number, a bay and a size, as a technician sees it."""
 
     path: str
     serial: str
     bay: int
-    size: int = MEMSTORE_BYTES
+    #: The size on its label (the topology's disk_size), not its store's.
+    size: int
 
 
 @dataclass(frozen=True)
@@ -156,6 +155,7 @@ def make_layout(
                 path=f"/dev/sandbox/{host}-sd{chr(ord('b') + d)}",
                 serial=f"SBX-{fsid[:8].upper()}-{index}{d}",
                 bay=d + 1,
+                size=int(spec.disk_size),
             )
             for d in range(spec.device_count)
         )

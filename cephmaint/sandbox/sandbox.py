@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.settings import DEFAULT_RABBITMQ, Settings
 from cephmaint.errors import SandboxError
 from cephmaint.sandbox import cluster, sshd
@@ -20,7 +21,6 @@ from cephmaint.sandbox.data import recorded_objects, verify_pools, write_pools
 from cephmaint.sandbox.inventory_file import write_sandbox_inventory
 from cephmaint.sandbox.layout import (
     FIRST_HOST,
-    INITIAL_WEIGHT,
     MON_PORT,
     SSH_PORT,
     Layout,
@@ -252,7 +252,8 @@ class Sandbox:
             list(pool.map(lambda w, a: cluster.make_osd_store(layout, a[0], a[1], w[0]),
                           wanted, allocated))
         for (host, device), (osd_id, osd_uuid) in zip(wanted, allocated, strict=True):
-            cluster.place_osd(conn, osd_id, host, INITIAL_WEIGHT)
+            # Weighed as Ceph weighs a new OSD: its disk's size in TiB (1.0 by default).
+            cluster.place_osd(conn, osd_id, host, size_weight(device.size))
             self.registry.put_osd(OsdRecord(osd_id, host.name, device.path, osd_uuid))
 
     def _osd_daemons(self, layout: Layout) -> list[Daemon]:

@@ -57,6 +57,9 @@ class HostSpec(InventoryModel):
     mds: StrictBool = False
     #: One fast device holds the DB of every BlueStore OSD of the host (bluestore only).
     db_shared: StrictBool = False
+    #: The size each of its disks reports, as a technician reads it on the label (the store
+    #: behind it is small): its OSDs weigh it in TiB, as Ceph weighs a new OSD.
+    disk_size: ByteSize = ByteSize(1 << 40)
 
     @property
     def device_count(self) -> int:

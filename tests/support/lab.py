@@ -20,7 +20,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ceph"
 
 def _host(name: str, rack: str, osds: int) -> str:
     devices = "".join(
-        f"\n          - {{path: /dev/sd{d}, serial: S-{name}-{d}, bay: '{i}', size_bytes: 1000}}"
+        # 1 TiB each: the weight 1.0 of the captured sandbox's OSDs.
+        f"\n          - {{path: /dev/sd{d}, serial: S-{name}-{d}, bay: '{i}', "
+        f"size_bytes: {1 << 40}}}"
         for i, d in enumerate("bcd", 1))
     return f"""
       - name: {name}

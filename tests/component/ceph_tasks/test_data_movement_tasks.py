@@ -197,6 +197,28 @@ def test_a_bad_target_or_step_is_refused(context: TaskContext, cluster: FakeClus
     assert cluster.reweights() == []
 
 
+def test_new_osds_are_raised_to_their_device_size_in_tib_where_they_were_created(
+        context: TaskContext, cluster: FakeCluster, ledger: MemoryLedger) -> None:
+    # osd.4 created by this maintenance on a 4 TB disk, osd.5 as the inventory has it (2 TiB).
+    data = inventory().model_dump()
+    for device in data["clusters"][0]["hosts"][2]["devices"]:
+        device["size_bytes"] = {"/dev/osd4": 4_000_787_030_016, "/dev/osd5": 2 << 40}[
+            device["path"]]
+    context.inventory = Inventory.model_validate(data)
+    ledger.remember(REF, "new-osd:node2:/dev/osd4", 4)
+    done = reweight(cluster="c1", reference=REF, host="node2", target="device size")
+    assert done["target"] == {"osd.4": 3.6387, "osd.5": 2.0}
+    assert cluster.weight(4) == 3.6387 and cluster.weight(5) == 2.0
+
+
+def test_device_size_without_sizes_in_the_inventory_is_refused_naming_the_devices(
+        context: TaskContext, cluster: FakeCluster) -> None:
+    with pytest.raises(Refused, match=r"no device size in the inventory for osd.4 "
+                                      r"\(node2:/dev/osd4\), osd.5 \(node2:/dev/osd5\)"):
+        reweight(cluster="c1", reference=REF, host="node2", target="device size")
+    assert cluster.reweights() == []
+
+
 def test_wait_healthy_needs_consecutive_healthy_looks(context: TaskContext) -> None:
     for _ in range(2):
         with pytest.raises(Retry):

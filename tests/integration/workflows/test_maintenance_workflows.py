@@ -221,6 +221,10 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert bench.with_ceph(lambda c: c.status()).health.ok
     hosts = bench.tree().hosts()
     assert "node2" not in hosts and len(hosts[SPARE]) == 3
+    # The spare's 2 TiB disks weigh 2, not the old host's 1; the plan said data would move
+    # between the other hosts too.
+    assert set(bench.tree().crush_weights(hosts[SPARE]).values()) == {2.0}
+    assert [w for w in plan.warnings if "data moves between hosts" in w], plan.warnings
     assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts[SPARE]) > 0
     assert bench.restored(plan.reference, ["node2", SPARE])
 

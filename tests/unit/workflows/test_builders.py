@@ -81,7 +81,8 @@ def test_replace_with_new_hardware_adds_it_after_the_technicians_confirm(
     gate = plan.steps[names.index("wait_for_technician")]
     assert (gate.kwargs["timeout"], gate.kwargs["interval"]) == (900, 5)
     raise_weight = plan.steps[names.index("add_node") + 1]
-    assert raise_weight.kwargs["host"] == "node3" and raise_weight.kwargs["target"] == 1.0
+    assert raise_weight.kwargs["host"] == "node3"
+    assert raise_weight.kwargs["target"] == "device size"
     assert raise_weight.kwargs["timeout"] == 600
     assert raise_weight.phase == Phase.ADD
     assert plan.hosts == ("node2", "node3")
@@ -238,7 +239,8 @@ def test_an_addition_shows_the_pools_that_can_place_data_on_the_new_host(
         "  pool data (rule replicated_rule, size 2): hosts 3 -> 4: ok",
         "  pool device_health_metrics (rule replicated_rule, size 2): hosts 3 -> 4: ok",
     ]
-    assert plan.notes == ("new OSDs of node3 expected under CRUSH bucket default",)
+    assert plan.notes == ("new OSDs of node3 expected under CRUSH bucket default",
+                          "new OSDs of node3 weighted by their device size: 1, 1, 1 (TiB)")
 
 
 def test_every_technician_gate_looks_as_often_as_the_plans_timing_says(
