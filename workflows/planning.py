@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from inventory import Cluster, Inventory
-from workflows import builders, disks, host_work
+from workflows import builders, disks, failed_host, host_work
 from workflows.errors import UnknownTarget
 from workflows.plan import MaintenancePlan
 from workflows.state import ClusterState
@@ -41,12 +41,16 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
                      new_host: str | None = None, **options: Any) -> MaintenancePlan:
     """Build the plan of one maintenance of a cluster in the given state.
 
-    For a disk replacement, target names the OSD: "osd.5" or "5".
+    For a disk replacement, target names the OSD: "osd.5" or "5". failed=True (a disk, or a
+    host to decommission) recovers the data of OSDs already down instead of draining it.
     """
     if kind == Kind.DISK:
         return disks.plan_disk_replacement(osd_number(target), cluster=cluster,
                                               state=state, **options)
     if kind == Kind.DECOMMISSION:
+        if options.pop("failed", False):
+            return failed_host.plan_failed_host(target, cluster=cluster, state=state,
+                                                **options)
         return builders.plan_decommission(target, cluster=cluster, state=state, **options)
     if kind == Kind.REPLACE:
         return builders.plan_replace(target, new_host, cluster=cluster, state=state, **options)

@@ -26,6 +26,7 @@ from inventory import InventoryError
 from workflows.engine import processor_of
 from workflows.errors import ClusterBusy, SubmitError
 from workflows.guardian import DEFAULT_INTERVAL
+from workflows.leases import RedisLeases
 from workflows.queueing import START_QUEUED_TASK, RedisQueue
 from workflows.submission import start
 
@@ -54,6 +55,11 @@ def start_queued(self: Task, cluster: str, reference: str,
         queue.remove(cluster, reference)
         return {"workflow": reference, "started": True}
     ledger = RedisLedger.from_url(redis_url)
+    after = mine.entry.get("after")
+    if after in {h.reference for h in RedisLeases.from_url(redis_url).holders(cluster)}:
+        # It takes over hosts of that maintenance, which still puts back what it changed.
+        ledger.note(reference, WAITING_KEY, f"waiting until {after} has ended")
+        raise self.retry(countdown=interval)
     unhealthy = _not_healthy(self, cluster, len(mine.entry["plan"].get("failed", ())))
     if unhealthy:
         ledger.note(reference, WAITING_KEY, f"waiting until the cluster is healthy: "

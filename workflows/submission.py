@@ -105,15 +105,16 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
 
 def enqueue(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
             interval: float = DEFAULT_INTERVAL,
-            window_override: dict[str, Any] | None = None) -> int:
+            window_override: dict[str, Any] | None = None, after: str | None = None) -> int:
     """Queue a maintenance until its cluster's lease frees; its position (1 is next).
 
-    A task looks every interval and starts it once it is first and the lease can be taken.
+    A task looks every interval and starts it once it is first and the lease can be taken;
+    with after, once that maintenance (which holds its hosts) has released its lease too.
     """
     queue = RedisQueue.from_url(settings_of(app).redis_url)
     position = queue.enqueue(plan.cluster, plan.reference, plan.hosts,
                              {"plan": plan.to_dict(), "deadline": deadline,
-                              "window_override": window_override})
+                              "window_override": window_override, "after": after})
     try:
         app.send_task(START_QUEUED_TASK, kwargs={"cluster": plan.cluster,
                                                  "reference": plan.reference,

@@ -23,6 +23,8 @@ COMMAND_PREFIX = "host-command"
 EXTENSIONS_KEY = "max-down-extensions"
 #: Ledger key prefix recording that the operators were told a host stays down too long.
 OVERDUE_PREFIX = "host-overdue"
+#: Ledger key prefix of an operator's decision to decommission a host held down too long.
+GIVEN_UP_PREFIX = "host-given-up"
 
 
 def held_key(host: str) -> str:
@@ -38,6 +40,18 @@ def command_key(host: str, task_id: str) -> str:
 def overdue_key(host: str, allowed: float) -> str:
     """The ledger key of the operators told that host is down past allowed seconds."""
     return f"{OVERDUE_PREFIX}:{host}:{allowed:g}"
+
+
+def given_up_key(host: str) -> str:
+    """The ledger key of the decision to decommission a host rather than wait for it."""
+    return f"{GIVEN_UP_PREFIX}:{host}"
+
+
+def overdue_hosts(entries: Mapping[str, Any]) -> list[str]:
+    """The hosts the operators were told are down too long, in the order told."""
+    hosts = [key[len(OVERDUE_PREFIX) + 1:].rpartition(":")[0] for key in entries
+             if key.startswith(f"{OVERDUE_PREFIX}:")]
+    return list(dict.fromkeys(hosts))
 
 
 def baseline(pgs: PgObjects, osds: Iterable[int], now: datetime) -> dict[str, Any]:

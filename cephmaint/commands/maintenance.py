@@ -44,8 +44,8 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="maintenance: every host of --cluster, batch after batch."),
         click.option("--rack", help="maintenance: every host of this rack (of --cluster)."),
         click.option("--failed", is_flag=True,
-                     help="disk: the disk has failed (its OSD is down): no drain, Ceph "
-                          "recovers its data from the other copies."),
+                     help="disk, decommission: the disk or host has failed (its OSDs are "
+                          "down): no drain, Ceph recovers its data from the other copies."),
     ]):
         command = decorator(command)
     return command
@@ -90,8 +90,8 @@ def _hosts(session: Session, kind: Kind, target: str | None, cluster: str | None
 def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
                   reason: str | None, failed: bool) -> dict[str, Any]:
     """A maintenance's work and reason, a disk's failed, as the builder takes them."""
-    if failed and kind != Kind.DISK:
-        raise UsageError("--failed is for disk only: cephmaint run disk osd.N --failed")
+    if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
+        raise UsageError("--failed is for disk and decommission only")
     chosen = [w for w, given in ((Work.REBOOT, reboot), (Work.COMMAND, host_command),
                                  (Work.TECHNICIAN, technician)) if given]
     if kind != Kind.MAINTENANCE:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cephmaint.errors import SandboxError
-from cephmaint.sandbox import cluster
+from cephmaint.sandbox import cluster, sshd
 from cephmaint.sandbox.layout import Layout, SandboxHost
 from cephmaint.sandbox.procs import wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
@@ -102,11 +102,21 @@ class HostControl:
         mine = [r for r in self.registry.osds() if r.host == self.host.name]
         for rec in mine:
             cluster.osd_daemon(self.layout, rec.osd_id, self.host.name).stop()
+        if self.registry.dies_on_boot(self.host.name):
+            # A host that never comes back: it answers no more (its sshd goes), nothing
+            # starts. This very command still ends, as a reboot's SSH session may.
+            sshd.sshd_daemon(self.layout, self.host).stop()
+            return {"host": self.host.name, "boot_id": None, "started": []}
         self.registry.booted(self.host.name)
         started = [r.osd_id for r in mine if r.enabled]
         for osd_id in started:
             cluster.osd_daemon(self.layout, osd_id, self.host.name).start()
         return {"host": self.host.name, "boot_id": self.boot_id(), "started": started}
+
+    def die_on_next_boot(self) -> dict[str, Any]:
+        """A fault for tests: the host's next reboot is its last (a dead mainboard)."""
+        self.registry.die_on_next_boot(self.host.name)
+        return {"host": self.host.name, "dies_on_next_boot": True}
 
     def boot_id(self) -> str:
         """An id that changes on every reboot of this host, as the kernel's boot_id does."""
@@ -132,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list-devices")
     sub.add_parser("reboot")
     sub.add_parser("boot-id")
+    sub.add_parser("die-on-next-boot")
     for name in ("start-osd", "stop-osd"):
         sub.add_parser(name).add_argument("osd_id", type=int)
     create = sub.add_parser("create-osd")
@@ -159,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "swap-disk": lambda: ctl.swap_disk(args.device, args.serial),
             "reboot": lambda: ctl.reboot(),
             "boot-id": lambda: ctl.boot_id(),
+            "die-on-next-boot": lambda: ctl.die_on_next_boot(),
         }
         result = actions[args.action]()
         if args.action == "boot-id":

@@ -48,6 +48,7 @@ class Registry:
         data.setdefault("osds", {})
         data.setdefault("serials", {})
         data.setdefault("boots", {})
+        data.setdefault("dies_on_boot", [])
         return data
 
     def osds(self) -> list[OsdRecord]:
@@ -79,6 +80,15 @@ class Registry:
         """Record the serial of a new disk put in a device's bay."""
         with self.edit() as data:
             data["serials"][device] = serial
+
+    def die_on_next_boot(self, host: str) -> None:
+        """Make the host's next reboot its last: it does not come back."""
+        with self.edit() as data:
+            data["dies_on_boot"] = sorted({*data["dies_on_boot"], host})
+
+    def dies_on_boot(self, host: str) -> bool:
+        """Whether the host's next reboot is its last."""
+        return host in self._read()["dies_on_boot"]
 
     def boots(self, host: str) -> int:
         """How many times a host was rebooted (its boot id stands on this)."""

@@ -207,6 +207,7 @@ def test_window_options_that_do_not_fit_together(cephmaint: Callable[..., Outcom
     (("replace", "--rack", "r1"), "for maintenance only"),
     (("maintenance", "--rack", "nowhere", "--reboot", "--reason", "x"),
      "no host with OSDs in rack nowhere"),
+    (("replace", "node2", "--failed"), "--failed is for disk and decommission only"),
 ])
 def test_a_maintenance_needs_one_work_and_its_reason(cephmaint: Callable[..., Outcome],
                                                      words: tuple[str, ...], says: str) -> None:
@@ -219,6 +220,14 @@ def test_extending_the_time_down_of_a_maintenance_that_takes_no_host_down(
             "takes no host down without a drain")
     refused(cephmaint("extend", lab.replace, "--minutes", "0", "--reason", "x"), 2,
             "0.0 is not in the range x>=1")
+
+
+def test_giving_up_a_host_of_a_maintenance_that_holds_none(
+        cephmaint: Callable[..., Outcome], lab: Lab) -> None:
+    refused(cephmaint("decommission-instead", lab.replace, "--reason", "dead"), 2,
+            "holds no host down past its time (hosts held: none)")
+    refused(cephmaint("decommission-instead", lab.replace, "--reason", " "), 2,
+            "--by and --reason must say something")
 
 
 def test_retry_of_a_running_workflow(cephmaint: Callable[..., Outcome], lab: Lab) -> None:

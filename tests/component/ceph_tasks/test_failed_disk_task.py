@@ -86,7 +86,7 @@ def test_a_failed_osd_is_marked_out_once_its_weight_recorded_and_waited_on_until
 
 def test_an_osd_that_is_up_and_holds_pgs_is_refused_with_nothing_recorded_or_sent(
         context: TaskContext, failed: Failed) -> None:
-    with pytest.raises(Refused, match=r"osd\.4 is up and holds 1 PGs: its disk has not failed"):
+    with pytest.raises(Refused, match=r"osd\.4 is up and holds 1 PGs: it has not failed"):
         out_failed_osd(cluster="c1", reference=REF, osd_id=4)
     with pytest.raises(Refused, match=r"osd\.4 is up and holds 1 PGs"):
         check_healthy_to_start(cluster="c1", reference=REF, failed_osds=[4])

@@ -1,7 +1,9 @@
 """A disk replacement keeps the OSD id, and only the new disk's serial lets it go on.
 
 A failed disk (its OSD down) is not drained: marked out at once, its data recovered from
-the other copies, then destroyed, swapped and raised back on the new disk.
+the other copies, then destroyed, swapped and raised back on the new disk. A host that never
+comes back from a reboot is held under its noout, and the operator turns the maintenance
+into a decommission that recovers its data from the surviving copies.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ import time
 
 import pytest
 
+from ceph_tasks.decisions.host_back import given_up_key
+from dyrygent.errors import UnknownWorkflowError
 from dyrygent.states import NodeState, WorkflowState
+from inventory import Inventory, write_inventory
 from tests.integration.workflows.conftest import WorkflowBench
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
+from workflows.host_work import Work
 
 pytestmark = pytest.mark.integration
 
@@ -99,3 +105,66 @@ def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_
     created = next(i for i, m in enumerate(sent) if '"prefix": "osd new"' in m)
     assert reweights and min(reweights) > created, sent
     assert not [m for m in sent if '"prefix": "osd set", "key"' in m], sent
+
+
+@pytest.mark.timeout(600)
+def test_a_host_that_never_comes_back_is_held_then_decommissioned_from_its_surviving_copies(
+    workflow_bench: WorkflowBench,
+) -> None:
+    bench = workflow_bench
+    bench.wait_healthy()
+    cluster = bench.cluster
+    write_inventory(Inventory(clusters=(cluster.model_copy(update={"max_down_seconds": 5}),)),
+                    bench.inventory_path)
+    try:
+        bench.hostctl("node2", "die-on-next-boot")  # a mainboard that dies in the reboot
+        plan = bench.plan("maintenance", "node2", reason="firmware", work=Work.REBOOT)
+        handle = bench.submit(plan)
+        # Past max_down: held under the host's own noout, the operators told, nothing out.
+        poll(lambda: any(k.startswith("host-overdue:node2:")
+                         for k in bench.ledger().entries(plan.reference)),
+             timeout=180, interval=1, what=lambda _: handle.status().to_dict())
+        shown = bench.cli("status", plan.reference).stdout
+        assert "held: node2 down" in shown and "cephmaint extend" in shown, shown
+        assert bench.dump().host_flags("node2") == {"noout"}
+        tree = bench.tree()
+        assert not any(tree.node(o).up or tree.node(o).out for o in (4, 5))  # type: ignore[union-attr]
+        extended = bench.cli("extend", plan.reference, "--minutes", "10", "--reason", "tech")
+        assert extended.returncode == 0, extended.stderr
+        poll(lambda: "waiting for node2" in bench.cli("status", plan.reference).stdout,
+             timeout=60, interval=1, what=lambda _: "the hold lifted by the extension")
+
+        wrong = bench.cli("decommission-instead", plan.reference, "--host", "node1",
+                          "--reason", "typo")
+        assert wrong.returncode == 2 and "holds no host down past its time named node1" \
+            in wrong.stderr, wrong.stderr
+        mark = bench.with_ceph(lambda c: audit_mark(c.client))
+        given = bench.cli("decommission-instead", plan.reference, "--reason", "mainboard dead")
+        assert given.returncode == 0, given.stderr
+        decided = bench.ledger().recall(plan.reference, given_up_key("node2"))
+        assert isinstance(decided, dict) and decided["reason"] == "mainboard dead"
+        assert wait_finished(handle, timeout=120) == WorkflowState.CANCELLED
+
+        def started() -> bool:
+            try:
+                return bench.handle(decided["decommission"]).status() is not None
+            except UnknownWorkflowError:
+                return False
+
+        poll(started, timeout=120, interval=1, what=lambda _: "the queued decommission")
+        decommission = bench.handle(decided["decommission"])
+        assert wait_finished(decommission, timeout=300) == WorkflowState.SUCCESS, \
+            decommission.status().to_dict()
+    finally:
+        write_inventory(Inventory(clusters=(cluster,)), bench.inventory_path)
+    assert "node2" not in bench.tree().hosts()
+    assert bench.sandbox.verify() == 400
+    assert bench.with_ceph(lambda c: c.status()).health.ok
+    assert bench.restored(decided["decommission"], ["node2"])
+    assert not bench.dump().host_flags("node2")
+    # Ceph's own log: node2's OSDs marked out (once each) and purged, never drained.
+    sent = bench.with_ceph(lambda c: changes_since(c.client, mark))
+    outs = [m for m in sent if '"prefix": "osd out"' in m and ": dispatch" in m]
+    for osd in (4, 5):
+        assert len([m for m in outs if f'"ids": ["{osd}"]' in m]) == 1, sent
+    assert not [m for m in sent if '"prefix": "osd crush reweight"' in m], sent

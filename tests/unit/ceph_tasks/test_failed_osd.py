@@ -30,7 +30,7 @@ def test_a_down_osd_is_a_failed_disk_whatever_it_held() -> None:
 def test_an_up_osd_holding_pgs_is_refused_as_not_failed() -> None:
     problem = failed_osd_problem(tree("osd_down"), 4, pgs_held=9)
     assert problem is not None
-    assert problem.startswith("osd.4 is up and holds 9 PGs") and "without --failed" in problem
+    assert problem.startswith("osd.4 is up and holds 9 PGs") and "leave out --failed" in problem
 
 
 def test_an_up_osd_holding_nothing_may_be_replaced_as_failed() -> None:

@@ -1,4 +1,5 @@
-"""A failed disk is replaced without a drain: out at once, recovered, destroyed, swapped."""
+"""Failed hardware is not drained: a failed disk is marked out at once, recovered, destroyed
+and swapped; a dead host's OSDs are marked out, recovered and purged."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from inventory import Cluster
 from workflows.admission import check_start, describe_health
 from workflows.disks import plan_disk_replacement
 from workflows.errors import PlanRefused, StartRefused
+from workflows.planning import Kind, plan_maintenance
 from workflows.state import ClusterState
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
@@ -78,5 +80,33 @@ def test_failed_on_an_osd_that_is_up_and_holds_pgs_is_refused_at_plan_time(
 ) -> None:
     with pytest.raises(PlanRefused, match=r"failed disk replacement of osd.5 on cluster lab "
                                           r"refused, nothing changed: osd.5 is up and holds "
-                                          r"\d+ PGs: its disk has not failed"):
+                                          r"\d+ PGs: it has not failed"):
         plan_disk_replacement(5, cluster=cluster, state=healthy, failed=True)
+
+
+def test_a_dead_host_is_decommissioned_by_recovering_its_osds_not_draining_them(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    state = with_osd_down(with_osd_down(healthy, 4), 5)
+    plan = plan_maintenance(Kind.DECOMMISSION, "node2", cluster=cluster, state=state,
+                            failed=True, reference="dead")
+    assert plan.kind == "decommission of a failed host" and plan.failed == (4, 5)
+    assert tasks(plan) == [
+        "check_healthy_to_start", "check_removal", "set_flags", "pause_movers", "set_downtime",
+        "out_failed_osd", "out_failed_osd", "remove_node", "wait_healthy", "restore",
+    ]
+    outs = [s for s in plan.steps if s.task == "cephmaint.out_failed_osd"]
+    assert [s.kwargs["osd_id"] for s in outs] == [4, 5]
+    assert outs[0].after == outs[1].after == ("downtime-on-node2",)
+    remove = next(s for s in plan.steps if s.task == "cephmaint.remove_node")
+    assert set(remove.after) == {s.id for s in outs} and remove.kwargs["mode"] == "purge"
+    assert "its devices are not zapped" in plan.render()
+
+
+def test_a_host_with_an_osd_still_up_and_serving_is_not_decommissioned_as_failed(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    with pytest.raises(PlanRefused, match=r"decommission of failed host node2 on cluster lab "
+                                          r"refused, nothing changed: osd.5 is up and holds"):
+        plan_maintenance(Kind.DECOMMISSION, "node2", cluster=cluster,
+                         state=with_osd_down(healthy, 4), failed=True)

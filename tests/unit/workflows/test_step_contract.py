@@ -18,6 +18,7 @@ from inventory import Cluster
 from tests.unit.workflows.test_failed_disk import with_osd_down
 from workflows.builders import plan_add, plan_decommission, plan_replace
 from workflows.disks import plan_disk_replacement
+from workflows.failed_host import plan_failed_host
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.guardian import GUARDIAN_TASK
 from workflows.host_work import Work, plan_host_maintenance, plan_rolling_maintenance
@@ -55,6 +56,8 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
     "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),
                                                       failed=True),
+    "failed host": lambda c, s: plan_failed_host(
+        "node2", cluster=c, state=with_osd_down(with_osd_down(s, 4), 5)),
     "fleet retire": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.RETIRE,
                                             cluster=c, state=s, check_domains=no_problems),
     "fleet replace": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.REPLACE,
