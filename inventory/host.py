@@ -32,6 +32,8 @@ class Device(InventoryModel):
     serial: Token | None = None
     bay: Text | None = None
     size_bytes: StrictInt | None = Field(default=None, gt=0)
+    #: A fast device holding other OSDs' DB/WAL (see Osd.db_device): never a data disk.
+    db: StrictBool = False
 
 
 class SshAccess(InventoryModel):

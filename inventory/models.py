@@ -38,6 +38,9 @@ class Osd(InventoryModel):
     id: StrictInt = Field(ge=0)
     host: HostName
     device: DevicePath
+    #: The fast device holding its BlueStore DB/WAL, when not its own disk: every OSD naming
+    #: the same one fails with it, and is replaced with it (a device of its host, db: true).
+    db_device: DevicePath | None = None
     # Open set: the standard classes or any custom CRUSH class name.
     device_class: CrushName
 
@@ -143,6 +146,7 @@ class Cluster(InventoryModel):
                     f"{osd.name} uses {osd.device}, which is not a device of host "
                     f"{host.name} (devices: {known})",
                 )
+            self._check_db_device(index, osd, host)
             slot = (osd.host, osd.device)
             if slot in used:
                 raise cross_check_error(
@@ -150,6 +154,23 @@ class Cluster(InventoryModel):
                     f"{osd.name} and osd.{used[slot]} both use {osd.device} on {osd.host}",
                 )
             used[slot] = osd.id
+
+    @staticmethod
+    def _check_db_device(index: int, osd: Osd, host: Host) -> None:
+        devices = {d.path: d for d in host.devices}
+        if devices[osd.device].db:
+            raise cross_check_error(["osds", index, "device"],
+                                    f"{osd.name} uses {osd.device} of {host.name} as its data "
+                                    "disk, but it is a DB device (db: true)")
+        if osd.db_device is None:
+            return
+        shared = devices.get(osd.db_device)
+        if shared is None or not shared.db:
+            listed = ", ".join(d.path for d in host.devices if d.db) or "none"
+            raise cross_check_error(["osds", index, "db_device"],
+                                    f"{osd.name} keeps its DB on {osd.db_device}, which is not "
+                                    f"a DB device (db: true) of host {host.name} (DB devices: "
+                                    f"{listed})")
 
     def _check_datacenters(self) -> None:
         known = sorted({host.datacenter for host in self.hosts})

@@ -1,8 +1,9 @@
-"""Builders of disk replacements, keeping the OSD id (pure: inventory and state in, plan out).
+"""Builders of disk replacements, keeping the OSD ids (pure: inventory and state in, plan out).
 
-A disk that still works is drained first, then destroyed and swapped; a failed disk (its
-OSD down) is not drained: Ceph recovers its data from the other copies, and the data comes
-back once, onto the new disk.
+What is swapped is a data disk (its one OSD) or a fast device holding the DB/WAL of several
+OSDs (all of them go with it, and come back together). Hardware that still works is drained
+first, then destroyed and swapped; failed hardware (its OSDs down) is not drained: Ceph
+recovers the data from the other copies, and the data comes back once, onto the new device.
 """
 
 from __future__ import annotations
@@ -30,18 +31,28 @@ from workflows.steps import StepMaker
 
 
 @dataclass(frozen=True)
-class _Disk:
-    """The disk of one OSD, as the inventory and the live cluster agree on it."""
+class _Unit:
+    """What is swapped, and the OSDs that go and come back with it."""
 
-    osd: int
     host: Host
-    device: Device
+    osds: tuple[int, ...]
+    #: The OSDs' data disks, where they are created again.
+    data: tuple[str, ...]
+    swapped: Device
+    #: How plans and references name it: "disk replacement", "DB device replacement".
+    kind: str
+    label: str
 
     @property
-    def where(self) -> str:
-        """Where the technicians find it."""
-        device = self.device
-        return f"disk {device.path}, bay {device.bay or '?'}, serial {device.serial or '?'}"
+    def named(self) -> str:
+        return ", ".join(f"osd.{o}" for o in self.osds)
+
+    @property
+    def action(self) -> str:
+        """What the technicians are asked to do."""
+        what = "disk" if self.swapped.path in self.data else "DB device"
+        return (f"replace the {what} {self.swapped.path} ({self.named}) in bay "
+                f"{self.swapped.bay or '?'}")
 
 
 def plan_disk_replacement(
@@ -50,100 +61,109 @@ def plan_disk_replacement(
 ) -> MaintenancePlan:
     """Replace one OSD's disk, keeping its id: drain, destroy, swap, recreate, raise back.
 
-    failed: the disk has failed (its OSD is down): no drain, see plan_failed_disk.
+    failed: the disk has failed (its OSD is down): marked out at once and recovered from
+    the other copies instead of drained.
     """
-    if failed:
-        return plan_failed_disk(osd_id, cluster=cluster, state=state, timing=timing,
-                                reference=reference)
-    disk = _disk(osd_id, cluster, state)
-    plan = _plan(disk, cluster, state, "disk replacement", reference)
-    plan.guards = ("cluster healthy before anything changes",
-                   f"osd.{osd_id} safe to destroy before it is destroyed",
-                   "the new disk's serial reported by the host before the OSD is recreated")
-    steps = StepMaker(cluster.name, plan.reference)
-    host = disk.host.name
-    plan.add(steps.healthy_to_start())
-    before_moving(plan, steps)
-    plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
-    plan.add(steps.reweight_osds([osd_id], 0.0, plan.last()))
-    plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
-    plan.add(steps.safe_to_destroy([osd_id], plan.last()))
-    _swap(plan, steps, disk, timing)
-    return plan
-
-
-def plan_failed_disk(
-    osd_id: int, *, cluster: Cluster, state: ClusterState, timing: Timing = DEFAULT_TIMING,
-    reference: str | None = None,
-) -> MaintenancePlan:
-    """Replace a failed disk, keeping its OSD id: out now, recovered, destroyed, swapped.
-
-    The OSD is marked out at once (Ceph would wait mon_osd_down_out_interval), its data
-    recovered from the other copies until Ceph calls it safe to destroy; then it is
-    destroyed (id and CRUSH place kept), swapped with the serial check, recreated on the
-    new disk and raised back to its old weight in steps: its data comes back once.
-    """
-    what = f"failed disk replacement of osd.{osd_id} on cluster {cluster.name}"
-    held = len(state.pgs.on_osd(osd_id)) if state.pgs is not None else 0
-    problem = failed_osd_problem(state.tree, osd_id, held)
-    if problem:
-        raise PlanRefused(f"{what} refused, nothing changed: {problem}")
-    disk = _disk(osd_id, cluster, state)
-    plan = _plan(disk, cluster, state, "failed disk replacement", reference)
-    plan.failed = (osd_id,)
-    plan.data_to_move_bytes = 0  # what it held comes back from the other copies, not from it
-    plan.guards = (f"cluster healthy but for failed osd.{osd_id}, which must be down",
-                   f"osd.{osd_id} safe to destroy (its data recovered) before it is destroyed",
-                   "the new disk's serial reported by the host before the OSD is recreated")
-    steps = StepMaker(cluster.name, plan.reference)
-    plan.add(steps.healthy_to_start(failed=[osd_id]))
-    before_moving(plan, steps)
-    plan.add(steps.downtime_on(disk.host.name, timing.downtime, plan.last()))
-    plan.add(steps.out_failed(osd_id, plan.last(), timeout=timing.healthy,
-                              interval=timing.health_interval))
-    _swap(plan, steps, disk, timing)
-    return plan
-
-
-def _disk(osd_id: int, cluster: Cluster, state: ClusterState) -> _Disk:
     osd = cluster.osd(osd_id)
     host = cluster.host(osd.host)
-    live_host = state.tree.host_of(osd_id)
-    if live_host != osd.host:
-        raise PlanRefused(f"osd.{osd_id} sits under {live_host or 'no host'} in the CRUSH "
-                          f"tree but under {osd.host} in the inventory: check the inventory")
-    return _Disk(osd_id, host, host.device(osd.device))
+    unit = _Unit(host, (osd_id,), (osd.device,), host.device(osd.device), "disk replacement",
+                 f"{host_label(host.name)}-osd{osd_id}")
+    return _build(unit, cluster, state, timing, reference, failed)
 
 
-def _plan(disk: _Disk, cluster: Cluster, state: ClusterState, kind: str,
-          reference: str | None) -> MaintenancePlan:
-    pools = removal_impact(state, (disk.osd,))
-    # Refused when losing the OSD takes a failure domain from a pool and leaves it short
+def plan_db_device_replacement(
+    host: str, db_device: str, *, cluster: Cluster, state: ClusterState,
+    timing: Timing = DEFAULT_TIMING, reference: str | None = None, failed: bool = False,
+) -> MaintenancePlan:
+    """Replace a device holding the DB/WAL of several OSDs: the group goes as one unit.
+
+    Ceph must agree to stop them all at once; they are drained (or, failed, recovered),
+    destroyed with their ids kept, their data disks zapped, the device swapped with its
+    serial checked, and every OSD of the group recreated on its disk with the new DB.
+    """
+    listed = cluster.host(host)
+    device = listed.device(db_device)
+    group = sorted((o for o in cluster.osds_on(host) if o.db_device == db_device),
+                   key=lambda o: o.id)
+    if not group:
+        raise PlanRefused(f"DB device replacement of {db_device} on {host} refused, nothing "
+                          f"changed: no OSD of {host} keeps its DB there in the inventory")
+    unit = _Unit(listed, tuple(o.id for o in group), tuple(o.device for o in group), device,
+                 "DB device replacement", f"{host_label(host)}-db")
+    return _build(unit, cluster, state, timing, reference, failed)
+
+
+def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
+           reference: str | None, failed: bool) -> MaintenancePlan:
+    kind = f"failed {unit.kind}" if failed else unit.kind
+    problems = _placement_problems(unit, state)
+    if failed:
+        held = {o: len(state.pgs.on_osd(o)) if state.pgs is not None else 0
+                for o in unit.osds}
+        problems += [p for o in unit.osds if (p := failed_osd_problem(state.tree, o, held[o]))]
+    pools = removal_impact(state, unit.osds)
+    # Refused when losing the OSDs takes a failure domain from a pool and leaves it short
     # (its data could never be whole again); a pool short already whose domains this leaves
-    # as they are does not refuse it: the new disk may be what that pool lacks.
-    problems = [s.describe() for p in pools if p.domains.changed
-                for s in p.domains.shortfalls()]
-    problems += fullness_problems(cluster, state, (disk.osd,))
+    # as they are does not refuse it: the new hardware may be what that pool lacks.
+    problems += [s.describe() for p in pools if p.domains.changed
+                 for s in p.domains.shortfalls()]
+    problems += fullness_problems(cluster, state, unit.osds)
     if problems:
-        raise PlanRefused(f"{kind} of osd.{disk.osd} on cluster {cluster.name} refused, "
+        raise PlanRefused(f"{kind} of {unit.named} on cluster {cluster.name} refused, "
                           f"nothing changed: {'; '.join(problems)}")
-    ref = reference or new_reference("disk", f"{host_label(disk.host.name)}-osd{disk.osd}")
-    return MaintenancePlan(
-        kind=kind, cluster=cluster.name, reference=ref, hosts=(disk.host.name,),
-        osds=(disk.osd,), data_to_move_bytes=state.bytes_on((disk.osd,)), pools=pools,
-        notes=(disk.where,), capacity=state.capacity)
-
-
-def _swap(plan: MaintenancePlan, steps: StepMaker, disk: _Disk, timing: Timing) -> None:
-    """Destroy (id kept), the technicians' swap, recreate, raise back, restore, deep-scrub."""
-    host, osd = disk.host.name, disk.osd
-    plan.add(steps.destroy_osds(host, [osd], plan.last()))
-    action = f"replace the disk {disk.device.path} (osd.{osd}) in bay {disk.device.bay or '?'}"
-    hands_on(plan, steps, host, action, timing, device_paths=[disk.device.path],
+    swapped = unit.swapped
+    plan = MaintenancePlan(
+        kind=kind, cluster=cluster.name, hosts=(unit.host.name,), osds=unit.osds,
+        reference=reference or new_reference("disk", unit.label), pools=pools,
+        # Failed: what they held comes back from the other copies, not from them.
+        data_to_move_bytes=0 if failed else state.bytes_on(unit.osds),
+        failed=unit.osds if failed else (),
+        notes=(f"{swapped.path}, bay {swapped.bay or '?'}, serial {swapped.serial or '?'}",),
+        capacity=state.capacity)
+    steps = StepMaker(cluster.name, plan.reference)
+    host = unit.host.name
+    if failed:
+        plan.guards = (f"cluster healthy but for failed {unit.named}, each of which must be "
+                       "down",)
+        plan.add(steps.healthy_to_start(failed=unit.osds))
+    else:
+        plan.guards = ("cluster healthy before anything changes",)
+        plan.add(steps.healthy_to_start())
+        if len(unit.osds) > 1:
+            plan.guards += (f"Ceph agrees to stop {unit.named} at once",)
+            plan.add(steps.ok_to_stop(unit.osds, plan.last()))
+    plan.guards += (f"{unit.named} safe to destroy before destroyed",
+                    "the new device's serial reported by the host before the OSDs are "
+                    "recreated")
+    before_moving(plan, steps)
+    downtime = plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
+    if failed:
+        recovered = [plan.add(steps.out_failed(o, (downtime,), timeout=timing.healthy,
+                                               interval=timing.health_interval))
+                     for o in unit.osds]
+        plan.add(steps.destroy_osds(host, unit.osds, recovered))
+    else:
+        plan.add(steps.reweight_osds(unit.osds, 0.0, plan.last()))
+        plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval))
+        plan.add(steps.safe_to_destroy(unit.osds, plan.last()))
+        plan.add(steps.destroy_osds(host, unit.osds, plan.last()))
+    if swapped.path not in unit.data:
+        # The data disks stay: wiped, so that the OSDs can be made again on them.
+        plan.add(steps.zap(host, unit.osds, plan.last()))
+    hands_on(plan, steps, host, unit.action, timing, device_paths=[swapped.path],
              expect_serials=1)
-    plan.add(steps.add_node(host, plan.last(), devices=[disk.device.path]))
-    plan.add(steps.reweight_osds([osd], ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
+    plan.add(steps.add_node(host, plan.last(), devices=list(unit.data)))
+    plan.add(steps.reweight_osds(unit.osds, ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
                                 phase=Phase.ADD))
-    restore(plan, steps, [host], drained=[osd])
-    plan.add(steps.deep_scrub(plan.last(), osds=[osd]))
+    restore(plan, steps, [host], drained=unit.osds)
+    # A bad new device is found now, not at the next failure.
+    plan.add(steps.deep_scrub(plan.last(), osds=unit.osds))
+    return plan
+
+
+def _placement_problems(unit: _Unit, state: ClusterState) -> list[str]:
+    """Where CRUSH and the inventory disagree on the OSDs' host."""
+    return [f"osd.{o} sits under {live or 'no host'} in the CRUSH tree but under "
+            f"{unit.host.name} in the inventory: check the inventory"
+            for o in unit.osds if (live := state.tree.host_of(o)) != unit.host.name]

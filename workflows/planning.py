@@ -32,7 +32,7 @@ class Kind(StrEnum):
 def target_cluster(kind: Kind, target: str, inventory: Inventory,
                    name: str | None = None) -> Cluster:
     """The cluster a maintenance works on: the named one, or the one holding its target."""
-    if kind == Kind.DISK:
+    if kind == Kind.DISK and _is_osd(target):
         return osd_cluster(inventory, osd_number(target), name)
     return cluster_of(inventory, hosts_of(target)[0], name)
 
@@ -41,10 +41,15 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
                      new_host: str | None = None, **options: Any) -> MaintenancePlan:
     """Build the plan of one maintenance of a cluster in the given state.
 
-    For a disk replacement, target names the OSD: "osd.5" or "5". failed=True (a disk, or a
-    host to decommission) recovers the data of OSDs already down instead of draining it.
+    For a disk replacement, target names the OSD: "osd.5" or "5"; with db_device, the host
+    whose device holding several OSDs' DB/WAL is replaced. failed=True (a disk, or a host
+    to decommission) recovers the data of OSDs already down instead of draining it.
     """
+    if kind == Kind.DISK and options.get("db_device") is not None:
+        return disks.plan_db_device_replacement(target, options.pop("db_device"),
+                                                cluster=cluster, state=state, **options)
     if kind == Kind.DISK:
+        options.pop("db_device", None)
         return disks.plan_disk_replacement(osd_number(target), cluster=cluster,
                                               state=state, **options)
     if kind == Kind.DECOMMISSION:
@@ -62,9 +67,12 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
 
 def drained_by(kind: Kind, target: str) -> Callable[[ClusterState], tuple[int, ...]]:
     """Which OSDs a maintenance drains, given the cluster's state: none for an addition."""
-    if kind == Kind.DISK:
+    if kind == Kind.DISK and _is_osd(target):
         osd = osd_number(target)
         return lambda state: (osd,)
+    if kind == Kind.DISK:
+        # A DB device's OSDs are the inventory's to say: no projection for them here.
+        return lambda state: ()
     if kind in (Kind.ADD, Kind.MAINTENANCE):
         return lambda state: ()
     return lambda state: state.osds_of(target)
@@ -100,6 +108,10 @@ def osd_number(text: str) -> int:
     if not digits.isdigit():
         raise UnknownTarget(f"{text!r} is not an OSD (write osd.5 or 5)")
     return int(digits)
+
+
+def _is_osd(text: str) -> bool:
+    return text.removeprefix("osd.").isdigit()
 
 
 def osd_cluster(inventory: Inventory, osd_id: int, name: str | None = None) -> Cluster:

@@ -41,13 +41,14 @@ def add_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
     ctx = self.context
     with step(what):
         inventory = ctx.cluster(cluster)
-        listed = [d.path for d in inventory.host(host).devices]
+        # A DB device holds other OSDs' DBs: never an OSD of its own.
+        listed = [d.path for d in inventory.host(host).devices if not d.db]
         inventory_osds = {o.device: o.id for o in inventory.osds_on(host) if o.device}
         ceph = ctx.ceph(cluster)
     wanted = listed if devices is None else list(devices)
     unknown = [d for d in wanted if d not in listed]
     if unknown or not wanted:
-        refuse(what, f"devices {unknown} are not in the inventory of host {host}"
+        refuse(what, f"devices {unknown} are not data disks in the inventory of host {host}"
                if unknown else f"host {host} has no devices in the inventory")
     with step(f"{what}: ceph osd tree"):
         tree = ceph.osd_tree()

@@ -43,6 +43,9 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--all-hosts", is_flag=True,
                      help="maintenance: every host of --cluster, batch after batch."),
         click.option("--rack", help="maintenance: every host of this rack (of --cluster)."),
+        click.option("--db-device", metavar="DEV",
+                     help="disk: replace the device at DEV of HOST holding the DB/WAL of "
+                          "several OSDs, every one of them with it."),
         click.option("--failed", is_flag=True,
                      help="disk, decommission: the disk or host has failed (its OSDs are "
                           "down): no drain, Ceph recovers its data from the other copies."),
@@ -88,16 +91,19 @@ def _hosts(session: Session, kind: Kind, target: str | None, cluster: str | None
 
 
 def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
-                  reason: str | None, failed: bool) -> dict[str, Any]:
+                  reason: str | None, failed: bool, db_device: str | None) -> dict[str, Any]:
     """A maintenance's work and reason, a disk's failed, as the builder takes them."""
     if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
         raise UsageError("--failed is for disk and decommission only")
+    if db_device is not None and kind != Kind.DISK:
+        raise UsageError("--db-device is for disk only: cephmaint run disk HOST --db-device DEV")
     chosen = [w for w, given in ((Work.REBOOT, reboot), (Work.COMMAND, host_command),
                                  (Work.TECHNICIAN, technician)) if given]
     if kind != Kind.MAINTENANCE:
         if chosen:
             raise UsageError("--reboot, --command and --technician are for maintenance only")
-        return {"failed": True} if failed else {}
+        return {**({"failed": True} if failed else {}),
+                **({"db_device": db_device} if db_device is not None else {})}
     if len(chosen) != 1:
         raise UsageError("maintenance needs one of --reboot, --command CMD, --technician")
     if not reason or not reason.strip():
@@ -121,7 +127,7 @@ def plan_command(session: Session, kind: str, target: str | None, new_host: str 
     """Show the runbook of a maintenance; nothing changes.
 
     HOST is the host to decommission, replace, add or work on (maintenance: its data stays
-    in place); for disk, the OSD whose disk is replaced (osd.5).
+    in place); for disk, the OSD whose disk is replaced (osd.5), or with --db-device the host.
 
     \b
     Examples:
@@ -171,6 +177,7 @@ def run_command(session: Session, kind: str, target: str | None, new_host: str |
       cephmaint run replace node2 --new-host spare-3.dc1 --follow
       cephmaint run maintenance node1 --reboot --reason "kernel 6.1.0-28" --follow
       cephmaint run disk osd.5 --failed --follow
+      cephmaint run disk node2 --db-device /dev/nvme0n1
     """
     override = _override(now_, work["reason"], wait, kind == Kind.MAINTENANCE)
     # Redis and the broker first: a run that could not be submitted reads nothing.

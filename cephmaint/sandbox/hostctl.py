@@ -44,7 +44,7 @@ class HostControl:
         return [
             {"path": d.path, "serial": self.registry.serial(d.path, d.serial), "bay": d.bay,
              "size": d.size, "osd_id": by_device.get(d.path)}
-            for d in self.host.devices
+            for d in self.host.disks
         ]
 
     def start_osd(self, osd_id: int) -> dict[str, Any]:
@@ -69,6 +69,8 @@ class HostControl:
             self.host.device(device)
         except KeyError as e:
             raise SandboxError(str(e.args[0])) from e
+        if self.host.db is not None and device == self.host.db.path:
+            raise SandboxError(f"{device} is the DB device of {self.host.name}, not a data disk")
         for rec in self.registry.osds():
             if rec.host == self.host.name and rec.device == device:
                 raise SandboxError(f"{device} on {self.host.name} already holds osd.{rec.osd_id}")

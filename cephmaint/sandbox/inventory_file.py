@@ -50,7 +50,7 @@ def sandbox_inventory(layout: Layout, registry: Registry,
                             step_interval_seconds=2),
         hosts=tuple(_host(layout, h, registry, rack=h.rack or f"R{index}")
                     for index, h in enumerate(layout.hosts)),
-        osds=tuple(_osd(r, layout.host(r.host).device_class) for r in records),
+        osds=tuple(_osd(r, layout.host(r.host)) for r in records),
     )
     return Inventory(clusters=(cluster,))
 
@@ -79,15 +79,16 @@ def _host(layout: Layout, host: SandboxHost, registry: Registry, rack: str) -> H
         boot_id_command=(*hostctl, "boot-id"),
         devices=tuple(
             Device(path=d.path, serial=registry.serial(d.path, d.serial), bay=str(d.bay),
-                   size_bytes=d.size)
-            for d in host.devices
+                   size_bytes=d.size, db=d is host.db)
+            for d in host.disks
         ),
     )
 
 
-def _osd(record: OsdRecord, device_class: str) -> Osd:
+def _osd(record: OsdRecord, host: SandboxHost) -> Osd:
     return Osd(id=record.osd_id, host=record.host, device=record.device,
-               device_class=device_class)
+               db_device=host.db.path if host.db is not None else None,
+               device_class=host.device_class)
 
 
 def _user() -> str:

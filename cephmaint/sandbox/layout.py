@@ -45,6 +45,13 @@ class SandboxHost:
     rack: str | None = None
     device_class: str = "hdd"
     db_shared: bool = False
+    #: The fast device holding every OSD's DB on a db_shared host (not an OSD's disk).
+    db: Device | None = None
+
+    @property
+    def disks(self) -> tuple[Device, ...]:
+        """Every device a technician finds in the host: its disks, and its DB device."""
+        return self.devices + ((self.db,) if self.db is not None else ())
 
     @property
     def label(self) -> str:
@@ -53,7 +60,7 @@ class SandboxHost:
 
     def device(self, path: str) -> Device:
         """Return the device at path, or raise KeyError naming the host."""
-        for dev in self.devices:
+        for dev in self.disks:
             if dev.path == path:
                 return dev
         raise KeyError(f"host {self.name} has no device {path}")
@@ -136,7 +143,8 @@ class Layout:
         """Read back what to_json wrote."""
         data = json.loads(text)
         hosts = tuple(
-            SandboxHost(**{**h, "devices": tuple(Device(**d) for d in h["devices"])})
+            SandboxHost(**{**h, "devices": tuple(Device(**d) for d in h["devices"]),
+                           "db": Device(**h["db"]) if h.get("db") else None})
             for h in data.pop("hosts")
         )
         return cls(**{**data, "root": Path(data["root"]), "hosts": hosts})
@@ -159,8 +167,12 @@ def make_layout(
             )
             for d in range(spec.device_count)
         )
+        # A db_shared host's DBs live on one fast device of its own: an NVMe of 480 GB.
+        db = Device(path=f"/dev/sandbox/{host}-nvme0n1", serial=f"SBX-{fsid[:8].upper()}-"
+                    f"{index}N", bay=spec.device_count + 1, size=480_103_981_056) \
+            if spec.db_shared else None
         hosts.append(SandboxHost(host, f"{subnet}.{FIRST_HOST + index}", SSH_PORT, devices,
-                                 spec.osds, spec.rack, spec.device_class, spec.db_shared))
+                                 spec.osds, spec.rack, spec.device_class, spec.db_shared, db))
     return Layout(name, root, fsid, subnet, tuple(hosts), redis_url, redis_managed, python,
                   shape.model_dump(mode="json", by_alias=True))
 

@@ -207,7 +207,7 @@ def test_devices_already_holding_their_osd_are_skipped(
     assert result["created_this_run"] == [] and result["skipped"] == {
         "/dev/node1-sdb": 2, "/dev/node1-sdc": 3}
     assert executor.calls == []
-    with pytest.raises(Refused, match="not in the inventory of host node3"):
+    with pytest.raises(Refused, match="not data disks in the inventory of host node3"):
         add_node(cluster="c1", host="node3", reference=REF, devices=["/dev/sdz"])
 
 

@@ -15,9 +15,10 @@ import pytest
 
 from ceph_tasks.names import TASK_MODULES, TaskName
 from inventory import Cluster
+from tests.unit.workflows.test_db_device import with_shared_db
 from tests.unit.workflows.test_failed_disk import with_osd_down
 from workflows.builders import plan_add, plan_decommission, plan_replace
-from workflows.disks import plan_disk_replacement
+from workflows.disks import plan_db_device_replacement, plan_disk_replacement
 from workflows.failed_host import plan_failed_host
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.guardian import GUARDIAN_TASK
@@ -56,6 +57,11 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
     "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),
                                                       failed=True),
+    "DB device": lambda c, s: plan_db_device_replacement(
+        "node2", "/dev/sdd", cluster=with_shared_db(c), state=s),
+    "failed DB device": lambda c, s: plan_db_device_replacement(
+        "node2", "/dev/sdd", cluster=with_shared_db(c),
+        state=with_osd_down(with_osd_down(s, 4), 5), failed=True),
     "failed host": lambda c, s: plan_failed_host(
         "node2", cluster=c, state=with_osd_down(with_osd_down(s, 4), 5)),
     "fleet retire": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.RETIRE,
