@@ -34,6 +34,7 @@ class TaskName(StrEnum):
     ZAP_DEVICES = "cephmaint.zap_devices"
     DEEP_SCRUB_OSDS = "cephmaint.deep_scrub_osds"
     OUT_FAILED_OSD = "cephmaint.out_failed_osd"
+    HAND_OVER_DAEMONS = "cephmaint.hand_over_daemons"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -41,6 +42,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.downtime",
     "ceph_tasks.tasks.flags",
     "ceph_tasks.tasks.guards",
+    "ceph_tasks.tasks.handover",
     "ceph_tasks.tasks.health_wait",
     "ceph_tasks.tasks.host_work",
     "ceph_tasks.tasks.pause",

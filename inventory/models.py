@@ -80,6 +80,8 @@ class Cluster(InventoryModel):
     #: How long a host may stay down in a maintenance without a drain (its OSDs held in
     #: by the host's noout) before the maintenance stops waiting and asks the operator.
     max_down_seconds: float = Field(default=30 * 60.0, gt=0, allow_inf_nan=False)
+    # Monitors a retirement must leave: a host's monitor is removed only if this many stay.
+    min_monitors: StrictInt = Field(default=3, ge=1)
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ceph_tasks.decisions.capacity import capacity_problems
+from ceph_tasks.decisions.host_daemons import daemons_on, handover_problems
 from ceph_tasks.decisions.restoration import Kind
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import DEVICE_SIZE
@@ -74,7 +75,7 @@ def plan_decommission(
     ref = reference or new_reference("decommission", host_label(host))
     plan = _plan("decommission", host, cluster, state, ref, check_domains)
     steps = StepMaker(cluster.name, ref)
-    _decommission(plan, steps, host, state, timing)
+    _decommission(plan, steps, host, cluster, state, timing)
     restore(plan, steps, [host], drained=plan.osds)
     return plan
 
@@ -95,7 +96,7 @@ def plan_replace(
                                   new.rack, each)
     plan.notes += (how, *domains.describe())
     plan.warnings += tuple(w for w in (domains.warning(),) if w)
-    _decommission(plan, steps, host, state, timing)
+    _decommission(plan, steps, host, cluster, state, timing)
     action = (f"replace the hardware of {host}" if target == host
               else f"retire {host} and make {target} ready in rack {new.rack}")
     hands_on(plan, steps, host, action, timing)
@@ -176,6 +177,13 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
     problems = list(check_domains(state, (host,)))
     problems += inventory_problems(cluster, state, (host,))
     problems += fullness_problems(cluster, state, osds)
+    problems += daemon_problems(cluster, state, (host,))
+    if kind == "replace":
+        problems += [f"{m.split(' ')[0]} runs on {host}: a replacement would have to add a "
+                     "monitor on the new hardware before removing this one, which is not "
+                     "done yet; move the monitor first, or decommission the host and add the "
+                     "new one" for m in host_daemons(cluster, state, host)
+                     if m.startswith("mon.")]
     if problems:
         raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
                           f"changed: {'; '.join(problems)}")
@@ -187,7 +195,30 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
                 f"{', '.join(f'osd.{i}' for i in osds) or 'its OSDs'} safe to destroy "
                 "before removal"),
         capacity=state.capacity,
+        notes=(daemons_note(cluster, state, host),),
     )
+
+
+def host_daemons(cluster: Cluster, state: ClusterState, host: str) -> list[str]:
+    """The monitors, managers and MDS daemons on a host, as the state read them."""
+    if state.daemons is None:
+        return []
+    return [d.describe() for d in daemons_on(state.daemons, [host],
+                                             [h.name for h in cluster.hosts])]
+
+
+def daemons_note(cluster: Cluster, state: ClusterState, host: str) -> str:
+    """Every Ceph daemon on a host, for the plan."""
+    listed = [*host_daemons(cluster, state, host), *(f"osd.{o}" for o in state.osds_of(host))]
+    return f"daemons on {host}: {', '.join(listed) or 'none'}"
+
+
+def daemon_problems(cluster: Cluster, state: ClusterState, hosts: Sequence[str]) -> list[str]:
+    """Why the monitors, managers and MDS of these hosts could not be handed over."""
+    if state.daemons is None:
+        return []
+    return handover_problems(state.daemons, hosts, [h.name for h in cluster.hosts],
+                             cluster.min_monitors)
 
 
 def inventory_problems(cluster: Cluster, state: ClusterState,
@@ -220,22 +251,27 @@ def fullness_problems(cluster: Cluster, state: ClusterState,
     return capacity_problems(projection, cluster.throttles.capacity_margin_points)
 
 
-def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, state: ClusterState,
-                  timing: Timing) -> None:
+def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: Cluster,
+                  state: ClusterState, timing: Timing) -> None:
     plan.add(steps.healthy_to_start())
     plan.add(steps.removal_guard([host], plan.last()))
     before_moving(plan, steps)
-    drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last())
+    drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last(),
+                     hand_over=host_daemons(cluster, state, host))
 
 
 def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],
-                     timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
-    """Downtime on, drain in steps, healthy, safe to destroy, remove, zap; the last step."""
+                     timing: Timing, after: tuple[str, ...], hand_over: Sequence[str] = ()
+                     ) -> tuple[str, ...]:
+    """Downtime on, drain in steps, healthy, safe to destroy, the daemons handed over,
+    remove, zap; the last step."""
     last = (plan.add(steps.downtime_on(host, timing.downtime, after)),)
     if osds:
         last = (plan.add(steps.reweight(host, 0.0, osds, last, timeout=timing.drain)),)
         last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
         last = (plan.add(steps.safe_to_destroy(osds, last)),)
+    if hand_over:
+        last = (plan.add(steps.hand_over(host, hand_over, last)),)
     last = (plan.add(steps.remove_node(host, osds, last)),)
     if osds:
         last = (plan.add(steps.zap(host, osds, last)),)

@@ -11,8 +11,10 @@ from workflows.builders import (
     Timing,
     add_and_raise,
     before_moving,
+    daemon_problems,
     drain_and_remove,
     fullness_problems,
+    host_daemons,
     host_label,
     inventory_problems,
     new_osd_weights,
@@ -110,6 +112,11 @@ def plan_fleet(
     checks = [tuple(hosts)] if action == FleetAction.RETIRE else [tuple(b) for b in groups]
     problems = [p for group in checks for p in check_domains(state, group)]
     problems += inventory_problems(cluster, state, hosts)
+    problems += daemon_problems(cluster, state, hosts)
+    if action == FleetAction.REPLACE:
+        problems += [f"{m.split(' ')[0]} runs on {h}: replacing a monitor's host is not done "
+                     "yet; move the monitor first" for h in hosts
+                     for m in host_daemons(cluster, state, h) if m.startswith("mon.")]
     osds = hosts_osds(state, hosts)
     if action == FleetAction.RETIRE:
         # Every retired host's data ends on the hosts that stay: projected all together.
@@ -142,7 +149,8 @@ def plan_fleet(
         for host in group:
             steps = StepMaker(cluster.name, ref, prefix=f"{host}.")
             osds = state.osds_of(host)
-            end = drain_and_remove(plan, steps, host, osds, timing, last)
+            end = drain_and_remove(plan, steps, host, osds, timing, last,
+                                   hand_over=host_daemons(cluster, state, host))
             if action == FleetAction.REPLACE:
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
                 end = (plan.add(steps.wait_technician(host, timing.technician, end,

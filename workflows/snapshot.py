@@ -22,7 +22,7 @@ def read_state(ceph: Ceph) -> ClusterState:
     """Read everything a builder needs from a live cluster."""
     return ClusterState(status=ceph.status(), tree=ceph.osd_tree(), df=ceph.osd_df(),
                         pools=ceph.pool_ls_detail(), rules=ceph.crush_rule_dump(),
-                        pgs=ceph.pg_dump_brief())
+                        pgs=ceph.pg_dump_brief(), daemons=ceph.daemons())
 
 
 def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_cluster, *,

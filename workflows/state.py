@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdDf, OsdTree, PgDump, Pool, Status
+from ceph_tasks.ceph.models.service_daemons import Daemons
 from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.decisions.preconditions import removal_problems
 
@@ -27,6 +28,8 @@ class ClusterState:
     #: Ceph's `osd ok-to-stop` for the OSDs a maintenance would stop (its host's, without a
     #: drain); None when not asked.
     ok_to_stop: OkToStop | None = None
+    #: The monitors, managers and MDS daemons, with their hosts; None when not read.
+    daemons: Daemons | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

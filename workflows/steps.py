@@ -188,6 +188,13 @@ class StepMaker:
                           reference=self.reference,
                           **({"osd_ids": sorted(osds)} if osds else {"host": host}))
 
+    def hand_over(self, host: str, daemons: Sequence[str], after: Sequence[str]) -> Step:
+        """Fail over the host's active manager and MDS, remove its monitor, before it goes."""
+        return self._step(f"hand-over-{host}", f"hand over {', '.join(daemons)} of {host}: "
+                          "standbys take over, its monitor leaves the monmap",
+                          TaskName.HAND_OVER_DAEMONS, Phase.REMOVE, after, touches=[host],
+                          reference=self.reference, host=host)
+
     def zap(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Wipe the removed OSDs' devices for reuse, each recorded with its serial first."""
         return self._step(f"zap-{host}", f"zap the devices of {_osds(osds)} on {host}",

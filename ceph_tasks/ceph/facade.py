@@ -26,6 +26,7 @@ from ceph_tasks.ceph.models import (
     parse_as,
     parse_list,
 )
+from ceph_tasks.ceph.models.service_daemons import DaemonKind, Daemons
 from ceph_tasks.errors import CephBadOutput, CephBusy, CephError, CephTryAgain
 
 
@@ -123,6 +124,15 @@ class Ceph:
         except (CephBusy, CephTryAgain) as refusal:
             return parse_as(SafeToDestroy, _refusal(refusal, command), command.describe())
         return parse_as(SafeToDestroy, answer, command.describe())
+
+    def daemons(self) -> Daemons:
+        """The monitors (monmap and quorum), managers and MDS daemons, with their hosts."""
+        client = self.client
+        metadata = {kind: client.mon_command(f"{kind} metadata") or []
+                    for kind in DaemonKind}
+        return Daemons.from_answers(client.mon_command("quorum_status"),
+                                    client.mon_command("mgr dump"),
+                                    client.mon_command("fs dump"), metadata)
 
     def crush_layout(self) -> dict[str, frozenset[int]]:
         """Host buckets with their OSD ids, as inventory.compare_layout takes them."""

@@ -12,6 +12,7 @@ from ceph_tasks.ceph import Ceph
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from inventory import Cluster, parse_inventory
 from tests.support.pg_map_by_hand import healthy_pg_dump
+from tests.support.service_daemons import daemon_answers
 from workflows.snapshot import read_state
 from workflows.state import ClusterState
 
@@ -60,4 +61,7 @@ def healthy_state() -> ClusterState:
     if "pg dump" not in client.answers:
         # The PG map is not captured yet: the hand-written one, checked against the capture.
         client.answer("pg dump", healthy_pg_dump())
+    # As the default sandbox runs them: node0 holds the one monitor and the manager.
+    for prefix, answer in daemon_answers(mons=("node0",), mgrs=("node0",)).items():
+        client.answer(prefix, answer)
     return read_state(Ceph(client))

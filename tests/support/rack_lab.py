@@ -21,6 +21,7 @@ from ceph_tasks.ceph import Ceph
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from inventory import Cluster, parse_inventory
 from tests.support.lab import FIXTURES
+from tests.support.service_daemons import daemon_answers
 from workflows.snapshot import read_state
 from workflows.state import ClusterState
 
@@ -118,7 +119,9 @@ def answers() -> dict[str, Any]:
     """The cluster's answers by command prefix, as FakeCephClient takes them."""
     status = json.loads((FIXTURES / "healthy" / "status.json").read_text())
     return {"status": status, "osd tree": _tree(), "osd df": _df(), "osd pool ls": _pools(),
-            "osd crush rule dump": RULES, "pg dump": _pg_dump()}
+            "osd crush rule dump": RULES, "pg dump": _pg_dump(),
+            # Monitors, a manager and its standby, away from the hosts tests retire.
+            **daemon_answers(mons=("a1", "b1"), mgrs=("a1", "b1"))}
 
 
 def rack_state() -> ClusterState:

@@ -15,6 +15,7 @@ import pytest
 
 from ceph_tasks.names import TASK_MODULES, TaskName
 from inventory import Cluster
+from tests.unit.workflows.test_daemon_hosts import with_daemons
 from tests.unit.workflows.test_db_device import with_shared_db
 from tests.unit.workflows.test_failed_disk import with_osd_down
 from workflows.builders import plan_add, plan_decommission, plan_replace
@@ -62,6 +63,9 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
     "failed DB device": lambda c, s: plan_db_device_replacement(
         "node2", "/dev/sdd", cluster=with_shared_db(c),
         state=with_osd_down(with_osd_down(s, 4), 5), failed=True),
+    "decommission of a monitor's host": lambda c, s: plan_decommission(
+        "node1", cluster=c.model_copy(update={"min_monitors": 2}), state=with_daemons(s),
+        check_domains=no_problems),
     "failed host": lambda c, s: plan_failed_host(
         "node2", cluster=c, state=with_osd_down(with_osd_down(s, 4), 5)),
     "fleet retire": lambda c, s: plan_fleet(["node1", "node2"], FleetAction.RETIRE,

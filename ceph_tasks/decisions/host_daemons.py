@@ -1,0 +1,100 @@
+"""Monitors, managers and MDS daemons on a host that leaves the cluster (pure).
+
+A host retired (or replaced) takes its daemons with it. Before it goes: an active manager
+is failed over to a standby (`mgr fail`), an MDS holding a rank is failed over to a
+standby (`mds fail`), and a monitor is removed from the monmap (`mon rm`; it shuts itself
+down once it sees it is not in it). Each only when what stays can carry on: a standby
+manager or MDS up elsewhere, and monitors enough (the inventory's min_monitors) forming a
+quorum. These changes are recorded but not put back by the restore: a failover is already
+what Ceph would do, and a monitor of a host that left has nowhere to return to.
+https://docs.ceph.com/en/pacific/rados/operations/add-or-rm-mons/#removing-monitors
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from ceph_tasks.ceph.models.service_daemons import Daemon, DaemonKind, Daemons
+from ceph_tasks.decisions.change import Change
+
+#: The ledger key prefix of a daemon handed over before its host left.
+LEDGER_PREFIX = "daemon-handed-over"
+
+
+def ledger_key(daemon: Daemon) -> str:
+    """The ledger key of one daemon's failover or removal."""
+    return f"{LEDGER_PREFIX}:{daemon.entity}"
+
+
+def runs_on(daemon: Daemon, host: str, hosts: Collection[str]) -> bool:
+    """Whether daemon runs on host, one of the cluster's hosts.
+
+    By the hostname in its metadata, when that names one of the hosts (by full name or
+    first label); else by its id, which deployment tools derive from the host's short name
+    (mon.HOST, mgr.HOST.xyz, mds.FS.HOST.xyz).
+    """
+    label = host.split(".", 1)[0]
+    known = {h for name in hosts for h in (name, name.split(".", 1)[0])}
+    if daemon.hostname in known:
+        return daemon.hostname in (host, label)
+    return label in daemon.name.split(".")
+
+
+def daemons_on(daemons: Daemons, hosts_leaving: Collection[str],
+               hosts: Collection[str]) -> tuple[Daemon, ...]:
+    """The monitors, managers and MDS daemons running on any of the hosts leaving."""
+    return tuple(d for d in daemons.daemons
+                 if any(runs_on(d, h, hosts) for h in hosts_leaving))
+
+
+def handover_problems(daemons: Daemons, hosts_leaving: Collection[str],
+                      hosts: Collection[str], min_monitors: int) -> list[str]:
+    """Why these hosts' daemons cannot be handed over (one line each; none when they can)."""
+    leaving = set(daemons_on(daemons, hosts_leaving, hosts))
+    problems = []
+    mons = daemons.of(DaemonKind.MON)
+    gone = [m for m in mons if m in leaving]
+    if gone:
+        left = [m for m in mons if m not in leaving]
+        quorum = ", ".join(m.name for m in mons if m.active) or "none"
+        names = ", ".join(m.entity for m in gone)
+        if len(left) < min_monitors:
+            problems.append(
+                f"removing {names} leaves {len(left)} monitor(s) "
+                f"({', '.join(m.name for m in left) or 'none'}), fewer than the inventory's "
+                f"min_monitors {min_monitors} (quorum now: {quorum})")
+        elif sum(m.active for m in left) <= len(left) // 2:
+            problems.append(f"removing {names} leaves no quorum: of the monitors left "
+                            f"({', '.join(m.name for m in left)}) too few are in quorum now "
+                            f"({quorum})")
+    standby_mgrs = [d for d in daemons.of(DaemonKind.MGR) if not d.active and d not in leaving]
+    for mgr in (d for d in leaving if d.kind is DaemonKind.MGR and d.active):
+        if not standby_mgrs:
+            problems.append(f"the active manager {mgr.entity} runs there and no standby "
+                            "manager is up elsewhere to take over")
+    for mds in (d for d in leaving if d.kind is DaemonKind.MDS and d.active):
+        if not _standby_mds(daemons, mds, leaving):
+            problems.append(f"{mds.entity} holds a rank of {mds.fs or 'a file system'} and no "
+                            "standby MDS is ready elsewhere to take over")
+    return sorted(problems)
+
+
+def handover_changes(daemons: Daemons, hosts_leaving: Collection[str],
+                     hosts: Collection[str]) -> list[tuple[Daemon, Change]]:
+    """The failovers and removals still to make, managers and MDS first, monitors last."""
+    changes = []
+    for d in daemons_on(daemons, hosts_leaving, hosts):
+        if d.kind is DaemonKind.MGR and d.active:
+            changes.append((d, Change("mgr fail", {"who": d.name}, f"mgr fail {d.name}")))
+        elif d.kind is DaemonKind.MDS and d.active:
+            changes.append((d, Change("mds fail", {"role_or_gid": d.name},
+                                      f"mds fail {d.name}")))
+    changes += [(d, Change("mon rm", {"name": d.name}, f"mon rm {d.name}"))
+                for d in daemons_on(daemons, hosts_leaving, hosts) if d.kind is DaemonKind.MON]
+    return changes
+
+
+def _standby_mds(daemons: Daemons, mds: Daemon, leaving: Collection[Daemon]) -> bool:
+    return any(d.kind is DaemonKind.MDS and not d.active and d not in leaving
+               and d.state in ("up:standby", "up:standby-replay") and d.fs in ("", mds.fs)
+               for d in daemons.daemons)

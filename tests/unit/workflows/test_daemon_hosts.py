@@ -1,0 +1,70 @@
+"""Retiring a host that runs monitors, managers or MDS: listed, guarded, handed over first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ceph_tasks.ceph.models.service_daemons import Daemons
+from inventory import Cluster
+from tests.support.service_daemons import daemon_answers
+from workflows.builders import plan_decommission, plan_replace
+from workflows.errors import PlanRefused
+from workflows.state import ClusterState
+
+
+def with_daemons(state: ClusterState) -> ClusterState:
+    """Three monitors; managers node1 (active) and node0; MDS node1 (active) and node2."""
+    a = daemon_answers(mons=("node0", "node1", "node2"), mgrs=("node1", "node0"),
+                       mds=("node1", "node2"))
+    return replace(state, daemons=Daemons.from_answers(a["quorum_status"], a["mgr dump"],
+                                                       a["fs dump"], {}))
+
+
+def tasks(plan: object) -> list[str]:
+    return [s.task.removeprefix("cephmaint.") for s in plan.steps]  # type: ignore[attr-defined]
+
+
+def test_the_only_monitor_and_manager_keep_their_host_from_being_retired(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    with pytest.raises(PlanRefused) as refused:
+        plan_decommission("node0", cluster=cluster, state=healthy)
+    assert "removing mon.node0 leaves 0 monitor(s) (none), fewer than the inventory's " \
+        "min_monitors 3 (quorum now: node0)" in str(refused.value)
+    assert "the active manager mgr.node0 runs there and no standby" in str(refused.value)
+
+
+def test_a_monitors_host_is_retired_only_where_the_inventory_allows_fewer_monitors(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    state = with_daemons(healthy)
+    with pytest.raises(PlanRefused, match=r"removing mon.node1 leaves 2 monitor\(s\) "
+                                          r"\(node0, node2\), fewer than the inventory's "
+                                          r"min_monitors 3 \(quorum now: node0, node1, node2\)"):
+        plan_decommission("node1", cluster=cluster, state=state)
+    allowing = cluster.model_copy(update={"min_monitors": 2})
+    plan = plan_decommission("node1", cluster=allowing, state=state, reference="d")
+    names = tasks(plan)
+    assert names.index("hand_over_daemons") == names.index("remove_node") - 1
+    assert names.index("check_safe_to_destroy") < names.index("hand_over_daemons")
+    assert "daemons on node1: mon.node1 (in quorum), mgr.node1 (active), mds.node1 " \
+        "(up:active, cephfs), osd.2, osd.3" in plan.notes
+
+
+def test_a_host_without_monitor_manager_or_mds_has_no_handover_step(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = plan_decommission("node2", cluster=cluster, state=healthy)
+    assert "hand_over_daemons" not in tasks(plan)
+    assert "daemons on node2: osd.4, osd.5" in plan.notes
+
+
+def test_replacing_a_monitors_host_is_refused_until_the_new_monitor_can_join_first(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    allowing = cluster.model_copy(update={"min_monitors": 2})
+    with pytest.raises(PlanRefused, match=r"mon\.node1 runs on node1: a replacement would have "
+                                          r"to add a monitor on the new hardware"):
+        plan_replace("node1", cluster=allowing, state=with_daemons(healthy))
