@@ -21,8 +21,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.full]
 TOPOLOGY = """\
 object_size: 12KiB
 hosts:
-  r1-a: {osds: 2, rack: r1, mon: true, mgr: true}
-  r1-s: {osds: 1, rack: r1, class: ssd}
+  r1-a: {osds: 2, rack: r1}
+  r1-s: {osds: 1, rack: r1, class: ssd, mon: true, mgr: true}
   r2-a: {osds: 2, rack: r2, mon: true}
   r2-s: {osds: 1, rack: r2, class: ssd}
   r3-a: {osds: 2, rack: r3, mon: true}

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from ceph_tasks.decisions.host_daemons import daemons_on
+from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import TaskName
 from cephmaint.sandbox.topology import load_topology
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
+from inventory import Inventory, write_inventory
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
@@ -39,6 +42,8 @@ class Scenario:
     kind: str  # decommission, replace, add, disk, fleet
     target: str  # a host, "osd.N", or hosts separated by commas for a fleet
     new_host: str | None = None
+    #: The inventory's min_monitors for it: a monitor's host retired needs it lowered.
+    min_monitors: int | None = None
 
     @property
     def hosts(self) -> list[str]:
@@ -73,7 +78,10 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
         (Scenario("disk", "osd.8"), CI),
         (Scenario("replace", "b1", new_host="new1"), CI),
         (Scenario("replace", "a1"), FULL),
-        (Scenario("decommission", "c1"), CI),
+        # c1 runs one of the three monitors, and the active MDS since b1's handed over.
+        (Refusal("decommission", "c1", ("removing mon.c1 leaves 2 monitor(s)",
+                                        "min_monitors 3")), CI),
+        (Scenario("decommission", "c1", min_monitors=2), CI),
         (Scenario("add", "c1"), CI),
         (Scenario("fleet", "a3"), FULL),
     ],
@@ -83,7 +91,8 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
         (Refusal("decommission", "d1", ("pool logs", "rule logs", "rack",
                                         "only 3 rack would be left (ra, rb, rc)")), CI),
         (Scenario("disk", "osd.3"), FULL),
-        (Scenario("replace", "a1"), FULL),
+        (Refusal("replace", "a1", ("mon.a1 runs on a1", "the active manager mgr.a1")), FULL),
+        (Scenario("replace", "b2"), FULL),
         (Scenario("replace", "c2", new_host="spare-d2.dc1"), FULL),
         (Scenario("decommission", "a2"), FULL),
         (Scenario("add", "a2"), FULL),
@@ -93,8 +102,9 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
         (Scenario("disk", "osd.5"), FULL),
         (Scenario("replace", "node2", new_host="spare-3.dc1"), FULL),
         (Scenario("replace", "node1"), FULL),
-        (Scenario("decommission", "node0"), FULL),
-        (Scenario("add", "node0"), FULL),
+        (Refusal("decommission", "node0", ("mon.node0", "mgr.node0")), FULL),
+        (Scenario("decommission", "spare-3.dc1"), FULL),
+        (Scenario("add", "spare-3.dc1"), FULL),
         (Scenario("fleet", "node1"), FULL),
     ],
 }
@@ -161,6 +171,9 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
     objects = bench.sandbox.verify()
     if scenario.kind == "add":
         bench.new_disks(scenario.target, f"ADD-{scenario.target}")
+    if scenario.min_monitors is not None:
+        cluster = bench.cluster.model_copy(update={"min_monitors": scenario.min_monitors})
+        write_inventory(Inventory(clusters=(cluster,)), bench.inventory_path)
     plan = planned(bench, scenario)
     handle = bench.submit(plan)
     state = follow_as_technician(bench, plan, handle, scenario)
@@ -169,6 +182,7 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
     assert bench.sandbox.verify() == objects
     bench.wait_restored(plan.reference, list(plan.hosts), after=str(scenario))
     check_layout(bench, scenario)
+    check_handed_over(bench, plan)
     # The hardware changed: the operator brings the inventory up to date, as the plans of
     # the next maintenances on these hosts require.
     bench.refresh_inventory()
@@ -215,6 +229,18 @@ def confirm(bench: WorkflowBench, plan: MaintenancePlan, host: str,
     assert done.returncode == 0, done.stderr
 
 
+def check_handed_over(bench: WorkflowBench, plan: MaintenancePlan) -> None:
+    """A retired host keeps no monitor and no active manager or MDS, as its plan said."""
+    handed = [s.kwargs["host"] for s in plan.steps if s.task == TaskName.HAND_OVER_DAEMONS]
+    if not handed:
+        return
+    daemons = bench.with_ceph(lambda c: c.daemons())
+    hosts = [h.name for h in bench.cluster.hosts]
+    left = [d for d in daemons_on(daemons, handed, hosts) if d.kind == "mon" or d.active]
+    assert left == [], left
+    assert [d for d in daemons.daemons if d.active and d.kind == "mds"], daemons
+
+
 def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:
     """CRUSH holds what the maintenance promised, every weight where it belongs."""
     tree = bench.tree()
@@ -230,6 +256,8 @@ def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:
         host = scenario.new_host or scenario.target
         devices = len(layout.host(host).devices)
         assert len(hosts[host]) == devices, hosts
-        assert set(tree.crush_weights(frozenset(hosts[host])).values()) == {1.0}
+        # Each new OSD weighs its disk's size in TiB.
+        sizes = {size_weight(d.size) for d in layout.host(host).devices}
+        assert set(tree.crush_weights(frozenset(hosts[host])).values()) == sizes
         if scenario.new_host:
             assert scenario.target not in hosts
