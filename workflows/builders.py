@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ceph_tasks.ceph.models.service_daemons import Daemon, DaemonKind
 from ceph_tasks.decisions.capacity import capacity_problems
 from ceph_tasks.decisions.host_daemons import daemons_on, handover_problems
 from ceph_tasks.decisions.restoration import Kind
@@ -179,11 +180,7 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
     problems += fullness_problems(cluster, state, osds)
     problems += daemon_problems(cluster, state, (host,))
     if kind == "replace":
-        problems += [f"{m.split(' ')[0]} runs on {host}: a replacement would have to add a "
-                     "monitor on the new hardware before removing this one, which is not "
-                     "done yet; move the monitor first, or decommission the host and add the "
-                     "new one" for m in host_daemons(cluster, state, host)
-                     if m.startswith("mon.")]
+        problems += monitor_replacement_problems(cluster, state, (host,))
     if problems:
         raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
                           f"changed: {'; '.join(problems)}")
@@ -199,18 +196,28 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
     )
 
 
-def host_daemons(cluster: Cluster, state: ClusterState, host: str) -> list[str]:
+def host_daemons(cluster: Cluster, state: ClusterState, host: str) -> tuple[Daemon, ...]:
     """The monitors, managers and MDS daemons on a host, as the state read them."""
     if state.daemons is None:
-        return []
-    return [d.describe() for d in daemons_on(state.daemons, [host],
-                                             [h.name for h in cluster.hosts])]
+        return ()
+    return daemons_on(state.daemons, [host], [h.name for h in cluster.hosts])
 
 
 def daemons_note(cluster: Cluster, state: ClusterState, host: str) -> str:
     """Every Ceph daemon on a host, for the plan."""
-    listed = [*host_daemons(cluster, state, host), *(f"osd.{o}" for o in state.osds_of(host))]
+    listed = [*(d.describe() for d in host_daemons(cluster, state, host)),
+              *(f"osd.{o}" for o in state.osds_of(host))]
     return f"daemons on {host}: {', '.join(listed) or 'none'}"
+
+
+def monitor_replacement_problems(cluster: Cluster, state: ClusterState,
+                                 hosts: Sequence[str]) -> list[str]:
+    """The monitors a replacement would take away: the new one would have to join first."""
+    return [f"{d.entity} runs on {host}: a replacement would have to add a monitor on the "
+            "new hardware before removing this one, which is not done yet; move the "
+            "monitor first, or decommission the host and add the new one"
+            for host in hosts for d in host_daemons(cluster, state, host)
+            if d.kind is DaemonKind.MON]
 
 
 def daemon_problems(cluster: Cluster, state: ClusterState, hosts: Sequence[str]) -> list[str]:
@@ -257,7 +264,7 @@ def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: C
     plan.add(steps.removal_guard([host], plan.last()))
     before_moving(plan, steps)
     drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last(),
-                     hand_over=host_daemons(cluster, state, host))
+                     hand_over=[d.entity for d in host_daemons(cluster, state, host)])
 
 
 def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],

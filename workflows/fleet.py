@@ -17,6 +17,7 @@ from workflows.builders import (
     host_daemons,
     host_label,
     inventory_problems,
+    monitor_replacement_problems,
     new_osd_weights,
     new_reference,
     restore,
@@ -114,9 +115,7 @@ def plan_fleet(
     problems += inventory_problems(cluster, state, hosts)
     problems += daemon_problems(cluster, state, hosts)
     if action == FleetAction.REPLACE:
-        problems += [f"{m.split(' ')[0]} runs on {h}: replacing a monitor's host is not done "
-                     "yet; move the monitor first" for h in hosts
-                     for m in host_daemons(cluster, state, h) if m.startswith("mon.")]
+        problems += monitor_replacement_problems(cluster, state, hosts)
     osds = hosts_osds(state, hosts)
     if action == FleetAction.RETIRE:
         # Every retired host's data ends on the hosts that stay: projected all together.
@@ -149,8 +148,9 @@ def plan_fleet(
         for host in group:
             steps = StepMaker(cluster.name, ref, prefix=f"{host}.")
             osds = state.osds_of(host)
-            end = drain_and_remove(plan, steps, host, osds, timing, last,
-                                   hand_over=host_daemons(cluster, state, host))
+            end = drain_and_remove(
+                plan, steps, host, osds, timing, last,
+                hand_over=[d.entity for d in host_daemons(cluster, state, host)])
             if action == FleetAction.REPLACE:
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
                 end = (plan.add(steps.wait_technician(host, timing.technician, end,

@@ -16,21 +16,12 @@ from cephmaint.sandbox.cluster import connect
 from cephmaint.sandbox.layout import db_path
 from cephmaint.sandbox.topology import Topology, load_topology
 from dyrygent.states import NodeState, WorkflowState
+from tests.integration.sandbox.test_topologies import BLUESTORE
 from tests.integration.workflows.conftest import WorkflowBench, bench_on
 from tests.support.workflows import wait_finished, wait_for_node
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
 
-BLUESTORE = """\
-object_size: 8KiB
-store: bluestore
-hosts:
-  h1: {osds: 1, mon: true, mgr: true}
-  h2: {osds: 1}
-  h3: {osds: 2, db_shared: true}
-pools:
-  - {name: blue, size: 2, min_size: 1, failure_domain: host, pg_num: 16, objects: 60}
-"""
 DB = "/dev/sandbox/h3-nvme0n1"
 
 
@@ -77,6 +68,6 @@ def test_a_shared_db_device_is_replaced_with_every_osd_keeping_its_db_there(
         meta = {int(m["id"]): m for m in mon.command("osd metadata")}
     assert {meta[o]["bluefs_dedicated_db"] for o in group} == {"1"}
     assert all(db_path(layout, layout.host("h3"), o).exists() for o in group)
-    assert bench.sandbox.verify() == 60
+    assert bench.sandbox.verify() == 40
     assert bench.with_ceph(lambda c: c.status()).health.ok
     assert bench.restored(plan.reference, ["h3"])

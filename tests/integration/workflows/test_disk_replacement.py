@@ -60,6 +60,14 @@ def test_a_disk_is_replaced_keeping_its_osd_id_once_the_new_serial_is_confirmed(
     assert not {"noscrub", "nodeep-scrub"} & bench.dump().flags
 
 
+def all_active(bench: WorkflowBench) -> bool:
+    """Every PG active again, those of the dead disk undersized: the PG map has seen it go
+    (the manager reports PG states seconds after the osdmap changes)."""
+    pgs = bench.with_ceph(lambda c: c.status()).pgmap
+    return (pgs.num_pgs > 0 and pgs.count_in("active") == pgs.num_pgs
+            and pgs.count_in("undersized") > 0)
+
+
 def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_once(
     workflow_bench: WorkflowBench,
 ) -> None:
@@ -70,6 +78,9 @@ def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_
     bench.hostctl("node1", "stop-osd", "3")  # the disk dies
     poll(lambda: not bench.tree().node(3).up, timeout=60, interval=0.5,  # type: ignore[union-attr]
          what=lambda _: "osd.3 reported down")
+    # Its PGs peer again without it for a moment: a start then would be refused (inactive).
+    poll(lambda: all_active(bench), timeout=60, interval=0.5,
+         what=lambda _: "every PG active again without osd.3")
     # Not failed: up and holding PGs. A drain of the dead disk: the cluster is not healthy.
     with pytest.raises(PlanRefused, match=r"osd\.2 is up and holds [0-9]+ PGs"):
         bench.plan("disk", "osd.2", failed=True)
