@@ -26,7 +26,7 @@ from workflows.admission import check_start
 from workflows.errors import ControlRefused
 from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
-from workflows.submission import cancel, enqueue
+from workflows.submission import cancel, check_services, enqueue
 
 
 @command("extend")
@@ -93,6 +93,7 @@ def decommission_instead_command(session: Session, reference: str, host: str | N
     who = (by if by is not None else getpass.getuser()).strip()
     if not who or not reason.strip():
         raise UsageError("--by and --reason must say something")
+    check_services(session.app)  # the cancel and the queue need both: nothing done without
     handle = session.handle(reference)
     entries = session.ledger.entries(reference)
     overdue = overdue_hosts(entries)
