@@ -121,8 +121,10 @@ def plan_add(
     Raised to weight, else to their device sizes (TiB) when the inventory has them all.
     """
     new = cluster.host(host)
-    target, _, how = (weight, (), f"new OSDs of {host} raised to weight {weight:g}") \
-        if weight is not None else new_osd_weights(cluster, host, 1.0)
+    if weight is None:
+        target, _, how = new_osd_weights(cluster, host, 1.0)
+    else:
+        target, how = weight, f"new OSDs of {host} raised to weight {weight:g}"
     ref = reference or new_reference("add", host_label(host))
     classes = [o.device_class for o in cluster.osds_on(host)]
     under = landing(state.tree, host, new.rack)

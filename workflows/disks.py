@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ceph_tasks.decisions.failed_osd import failed_osd_problem
+from ceph_tasks.decisions.failed_osd import failed_osds_problems
 from ceph_tasks.names import ORIGINAL_WEIGHT
 from inventory import Cluster, Device, Host
 from workflows.builders import (
@@ -98,9 +98,7 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
     kind = f"failed {unit.kind}" if failed else unit.kind
     problems = _placement_problems(unit, state)
     if failed:
-        held = {o: len(state.pgs.on_osd(o)) if state.pgs is not None else 0
-                for o in unit.osds}
-        problems += [p for o in unit.osds if (p := failed_osd_problem(state.tree, o, held[o]))]
+        problems += failed_osds_problems(state.tree, state.pgs, unit.osds)
     pools = removal_impact(state, unit.osds)
     # Refused when losing the OSDs takes a failure domain from a pool and leaves it short
     # (its data could never be whole again); a pool short already whose domains this leaves

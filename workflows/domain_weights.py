@@ -51,11 +51,12 @@ def replacement_weights(tree: OsdTree, domain_type: str, old_host: str, new_host
                         new_rack: str | None, new_weights: Sequence[float]) -> DomainWeights:
     """Domain weights when old_host's OSDs go and new OSDs of these weights come on new_host."""
     weights = tree.crush_weights()
+    domains = tree.buckets(domain_type)
     before = {name: round(sum(weights.get(o, 0.0) for o in osds), 5)
-              for name, osds in tree.buckets(domain_type).items()}
+              for name, osds in domains.items()}
     old_osds = tree.hosts().get(old_host, frozenset())
     after = {name: round(sum(weights.get(o, 0.0) for o in osds - old_osds), 5)
-             for name, osds in tree.buckets(domain_type).items()}
+             for name, osds in domains.items()}
     old_domain = _domain_of(tree, domain_type, old_host, None)
     new_domain = _domain_of(tree, domain_type, new_host, new_rack)
     after[new_domain] = round(after.get(new_domain, 0.0) + sum(new_weights), 5)
@@ -67,10 +68,9 @@ def replacement_weights(tree: OsdTree, domain_type: str, old_host: str, new_host
 def _domain_of(tree: OsdTree, domain_type: str, host: str, rack: str | None) -> str:
     if domain_type == "host":
         return host
-    for name, osds in tree.buckets(domain_type).items():
-        if osds & tree.hosts().get(host, frozenset()):
-            return name
-    return landing(tree, host, rack)
+    on_host = tree.hosts().get(host, frozenset())
+    return next((name for name, osds in tree.buckets(domain_type).items() if osds & on_host),
+                landing(tree, host, rack))
 
 
 def _share(weights: Mapping[str, float], name: str) -> float:

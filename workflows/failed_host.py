@@ -9,7 +9,7 @@ came back turns into (`cephmaint decommission-instead`).
 
 from __future__ import annotations
 
-from ceph_tasks.decisions.failed_osd import failed_osd_problem
+from ceph_tasks.decisions.failed_osd import failed_osds_problems
 from inventory import Cluster
 from workflows.builders import (
     DEFAULT_TIMING,
@@ -37,8 +37,7 @@ def plan_failed_host(
     cluster.host(host)  # UnknownHostError names the cluster and the host
     osds = state.osds_of(host)
     problems = [] if osds else [f"no OSD sits under the host bucket {host} in CRUSH"]
-    held = {o: len(state.pgs.on_osd(o)) if state.pgs is not None else 0 for o in osds}
-    problems += [p for o in osds if (p := failed_osd_problem(state.tree, o, held[o]))]
+    problems += failed_osds_problems(state.tree, state.pgs, osds)
     problems += check_domains(state, (host,))
     problems += inventory_problems(cluster, state, (host,))
     problems += fullness_problems(cluster, state, osds)

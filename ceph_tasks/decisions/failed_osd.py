@@ -11,7 +11,9 @@ https://docs.ceph.com/en/pacific/rados/operations/add-or-rm-osds/#replacing-an-o
 
 from __future__ import annotations
 
-from ceph_tasks.ceph.models import OsdTree, Status
+from collections.abc import Iterable
+
+from ceph_tasks.ceph.models import OsdTree, PgDump, Status
 from ceph_tasks.decisions.health_gate import Baseline, check_verdict
 
 #: The ledger key prefix of a failed OSD a maintenance marked out. Not put back by the
@@ -38,6 +40,13 @@ def failed_osd_problem(tree: OsdTree, osd_id: int, pgs_held: int) -> str | None:
         return (f"osd.{osd_id} is up and holds {pgs_held} PGs: it has not failed; "
                 "leave out --failed (its data is drained first)")
     return None
+
+
+def failed_osds_problems(tree: OsdTree, pgs: PgDump | None, osds: Iterable[int]
+                         ) -> list[str]:
+    """failed_osd_problem of each OSD, counting its PGs in pgs (none when not read)."""
+    return [p for o in osds
+            if (p := failed_osd_problem(tree, o, len(pgs.on_osd(o)) if pgs is not None else 0))]
 
 
 def recovery_problems(status: Status, failed: int, allowed: frozenset[str] = frozenset()

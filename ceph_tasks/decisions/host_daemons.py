@@ -82,15 +82,16 @@ def handover_problems(daemons: Daemons, hosts_leaving: Collection[str],
 def handover_changes(daemons: Daemons, hosts_leaving: Collection[str],
                      hosts: Collection[str]) -> list[tuple[Daemon, Change]]:
     """The failovers and removals still to make, managers and MDS first, monitors last."""
+    leaving = daemons_on(daemons, hosts_leaving, hosts)
     changes = []
-    for d in daemons_on(daemons, hosts_leaving, hosts):
+    for d in leaving:
         if d.kind is DaemonKind.MGR and d.active:
             changes.append((d, Change("mgr fail", {"who": d.name}, f"mgr fail {d.name}")))
         elif d.kind is DaemonKind.MDS and d.active:
             changes.append((d, Change("mds fail", {"role_or_gid": d.name},
                                       f"mds fail {d.name}")))
     changes += [(d, Change("mon rm", {"name": d.name}, f"mon rm {d.name}"))
-                for d in daemons_on(daemons, hosts_leaving, hosts) if d.kind is DaemonKind.MON]
+                for d in leaving if d.kind is DaemonKind.MON]
     return changes
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.ceph import Ceph
-from ceph_tasks.decisions.failed_osd import failed_osd_problem
+from ceph_tasks.decisions.failed_osd import failed_osds_problems
 from ceph_tasks.decisions.health_gate import BASELINE_KEY, Baseline, pgs_by_state
 from ceph_tasks.decisions.preconditions import (
     ok_to_stop_problem,
@@ -46,8 +46,7 @@ def check_healthy_to_start(self: MaintenanceTask, cluster: str, reference: str |
     if failed:
         with step(f"{what}: ceph osd tree, pg dump pgs_brief"):
             tree, pgs = ceph.osd_tree(), ceph.pg_dump_brief()
-        problems += [p for osd in failed
-                     if (p := failed_osd_problem(tree, osd, len(pgs.on_osd(osd))))]
+        problems += failed_osds_problems(tree, pgs, failed)
     if problems:
         refuse(what, "; ".join(problems))
     baseline = Baseline.of(status).to_json()
