@@ -35,6 +35,7 @@ class TaskName(StrEnum):
     DEEP_SCRUB_OSDS = "cephmaint.deep_scrub_osds"
     OUT_FAILED_OSD = "cephmaint.out_failed_osd"
     HAND_OVER_DAEMONS = "cephmaint.hand_over_daemons"
+    ADD_DAEMONS = "cephmaint.add_daemons"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.

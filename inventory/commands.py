@@ -12,7 +12,7 @@ from string import Formatter
 from inventory.errors import CommandTemplateError
 
 #: Every placeholder any template may use.
-KNOWN_PLACEHOLDERS = frozenset({"osd_id", "device"})
+KNOWN_PLACEHOLDERS = frozenset({"osd_id", "device", "kind", "daemon_id"})
 
 
 def placeholders_in(word: str) -> frozenset[str]:
@@ -53,14 +53,13 @@ def check_template(words: Sequence[str], allowed: Collection[str]) -> None:
 
 
 def render_command(
-    words: Sequence[str], *, osd_id: int | None = None, device: str | None = None
+    words: Sequence[str], *, osd_id: int | None = None, device: str | None = None,
+    kind: str | None = None, daemon_id: str | None = None,
 ) -> tuple[str, ...]:
     """Fill a template's placeholders; each word stays one argv element."""
-    values: dict[str, str] = {}
-    if osd_id is not None:
-        values["osd_id"] = str(osd_id)
-    if device is not None:
-        values["device"] = device
+    given = {"osd_id": None if osd_id is None else str(osd_id), "device": device,
+             "kind": kind, "daemon_id": daemon_id}
+    values = {name: value for name, value in given.items() if value is not None}
     rendered: list[str] = []
     for word in words:
         missing = placeholders_in(word) - values.keys()

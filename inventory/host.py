@@ -81,6 +81,8 @@ class CommandsControl(InventoryModel):
         "create_osd": frozenset({"osd_id", "device"}),
         "zap_device": frozenset({"device"}),
         "list_devices": frozenset(),
+        "add_daemon": frozenset({"kind", "daemon_id"}),
+        "remove_daemon": frozenset({"kind", "daemon_id"}),
     }
 
     kind: Literal[DaemonControlKind.COMMANDS] = DaemonControlKind.COMMANDS
@@ -91,9 +93,14 @@ class CommandsControl(InventoryModel):
     #: Prints the host's disks as JSON with their serials: a list of {path, serial} objects,
     #: or lsblk's {"blockdevices": [...]}. Without it, `lsblk --json` is run.
     list_devices: CommandTemplate | None = None
+    #: Bring up a monitor, manager or MDS ({kind}: mon, mgr, mds) called {daemon_id} on
+    #: the host; a monitor joins the quorum by itself. Needed to replace a host running one.
+    add_daemon: CommandTemplate | None = None
+    #: Stop and disable such a daemon for good (a retired host's standbys).
+    remove_daemon: CommandTemplate | None = None
 
     @field_validator("start_osd", "stop_osd", "create_osd", "zap_device", "list_devices",
-                     mode="before")
+                     "add_daemon", "remove_daemon", mode="before")
     @classmethod
     def _argv_not_shell(cls, value: Any) -> Any:
         # A plain string would have to be split by a shell: refuse it outright.

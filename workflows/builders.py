@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from ceph_tasks.ceph.models.service_daemons import Daemon, DaemonKind
 from ceph_tasks.decisions.capacity import capacity_problems
-from ceph_tasks.decisions.host_daemons import daemons_on, handover_problems
+from ceph_tasks.decisions.host_daemons import daemon_id, daemons_on, handover_problems
 from ceph_tasks.decisions.restoration import Kind
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import DEVICE_SIZE
 from ceph_tasks.reference import check_reference
-from inventory import Cluster
+from ceph_tasks.remote.services import ServiceAction, service_commands
+from inventory import Cluster, CommandsControl, CommandTemplateError
 from workflows.domain_weights import replacement_weights
 from workflows.errors import PlanRefused
 from workflows.impact import addition_impact, landing, removal_impact
@@ -74,9 +75,10 @@ def plan_decommission(
 ) -> MaintenancePlan:
     """Retire a host: downtime on, drain in steps, guards, remove it, downtime off."""
     ref = reference or new_reference("decommission", host_label(host))
-    plan = _plan("decommission", host, cluster, state, ref, check_domains)
+    moving = Moving.of(cluster, state, host)
+    plan = _plan("decommission", host, cluster, state, ref, check_domains, moving)
     steps = StepMaker(cluster.name, ref)
-    _decommission(plan, steps, host, cluster, state, timing)
+    _decommission(plan, steps, host, cluster, state, timing, moving)
     restore(plan, steps, [host], drained=plan.osds)
     return plan
 
@@ -90,19 +92,23 @@ def plan_replace(
     target = new_host or host
     new = cluster.host(target)
     ref = reference or new_reference("replace", host_label(host))
-    plan = _plan("replace", host, cluster, state, ref, check_domains)
+    moving = Moving.of(cluster, state, host, target)
+    plan = _plan("replace", host, cluster, state, ref, check_domains, moving)
     steps = StepMaker(cluster.name, ref)
     weights, each, how = new_osd_weights(cluster, target, _old_weight(state, plan.osds))
     domains = replacement_weights(state.tree, cluster.failure_domain_type, host, target,
                                   new.rack, each)
     plan.notes += (how, *domains.describe())
     plan.warnings += tuple(w for w in (domains.warning(),) if w)
-    _decommission(plan, steps, host, cluster, state, timing)
+    _decommission(plan, steps, host, cluster, state, timing, moving)
     action = (f"replace the hardware of {host}" if target == host
               else f"retire {host} and make {target} ready in rack {new.rack}")
     hands_on(plan, steps, host, action, timing)
-    if target != host:
+    if target != host and not moving.first:
         plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
+    elif target == host and moving.kinds:
+        # The same daemons back on the new hardware before its OSDs take data.
+        plan.add(steps.add_daemons(host, moving.kinds, plan.last(), fs=moving.fs))
     add_and_raise(plan, steps, new.name, weights, timing, plan.last())
     hosts = [host] if target == host else [host, target]
     plan.hosts = tuple(hosts)
@@ -173,16 +179,60 @@ def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, ti
     before_moving(plan, steps, phase=Phase.ADD)
 
 
+@dataclass(frozen=True)
+class Moving:
+    """The monitor, manager and MDS kinds a leaving host runs, and where they go."""
+
+    host: str
+    #: The host that gets the same kinds of daemon: a replacement's; None when retired.
+    to: str | None
+    kinds: tuple[str, ...]
+    #: The file system of the host's MDS (cephadm adds an MDS for one).
+    fs: str = ""
+
+    @classmethod
+    def of(cls, cluster: Cluster, state: ClusterState, host: str, to: str | None = None
+           ) -> Moving:
+        """What a host's daemons need when it leaves, for a new host (to) or for none."""
+        daemons = host_daemons(cluster, state, host)
+        kinds = tuple(str(k) for k in DaemonKind if any(d.kind is k for d in daemons))
+        fs = next((d.fs for d in daemons if d.kind is DaemonKind.MDS), "")
+        return cls(host, to, kinds, fs)
+
+    @property
+    def first(self) -> tuple[str, ...]:
+        """The kinds brought up on another host before this one hands over: 3 -> 4 -> 3."""
+        return self.kinds if self.to not in (None, self.host) else ()
+
+    def problems(self, cluster: Cluster) -> list[str]:
+        """Why the hosts' daemon control could not add or stop these daemons."""
+        if not self.kinds or self.to is None:
+            return []
+        problems = []
+        for kind in self.kinds:
+            try:
+                service_commands(cluster.host(self.to).daemon_control, ServiceAction.ADD,
+                                 self.to, kind, daemon_id(self.to), self.fs)
+            except (CommandTemplateError, ValueError) as e:
+                problems.append(f"{kind}.{daemon_id(self.host)} runs on {self.host} and the "
+                                f"replacement must bring one up on {self.to}, but: {e}")
+        return problems
+
+    def stops_left(self, cluster: Cluster) -> bool:
+        """Whether the host's daemon control can stop what is left of them after handover."""
+        control = cluster.host(self.host).daemon_control
+        return not isinstance(control, CommandsControl) or control.remove_daemon is not None
+
+
 def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
-          check_domains: DomainCheck) -> MaintenancePlan:
+          check_domains: DomainCheck, moving: Moving) -> MaintenancePlan:
     cluster.host(host)  # UnknownHostError names the cluster and the host
     osds = state.osds_of(host)
     problems = list(check_domains(state, (host,)))
     problems += inventory_problems(cluster, state, (host,))
     problems += fullness_problems(cluster, state, osds)
-    problems += daemon_problems(cluster, state, (host,))
-    if kind == "replace":
-        problems += monitor_replacement_problems(cluster, state, (host,))
+    problems += daemon_problems(cluster, state, (host,), joining=moving.first)
+    problems += moving.problems(cluster)
     if problems:
         raise PlanRefused(f"{kind} of {host} on cluster {cluster.name} refused, nothing "
                           f"changed: {'; '.join(problems)}")
@@ -212,22 +262,16 @@ def daemons_note(cluster: Cluster, state: ClusterState, host: str) -> str:
     return f"daemons on {host}: {', '.join(listed) or 'none'}"
 
 
-def monitor_replacement_problems(cluster: Cluster, state: ClusterState,
-                                 hosts: Sequence[str]) -> list[str]:
-    """The monitors a replacement would take away: the new one would have to join first."""
-    return [f"{d.entity} runs on {host}: a replacement would have to add a monitor on the "
-            "new hardware before removing this one, which is not done yet; move the "
-            "monitor first, or decommission the host and add the new one"
-            for host in hosts for d in host_daemons(cluster, state, host)
-            if d.kind is DaemonKind.MON]
+def daemon_problems(cluster: Cluster, state: ClusterState, hosts: Sequence[str],
+                    joining: Sequence[str] = ()) -> list[str]:
+    """Why the monitors, managers and MDS of these hosts could not be handed over.
 
-
-def daemon_problems(cluster: Cluster, state: ClusterState, hosts: Sequence[str]) -> list[str]:
-    """Why the monitors, managers and MDS of these hosts could not be handed over."""
+    joining: the kinds a replacement brings up on its new host before they leave.
+    """
     if state.daemons is None:
         return []
     return handover_problems(state.daemons, hosts, [h.name for h in cluster.hosts],
-                             cluster.min_monitors)
+                             cluster.min_monitors, [DaemonKind(k) for k in joining])
 
 
 def inventory_problems(cluster: Cluster, state: ClusterState,
@@ -261,17 +305,26 @@ def fullness_problems(cluster: Cluster, state: ClusterState,
 
 
 def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: Cluster,
-                  state: ClusterState, timing: Timing) -> None:
+                  state: ClusterState, timing: Timing, moving: Moving) -> None:
     plan.add(steps.healthy_to_start())
     plan.add(steps.removal_guard([host], plan.last()))
+    if moving.first and moving.to is not None:
+        # The new host's monitor joins (and its manager and MDS stand by) before any data
+        # moves: one that cannot is found while nothing has changed yet.
+        plan.add(steps.downtime_on(moving.to, timing.downtime, plan.last()))
+        plan.add(steps.add_daemons(moving.to, moving.first, plan.last(), fs=moving.fs))
     before_moving(plan, steps)
     drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last(),
-                     hand_over=[d.entity for d in host_daemons(cluster, state, host)])
+                     hand_over=[d.entity for d in host_daemons(cluster, state, host)],
+                     stop_left=moving.stops_left(cluster))
+    if moving.kinds and not moving.stops_left(cluster):
+        plan.notes += (f"the daemons left on {host} after the handover are not stopped: its "
+                       "daemon control has no remove_daemon command",)
 
 
 def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],
-                     timing: Timing, after: tuple[str, ...], hand_over: Sequence[str] = ()
-                     ) -> tuple[str, ...]:
+                     timing: Timing, after: tuple[str, ...], hand_over: Sequence[str] = (),
+                     stop_left: bool = True) -> tuple[str, ...]:
     """Downtime on, drain in steps, healthy, safe to destroy, the daemons handed over,
     remove, zap; the last step."""
     last = (plan.add(steps.downtime_on(host, timing.downtime, after)),)
@@ -280,7 +333,7 @@ def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: t
         last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
         last = (plan.add(steps.safe_to_destroy(osds, last)),)
     if hand_over:
-        last = (plan.add(steps.hand_over(host, hand_over, last)),)
+        last = (plan.add(steps.hand_over(host, hand_over, last, stop_left=stop_left)),)
     last = (plan.add(steps.remove_node(host, osds, last)),)
     if osds:
         last = (plan.add(steps.zap(host, osds, last)),)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from inventory import Cluster
 from workflows.builders import (
     DEFAULT_TIMING,
+    Moving,
     Timing,
     add_and_raise,
     before_moving,
@@ -17,7 +18,6 @@ from workflows.builders import (
     host_daemons,
     host_label,
     inventory_problems,
-    monitor_replacement_problems,
     new_osd_weights,
     new_reference,
     restore,
@@ -114,8 +114,9 @@ def plan_fleet(
     problems = [p for group in checks for p in check_domains(state, group)]
     problems += inventory_problems(cluster, state, hosts)
     problems += daemon_problems(cluster, state, hosts)
-    if action == FleetAction.REPLACE:
-        problems += monitor_replacement_problems(cluster, state, hosts)
+    moving = {h: Moving.of(cluster, state, h, h if action == FleetAction.REPLACE else None)
+              for h in hosts}
+    problems += [p for m in moving.values() for p in m.problems(cluster)]
     osds = hosts_osds(state, hosts)
     if action == FleetAction.RETIRE:
         # Every retired host's data ends on the hosts that stay: projected all together.
@@ -150,11 +151,15 @@ def plan_fleet(
             osds = state.osds_of(host)
             end = drain_and_remove(
                 plan, steps, host, osds, timing, last,
-                hand_over=[d.entity for d in host_daemons(cluster, state, host)])
+                hand_over=[d.entity for d in host_daemons(cluster, state, host)],
+                stop_left=moving[host].stops_left(cluster))
             if action == FleetAction.REPLACE:
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
                 end = (plan.add(steps.wait_technician(host, timing.technician, end,
                                                       interval=timing.technician_interval)),)
+                if moving[host].kinds:
+                    end = (plan.add(steps.add_daemons(host, moving[host].kinds, end,
+                                                      fs=moving[host].fs)),)
                 old = max(state.tree.crush_weights(frozenset(osds)).values(), default=1.0)
                 weight, _, how = new_osd_weights(cluster, host, old)
                 plan.notes += (how,)

@@ -188,12 +188,22 @@ class StepMaker:
                           reference=self.reference,
                           **({"osd_ids": sorted(osds)} if osds else {"host": host}))
 
-    def hand_over(self, host: str, daemons: Sequence[str], after: Sequence[str]) -> Step:
+    def hand_over(self, host: str, daemons: Sequence[str], after: Sequence[str],
+                  stop_left: bool = True) -> Step:
         """Fail over the host's active manager and MDS, remove its monitor, before it goes."""
+        stop = ", then what is left of them there is stopped" if stop_left else ""
         return self._step(f"hand-over-{host}", f"hand over {', '.join(daemons)} of {host}: "
-                          "standbys take over, its monitor leaves the monmap",
+                          f"standbys take over, its monitor leaves the monmap{stop}",
                           TaskName.HAND_OVER_DAEMONS, Phase.REMOVE, after, touches=[host],
-                          reference=self.reference, host=host)
+                          reference=self.reference, host=host, stop_left=stop_left)
+
+    def add_daemons(self, host: str, kinds: Sequence[str], after: Sequence[str],
+                    fs: str = "") -> Step:
+        """Bring up a monitor, manager or MDS on a host; wait until in quorum or standing by."""
+        return self._step(f"daemons-on-{host}", f"bring up {', '.join(kinds)} on {host}: "
+                          "its monitor in quorum, its manager and MDS standing by",
+                          TaskName.ADD_DAEMONS, Phase.ADD, after, touches=[host],
+                          reference=self.reference, host=host, kinds=list(kinds), fs=fs)
 
     def zap(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Wipe the removed OSDs' devices for reuse, each recorded with its serial first."""

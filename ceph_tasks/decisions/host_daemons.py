@@ -5,9 +5,11 @@ is failed over to a standby (`mgr fail`), an MDS holding a rank is failed over t
 standby (`mds fail`), and a monitor is removed from the monmap (`mon rm`; it shuts itself
 down once it sees it is not in it). Each only when what stays can carry on: a standby
 manager or MDS up elsewhere, and monitors enough (the inventory's min_monitors) forming a
-quorum. These changes are recorded but not put back by the restore: a failover is already
-what Ceph would do, and a monitor of a host that left has nowhere to return to.
-https://docs.ceph.com/en/pacific/rados/operations/add-or-rm-mons/#removing-monitors
+quorum, counting the daemons a replacement brings up on the new host first (its monitor
+joins before the old one leaves: 3 -> 4 -> 3). These changes are recorded but not put
+back by the restore: a failover is already what Ceph would do, a monitor of a host that
+left has nowhere to return to, and the new host's daemons are what the replacement is for.
+https://docs.ceph.com/en/pacific/rados/operations/add-or-rm-mons/
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from ceph_tasks.decisions.change import Change
 
 #: The ledger key prefix of a daemon handed over before its host left.
 LEDGER_PREFIX = "daemon-handed-over"
+#: The prefix of a daemon brought up on a host (a replacement's new hardware).
+ADDED_PREFIX = "daemon-added"
+#: The prefix of a daemon stopped for good on a host that left.
+RETIRED_PREFIX = "daemon-retired"
 
 
 def ledger_key(daemon: Daemon) -> str:
@@ -47,15 +53,39 @@ def daemons_on(daemons: Daemons, hosts_leaving: Collection[str],
                  if any(runs_on(d, h, hosts) for h in hosts_leaving))
 
 
+def daemon_id(host: str) -> str:
+    """The id a daemon of kind mon, mgr or mds gets on a host: its first DNS label."""
+    return host.split(".", 1)[0]
+
+
+def kinds_on(daemons: Daemons, host: str, hosts: Collection[str]) -> tuple[DaemonKind, ...]:
+    """The kinds of daemon a host runs, in DaemonKind's order: what its replacement needs."""
+    found = {d.kind for d in daemons_on(daemons, [host], hosts)}
+    return tuple(k for k in DaemonKind if k in found)
+
+
+def arrived(daemons: Daemons, kind: DaemonKind, host: str, hosts: Collection[str]) -> bool:
+    """Whether a new daemon of kind runs on host: a monitor in quorum, a manager or MDS up."""
+    return any(d.kind is kind and (d.active or kind is not DaemonKind.MON)
+               for d in daemons_on(daemons, [host], hosts))
+
+
 def handover_problems(daemons: Daemons, hosts_leaving: Collection[str],
-                      hosts: Collection[str], min_monitors: int) -> list[str]:
-    """Why these hosts' daemons cannot be handed over (one line each; none when they can)."""
+                      hosts: Collection[str], min_monitors: int,
+                      joining: Collection[DaemonKind] = ()) -> list[str]:
+    """Why these hosts' daemons cannot be handed over (one line each; none when they can).
+
+    joining: the kinds a replacement brings up elsewhere first, counted as if already there
+    (a monitor in quorum, a standby manager or MDS).
+    """
     leaving = set(daemons_on(daemons, hosts_leaving, hosts))
     problems = []
     mons = daemons.of(DaemonKind.MON)
     gone = [m for m in mons if m in leaving]
     if gone:
         left = [m for m in mons if m not in leaving]
+        if DaemonKind.MON in joining:
+            left.append(Daemon(kind=DaemonKind.MON, name="(new)", active=True))
         quorum = ", ".join(m.name for m in mons if m.active) or "none"
         names = ", ".join(m.entity for m in gone)
         if len(left) < min_monitors:
@@ -67,13 +97,14 @@ def handover_problems(daemons: Daemons, hosts_leaving: Collection[str],
             problems.append(f"removing {names} leaves no quorum: of the monitors left "
                             f"({', '.join(m.name for m in left)}) too few are in quorum now "
                             f"({quorum})")
-    standby_mgrs = [d for d in daemons.of(DaemonKind.MGR) if not d.active and d not in leaving]
+    standby_mgr = DaemonKind.MGR in joining or any(
+        not d.active and d not in leaving for d in daemons.of(DaemonKind.MGR))
     for mgr in (d for d in leaving if d.kind is DaemonKind.MGR and d.active):
-        if not standby_mgrs:
+        if not standby_mgr:
             problems.append(f"the active manager {mgr.entity} runs there and no standby "
                             "manager is up elsewhere to take over")
     for mds in (d for d in leaving if d.kind is DaemonKind.MDS and d.active):
-        if not _standby_mds(daemons, mds, leaving):
+        if DaemonKind.MDS not in joining and not _standby_mds(daemons, mds, leaving):
             problems.append(f"{mds.entity} holds a rank of {mds.fs or 'a file system'} and no "
                             "standby MDS is ready elsewhere to take over")
     return sorted(problems)

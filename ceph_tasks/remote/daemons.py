@@ -1,4 +1,4 @@
-"""Start, stop, create and zap OSDs on a host by running its daemon-control commands."""
+"""Start, stop, create and zap OSDs, add and remove other daemons, by a host's daemon control."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from ceph_tasks.remote.argv import CommandResult
 from ceph_tasks.remote.executor import RemoteExecutor
+from ceph_tasks.remote.services import ServiceAction, service_commands
 from inventory import (
     CephadmControl,
     CommandsControl,
@@ -38,6 +39,9 @@ DEFAULT_TIMEOUTS: dict[OsdAction, float] = {
     OsdAction.CREATE: 900.0,
     OsdAction.ZAP: 300.0,
 }
+
+#: Seconds each command of adding or removing a monitor, manager or MDS may take.
+SERVICE_TIMEOUT = 300.0
 
 _ORCH = ("cephadm", "shell", "--", "ceph", "orch")
 
@@ -107,7 +111,7 @@ def _cephadm(
 
 
 class HostDaemons:
-    """The OSD daemons and devices of one host, controlled through a RemoteExecutor."""
+    """The daemons and devices of one host, controlled through a RemoteExecutor."""
 
     def __init__(
         self, executor: RemoteExecutor, host: Host,
@@ -134,6 +138,23 @@ class HostDaemons:
         # Zapping destroys data: never on a path the inventory does not list for this host.
         self.host.device(device)
         return self._run(OsdAction.ZAP, device=device)
+
+    def add_daemon(self, kind: str, daemon_id: str, fs: str = "") -> CommandResult:
+        """Bring up a monitor, manager or MDS on this host (fs: the file system of an MDS)."""
+        return self._service(ServiceAction.ADD, kind, daemon_id, fs)
+
+    def remove_daemon(self, kind: str, daemon_id: str) -> CommandResult:
+        """Stop and disable a monitor, manager or MDS of this host for good."""
+        return self._service(ServiceAction.REMOVE, kind, daemon_id)
+
+    def _service(self, action: ServiceAction, kind: str, daemon_id: str, fs: str = ""
+                 ) -> CommandResult:
+        commands = service_commands(self.host.daemon_control, action, self.host.name, kind,
+                                    daemon_id, fs)
+        log.info("%s %s.%s on %s", action.value, kind, daemon_id, self.host.name)
+        results = [self.executor.run(self.host, argv, timeout=SERVICE_TIMEOUT)
+                   for argv in commands]
+        return results[-1]
 
     def _run(
         self, action: OsdAction, *, osd_id: int | None = None, device: str | None = None

@@ -1,20 +1,30 @@
-"""Hand over a leaving host's monitor, manager and MDS daemons before the host goes.
+"""Hand a host's monitor, manager and MDS daemons over to other hosts.
 
-The active manager and any MDS holding a rank fail over to standbys elsewhere; the host's
-monitor is removed from the monmap once Ceph agrees (`mon ok-to-rm`). Refused, changing
-nothing, when what stays could not carry on (ceph_tasks.decisions.host_daemons). Each
-change is recorded before it is sent. A repeating task: it runs again until no daemon of
-the host is active and its monitor has left the monmap.
+add_daemons brings up on a host (a replacement's new hardware) the kinds of daemon it
+is given, through the host's daemon control, and waits until its monitor is in quorum
+and its manager and MDS stand by. hand_over_daemons, before a host goes: the active
+manager and any MDS holding a rank fail over to standbys elsewhere, the host's monitor is
+removed from the monmap once Ceph agrees (`mon ok-to-rm`), then what is left of them on
+the host is stopped for good. Each refuses, changing nothing, when what stays could not
+carry on (ceph_tasks.decisions.host_daemons); each change is recorded before it is made.
+Both repeat until done.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from celery import shared_task
 
+from ceph_tasks.ceph.models.service_daemons import Daemon, DaemonKind
 from ceph_tasks.decisions.host_daemons import (
+    ADDED_PREFIX,
+    LEDGER_PREFIX,
+    RETIRED_PREFIX,
+    arrived,
+    daemon_id,
     daemons_on,
     handover_changes,
     handover_problems,
@@ -22,7 +32,9 @@ from ceph_tasks.decisions.host_daemons import (
 )
 from ceph_tasks.errors import CephCommandError, CephError, TaskFailed
 from ceph_tasks.names import TaskName
+from ceph_tasks.remote.services import ServiceAction, service_commands
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
+from inventory import CommandTemplateError
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +46,12 @@ DEFAULT_INTERVAL = 2.0
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.HAND_OVER_DAEMONS)  # type: ignore[untyped-decorator]
 def hand_over_daemons(self: MaintenanceTask, cluster: str, reference: str, host: str,
                       timeout: float = DEFAULT_TIMEOUT,
-                      interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
-    """Fail over the host's active manager and MDS, remove its monitor; wait until done."""
+                      interval: float = DEFAULT_INTERVAL, stop_left: bool = True
+                      ) -> dict[str, Any]:
+    """Fail over the host's active manager and MDS, remove its monitor; wait until done.
+
+    stop_left: then stop what is left of them on the host (standbys, the removed monitor).
+    """
     what = f"cluster {cluster}: hand over the monitor, manager and MDS daemons of {host}"
     ctx = self.context
     with step(f"{what}: ceph quorum_status, mgr dump, fs dump, mon|mgr|mds metadata"):
@@ -76,7 +92,78 @@ def hand_over_daemons(self: MaintenanceTask, cluster: str, reference: str, host:
         self.again(reference=reference, countdown=interval, timeout=timeout,
                    waiting_for=f"{what}: standbys active and the monitor gone",
                    last_seen=f"sent {seen}")
-    left = [d.describe() for d in daemons_on(daemons, [host], hosts)]
-    return {"cluster": cluster, "host": host, "left_on_host": left,
+    left = daemons_on(daemons, [host], hosts)
+    stopped = _stop_left(self, cluster, reference, host, left) if stop_left else []
+    return {"cluster": cluster, "host": host, "stopped": stopped,
             "summary": f"no monitor or active daemon left on {host}"
-                       + (f" (standbys there: {', '.join(left)})" if left else "")}
+                       + (f" (stopped there: {', '.join(stopped)})" if stopped else "")}
+
+
+def _stop_left(task: MaintenanceTask, cluster: str, reference: str, host: str,
+               left: Sequence[Daemon]) -> list[str]:
+    """Stop the host's standbys and removed monitor for good, each recorded first."""
+    what = f"cluster {cluster}: stop the daemons left on {host}"
+    ctx = task.context
+    with step(what):
+        entries = ctx.ledger.entries(reference)
+        control = ctx.daemons(cluster, host)
+    handed = {k.split(":", 1)[1] for k in entries if k.startswith(f"{LEDGER_PREFIX}:")}
+    entities = sorted(handed | {d.entity for d in left})
+    for entity in entities:
+        if f"{RETIRED_PREFIX}:{entity}" in entries:
+            continue  # stopped by an earlier run
+        kind, name = entity.split(".", 1)
+        task.fence(what)
+        with step(what):
+            ctx.ledger.remember(reference, f"{RETIRED_PREFIX}:{entity}",
+                                {"host": host, "at": ctx.now().isoformat()})
+        with step(f"{what}: remove {entity}"):
+            control.remove_daemon(kind, name)
+    return entities
+
+
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.ADD_DAEMONS)  # type: ignore[untyped-decorator]
+def add_daemons(self: MaintenanceTask, cluster: str, reference: str, host: str,
+                kinds: list[str], fs: str = "", timeout: float = DEFAULT_TIMEOUT,
+                interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
+    """Bring up the kinds of daemon on host (each recorded first); wait until they run.
+
+    A monitor is added only while every monitor is in quorum: with one already out, a
+    newcomer that failed to join would leave too few of the larger monmap to form one.
+    """
+    what = f"cluster {cluster}: bring up {', '.join(kinds)} on {host}"
+    ctx = self.context
+    with step(f"{what}: ceph quorum_status, mgr dump, fs dump, mon|mgr|mds metadata"):
+        hosts = [h.name for h in ctx.cluster(cluster).hosts]
+        ctx.host(cluster, host)
+        daemons = ctx.ceph(cluster).daemons()
+        entries = ctx.ledger.entries(reference)
+    wanted = [DaemonKind(k) for k in kinds]
+    name = daemon_id(host)
+    missing = [k for k in wanted if not arrived(daemons, k, host, hosts)]
+    if not missing:
+        return {"cluster": cluster, "host": host, "running": [f"{k}.{name}" for k in wanted]}
+    to_send = [k for k in missing if f"{ADDED_PREFIX}:{k}.{name}" not in entries]
+    out = [m.name for m in daemons.of(DaemonKind.MON) if not m.active]
+    if DaemonKind.MON in to_send and out:
+        refuse(what, f"monitor(s) {', '.join(out)} out of quorum: a new one is added only "
+                     "while every monitor is in it")
+    control = ctx.daemons(cluster, host)
+    try:
+        for kind in to_send:
+            service_commands(control.host.daemon_control, ServiceAction.ADD, host, kind, name,
+                             fs)
+    except (CommandTemplateError, ValueError) as e:
+        refuse(what, f"the daemon control of {host} cannot do it: {e}")
+    for kind in to_send:
+        self.fence(what)
+        with step(what):
+            ctx.ledger.remember(reference, f"{ADDED_PREFIX}:{kind}.{name}",
+                                {"host": host, "at": ctx.now().isoformat()})
+        with step(f"{what}: add {kind}.{name}"):
+            control.add_daemon(kind, name, fs)
+    waiting = [f"{k}.{name}" for k in missing]
+    self.progress(status=f"waiting for {', '.join(waiting)}")
+    self.again(reference=reference, countdown=interval, timeout=timeout,
+               waiting_for=f"{what}: the monitor in quorum, the manager and MDS up",
+               last_seen=f"not yet: {', '.join(waiting)}")

@@ -6,7 +6,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,20 +20,42 @@ from cephmaint.sandbox.topology import Store
 ZERO_FSID = "00000000-0000-0000-0000-000000000000"
 
 
-def host_daemons(layout: Layout, kind: str) -> list[Daemon]:
-    """The mon, mgr or mds daemons, each on its host's address, named after it (mon.a1).
+def host_daemons(layout: Layout, kind: str, hosts: Sequence[str] | None = None) -> list[Daemon]:
+    """The mon, mgr or mds daemons of hosts (the topology's by default), named after them.
 
     Managers and MDS daemons: the first to start is active, the others stand by.
     """
-    daemons = []
-    for host in layout.daemon_hosts(kind):
-        address = f"{host.address}:{MON_PORT}" if kind == "mon" else host.address
-        daemons.append(Daemon(
-            f"{kind}.{host.label}",
-            [f"ceph-{kind}", "-f", "-c", str(layout.conf_path), "-i", host.label,
-             "--public-addr", address],
-            layout.root / "run", layout.root / "log" / f"{kind}.{host.label}.out"))
-    return daemons
+    chosen = layout.daemon_hosts(kind) if hosts is None else [layout.host(h) for h in hosts]
+    return [service_daemon(layout, kind, host) for host in chosen]
+
+
+def service_daemon(layout: Layout, kind: str, host: SandboxHost) -> Daemon:
+    """The mon, mgr or mds of a host, on the host's address, named after it (mon.a1)."""
+    address = f"{host.address}:{MON_PORT}" if kind == "mon" else host.address
+    return Daemon(
+        f"{kind}.{host.label}",
+        [f"ceph-{kind}", "-f", "-c", str(layout.conf_path), "-i", host.label,
+         "--public-addr", address],
+        layout.root / "run", layout.root / "log" / f"{kind}.{host.label}.out")
+
+
+def make_monitor_store(layout: Layout, host: SandboxHost) -> None:
+    """The store of a monitor that joins the running cluster: today's monmap, the mon. key.
+
+    Started on its host's address, it asks the quorum to add it to the monmap.
+    https://docs.ceph.com/en/pacific/rados/operations/add-or-rm-mons/#adding-a-monitor-manual
+    """
+    store = layout.root / "mon" / f"mon.{host.label}"
+    if (store / "store.db").exists():
+        return
+    monmap = layout.root / "run" / f"monmap.{host.label}"
+    run(["ceph", "-c", str(layout.conf_path), "mon", "getmap", "-o", str(monmap)],
+        "fetching the monmap")
+    run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", host.label,
+         "--monmap", str(monmap), "--keyring", str(layout.root / "mon.keyring")],
+        f"creating the store of mon.{host.label}",
+        log=layout.root / "log" / f"mon.{host.label}.log")
+    monmap.unlink(missing_ok=True)
 
 
 def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from cephmaint.errors import SandboxError
 from cephmaint.sandbox import cluster, sshd
 from cephmaint.sandbox.layout import Layout, SandboxHost
-from cephmaint.sandbox.procs import wait_for
+from cephmaint.sandbox.procs import Daemon, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
 
 
@@ -95,6 +96,40 @@ class HostControl:
                 return {"device": device, "zapped_osd": rec.osd_id}
         return {"device": device, "zapped_osd": None}
 
+    def add_daemon(self, kind: str, daemon_id: str) -> dict[str, Any]:
+        """Bring up a monitor, manager or MDS on this host (and keep it across `sandbox up`).
+
+        A monitor gets a store made from today's monmap and joins the quorum by itself.
+        """
+        daemon = self._service(kind, daemon_id)
+        if kind == "mon":
+            cluster.make_monitor_store(self.layout, self.host)
+        else:
+            (self.layout.root / kind / f"{kind}.{daemon_id}").mkdir(parents=True, exist_ok=True)
+        self.registry.place_service(kind, self.host.name, running=True)
+        pid = daemon.start()
+        return {"daemon": f"{kind}.{daemon_id}", "pid": pid, "running": True}
+
+    def remove_daemon(self, kind: str, daemon_id: str) -> dict[str, Any]:
+        """Stop a monitor, manager or MDS of this host for good (not started by `sandbox up`)."""
+        daemon = self._service(kind, daemon_id)
+        self.registry.place_service(kind, self.host.name, running=False)
+        daemon.stop()
+        if kind == "mon":
+            # Out of the monmap, its store is of no use; a monitor added here later (new
+            # hardware in the same place) starts from today's monmap.
+            shutil.rmtree(self.layout.root / "mon" / f"mon.{daemon_id}", ignore_errors=True)
+        return {"daemon": f"{kind}.{daemon_id}", "running": False}
+
+    def _service(self, kind: str, daemon_id: str) -> Daemon:
+        if kind not in ("mon", "mgr", "mds"):
+            raise SandboxError(f"unknown daemon kind {kind!r}: mon, mgr or mds")
+        if daemon_id != self.host.label:
+            # The sandbox names a host's daemons after it, as deployment tools do.
+            raise SandboxError(f"daemons of {self.host.name} are called {self.host.label}, "
+                               f"not {daemon_id}")
+        return cluster.service_daemon(self.layout, kind, self.host)
+
     def reboot(self) -> dict[str, Any]:
         """What a reboot does to the host's Ceph: its OSDs stop, the enabled ones start again.
 
@@ -152,6 +187,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--osd-id", type=int, default=None, help="reuse a destroyed OSD's id")
     create.add_argument("--weight", type=float, default=0.0, help="initial CRUSH weight")
     sub.add_parser("zap").add_argument("device")
+    for name in ("add-daemon", "remove-daemon"):
+        service = sub.add_parser(name)
+        service.add_argument("kind", choices=("mon", "mgr", "mds"))
+        service.add_argument("daemon_id")
     swap = sub.add_parser("swap-disk")
     swap.add_argument("device")
     swap.add_argument("serial")
@@ -169,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "stop-osd": lambda: ctl.stop_osd(args.osd_id),
             "create-osd": lambda: ctl.create_osd(args.device, args.osd_id, args.weight),
             "zap": lambda: ctl.zap(args.device),
+            "add-daemon": lambda: ctl.add_daemon(args.kind, args.daemon_id),
+            "remove-daemon": lambda: ctl.remove_daemon(args.kind, args.daemon_id),
             "swap-disk": lambda: ctl.swap_disk(args.device, args.serial),
             "reboot": lambda: ctl.reboot(),
             "boot-id": lambda: ctl.boot_id(),

@@ -73,6 +73,8 @@ def _host(layout: Layout, host: SandboxHost, registry: Registry, rack: str) -> H
             create_osd=(*hostctl, "create-osd", "{device}", "--osd-id", "{osd_id}"),
             zap_device=(*hostctl, "zap", "{device}"),
             list_devices=(*hostctl, "list-devices"),
+            add_daemon=(*hostctl, "add-daemon", "{kind}", "{daemon_id}"),
+            remove_daemon=(*hostctl, "remove-daemon", "{kind}", "{daemon_id}"),
         ),
         # Never `systemctl reboot`: that would restart the machine the sandbox runs on.
         reboot_command=(*hostctl, "reboot"),

@@ -1,10 +1,11 @@
-"""What each sandbox host holds: which OSD lives on which device, the disks' serials, boots."""
+"""What each sandbox host holds: which OSD lives on which device, the disks' serials, boots,
+and the monitors, managers and MDS daemons added to or removed from hosts since creation."""
 
 from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ class Registry:
         data.setdefault("serials", {})
         data.setdefault("boots", {})
         data.setdefault("dies_on_boot", [])
+        data.setdefault("services", {})
         return data
 
     def osds(self) -> list[OsdRecord]:
@@ -98,3 +100,14 @@ class Registry:
         """Count one more boot of a host."""
         with self.edit() as data:
             data["boots"][host] = int(data["boots"].get(host, 0)) + 1
+
+    def service_hosts(self, kind: str, created: Sequence[str]) -> list[str]:
+        """The hosts that run a daemon of kind: those it was created on, as changed since."""
+        placed = self._read()["services"]
+        added = [h for h in placed.get(kind, {}) if placed[kind][h] and h not in created]
+        return [h for h in created if placed.get(kind, {}).get(h, True)] + sorted(added)
+
+    def place_service(self, kind: str, host: str, running: bool) -> None:
+        """Record that host now runs (or no longer runs) a daemon of kind."""
+        with self.edit() as data:
+            data["services"].setdefault(kind, {})[host] = running

@@ -157,7 +157,10 @@ class Sandbox:
             layout = self._create(redis_url, topology or load_topology("default"))
         for daemon in self._service_daemons(layout):
             daemon.start()
-        mons, mgrs, mdss = (cluster.host_daemons(layout, kind) for kind in ("mon", "mgr", "mds"))
+        mons, mgrs, mdss = (
+            cluster.host_daemons(layout, kind, self.registry.service_hosts(
+                kind, [h.name for h in layout.daemon_hosts(kind)]))
+            for kind in ("mon", "mgr", "mds"))
         for daemon in mons:
             daemon.start()
         conn = self._connect(layout, mons)

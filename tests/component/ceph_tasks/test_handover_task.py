@@ -1,4 +1,5 @@
-"""A leaving host's manager and MDS fail over and its monitor leaves, each recorded first."""
+"""A leaving host's manager and MDS fail over and its monitor leaves, each recorded first;
+a new host's daemons come up (its monitor joins the quorum) before."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.errors import CephBusy, Refused
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.context import TaskContext, install_context
-from ceph_tasks.tasks.handover import hand_over_daemons
+from ceph_tasks.tasks.handover import add_daemons, hand_over_daemons
 from ceph_tasks.testing.fake_ceph import FakeCephClient
-from ceph_tasks.testing.fake_executor import FakeExecutor
+from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
 from tests.component.ceph_tasks.test_node_tasks import inventory
 from tests.support.service_daemons import daemon_answers
@@ -64,8 +65,26 @@ def daemons() -> Daemons:
 
 
 @pytest.fixture
-def context(daemons: Daemons, task_app: Celery) -> Iterator[TaskContext]:
-    ctx = TaskContext(inventory=allowing(2), ledger=MemoryLedger(), executor=FakeExecutor(),
+def executor(daemons: Daemons) -> FakeExecutor:
+    """systemd units stop; a started unit's daemon comes up (a monitor joins the quorum)."""
+    fake = FakeExecutor()
+
+    def systemctl(host: str, argv: tuple[str, ...]) -> FakeReply | None:
+        if argv[:3] == ("systemctl", "enable", "--now"):
+            kind, name = argv[3].removeprefix("ceph-").split("@")
+            {"mon": daemons.mons, "mgr": daemons.mgrs, "mds": daemons.mds}[kind].append(name)
+            return FakeReply(0, "", "")
+        return FakeReply(0, "", "") if argv[0] in ("systemctl", "ceph", "ceph-mon", "rm",
+                                                   "install", "chown") else None
+
+    fake.reply_with(systemctl)
+    return fake
+
+
+@pytest.fixture
+def context(daemons: Daemons, executor: FakeExecutor, task_app: Celery
+            ) -> Iterator[TaskContext]:
+    ctx = TaskContext(inventory=allowing(2), ledger=MemoryLedger(), executor=executor,
                       ceph_factory=lambda _: daemons.client)
     install_context(task_app, ctx)
     yield ctx
@@ -82,8 +101,15 @@ def test_the_host_hands_over_its_daemons_once_and_the_next_look_finds_it_done(
         "daemon-handed-over:mon.node2"]
     done: dict[str, Any] = hand_over_daemons(cluster="c1", reference=REF, host="node2")
     assert daemons.writes() == ["mgr fail node2", "mds fail node2", "mon rm node2"]
-    assert done["left_on_host"] == ["mgr.node2 (standby)", "mds.node2 (up:standby)"]
     assert daemons.mons == ["node0", "node1"]
+    # Then what is left there stops for good: the standbys and the removed monitor.
+    assert done["stopped"] == ["mds.node2", "mgr.node2", "mon.node2"]
+    assert context.executor.commands_on("node2") == [  # type: ignore[attr-defined]
+        ("systemctl", "disable", "--now", f"ceph-{d}@node2") for d in ("mds", "mgr", "mon")]
+    assert sorted(k for k in context.ledger.entries(REF) if k.startswith("daemon-retired")) \
+        == ["daemon-retired:mds.node2", "daemon-retired:mgr.node2", "daemon-retired:mon.node2"]
+    hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    assert len(context.executor.commands_on("node2")) == 3  # type: ignore[attr-defined]
 
 
 def test_too_few_monitors_left_refuses_with_nothing_sent_or_recorded(
@@ -101,3 +127,34 @@ def test_ceph_refusing_the_monitors_removal_refuses_the_handover(
     with pytest.raises(Refused, match=r"ceph says mon\.node2 may not be removed"):
         hand_over_daemons(cluster="c1", reference=REF, host="node2")
     assert daemons.writes() == []
+
+
+def test_a_new_hosts_monitor_joins_and_its_manager_and_mds_stand_by_each_recorded_first(
+        context: TaskContext, daemons: Daemons, executor: FakeExecutor) -> None:
+    context.inventory = allowing(3)
+    with pytest.raises(Retry):
+        add_daemons(cluster="c1", reference=REF, host="node3", kinds=["mon", "mgr", "mds"])
+    assert sorted(k for k in context.ledger.entries(REF) if k.startswith("daemon-added")) == [
+        "daemon-added:mds.node3", "daemon-added:mgr.node3", "daemon-added:mon.node3"]
+    units = [c[3] for c in executor.commands_on("node3") if c[:2] == ("systemctl", "enable")]
+    assert units == ["ceph-mon@node3", "ceph-mgr@node3", "ceph-mds@node3"]
+    assert ("ceph-mon", "--mkfs", "-i", "node3", "--monmap", "/var/lib/ceph/tmp/monmap.node3",
+            "--keyring", "/var/lib/ceph/tmp/mon-keyring.node3", "--setuser", "ceph",
+            "--setgroup", "ceph") in executor.commands_on("node3")
+    done = add_daemons(cluster="c1", reference=REF, host="node3", kinds=["mon", "mgr", "mds"])
+    assert done["running"] == ["mon.node3", "mgr.node3", "mds.node3"]
+    assert daemons.mons == ["node0", "node1", "node2", "node3"]
+    # With node3 in quorum, node2's monitor may go though the inventory asks for three.
+    with pytest.raises(Retry):
+        hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    assert "mon rm node2" in daemons.writes()
+
+
+def test_a_monitor_is_not_added_while_another_is_out_of_quorum(
+        context: TaskContext, daemons: Daemons, executor: FakeExecutor) -> None:
+    daemons.client.answer("quorum_status", lambda cmd: daemon_answers(
+        mons=daemons.mons, mgrs=daemons.mgrs, mds=daemons.mds,
+        out_of_quorum=["node1"])["quorum_status"])
+    with pytest.raises(Refused, match=r"monitor\(s\) node1 out of quorum"):
+        add_daemons(cluster="c1", reference=REF, host="node3", kinds=["mon"])
+    assert executor.calls == [] and context.ledger.entries(REF) == {}

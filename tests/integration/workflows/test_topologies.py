@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from ceph_tasks.decisions.host_daemons import daemons_on
+from ceph_tasks.ceph.models.service_daemons import DaemonKind
+from ceph_tasks.decisions.host_daemons import arrived, daemons_on
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import TaskName
+from cephmaint.sandbox.cluster import service_daemon
 from cephmaint.sandbox.topology import load_topology
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
@@ -93,7 +95,8 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
         (Scenario("disk", "osd.3"), FULL),
         (Refusal("replace", "a1", ("mon.a1 runs on a1", "the active manager mgr.a1")), FULL),
         (Scenario("replace", "b2"), FULL),
-        (Scenario("replace", "c2", new_host="spare-d2.dc1"), FULL),
+        # One of three monitors moves: the spare's joins the quorum before c1's leaves.
+        (Scenario("replace", "c1", new_host="spare-d2.dc1"), CI),
         (Scenario("decommission", "a2"), FULL),
         (Scenario("add", "a2"), FULL),
         (Scenario("fleet", "a2,b2"), CI),
@@ -175,9 +178,12 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
         cluster = bench.cluster.model_copy(update={"min_monitors": scenario.min_monitors})
         write_inventory(Inventory(clusters=(cluster,)), bench.inventory_path)
     plan = planned(bench, scenario)
+    monitors = MonitorCount(bench)
     handle = bench.submit(plan)
-    state = follow_as_technician(bench, plan, handle, scenario)
+    state = follow_as_technician(bench, plan, handle, scenario, watch=monitors)
     assert state == WorkflowState.SUCCESS, handle.status().failed
+    monitors()
+    monitors.check(plan)
     bench.wait_healthy(timeout=120)
     assert bench.sandbox.verify() == objects
     bench.wait_restored(plan.reference, list(plan.hosts), after=str(scenario))
@@ -196,13 +202,42 @@ def planned(bench: WorkflowBench, scenario: Scenario) -> MaintenancePlan:
                       state=read_cluster_state(cluster), timing=TIMING)
 
 
+class MonitorCount:
+    """The fewest monitors in quorum and the most in the monmap, over looks at the cluster."""
+
+    def __init__(self, bench: WorkflowBench) -> None:
+        self.bench = bench
+        self.before = self.fewest = self.most = self._monitors()[0]
+
+    def _monitors(self) -> tuple[int, int]:
+        mons = self.bench.with_ceph(lambda c: c.daemons()).of(DaemonKind.MON)
+        return sum(m.active for m in mons), len(mons)
+
+    def __call__(self) -> None:
+        quorum, monmap = self._monitors()
+        self.fewest, self.most = min(self.fewest, quorum), max(self.most, monmap)
+
+    def check(self, plan: MaintenancePlan) -> None:
+        """A monitor moved to new hardware joined before the old one left: N -> N+1 -> N."""
+        moved = [s for s in plan.steps if s.task == TaskName.ADD_DAEMONS
+                 and "mon" in s.kwargs["kinds"] and s.kwargs["host"] not in
+                 [h.kwargs["host"] for h in plan.steps if h.task == TaskName.HAND_OVER_DAEMONS]]
+        if moved:
+            assert (self.fewest, self.most) == (self.before, self.before + 1), vars(self)
+
+
 def follow_as_technician(bench: WorkflowBench, plan: MaintenancePlan,
-                         handle: WorkflowHandle, scenario: Scenario) -> WorkflowState:
-    """Wait for the workflow; each time it waits for a technician, do the work and confirm."""
+                         handle: WorkflowHandle, scenario: Scenario,
+                         watch: Callable[[], None] = lambda: None) -> WorkflowState:
+    """Wait for the workflow; each time it waits for a technician, do the work and confirm.
+
+    watch is called at every look: a sampler of what must hold throughout.
+    """
     gates = [s for s in plan.steps if s.task == TaskName.WAIT_FOR_TECHNICIAN]
     done: set[str] = set()
 
     def look() -> WorkflowState | None:
+        watch()
         for gate in gates:
             if gate.id not in done and handle.node(gate.id)["state"] == NodeState.RUNNING:
                 done.add(gate.id)
@@ -230,7 +265,7 @@ def confirm(bench: WorkflowBench, plan: MaintenancePlan, host: str,
 
 
 def check_handed_over(bench: WorkflowBench, plan: MaintenancePlan) -> None:
-    """A retired host keeps no monitor and no active manager or MDS, as its plan said."""
+    """A retired host keeps no monitor and no daemon running; a new one runs the same kinds."""
     handed = [s.kwargs["host"] for s in plan.steps if s.task == TaskName.HAND_OVER_DAEMONS]
     if not handed:
         return
@@ -239,6 +274,14 @@ def check_handed_over(bench: WorkflowBench, plan: MaintenancePlan) -> None:
     left = [d for d in daemons_on(daemons, handed, hosts) if d.kind == "mon" or d.active]
     assert left == [], left
     assert [d for d in daemons.daemons if d.active and d.kind == "mds"], daemons
+    layout = bench.sandbox.layout()
+    for host in handed:
+        running = [kind for kind in DaemonKind
+                   if service_daemon(layout, kind, layout.host(host)).running()]
+        assert running == [], (host, running)
+    for arrival in (s for s in plan.steps if s.task == TaskName.ADD_DAEMONS):
+        for kind in arrival.kwargs["kinds"]:
+            assert arrived(daemons, DaemonKind(kind), arrival.kwargs["host"], hosts), daemons
 
 
 def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:

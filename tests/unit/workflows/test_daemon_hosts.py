@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from ceph_tasks.ceph.models.service_daemons import Daemons
-from inventory import Cluster
+from ceph_tasks.names import TaskName
+from inventory import Cluster, CommandsControl
 from tests.support.service_daemons import daemon_answers
 from workflows.builders import plan_decommission, plan_replace
 from workflows.errors import PlanRefused
@@ -61,10 +62,64 @@ def test_a_host_without_monitor_manager_or_mds_has_no_handover_step(
     assert "daemons on node2: osd.4, osd.5" in plan.notes
 
 
-def test_replacing_a_monitors_host_is_refused_until_the_new_monitor_can_join_first(
+def test_a_replacement_brings_the_monitor_up_on_the_new_host_before_the_old_one_leaves(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
+    # With three monitors and min_monitors 3: 3 -> 4 -> 3, never 2.
+    plan = plan_replace("node1", "node3", cluster=cluster, state=with_daemons(healthy))
+    names = tasks(plan)
+    [arrival] = [s for s in plan.steps if s.task == TaskName.ADD_DAEMONS]
+    assert arrival.kwargs["host"] == "node3"
+    assert arrival.kwargs["kinds"] == ["mon", "mgr", "mds"]
+    assert arrival.kwargs["fs"] == "cephfs"
+    assert names.index("add_daemons") < names.index("reweight") < \
+        names.index("hand_over_daemons")
+    [handover] = [s for s in plan.steps if s.task == TaskName.HAND_OVER_DAEMONS]
+    assert handover.kwargs["stop_left"] is True
+    downtimes = [s.kwargs["host"] for s in plan.steps if s.task == TaskName.SET_DOWNTIME]
+    assert downtimes == ["node3", "node1"]
+
+
+def test_replacing_a_monitors_hardware_in_place_needs_the_inventory_to_allow_one_fewer(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    state = with_daemons(healthy)
+    with pytest.raises(PlanRefused, match=r"removing mon.node1 leaves 2 monitor\(s\)"):
+        plan_replace("node1", cluster=cluster, state=state)
     allowing = cluster.model_copy(update={"min_monitors": 2})
-    with pytest.raises(PlanRefused, match=r"mon\.node1 runs on node1: a replacement would have "
-                                          r"to add a monitor on the new hardware"):
-        plan_replace("node1", cluster=allowing, state=with_daemons(healthy))
+    plan = plan_replace("node1", cluster=allowing, state=state)
+    names = tasks(plan)
+    # The same daemons come back on the new hardware before its OSDs take data.
+    assert names.index("hand_over_daemons") < names.index("wait_for_technician") < \
+        names.index("add_daemons") < names.index("add_node")
+
+
+def test_a_new_host_whose_daemon_control_cannot_add_a_monitor_is_refused(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    control = CommandsControl(start_osd=("ctl", "start", "{osd_id}"),
+                              stop_osd=("ctl", "stop", "{osd_id}"),
+                              create_osd=("ctl", "create", "{device}"))
+    hosts = tuple(h.model_copy(update={"daemon_control": control}) if h.name == "node3" else h
+                  for h in cluster.hosts)
+    bare = cluster.model_copy(update={"hosts": hosts})
+    with pytest.raises(PlanRefused, match=r"mon.node1 runs on node1 and the replacement must "
+                                          r"bring one up on node3, but: host node3 has no "
+                                          r"add_daemon command template"):
+        plan_replace("node1", "node3", cluster=bare, state=with_daemons(healthy))
+
+
+def test_a_retired_hosts_standbys_are_left_running_where_its_control_cannot_stop_them(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    control = CommandsControl(start_osd=("ctl", "start", "{osd_id}"),
+                              stop_osd=("ctl", "stop", "{osd_id}"),
+                              create_osd=("ctl", "create", "{device}"))
+    hosts = tuple(h.model_copy(update={"daemon_control": control}) if h.name == "node1" else h
+                  for h in cluster.hosts)
+    bare = cluster.model_copy(update={"hosts": hosts, "min_monitors": 2})
+    plan = plan_decommission("node1", cluster=bare, state=with_daemons(healthy))
+    [handover] = [s for s in plan.steps if s.task == TaskName.HAND_OVER_DAEMONS]
+    assert handover.kwargs["stop_left"] is False
+    assert any("are not stopped: its daemon control has no remove_daemon" in n
+               for n in plan.notes)
