@@ -92,6 +92,15 @@ def hand_over_daemons(self: MaintenanceTask, cluster: str, reference: str, host:
         self.again(reference=reference, countdown=interval, timeout=timeout,
                    waiting_for=f"{what}: standbys active and the monitor gone",
                    last_seen=f"sent {seen}")
+    with step(f"{what}: ceph pg stat"):
+        stat = ceph.pg_stat()
+    unknown = stat.count_in("unknown")
+    if not stat.pg_ready or unknown or not any(m.active for m in daemons.of(DaemonKind.MGR)):
+        # A manager that just took over starts with every PG unknown until the OSDs report
+        # to it: Ceph cannot call an OSD safe to destroy meanwhile, so the host waits.
+        self.again(reference=reference, countdown=interval, timeout=timeout,
+                   waiting_for=f"{what}: an active manager that knows every PG",
+                   last_seen=f"{unknown} PG(s) unknown" if unknown else "no manager ready")
     left = daemons_on(daemons, [host], hosts)
     stopped = _stop_left(self, cluster, reference, host, left) if stop_left else []
     return {"cluster": cluster, "host": host, "stopped": stopped,

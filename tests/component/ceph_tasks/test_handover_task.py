@@ -37,6 +37,12 @@ class Daemons:
             self.client.answer(prefix, lambda cmd: daemon_answers(
                 mons=self.mons, mgrs=self.mgrs, mds=self.mds)[cmd.prefix])
         self.client.answer("mon ok-to-rm", None)
+        self.unknown = 0
+        self.client.answer("pg stat", lambda _: {
+            "pg_ready": True,
+            "pg_summary": {"num_pgs": 32, "num_pg_by_state": [
+                {"name": "unknown", "num": self.unknown},
+                {"name": "active+clean", "num": 32 - self.unknown}]}})
         self.client.answer("mgr fail", lambda cmd: self._fail(self.mgrs, cmd.args["who"]))
         self.client.answer("mds fail", lambda cmd: self._fail(self.mds,
                                                               cmd.args["role_or_gid"]))
@@ -158,3 +164,15 @@ def test_a_monitor_is_not_added_while_another_is_out_of_quorum(
     with pytest.raises(Refused, match=r"monitor\(s\) node1 out of quorum"):
         add_daemons(cluster="c1", reference=REF, host="node3", kinds=["mon"])
     assert executor.calls == [] and context.ledger.entries(REF) == {}
+
+
+def test_the_host_waits_until_the_new_active_manager_knows_every_pg(
+        context: TaskContext, daemons: Daemons, executor: FakeExecutor) -> None:
+    with pytest.raises(Retry):
+        hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    daemons.unknown = 32  # the manager that took over has heard from no OSD yet
+    with pytest.raises(Retry):
+        hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    assert executor.calls == []  # nothing stopped while it waits
+    daemons.unknown = 0
+    assert hand_over_daemons(cluster="c1", reference=REF, host="node2")["stopped"]

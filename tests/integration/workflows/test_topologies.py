@@ -99,6 +99,8 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
         # One of three monitors moves (the spare's joins the quorum before c1's leaves), and
         # the active manager fails over.
         (Scenario("replace", "c1", new_host="spare-d2.dc1"), CI),
+        # In place: d1's standby manager handed over, and back on the new hardware.
+        (Scenario("replace", "d1"), FULL),
         (Scenario("decommission", "a2"), FULL),
         (Scenario("add", "a2"), FULL),
         (Scenario("fleet", "a2,b2"), CI),
@@ -278,13 +280,14 @@ def check_handed_over(bench: WorkflowBench, plan: MaintenancePlan) -> None:
     if daemons.of(DaemonKind.MDS):
         assert [d for d in daemons.of(DaemonKind.MDS) if d.active], daemons
     layout = bench.sandbox.layout()
-    for host in handed:
+    arrivals = {s.kwargs["host"]: s.kwargs["kinds"] for s in plan.steps
+                if s.task == TaskName.ADD_DAEMONS}
+    for host in set(handed) | set(arrivals):
         running = [kind for kind in DaemonKind
                    if service_daemon(layout, kind, layout.host(host)).running()]
-        assert running == [], (host, running)
-    for arrival in (s for s in plan.steps if s.task == TaskName.ADD_DAEMONS):
-        for kind in arrival.kwargs["kinds"]:
-            assert arrived(daemons, DaemonKind(kind), arrival.kwargs["host"], hosts), daemons
+        assert running == arrivals.get(host, []), (host, running)
+        for kind in arrivals.get(host, []):
+            assert arrived(daemons, DaemonKind(kind), host, hosts), daemons
 
 
 def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:
