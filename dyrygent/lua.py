@@ -5,12 +5,19 @@ from __future__ import annotations
 # KEYS of every script, in this order; all share the workflow's hash tag so a
 # script touches one Redis Cluster slot.
 KEY_NAMES = ("meta", "def", "st", "att", "rem", "res", "err", "kids", "ready", "unconf",
-             "act", "due", "ev", "tmo", "ids")
+             "act", "due", "ev", "tmo", "ids", "lease")
 
 PRELUDE = """
 local META, DEF, ST, ATT, REM, RES, ERR, KIDS, READY, UNCONF, ACT, DUE, EV, TMO =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9],
   KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]
+local LEASE = KEYS[16]
+
+-- Leases run on the Redis server's clock, the one clock every worker and tick share.
+local function server_now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
 
 local function log(now, fields)
   fields['t'] = tonumber(now)
@@ -88,6 +95,7 @@ local function finish_active(idx, now)
   redis.call('ZREM', UNCONF, idx)
   redis.call('ZREM', ACT, idx)
   redis.call('ZREM', DUE, idx)
+  redis.call('ZREM', LEASE, idx)
   redis.call('HINCRBY', META, 'active', -1)
 end
 
@@ -200,7 +208,7 @@ if final == 'CANCELLED' then
 else
   redis.call('HSET', META, 'reason', reason, 'deadline', '')
 end
-redis.call('DEL', READY, UNCONF, ACT, DUE)
+redis.call('DEL', READY, UNCONF, ACT, DUE, LEASE)
 redis.call('HSET', META, 'active', 0)
 set_wf(final, now)
 return was
@@ -279,6 +287,40 @@ for _, idx in ipairs(rows) do
   end
 end
 if #out > 0 then redis.call('HSET', META, 'progress', now) end
+return out
+"""
+
+HOLD = """
+local idx, attempt, seconds = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if redis.call('HGET', ATT, idx) ~= attempt or redis.call('HGET', ST, idx) ~= 'RUNNING' then
+  return 0
+end
+-- Never shortened: a retry's countdown may have held it longer than a heartbeat does.
+local until_ = server_now() + seconds
+if until_ > tonumber(redis.call('ZSCORE', LEASE, idx) or '0') then
+  redis.call('ZADD', LEASE, until_, idx)
+end
+return 1
+"""
+
+EXPIRE_LEASES = """
+local now = ARGV[1]
+local out = {}
+for _, idx in ipairs(redis.call('ZRANGEBYSCORE', LEASE, '-inf', '(' .. server_now())) do
+  redis.call('ZREM', LEASE, idx)
+  if redis.call('HGET', ST, idx) == 'RUNNING' then
+    -- Its worker stopped renewing: a new attempt, whose number fences the old one out.
+    set_node(idx, 'DISPATCHED', now)
+    local att = redis.call('HINCRBY', ATT, idx, 1)
+    redis.call('ZADD', ACT, now, idx)
+    redis.call('ZADD', UNCONF, now, idx)
+    redis.call('ZREM', DUE, idx)
+    log(now, {e='lease-expired', node=tonumber(idx), attempt=att})
+    table.insert(out, tonumber(idx))
+    table.insert(out, att)
+    table.insert(out, redis.call('HGET', DEF, idx))
+  end
+end
 return out
 """
 

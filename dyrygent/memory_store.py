@@ -38,6 +38,7 @@ class _Wf:
     unconfirmed: dict[int, float] = field(default_factory=dict)
     active: dict[int, float] = field(default_factory=dict)
     due: dict[int, float] = field(default_factory=dict)
+    lease: dict[int, float] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
 
 
@@ -46,6 +47,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._wfs: dict[str, _Wf] = {}
+        self._ticks: dict[str, float] = {}
         self._lock = threading.RLock()
 
     def _get(self, wf: str) -> _Wf:
@@ -231,6 +233,48 @@ class MemoryStore:
                 w.meta["progress"] = now
             return out
 
+    def hold(self, wf: str, index: int, attempt: int, now: float, seconds: float) -> bool:
+        """Keep a running attempt's lease for seconds more (never shortened)."""
+        with self._lock:
+            w = self._get(wf)
+            if w.attempt[index] != attempt or w.state[index] != N.RUNNING:
+                return False
+            w.lease[index] = max(w.lease.get(index, 0.0), now + seconds)
+            return True
+
+    def expire_leases(self, wf: str, now: float) -> list[Dispatch]:
+        """Give running nodes whose lease ran out a new attempt."""
+        with self._lock:
+            w = self._get(wf)
+            out: list[Dispatch] = []
+            for i, until in sorted(w.lease.items()):
+                if until >= now:
+                    continue
+                del w.lease[i]
+                if w.state[i] == N.RUNNING:
+                    self._set_node(w, i, N.DISPATCHED, now)
+                    w.attempt[i] += 1
+                    w.active[i] = now
+                    w.unconfirmed[i] = now
+                    w.due.pop(i, None)
+                    self._log(w, now, e="lease-expired", node=i, attempt=w.attempt[i])
+                    out.append(Dispatch(i, w.attempt[i], w.defs[i]))
+            return out
+
+    def arm_tick(self, wf: str, now: float, seconds: float | None) -> None:
+        """Expect the workflow's next tick within seconds of now; None: no more."""
+        with self._lock:
+            if seconds is None:
+                self._ticks.pop(wf, None)
+            else:
+                self._ticks[wf] = now + seconds
+
+    def stalled_ticks(self, now: float, limit: int) -> list[tuple[str, int]]:
+        """Workflows whose tick is overdue (its message lost), with their current seq."""
+        with self._lock:
+            due = sorted((t, wf) for wf, t in self._ticks.items() if t <= now)[:limit]
+            return [(wf, int(self._wfs[wf].meta["tick"])) for _, wf in due if wf in self._wfs]
+
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
         with self._lock:
@@ -254,6 +298,7 @@ class MemoryStore:
         w.unconfirmed.pop(index, None)
         w.active.pop(index, None)
         w.due.pop(index, None)
+        w.lease.pop(index, None)
         w.meta["active"] -= 1
 
     def complete(self, wf: str, index: int, attempt: int, result: str, now: float,
@@ -334,6 +379,7 @@ class MemoryStore:
         w.unconfirmed.clear()
         w.active.clear()
         w.due.clear()
+        w.lease.clear()
         w.meta["active"] = 0
         self._set_wf(w, final, now)
         return was

@@ -65,6 +65,13 @@ class Settings:
     # A node sent this long ago and never started gets a new attempt (its message may be
     # lost); a late delivery of the old attempt is then skipped by the received guard.
     lost_after: float = 120.0
+    # A running node's worker renews its lease every lease / 4 seconds; a node whose lease
+    # ran out (its worker died) gets a new attempt at the next tick, whatever the broker's
+    # visibility timeout (an hour on Redis), which must stay above the longest countdown.
+    lease: float = 120.0
+    # A tick message not run this long after it was due was lost (held by a dead worker):
+    # any worker's keeper thread runs that tick itself.
+    tick_rescue: float = 30.0
     lookups_per_tick: int = 100
     keep_finished: float | None = 7 * 24 * 3600  # state of finished workflows then expires
     # Parent results bigger than this (JSON bytes) stay in the store: the message carries
@@ -132,6 +139,9 @@ class Engine:
             started = self.store.start(wf, index, attempt, self.clock())
         except UnknownWorkflowError:
             return False  # its state expired or was deleted: nothing left to run for
+        if started:
+            # A first start, or a retry's message arriving to wait for its countdown.
+            self.store.hold(wf, index, attempt, self.clock(), self.settings.lease)
         if started == 1:
             self._node_hook(wf, index, NodeState.RUNNING)
         elif started == 0:
@@ -199,12 +209,28 @@ class Engine:
             self.dispatcher.stash(tid, "FAILURE", exc, tb)  # as on_success: for the tick
             raise
 
-    def on_retry(self, tid: str, reason: Any) -> None:
-        """A task asked to be retried; the node stays RUNNING."""
+    def heartbeat(self, tid: str) -> bool:
+        """Renew a running attempt's lease; False when it is no longer its node's."""
+        parsed = parse_task_id(tid)
+        if parsed is None:
+            return True
+        wf, index, attempt = parsed
+        try:
+            return self.store.hold(wf, index, attempt, self.clock(), self.settings.lease)
+        except UnknownWorkflowError:
+            return False
+
+    def on_retry(self, tid: str, reason: Any, countdown: float = 0.0) -> None:
+        """A task asked to be retried in countdown seconds; the node stays RUNNING.
+
+        Its lease then covers the countdown: no body runs, so nothing renews it meanwhile.
+        """
         parsed = parse_task_id(tid)
         if parsed is not None:
             wf, index, attempt = parsed
-            self.store.note(wf, {"t": self.clock(), "e": "retry", "node": index,
+            now = self.clock()
+            self.store.hold(wf, index, attempt, now, countdown + self.settings.lease)
+            self.store.note(wf, {"t": now, "e": "retry", "node": index,
                                  "attempt": attempt, "reason": str(reason)[:500]})
 
     def _fail(self, wf: str, index: int, attempt: int, error: Mapping[str, Any]) -> None:
@@ -282,8 +308,25 @@ class Engine:
             self._reconcile(wf, meta, now)
             meta = self.store.meta(wf)
         if not WorkflowState(meta["state"]).finished:
-            self.dispatcher.schedule_tick(wf, seq + 1, self.settings.tick_interval)
+            self._schedule_tick(wf, seq + 1)
+        else:
+            self.store.arm_tick(wf, now, None)
         self.store.advance_tick(wf, seq)
+
+    def _schedule_tick(self, wf: str, seq: int) -> None:
+        countdown = self.settings.tick_interval
+        self.store.arm_tick(wf, self.clock(), countdown + self.settings.tick_rescue)
+        self.dispatcher.schedule_tick(wf, seq, countdown)
+
+    def rescue_ticks(self, limit: int = 100) -> int:
+        """Run the ticks whose messages were lost; how many ran."""
+        stalled = self.store.stalled_ticks(self.clock(), limit)
+        for wf, seq in stalled:
+            try:
+                self.tick(wf, seq)
+            except UnknownWorkflowError:
+                self.store.arm_tick(wf, self.clock(), None)  # its state expired
+        return len(stalled)
 
     def _reconcile(self, wf: str, meta: Mapping[str, Any], now: float) -> None:
         deadline = meta.get("deadline")
@@ -304,6 +347,12 @@ class Engine:
         lost = self.store.redispatch(wf, now - self.settings.lost_after, now)
         if lost:
             self.dispatch(wf, lost)
+        expired = self.store.expire_leases(wf, now)
+        if expired:
+            # The old attempt may still be alive somewhere (a worker cut off, not dead):
+            # stopped where it can be; its results and fences no longer count anyway.
+            self.dispatcher.revoke([task_id(wf, d.index, d.attempt - 1) for d in expired])
+            self.dispatch(wf, expired)
         self._recover_finished(wf, now)
         self.kick(wf)
 
@@ -329,7 +378,7 @@ class Engine:
         """Store the definition once, dispatch the roots and start the tick."""
         self.store.create(wf, nodes, meta, self.clock())
         self.hooks.workflow_changed(wf, WorkflowState.RUNNING)
-        self.dispatcher.schedule_tick(wf, 0, self.settings.tick_interval)
+        self._schedule_tick(wf, 0)
         # The caller sends one batch itself (no extra hop for small workflows); a wider
         # start is left to a worker, so apply_async() returns once the definition is stored.
         claimed = self.store.claim(wf, self.clock(), self.settings.batch).claimed
@@ -383,8 +432,7 @@ class Engine:
     def _restart_tick(self, wf: str) -> None:
         # The tick chain stops when a workflow finishes; a retried workflow needs it back.
         # A second chain with the same seq merges: only one can advance it.
-        self.dispatcher.schedule_tick(wf, int(self.store.meta(wf)["tick"]),
-                                      self.settings.tick_interval)
+        self._schedule_tick(wf, int(self.store.meta(wf)["tick"]))
 
 
 def _int_refs(expr: dict[str, Any]) -> dict[str, Any]:

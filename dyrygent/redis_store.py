@@ -45,6 +45,12 @@ def _translated(method: _Method) -> _Method:
     return cast(_Method, call)
 
 
+def _server_now(client: redis.Redis) -> float:  # type: ignore[type-arg]
+    """Redis's own clock: the one every host agrees on."""
+    seconds, micros = client.time()
+    return float(seconds) + float(micros) / 1e6
+
+
 class RedisStore:
     """Workflow state in Redis; all keys of a workflow share the hash tag {workflow-id}."""
 
@@ -55,7 +61,7 @@ class RedisStore:
         self._scripts = {
             name: client.register_script(lua.PRELUDE + getattr(lua, name))
             for name in ("CLAIM", "START", "COMPLETE", "FAIL", "PAUSE", "RESUME", "STOP",
-                         "RETRY", "SKIP", "RECLAIM", "REDISPATCH",
+                         "RETRY", "SKIP", "RECLAIM", "REDISPATCH", "HOLD", "EXPIRE_LEASES",
                          "ADVANCE_TICK")
         }
 
@@ -249,6 +255,14 @@ class RedisStore:
         """Give nodes sent before `before` and never started a new attempt (lost messages)."""
         return list(self._dispatches(self._run("REDISPATCH", wf, before, now)))
 
+    def hold(self, wf: str, index: int, attempt: int, now: float, seconds: float) -> bool:
+        """Keep a running attempt's lease for seconds more (Redis's clock; now unused)."""
+        return bool(self._run("HOLD", wf, index, attempt, seconds))
+
+    def expire_leases(self, wf: str, now: float) -> list[Dispatch]:
+        """Give running nodes whose lease ran out (on Redis's clock) a new attempt."""
+        return list(self._dispatches(self._run("EXPIRE_LEASES", wf, now)))
+
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
         return int(self._run("START", wf, index, attempt, now))
@@ -324,6 +338,25 @@ class RedisStore:
     def advance_tick(self, wf: str, seq: int) -> bool:
         """Move the tick from seq to seq + 1; False if another tick already did."""
         return bool(self._run("ADVANCE_TICK", wf, seq))
+
+    def arm_tick(self, wf: str, now: float, seconds: float | None) -> None:
+        """Expect the workflow's next tick within seconds (Redis's clock, not now); None: no
+        more."""
+        ticks = f"{self.prefix}:ticks"
+        if seconds is None:
+            self.client.zrem(ticks, wf)
+            return
+        self.client.zadd(ticks, {wf: _server_now(self.client) + seconds})
+
+    def stalled_ticks(self, now: float, limit: int) -> list[tuple[str, int]]:
+        """Workflows whose tick is overdue (its message lost), with their current seq."""
+        due = self.client.zrangebyscore(f"{self.prefix}:ticks", "-inf",
+                                        _server_now(self.client), start=0, num=limit)
+        pipe = self.client.pipeline(transaction=False)
+        for wf in due:
+            pipe.hget(self._key(wf, "meta"), "tick")
+        return [(wf, int(seq)) for wf, seq in zip(due, pipe.execute(), strict=True)
+                if seq is not None]
 
     def retain(self, wf: str, seconds: float | None) -> None:
         """Let a finished workflow's state expire after seconds; None keeps it for good."""

@@ -73,6 +73,14 @@ class StateStore(Protocol):
         """Take claimed nodes never confirmed sent since before; they count as claimed now."""
     def redispatch(self, wf: str, before: float, now: float) -> list[Dispatch]:
         """Give nodes sent before `before` and never started a new attempt (lost messages)."""
+    def hold(self, wf: str, index: int, attempt: int, now: float, seconds: float) -> bool:
+        """Keep a running attempt's lease for seconds more; False when it is not current.
+
+        The lease never shortens. RedisStore times leases on Redis's own clock, so workers
+        and ticks on hosts whose clocks differ agree on when one ran out.
+        """
+    def expire_leases(self, wf: str, now: float) -> list[Dispatch]:
+        """Give running nodes whose lease ran out a new attempt, to send (DISPATCHED)."""
     def start(self, wf: str, index: int, attempt: int, now: float) -> int:
         """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
     def complete(self, wf: str, index: int, attempt: int, result: str, now: float,
@@ -101,5 +109,9 @@ class StateStore(Protocol):
         """Tell whether seq is the current tick of the workflow."""
     def retain(self, wf: str, seconds: float | None) -> None:
         """Let a finished workflow's state expire after seconds; None keeps it for good."""
+    def arm_tick(self, wf: str, now: float, seconds: float | None) -> None:
+        """Expect the workflow's next tick within seconds; None when no tick follows."""
+    def stalled_ticks(self, now: float, limit: int) -> list[tuple[str, int]]:
+        """Workflows whose tick is overdue (its message lost), with their current seq."""
     def advance_tick(self, wf: str, seq: int) -> bool:
         """Move the tick from seq to seq + 1; False if another tick already did."""

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import threading
+import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery, signals
@@ -89,6 +93,58 @@ def _batch(producer: Any) -> AbstractContextManager[Any]:
     return batch() if batch is not None else contextlib.nullcontext()
 
 
+class Keeper:
+    """A worker's thread that renews the leases of the node tasks it took and runs lost ticks.
+
+    It runs in the worker's main process, which holds each message from its receipt (a
+    retry's, through its countdown) to its end: a task is held until its node is no longer
+    RUNNING at that attempt. A killed worker renews nothing, so its leases run out; a tick
+    message it held is run by another worker's keeper once overdue.
+    """
+
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self.engine, self.interval = engine, interval
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+        self._pid = 0
+
+    def start(self) -> None:
+        """Start the thread in this process (once per process)."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="dyrygent-keeper", daemon=True).start()
+
+    def add(self, tid: str) -> None:
+        """Hold tid's lease while its node runs."""
+        with self._lock:
+            self._held.add(tid)
+        self.start()
+
+    def beat(self) -> None:
+        """Renew every held lease once; let go of the attempts that are over."""
+        with self._lock:
+            held = sorted(self._held)
+        for tid in held:
+            try:
+                current = self.engine.heartbeat(tid)
+            except Exception:  # the next beat tries again; the lease has slack for it
+                logger.warning("dyrygent could not renew the lease of %s", tid, exc_info=True)
+                continue
+            if not current:
+                with self._lock:
+                    self._held.discard(tid)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.beat()
+            try:
+                self.engine.rescue_ticks()
+            except Exception:  # a store outage: the next round tries again
+                logger.warning("dyrygent could not look for lost ticks", exc_info=True)
+
+
 class WorkflowProcessor:
     """The workflow processor of one Celery app: its engine, hooks and store."""
 
@@ -96,6 +152,7 @@ class WorkflowProcessor:
         self.app = app
         self.hooks = Hooks()
         self.engine = Engine(store, CeleryDispatcher(app), self.hooks, settings=settings)
+        self.keeper = Keeper(self.engine, min(settings.lease / 4, settings.tick_interval))
         self._connect()
         self.task = app.task(name=PROCESS_TASK, bind=True, acks_late=True,
                              reject_on_worker_lost=True, ignore_result=True,
@@ -116,11 +173,16 @@ class WorkflowProcessor:
     def _connect(self) -> None:
         # Celery signals are process-wide; each receiver only acts for its own app.
         signals.task_received.connect(self._on_received, weak=False)
+        signals.worker_ready.connect(self._on_worker_ready, weak=False)
         signals.task_prerun.connect(self._on_prerun, weak=False)
         signals.task_success.connect(self._on_success, weak=False)
         signals.task_failure.connect(self._on_failure, weak=False)
         signals.task_retry.connect(self._on_retry, weak=False)
         signals.task_revoked.connect(self._on_revoked, weak=False)
+
+    def _on_worker_ready(self, sender: Any = None, **_: Any) -> None:
+        if getattr(sender, "app", None) is self.app:
+            self.keeper.start()
 
     def _on_received(self, sender: Any = None, request: Any = None, **_: Any) -> None:
         # Runs in the worker's main process before the pool gets the task: the node
@@ -134,7 +196,9 @@ class WorkflowProcessor:
         except Exception:
             logger.exception("dyrygent could not check a received task")
             return
-        if not run:
+        if run:
+            self.keeper.add(str(tid))
+        else:
             worker_state.revoked.add(str(tid))
 
     def _on_prerun(self, sender: Any = None, task_id: str | None = None, args: Any = None,
@@ -162,7 +226,7 @@ class WorkflowProcessor:
                   **_: Any) -> None:
         tid = getattr(request, "id", None)
         if self._mine(sender) and parse_task_id(tid):
-            self._guard(self.engine.on_retry, tid, reason)
+            self._guard(self.engine.on_retry, tid, reason, _countdown(reason))
 
     def _on_revoked(self, sender: Any = None, request: Any = None, terminated: bool = False,
                     expired: bool = False, **_: Any) -> None:
@@ -180,6 +244,15 @@ class WorkflowProcessor:
             fn(*args)
         except Exception:
             logger.exception("dyrygent could not record a task event")
+
+
+def _countdown(reason: Any) -> float:
+    """Seconds until a retried task runs again (Retry.when: seconds or a datetime)."""
+    when = getattr(reason, "when", None)
+    if isinstance(when, datetime):
+        aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return max(0.0, (aware - datetime.now(UTC)).total_seconds())
+    return float(when) if isinstance(when, int | float) else 0.0
 
 
 def _process(self: Any, workflow_id: str, seq: int) -> None:

@@ -13,8 +13,13 @@ from dyrygent.processor import Settings
 from dyrygent.tasks import register_workflow_processor
 
 
-def make_app(broker: str, state: str, prefix: str, queue: str) -> Celery:
-    """A Celery app with the test tasks, a dyrygent processor and one private queue."""
+def make_app(broker: str, state: str, prefix: str, queue: str, visibility: float = 5,
+             lease: float = 120, tick_rescue: float = 30) -> Celery:
+    """A Celery app with the test tasks, a dyrygent processor and one private queue.
+
+    visibility: Redis's visibility timeout; lease: the running nodes' lease; tick_rescue:
+    how overdue a tick message is before another worker runs the tick.
+    """
     app = Celery(f"dytest-{prefix}", broker=broker, backend=state, set_as_current=False)
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"],
@@ -23,13 +28,15 @@ def make_app(broker: str, state: str, prefix: str, queue: str) -> Celery:
         # A killed worker's unacked Redis messages come back after visibility_timeout
         # seconds; the sweep runs every second so tests need not wait for the defaults.
         # Test tasks are far shorter than the timeout, so nothing is restored while it runs.
-        broker_transport_options={"visibility_timeout": 5, "unacked_restore_interval": 1,
+        broker_transport_options={"visibility_timeout": visibility,
+                                  "unacked_restore_interval": 1,
                                   "unacked_restore_throttle": 1, "unacked_mutex_expire": 10},
         broker_connection_retry_on_startup=True,
     )
     processor = register_workflow_processor(
         app, redis_url=state, prefix=prefix,
-        settings=Settings(tick_interval=0.5, unconfirmed_after=3.0, lost_after=5.0, batch=50))
+        settings=Settings(tick_interval=0.5, unconfirmed_after=3.0, lost_after=5.0, batch=50,
+                          lease=lease, tick_rescue=tick_rescue))
     counter = redis.Redis.from_url(state, decode_responses=True)
 
     @processor.hooks.on_finish
@@ -78,4 +85,7 @@ def make_app(broker: str, state: str, prefix: str, queue: str) -> Celery:
 
 if os.environ.get("DYRYGENT_TEST_STATE"):
     app = make_app(os.environ["DYRYGENT_TEST_BROKER"], os.environ["DYRYGENT_TEST_STATE"],
-                   os.environ["DYRYGENT_TEST_PREFIX"], os.environ["DYRYGENT_TEST_QUEUE"])
+                   os.environ["DYRYGENT_TEST_PREFIX"], os.environ["DYRYGENT_TEST_QUEUE"],
+                   float(os.environ.get("DYRYGENT_TEST_VISIBILITY", "5")),
+                   float(os.environ.get("DYRYGENT_TEST_LEASE", "120")),
+                   float(os.environ.get("DYRYGENT_TEST_TICK_RESCUE", "30")))

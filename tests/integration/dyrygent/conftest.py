@@ -35,6 +35,8 @@ class Cluster:
     logdir: Path
     app: Celery
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    #: Environment the workers' app reads (DYRYGENT_TEST_VISIBILITY, DYRYGENT_TEST_LEASE).
+    worker_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def redis(self) -> redis.Redis:  # type: ignore[type-arg]
@@ -45,7 +47,8 @@ class Cluster:
         n = len(self.workers)
         log = self.logdir / f"worker{n}.log"
         env = {**os.environ, "DYRYGENT_TEST_BROKER": self.broker, "DYRYGENT_TEST_STATE": self.state,
-               "DYRYGENT_TEST_PREFIX": self.prefix, "DYRYGENT_TEST_QUEUE": self.queue}
+               "DYRYGENT_TEST_PREFIX": self.prefix, "DYRYGENT_TEST_QUEUE": self.queue,
+               **self.worker_env}
         cmd = [sys.executable, "-m", "celery", "-A", "tests.integration.dyrygent.app", "worker",
                "-P", "prefork", "-c", "2", "-Q", self.queue, "-n", f"{self.prefix}-{n}@%h",
                "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info",

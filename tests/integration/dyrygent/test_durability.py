@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 
@@ -72,3 +73,33 @@ def test_workflow_completes_after_repeated_sigkill_of_the_dispatching_worker(
     result = handle.wait(timeout=180)
     assert result[0] == "b7" and len(result[1][0]) == 12
     check_runs(c, wf, may_repeat | redelivered(handle, c, wf))
+
+
+@pytest.mark.parametrize("fresh", ["redis"], indirect=True)
+def test_a_step_whose_worker_was_killed_runs_again_after_its_lease_not_after_an_hour(
+        fresh: Cluster) -> None:
+    # Redis hands a killed worker's unacknowledged messages back after its visibility
+    # timeout (an hour by default, kept here): the node's lease brings the step back, and
+    # the tick message the dead worker held is run by the new worker's keeper.
+    c = fresh
+    c.worker_env.update(DYRYGENT_TEST_VISIBILITY="3600", DYRYGENT_TEST_LEASE="2",
+                        DYRYGENT_TEST_TICK_RESCUE="2")
+    engine = c.processor.engine  # the client arms the first tick: the same settings
+    engine.settings = dataclasses.replace(engine.settings, lease=2, tick_rescue=2)
+    worker = c.start_worker()
+    wf = Workflow()
+    wf.add_celery_canvas(chain(c.sig_i("slow", tag="a", seconds=30.0), c.sig_i("t", tag="b")))
+    handle = wf.apply_async()
+    poll(lambda: handle.status().counts[NodeState.RUNNING] == 1, timeout=60, interval=0.05,
+         what=lambda _: f"the first node RUNNING: {handle.status().to_dict()}")
+    c.kill(worker)
+    killed = time.monotonic()
+    c.start_worker()
+    poll(lambda: c.execs().get(f"dy-{wf.id}-0", 0) == 2, timeout=60, interval=0.1,
+         what=lambda _: f"the first node to run again: {handle.events()[-5:]}")
+    recovered = time.monotonic() - killed
+    # The lease (2 s) plus a tick (0.5 s) and a worker's start, not the visibility timeout.
+    assert recovered < 30, recovered
+    expired = [e for e in handle.events() if e["e"] == "lease-expired"]
+    assert [e["attempt"] for e in expired] == [2], handle.events()
+    print(f"recovered {recovered:.1f} s after the kill")
