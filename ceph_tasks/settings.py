@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     rabbitmq_url: str = DEFAULT_RABBITMQ
     #: Seconds a maintenance's lease on its cluster lives unless its guardian renews it.
     lease_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
+    #: Seconds a running step's lease lives unless its worker renews it: a step whose
+    #: worker died runs again (a new attempt) this long after, not when the broker would
+    #: hand its message back (an hour with Redis's default visibility timeout).
+    step_lease_seconds: float = Field(default=120.0, gt=0, allow_inf_nan=False)
+    #: Seconds a workflow's tick or a guardian's look may be overdue before another worker
+    #: runs it (its message held by a worker that died).
+    rescue_after_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     #: The environment the inventory's ${VAR}s are resolved in (secrets), read at the edge.
     environ: Mapping[str, str] = Field(default_factory=dict, repr=False, exclude=True)
 

@@ -369,8 +369,9 @@ class RedisStore:
         pipe.execute()
 
     def delete(self, wf: str) -> None:
-        """Remove every key of a workflow."""
+        """Remove every key of a workflow, and its place among the expected ticks."""
         self.client.delete(*self.keys(wf))
+        self.client.zrem(f"{self.prefix}:ticks", wf)
 
 
 # Every public call, one place: a caller sees dyrygent's errors only, and can tell an

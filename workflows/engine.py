@@ -7,6 +7,7 @@ from celery import Celery
 from ceph_tasks.app import make_app, settings_of
 from ceph_tasks.settings import Settings
 from ceph_tasks.tasks.base import install_fence
+from dyrygent.processor import Settings as EngineSettings
 from dyrygent.tasks import WorkflowProcessor, register_workflow_processor
 
 #: The module of the guardian task, which restores what a failed maintenance changed.
@@ -19,7 +20,7 @@ def worker_app(settings: Settings, name: str = "cephmaint") -> Celery:
     """An app that runs (or sends) every maintenance task and processes workflows."""
     app = make_app(settings, name)
     app.conf.include = [*app.conf.include, GUARDIAN_MODULE, STARTER_MODULE]
-    processor = register_workflow_processor(app, redis_url=settings.redis_url)
+    processor = processor_of(app)
     # A cancelled step's task runs on to its end: before each change it asks whether its
     # node still wants it, so nothing it sends outlives the guardian's restore.
     install_fence(app, processor.engine.is_current)
@@ -28,4 +29,8 @@ def worker_app(settings: Settings, name: str = "cephmaint") -> Celery:
 
 def processor_of(app: Celery) -> WorkflowProcessor:
     """The workflow processor of a cephmaint app (state in its settings' Redis)."""
-    return register_workflow_processor(app, redis_url=settings_of(app).redis_url)
+    settings = settings_of(app)
+    return register_workflow_processor(
+        app, redis_url=settings.redis_url,
+        settings=EngineSettings(lease=settings.step_lease_seconds,
+                                tick_rescue=settings.rescue_after_seconds))

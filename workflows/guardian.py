@@ -7,6 +7,10 @@ ledger so that a re-delivered guardian does not run them twice; on SUCCESS it do
 An operator's retry starts a new generation: the guardian watches again and, should the
 workflow fail again, restores again.
 
+A guardian's message held by a worker that died is sent again by the other workers'
+watch (workflows.guardian_watch) once it missed a look, under a new token; the old
+message, should the broker ever hand it back, is no longer the current one and stops.
+
 The guardian also keeps the maintenance's lease on its cluster: renewed on every look,
 released when the workflow succeeded or its finalisers are done, but kept while a failed
 workflow that moved data waits for a retry or a cancel. A lease found gone (the
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import Celery, Task, shared_task
 from celery.result import AsyncResult
@@ -32,6 +36,7 @@ from dyrygent.handle import WorkflowHandle
 from dyrygent.states import WorkflowState
 from dyrygent.tasks import processor_for
 from workflows.errors import ClusterBusy
+from workflows.guardian_watch import on_worker_ready, watch_of
 from workflows.lease_taking import LEASE_KEY, take_lease
 from workflows.leases import RedisLeases
 from workflows.plan import Phase
@@ -46,6 +51,11 @@ DEFAULT_INTERVAL = 5.0
 def generation_key() -> str:
     """Ledger key of the current generation (1 at submit, one more per operator retry)."""
     return "generation"
+
+
+def token_key() -> str:
+    """Ledger key of the current guardian's task id: an older message stops at once."""
+    return "guardian-task"
 
 
 def finalised_key(generation: int, step_id: str) -> str:
@@ -64,6 +74,15 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         return {"workflow": workflow_id, "abandoned": True}
     if current != generation:
         return {"workflow": workflow_id, "superseded_by": current}
+    token = ledger.recall(workflow_id, token_key())
+    if token is not None and token != self.request.id:
+        return {"workflow": workflow_id, "superseded_by_task": token}
+    watch = watch_of(self.app)
+    grace = settings_of(self.app).rescue_after_seconds
+
+    def again(countdown: float) -> NoReturn:
+        watch.expect(workflow_id, countdown + grace)
+        raise self.retry(countdown=countdown)
     processor = processor_for(self.app)
     if processor is None:
         raise RuntimeError(f"app {self.app.main} has no workflow processor")
@@ -74,9 +93,10 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
     state = handle.status().state
     if not state.finished:
         keep_lease(self.app, ledger, handle, lease)
-        raise self.retry(countdown=interval)
+        again(interval)
     if state == WorkflowState.SUCCESS:
         release_lease(self.app, workflow_id, lease)
+        watch.forget(workflow_id)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
     plan = ledger.recall(workflow_id, "plan") or {}
     done, failed = [], []
@@ -93,7 +113,7 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
                 # finalisers after it (flags, downtimes) wait for it, as in the plan, and
                 # the cluster stays leased.
                 keep_lease(self.app, ledger, handle, lease)
-                raise self.retry(countdown=interval)
+                again(interval)
         else:
             # The others run here, in order, eagerly: they are few, short and idempotent,
             # and one that fails must not keep the others from restoring what they can.
@@ -109,14 +129,15 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         # forgotten; the ones that succeeded are recorded and will not run again. The
         # cluster stays leased until they have.
         keep_lease(self.app, ledger, handle, lease)
-        raise self.retry(countdown=max(interval, 30.0))
+        again(max(interval, 30.0))
     if state == WorkflowState.FAILURE and _moved_data(ledger, workflow_id):
         # Its data moves wait, partly done, for the operator's retry or cancel (each starts
         # a new generation, which supersedes this one): the cluster is still in this
         # maintenance, and no other may start on it meanwhile.
         keep_lease(self.app, ledger, handle, lease)
-        raise self.retry(countdown=max(interval, 30.0))
+        again(max(interval, 30.0))
     release_lease(self.app, workflow_id, lease)
+    watch.forget(workflow_id)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
 
 
@@ -187,9 +208,29 @@ def release_lease(app: Celery, workflow_id: str, lease: dict[str, Any] | None) -
 
 
 def start_guardian(celery_app: Celery, ledger: Ledger, workflow_id: str, generation: int,
-                   interval: float = DEFAULT_INTERVAL) -> None:
-    """Record the generation and start its guardian."""
+                   interval: float = DEFAULT_INTERVAL, countdown: float | None = None) -> None:
+    """Record the generation and start its guardian (its first look after countdown)."""
+    first = interval if countdown is None else countdown
+    task_id = f"guardian.{workflow_id}.{generation}.{uuid.uuid4().hex[:8]}"
     ledger.note(workflow_id, generation_key(), generation)
+    ledger.note(workflow_id, token_key(), task_id)
+    watch_of(celery_app).expect(workflow_id, first + settings_of(celery_app).rescue_after_seconds)
     celery_app.send_task(GUARDIAN_TASK, kwargs={"workflow_id": workflow_id,
                                                 "generation": generation,
-                                                "interval": interval}, countdown=interval)
+                                                "interval": interval},
+                         countdown=first, task_id=task_id)
+
+
+def rescue_guardian(app: Celery, workflow_id: str) -> None:
+    """Send a fresh guardian for a workflow whose guardian missed its look."""
+    ledger = context_of(app).ledger
+    generation = ledger.recall(workflow_id, generation_key())
+    if generation is None:
+        watch_of(app).forget(workflow_id)  # its submit was rolled back
+        return
+    log.warning("the guardian of %s missed its look (its worker died?): sent again",
+                workflow_id)
+    start_guardian(app, ledger, workflow_id, int(generation), countdown=0)
+
+
+on_worker_ready(rescue_guardian, DEFAULT_INTERVAL)

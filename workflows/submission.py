@@ -27,7 +27,8 @@ from dyrygent.workflows import Workflow
 from workflows.concurrency import Concurrency
 from workflows.engine import processor_of
 from workflows.errors import ControlRefused, SubmitError
-from workflows.guardian import DEFAULT_INTERVAL, generation_key, start_guardian
+from workflows.guardian import DEFAULT_INTERVAL, generation_key, start_guardian, token_key
+from workflows.guardian_watch import watch_of
 from workflows.lease_taking import LEASE_KEY, take_lease
 from workflows.leases import RedisLeases
 from workflows.plan import MaintenancePlan, setup_to_redo
@@ -137,6 +138,8 @@ def _roll_back(app: Celery, ledger: RedisLedger, processor: WorkflowProcessor,
         lambda: ledger.forget(reference, WINDOW_OVERRIDE_KEY),
         lambda: ledger.forget(reference, LEASE_KEY),
         lambda: ledger.forget(reference, generation_key()),
+        lambda: ledger.forget(reference, token_key()),
+        lambda: watch_of(app).forget(reference),
         lambda: leases.release(plan["cluster"], reference, token),
     ]
     for step in undo:

@@ -107,7 +107,23 @@ def handover_problems(daemons: Daemons, hosts_leaving: Collection[str],
         if DaemonKind.MDS not in joining and not _standby_mds(daemons, mds, leaving):
             problems.append(f"{mds.entity} holds a rank of {mds.fs or 'a file system'} and no "
                             "standby MDS is ready elsewhere to take over")
+    problems += _standby_shortfall(daemons, leaving, joining)
     return sorted(problems)
+
+
+def _standby_shortfall(daemons: Daemons, leaving: Collection[Daemon],
+                       joining: Collection[DaemonKind]) -> list[str]:
+    """File systems left with fewer standby MDS than they want (MDS_INSUFFICIENT_STANDBY)."""
+    gone = [d for d in leaving if d.kind is DaemonKind.MDS]
+    if not gone:
+        return []
+    mds = daemons.of(DaemonKind.MDS)
+    after = len(mds) - len(gone) + (DaemonKind.MDS in joining)
+    standbys = max(after - sum(d.active for d in mds), 0)  # every rank stays held
+    names = ", ".join(d.entity for d in gone)
+    return [f"removing {names} leaves {standbys} standby MDS, fewer than file system "
+            f"{fs} wants (standby_count_wanted {wanted}): add an MDS elsewhere first"
+            for fs, wanted in sorted(daemons.standbys_wanted.items()) if standbys < wanted]
 
 
 def handover_changes(daemons: Daemons, hosts_leaving: Collection[str],

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
+
 from ceph_tasks.ceph.models.common import CephModel
 
 
@@ -45,6 +47,8 @@ class Daemons(CephModel):
     """Every monitor (the monmap), manager and MDS of a cluster."""
 
     daemons: tuple[Daemon, ...] = ()
+    #: Each file system's standby_count_wanted: fewer standbys raise MDS_INSUFFICIENT_STANDBY.
+    standbys_wanted: dict[str, int] = Field(default_factory=dict)
 
     @classmethod
     def from_answers(cls, quorum_status: Mapping[str, Any], mgr_dump: Mapping[str, Any],
@@ -79,7 +83,10 @@ class Daemons(CephModel):
                     str(mdsmap.get("fs_name", "")))
         for standby in fs_dump.get("standbys", ()):
             add(DaemonKind.MDS, str(standby["name"]), False, str(standby.get("state", "")))
-        return cls(daemons=tuple(found))
+        wanted = {str(fs.get("mdsmap", {}).get("fs_name", "")):
+                  int(fs.get("mdsmap", {}).get("standby_count_wanted", 0))
+                  for fs in fs_dump.get("filesystems", ())}
+        return cls(daemons=tuple(found), standbys_wanted=wanted)
 
     def of(self, kind: DaemonKind) -> tuple[Daemon, ...]:
         """The daemons of one kind."""

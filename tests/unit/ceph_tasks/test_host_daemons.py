@@ -46,11 +46,25 @@ def test_a_daemon_reporting_an_inventory_hostname_is_placed_by_it() -> None:
 
 
 def test_a_monitor_goes_only_if_the_inventorys_minimum_stays_naming_the_quorum() -> None:
-    daemons = captured()
+    daemons = answers(mons=("a2", "b2", "c1"), mgrs=("a2",))
     assert handover_problems(daemons, ["c1"], HOSTS, min_monitors=3) == [
         "removing mon.c1 leaves 2 monitor(s) (a2, b2), fewer than the inventory's "
         "min_monitors 3 (quorum now: a2, b2, c1)"]
     assert handover_problems(daemons, ["c1"], HOSTS, min_monitors=2) == []
+
+
+def test_an_mds_goes_only_if_its_file_systems_keep_the_standbys_they_want() -> None:
+    # The captured cluster: mds.b1 holds cephfs's rank, mds.c1 is its one standby, and
+    # cephfs wants one (standby_count_wanted 1): without c1 Ceph would warn
+    # MDS_INSUFFICIENT_STANDBY, and the maintenance would wait for health forever.
+    daemons = captured()
+    assert daemons.standbys_wanted == {"cephfs": 1}
+    assert handover_problems(daemons, ["c1"], HOSTS, min_monitors=2) == [
+        "removing mds.c1 leaves 0 standby MDS, fewer than file system cephfs wants "
+        "(standby_count_wanted 1): add an MDS elsewhere first"]
+    # A replacement brings its MDS up on the new host first.
+    assert handover_problems(daemons, ["c1"], HOSTS, min_monitors=2,
+                             joining=[DaemonKind.MON, DaemonKind.MDS]) == []
 
 
 def test_monitors_out_of_quorum_count_as_no_quorum_left() -> None:
