@@ -26,7 +26,7 @@ from dyrygent.tasks import WorkflowProcessor
 from dyrygent.workflows import Workflow
 from workflows.concurrency import Concurrency
 from workflows.engine import processor_of
-from workflows.errors import ControlRefused, SubmitError
+from workflows.errors import ControlRefused, StartRefused, SubmitError
 from workflows.guardian import DEFAULT_INTERVAL, generation_key, start_guardian, token_key
 from workflows.guardian_watch import watch_of
 from workflows.lease_taking import LEASE_KEY, take_lease
@@ -61,16 +61,18 @@ def workflow_of(plan: dict[str, Any], app: Celery, *, deadline: float | None = N
 
 def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
            concurrency: Concurrency | None = None,
-           window_override: dict[str, Any] | None = None) -> WorkflowHandle:
+           window_override: dict[str, Any] | None = None,
+           volatile_ok: bool = False) -> WorkflowHandle:
     """Take the cluster's lease, record the plan, start its guardian and workflow.
 
     Redis and the broker are reached first: when either cannot be, nothing is written.
     ClusterBusy when another maintenance holds the lease or a host, nothing written. The
     limit and guard of maintenances together are the inventory's unless given.
     window_override (an operator's reason to start outside the maintenance windows) is
-    recorded with the plan, where every step that waits for windows reads it.
+    recorded with the plan, where every step that waits for windows reads it. volatile_ok
+    lets it run on a Redis without persistence (check_services).
     """
-    check_services(app)
+    check_services(app, volatile_ok=volatile_ok)
     return start(plan.to_dict(), app, deadline=deadline, concurrency=concurrency,
                  window_override=window_override)
 
@@ -155,19 +157,33 @@ def _delete_workflow(processor: WorkflowProcessor, reference: str) -> None:
         store.delete(reference)
 
 
-def check_services(app: Celery, timeout: float = BROKER_TIMEOUT) -> None:
-    """Raise SubmitError unless the app's Redis and broker both accept a connection now."""
+def check_services(app: Celery, timeout: float = BROKER_TIMEOUT,
+                   volatile_ok: bool = False) -> None:
+    """Raise SubmitError unless the app's Redis and broker both accept a connection now.
+
+    StartRefused when the Redis keeps the state without an append-only file, unless
+    volatile_ok: a restart would then lose every maintenance's state and the record of
+    what each changed on its cluster.
+    """
     settings = settings_of(app)
+    where = strip_credentials(settings.redis_url)
     try:
         client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=timeout,
                                       socket_timeout=timeout)
         try:
             client.ping()
+            durable = bool(client.info("persistence").get("aof_enabled"))
         finally:
             client.close()
     except redis.RedisError as e:
-        where = strip_credentials(settings.redis_url)
         raise SubmitError(f"the Redis at {where} cannot be reached: {e}") from e
+    if not durable and not volatile_ok:
+        raise StartRefused(
+            f"the Redis at {where} keeps the workflows' state without an append-only file "
+            "(appendonly no): a restart would lose every maintenance's state and the record "
+            "of what it changed on its cluster, half done; turn appendonly on (README, "
+            "Running in production), or pass --volatile-state to take that risk; nothing "
+            "was written")
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout)

@@ -154,11 +154,14 @@ def plan_command(session: Session, kind: str, target: str | None, new_host: str 
               help="Wait for the cluster (in line while it is busy) and for its windows.")
 @click.option("--now", "now_", is_flag=True,
               help="Start outside the maintenance windows (needs --reason; recorded).")
+@click.option("--volatile-state", is_flag=True,
+              help="Start though the state Redis has no append-only file: a Redis restart "
+                   "would lose the maintenance's state and what it changed.")
 @shared_options
 @pass_session
 def run_command(session: Session, kind: str, target: str | None, new_host: str | None,
                 cluster: str | None, follow_it: bool, deadline: float | None, wait: bool,
-                now_: bool, **work: Any) -> int:
+                now_: bool, volatile_state: bool, **work: Any) -> int:
     """Start a maintenance workflow; workers carry it out.
 
     Refused (exit 1, nothing written) when the cluster is not healthy, outside its
@@ -181,12 +184,13 @@ def run_command(session: Session, kind: str, target: str | None, new_host: str |
     """
     override = _override(now_, work["reason"], wait, kind == Kind.MAINTENANCE)
     # Redis and the broker first: a run that could not be submitted reads nothing.
-    check_services(session.app)
+    check_services(session.app, volatile_ok=volatile_state)
     chosen, state, plan = build(session, kind, target, new_host, cluster, **work)
     verdict = check_start(plan, chosen, state, datetime.now(UTC), wait_for_window=wait,
                           override=override)
     try:
-        handle = submit(plan, session.app, deadline=deadline, window_override=override)
+        handle = submit(plan, session.app, deadline=deadline, window_override=override,
+                        volatile_ok=volatile_state)
     except ClusterBusy as busy:
         if not busy.queueable:
             raise

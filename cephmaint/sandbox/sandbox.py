@@ -227,8 +227,11 @@ class Sandbox:
             port = layout.redis_url.rsplit(":", 1)[1].split("/")[0]
             (self.root / "redis").mkdir(exist_ok=True)
             daemons.append(Daemon(
+                # The workflows' state survives a restart of it: an append-only file,
+                # synced every second (what maintenances require of their state Redis).
                 "redis", ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--dir", str(self.root / "redis")],
+                          "--appendonly", "yes", "--appendfsync", "everysec",
+                          "--dir", str(self.root / "redis")],
                 self.root / "run", self.root / "log" / "redis.log"))
         return daemons
 

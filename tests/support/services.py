@@ -42,8 +42,10 @@ def private_redis(workdir: Path) -> Iterator[str]:
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        # With an append-only file, as maintenances require of the state Redis.
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+         "--appendfsync", "everysec", "--dir", str(workdir), "--logfile",
+         str(workdir / "redis.log")],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )
     try:

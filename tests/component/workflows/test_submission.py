@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,13 +13,14 @@ import redis
 from ceph_tasks.settings import Settings
 from tests.component.workflows.test_leases import keys
 from tests.support.lab import healthy_state, lab_cluster
+from tests.support.services import private_redis
 from workflows.builders import plan_decommission, plan_replace
 from workflows.concurrency import Concurrency
 from workflows.engine import worker_app
-from workflows.errors import ClusterBusy, SubmitError
+from workflows.errors import ClusterBusy, StartRefused, SubmitError
 from workflows.leases import RedisLeases
 from workflows.plan import MaintenancePlan
-from workflows.submission import start
+from workflows.submission import check_services, start, submit
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 QUIET = {"check_domains": lambda *_: []}
@@ -67,3 +69,19 @@ def test_a_refused_start_writes_nothing_at_all(redis_url: str,
         assert keys(client, "") == before
     finally:
         leases.release(plan["cluster"], "decommission.node1.held", token)
+
+
+def test_a_redis_without_an_append_only_file_refuses_the_start_before_anything_is_written(
+        tmp_path: Path) -> None:
+    with private_redis(tmp_path / "redis") as url:
+        volatile: redis.Redis[bytes] = redis.Redis.from_url(url)
+        volatile.config_set("appendonly", "no")
+        app = worker_app(Settings(broker_url=url, redis_url=url), name="volatile")
+        plan = plan_decommission("node1", cluster=lab_cluster(), state=healthy_state(),
+                                 **QUIET)
+        with pytest.raises(StartRefused, match=r"appendonly no\): a restart would lose .* "
+                                               r"pass --volatile-state to take that risk"):
+            submit(plan, app)
+        assert volatile.keys("*") == []
+        check_services(app, volatile_ok=True)  # the operator's choice, said out loud
+        volatile.close()

@@ -65,6 +65,8 @@ class WorkflowBench:
     inventory_path: Path
     alertmanager_url: str
     logdir: Path
+    #: The worker bench_on started (a test may kill it and start another).
+    worker: subprocess.Popen[bytes] | None = None
 
     @property
     def cluster(self) -> Cluster:
@@ -76,7 +78,9 @@ class WorkflowBench:
         """What a cephmaint process (worker or CLI) needs to find broker, state and inventory."""
         return {"CEPHMAINT_BROKER_URL": self.settings.broker_url,
                 "CEPHMAINT_REDIS_URL": self.settings.redis_url,
-                "CEPHMAINT_INVENTORY": str(self.inventory_path)}
+                "CEPHMAINT_INVENTORY": str(self.inventory_path),
+                "CEPHMAINT_STEP_LEASE_SECONDS": str(self.settings.step_lease_seconds),
+                "CEPHMAINT_RESCUE_AFTER_SECONDS": str(self.settings.rescue_after_seconds)}
 
     def plan(self, kind: str, host: str, *, new_host: str | None = None,
              timing: Timing = TIMING, **options: Any) -> MaintenancePlan:
@@ -199,8 +203,12 @@ def _balancer_off(ceph: Ceph) -> bool:
 
 
 @contextmanager
-def bench_on(root: Path, topology: Topology | None = None) -> Iterator[WorkflowBench]:
-    """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker."""
+def bench_on(root: Path, topology: Topology | None = None,
+             step_lease: float | None = None) -> Iterator[WorkflowBench]:
+    """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker.
+
+    step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds).
+    """
     box = Sandbox(root / "sbx")
     try:
         box.up(timeout=180, topology=topology)
@@ -213,6 +221,9 @@ def bench_on(root: Path, topology: Topology | None = None) -> Iterator[WorkflowB
             write_inventory(Inventory(clusters=(cluster,)), inventory)
             settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
                                 inventory_path=inventory)
+            if step_lease is not None:
+                settings = settings.model_copy(update={"step_lease_seconds": step_lease,
+                                                       "rescue_after_seconds": step_lease})
             app = worker_app(settings, name=f"client-{uuid.uuid4().hex[:6]}")
             bench = WorkflowBench(box, app, settings, inventory, url, root / "logs")
             # The mgr balancer is on by default, and each maintenance turns it back on at
@@ -221,7 +232,8 @@ def bench_on(root: Path, topology: Topology | None = None) -> Iterator[WorkflowB
             # pause and restore of both are tested on their own (test_data_movement).
             poll(lambda: bench.with_ceph(_balancer_off), timeout=60, interval=1,
                  what="the mgr balancer off")
-            with celery_worker("cephmaint.worker:app", bench.logdir, bench.env):
+            with celery_worker("cephmaint.worker:app", bench.logdir, bench.env) as worker:
+                bench.worker = worker
                 yield bench
     finally:
         box.down()

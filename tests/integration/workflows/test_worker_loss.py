@@ -1,0 +1,80 @@
+"""A worker killed in the middle of a maintenance costs a lease, not the broker's hour.
+
+The sandbox's Redis keeps the default visibility timeout (an hour): a killed worker's
+messages stay away that long. The drain step's lease (5 s here) brings it back under a new
+attempt on another worker, which carries on from the weights Ceph has: no weight is sent
+twice (Ceph's audit log), no object is lost, and the maintenance ends as planned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from ceph_tasks.decisions.restoration import PREFIXES, Kind
+from ceph_tasks.names import TaskName
+from dyrygent.states import NodeState, WorkflowState
+from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
+from tests.support.audit import changes_since, settled_mark
+from tests.support.poll import poll
+from tests.support.worker import celery_worker
+from workflows.plan import Phase
+
+pytestmark = pytest.mark.integration
+
+#: The steps' lease and the rescue time of ticks and guardians, in seconds.
+LEASE = 5.0
+#: The engine's tick (its default): a lease found run out waits for the next one.
+TICK = 5.0
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkflowBench]:
+    with bench_on(tmp_path_factory.mktemp("loss"), step_lease=LEASE) as made:
+        yield made
+
+
+@pytest.mark.timeout(600)
+def test_a_worker_killed_during_the_drain_costs_the_steps_lease_not_an_hour(
+        bench: WorkflowBench) -> None:
+    objects = bench.sandbox.verify()
+    plan = bench.plan("decommission", "node2", timing=TIMING)
+    [drain] = [s for s in plan.steps if s.task == TaskName.REWEIGHT and s.phase == Phase.MOVE]
+    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    handle = bench.submit(plan)
+    weights = PREFIXES[Kind.WEIGHTS]
+    poll(lambda: handle.node(drain.id)["state"] == NodeState.RUNNING
+         and any(k.startswith(weights) for k in bench.ledger().entries(plan.reference)),
+         timeout=120, interval=0.2, what=lambda _: f"the drain under way: {handle.status()}")
+    assert bench.worker is not None
+    os.killpg(bench.worker.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    with celery_worker("cephmaint.worker:app", bench.logdir, bench.env, name="after"):
+        poll(lambda: handle.node(drain.id)["attempt"] >= 2, timeout=120, interval=0.2,
+             what=lambda _: f"the drain sent again: {handle.events()[-5:]}")
+        recovered = time.monotonic() - killed
+        final = poll(lambda: handle.status().state if handle.status().state.finished else None,
+                     timeout=480, interval=1.0, what=lambda _: f"the end: {handle.status()}")
+        assert final == WorkflowState.SUCCESS, handle.status().failed
+        bench.wait_restored(plan.reference, list(plan.hosts), after="the decommission")
+    print(f"\nthe drain ran again {recovered:.1f} s after its worker was killed")
+    # The lease, then at most a tick (or the rescue of a tick the dead worker held).
+    assert recovered < LEASE + 2 * TICK + LEASE, recovered
+    assert bench.sandbox.verify() == objects
+    sent = bench.with_ceph(lambda c: changes_since(c.client, mark))
+    reweights = Counter(_weight(m) for m in sent
+                        if '"prefix": "osd crush reweight"' in m and ": dispatch" in m)
+    assert reweights and max(reweights.values()) == 1, reweights
+    bench.refresh_inventory()
+
+
+def _weight(message: str) -> str:
+    """The OSD and weight of an `osd crush reweight` in the audit log."""
+    found = re.search(r'"name": "(osd\.\d+)", .*"weight": ([0-9.]+)', message)
+    return f"{found[1]}={found[2]}" if found else message
