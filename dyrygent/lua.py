@@ -130,11 +130,18 @@ end
 CLAIM = "return claim(ARGV[1], tonumber(ARGV[2]))"
 
 START = """
-local idx, attempt, now = ARGV[1], ARGV[2], ARGV[3]
+local idx, attempt, now, lease = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 if redis.call('HGET', ATT, idx) ~= attempt then return 0 end
 local s = redis.call('HGET', ST, idx)
+if s ~= 'RUNNING' and s ~= 'DISPATCHED' then return 0 end
+if lease > 0 then
+  -- The worker that took it holds it from now (a retry's message too: never shortened).
+  local until_ = server_now() + lease
+  if until_ > tonumber(redis.call('ZSCORE', LEASE, idx) or '0') then
+    redis.call('ZADD', LEASE, until_, idx)
+  end
+end
 if s == 'RUNNING' then return 2 end
-if s ~= 'DISPATCHED' then return 0 end
 set_node(idx, 'RUNNING', now)
 redis.call('HSET', META, 'progress', now)
 redis.call('ZREM', UNCONF, idx)

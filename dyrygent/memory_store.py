@@ -275,12 +275,17 @@ class MemoryStore:
             due = sorted((t, wf) for wf, t in self._ticks.items() if t <= now)[:limit]
             return [(wf, int(self._wfs[wf].meta["tick"])) for _, wf in due if wf in self._wfs]
 
-    def start(self, wf: str, index: int, attempt: int, now: float) -> int:
-        """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
+    def start(self, wf: str, index: int, attempt: int, now: float, lease: float = 0.0) -> int:
+        """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery.
+
+        lease: seconds the starting worker holds it, as hold() renews.
+        """
         with self._lock:
             w = self._get(wf)
-            if w.attempt[index] != attempt:
+            if w.attempt[index] != attempt or w.state[index] not in (N.RUNNING, N.DISPATCHED):
                 return 0
+            if lease > 0:
+                w.lease[index] = max(w.lease.get(index, 0.0), now + lease)
             if w.state[index] == N.RUNNING:
                 return 2
             if w.state[index] != N.DISPATCHED:

@@ -136,12 +136,10 @@ class Engine:
             return True
         wf, index, attempt = parsed
         try:
-            started = self.store.start(wf, index, attempt, self.clock())
+            # Held from now: a first start, or a retry's message come to wait its countdown.
+            started = self.store.start(wf, index, attempt, self.clock(), self.settings.lease)
         except UnknownWorkflowError:
             return False  # its state expired or was deleted: nothing left to run for
-        if started:
-            # A first start, or a retry's message arriving to wait for its countdown.
-            self.store.hold(wf, index, attempt, self.clock(), self.settings.lease)
         if started == 1:
             self._node_hook(wf, index, NodeState.RUNNING)
         elif started == 0:

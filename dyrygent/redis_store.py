@@ -263,9 +263,12 @@ class RedisStore:
         """Give running nodes whose lease ran out (on Redis's clock) a new attempt."""
         return list(self._dispatches(self._run("EXPIRE_LEASES", wf, now)))
 
-    def start(self, wf: str, index: int, attempt: int, now: float) -> int:
-        """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
-        return int(self._run("START", wf, index, attempt, now))
+    def start(self, wf: str, index: int, attempt: int, now: float, lease: float = 0.0) -> int:
+        """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery.
+
+        lease: seconds the starting worker holds it (Redis's clock), as hold() renews.
+        """
+        return int(self._run("START", wf, index, attempt, now, lease))
 
     def complete(self, wf: str, index: int, attempt: int, result: str, now: float,
                  limit: int) -> Outcome:

@@ -81,8 +81,10 @@ class StateStore(Protocol):
         """
     def expire_leases(self, wf: str, now: float) -> list[Dispatch]:
         """Give running nodes whose lease ran out a new attempt, to send (DISPATCHED)."""
-    def start(self, wf: str, index: int, attempt: int, now: float) -> int:
-        """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery."""
+    def start(self, wf: str, index: int, attempt: int, now: float, lease: float = 0.0) -> int:
+        """Mark a node RUNNING: 1 first start, 2 repeated start, 0 stale delivery.
+
+        lease: seconds the starting worker holds it from now (0: no lease), as hold()."""
     def complete(self, wf: str, index: int, attempt: int, result: str, now: float,
                  limit: int) -> Outcome:
         """Record success (result is JSON), release children and claim what is ready."""
