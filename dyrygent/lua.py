@@ -99,6 +99,18 @@ local function finish_active(idx, now)
   redis.call('HINCRBY', META, 'active', -1)
 end
 
+-- A node to send again under a new attempt, whose number fences the old one out; its
+-- index, attempt and definition appended to out.
+local function new_attempt(idx, now, event, out)
+  local att = redis.call('HINCRBY', ATT, idx, 1)
+  redis.call('ZADD', ACT, now, idx)
+  redis.call('ZADD', UNCONF, now, idx)
+  log(now, {e=event, node=tonumber(idx), attempt=att})
+  table.insert(out, tonumber(idx))
+  table.insert(out, att)
+  table.insert(out, redis.call('HGET', DEF, idx))
+end
+
 local function is_active(idx, attempt)
   if redis.call('HGET', ATT, idx) ~= attempt then return false end
   local s = redis.call('HGET', ST, idx)
@@ -284,13 +296,7 @@ if tonumber(progress) >= tonumber(before) then return out end
 local rows = redis.call('ZRANGEBYSCORE', ACT, '-inf', '(' .. before)
 for _, idx in ipairs(rows) do
   if redis.call('HGET', ST, idx) == 'DISPATCHED' and not redis.call('ZSCORE', UNCONF, idx) then
-    local att = redis.call('HINCRBY', ATT, idx, 1)
-    redis.call('ZADD', ACT, now, idx)
-    redis.call('ZADD', UNCONF, now, idx)
-    log(now, {e='redispatch', node=tonumber(idx), attempt=att})
-    table.insert(out, tonumber(idx))
-    table.insert(out, att)
-    table.insert(out, redis.call('HGET', DEF, idx))
+    new_attempt(idx, now, 'redispatch', out)
   end
 end
 if #out > 0 then redis.call('HSET', META, 'progress', now) end
@@ -316,16 +322,10 @@ local out = {}
 for _, idx in ipairs(redis.call('ZRANGEBYSCORE', LEASE, '-inf', '(' .. server_now())) do
   redis.call('ZREM', LEASE, idx)
   if redis.call('HGET', ST, idx) == 'RUNNING' then
-    -- Its worker stopped renewing: a new attempt, whose number fences the old one out.
+    -- Its worker stopped renewing.
     set_node(idx, 'DISPATCHED', now)
-    local att = redis.call('HINCRBY', ATT, idx, 1)
-    redis.call('ZADD', ACT, now, idx)
-    redis.call('ZADD', UNCONF, now, idx)
     redis.call('ZREM', DUE, idx)
-    log(now, {e='lease-expired', node=tonumber(idx), attempt=att})
-    table.insert(out, tonumber(idx))
-    table.insert(out, att)
-    table.insert(out, redis.call('HGET', DEF, idx))
+    new_attempt(idx, now, 'lease-expired', out)
   end
 end
 return out

@@ -23,6 +23,16 @@ def with_daemons(state: ClusterState) -> ClusterState:
                                                        a["fs dump"], {}))
 
 
+def osd_commands_only(cluster: Cluster, host: str) -> Cluster:
+    """The cluster with host's daemons controlled by templates for OSDs only."""
+    control = CommandsControl(start_osd=("ctl", "start", "{osd_id}"),
+                              stop_osd=("ctl", "stop", "{osd_id}"),
+                              create_osd=("ctl", "create", "{device}"))
+    hosts = tuple(h.model_copy(update={"daemon_control": control}) if h.name == host else h
+                  for h in cluster.hosts)
+    return cluster.model_copy(update={"hosts": hosts})
+
+
 def tasks(plan: object) -> list[str]:
     return [s.task.removeprefix("cephmaint.") for s in plan.steps]  # type: ignore[attr-defined]
 
@@ -97,12 +107,7 @@ def test_replacing_a_monitors_hardware_in_place_needs_the_inventory_to_allow_one
 def test_a_new_host_whose_daemon_control_cannot_add_a_monitor_is_refused(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
-    control = CommandsControl(start_osd=("ctl", "start", "{osd_id}"),
-                              stop_osd=("ctl", "stop", "{osd_id}"),
-                              create_osd=("ctl", "create", "{device}"))
-    hosts = tuple(h.model_copy(update={"daemon_control": control}) if h.name == "node3" else h
-                  for h in cluster.hosts)
-    bare = cluster.model_copy(update={"hosts": hosts})
+    bare = osd_commands_only(cluster, "node3")
     with pytest.raises(PlanRefused, match=r"mon.node1 runs on node1 and the replacement must "
                                           r"bring one up on node3, but: host node3 has no "
                                           r"add_daemon command template"):
@@ -112,12 +117,7 @@ def test_a_new_host_whose_daemon_control_cannot_add_a_monitor_is_refused(
 def test_a_retired_hosts_standbys_are_left_running_where_its_control_cannot_stop_them(
     cluster: Cluster, healthy: ClusterState
 ) -> None:
-    control = CommandsControl(start_osd=("ctl", "start", "{osd_id}"),
-                              stop_osd=("ctl", "stop", "{osd_id}"),
-                              create_osd=("ctl", "create", "{device}"))
-    hosts = tuple(h.model_copy(update={"daemon_control": control}) if h.name == "node1" else h
-                  for h in cluster.hosts)
-    bare = cluster.model_copy(update={"hosts": hosts, "min_monitors": 2})
+    bare = osd_commands_only(cluster, "node1").model_copy(update={"min_monitors": 2})
     plan = plan_decommission("node1", cluster=bare, state=with_daemons(healthy))
     [handover] = [s for s in plan.steps if s.task == TaskName.HAND_OVER_DAEMONS]
     assert handover.kwargs["stop_left"] is False
