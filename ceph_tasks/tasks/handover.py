@@ -149,7 +149,11 @@ def add_daemons(self: MaintenanceTask, cluster: str, reference: str, host: str,
         entries = ctx.ledger.entries(reference)
     wanted = [DaemonKind(k) for k in kinds]
     name = daemon_id(host)
-    missing = [k for k in wanted if not arrived(daemons, k, host, hosts)]
+    # One this maintenance stopped (new hardware in the same place) may still be listed
+    # until its beacons time out: it is brought up anew all the same.
+    stopped = [k for k in wanted if f"{RETIRED_PREFIX}:{k}.{name}" in entries]
+    missing = [k for k in wanted if not arrived(daemons, k, host, hosts)
+               or (k in stopped and f"{ADDED_PREFIX}:{k}.{name}" not in entries)]
     if not missing:
         return {"cluster": cluster, "host": host, "running": [f"{k}.{name}" for k in wanted]}
     to_send = [k for k in missing if f"{ADDED_PREFIX}:{k}.{name}" not in entries]

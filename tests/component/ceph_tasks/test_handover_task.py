@@ -176,3 +176,15 @@ def test_the_host_waits_until_the_new_active_manager_knows_every_pg(
     assert executor.calls == []  # nothing stopped while it waits
     daemons.unknown = 0
     assert hand_over_daemons(cluster="c1", reference=REF, host="node2")["stopped"]
+
+
+def test_daemons_stopped_for_new_hardware_in_the_same_place_are_brought_up_anew(
+        context: TaskContext, daemons: Daemons, executor: FakeExecutor) -> None:
+    with pytest.raises(Retry):
+        hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    hand_over_daemons(cluster="c1", reference=REF, host="node2")  # stops what is left
+    # The stopped standby manager is still listed (its beacons have not timed out yet).
+    assert "node2" in daemons.mgrs
+    with pytest.raises(Retry):
+        add_daemons(cluster="c1", reference=REF, host="node2", kinds=["mgr"])
+    assert ("systemctl", "enable", "--now", "ceph-mgr@node2") in executor.commands_on("node2")
