@@ -205,7 +205,7 @@ class Moving:
         return self.kinds if self.to not in (None, self.host) else ()
 
     def problems(self, cluster: Cluster) -> list[str]:
-        """Why the hosts' daemon control could not add or stop these daemons."""
+        """Why the new host's daemon control could not bring these daemons up there."""
         if not self.kinds or self.to is None:
             return []
         problems = []

@@ -58,12 +58,6 @@ def daemon_id(host: str) -> str:
     return host.split(".", 1)[0]
 
 
-def kinds_on(daemons: Daemons, host: str, hosts: Collection[str]) -> tuple[DaemonKind, ...]:
-    """The kinds of daemon a host runs, in DaemonKind's order: what its replacement needs."""
-    found = {d.kind for d in daemons_on(daemons, [host], hosts)}
-    return tuple(k for k in DaemonKind if k in found)
-
-
 def arrived(daemons: Daemons, kind: DaemonKind, host: str, hosts: Collection[str]) -> bool:
     """Whether a new daemon of kind runs on host: a monitor in quorum, a manager or MDS up."""
     return any(d.kind is kind and (d.active or kind is not DaemonKind.MON)
