@@ -18,7 +18,7 @@ from celery.result import AsyncResult
 from celery.worker import state as worker_state
 from kombu.exceptions import KombuError
 
-from dyrygent.errors import DispatchError, NotConfiguredError, StoreError
+from dyrygent.errors import DispatchError, NotConfiguredError, StoreError, StoreUnavailable
 from dyrygent.handle import WorkflowHandle
 from dyrygent.hooks import Hooks
 from dyrygent.processor import Engine, Send, Settings, parse_task_id
@@ -128,8 +128,11 @@ class Keeper:
         for tid in held:
             try:
                 current = self.engine.heartbeat(tid)
-            except Exception:  # the next beat tries again; the lease has slack for it
-                logger.warning("dyrygent could not renew the lease of %s", tid, exc_info=True)
+            except StoreUnavailable as e:  # the next beat tries again; the lease has slack
+                logger.warning("dyrygent could not renew the lease of %s: %s", tid, e)
+                continue
+            except Exception:
+                logger.exception("dyrygent could not renew the lease of %s", tid)
                 continue
             if not current:
                 with self._lock:
@@ -141,8 +144,10 @@ class Keeper:
             self.beat()
             try:
                 self.engine.rescue_ticks()
-            except Exception:  # a store outage: the next round tries again
-                logger.warning("dyrygent could not look for lost ticks", exc_info=True)
+            except StoreUnavailable as e:  # the next round tries again
+                logger.warning("dyrygent could not look for lost ticks: %s", e)
+            except Exception:
+                logger.exception("dyrygent could not look for lost ticks")
 
 
 class WorkflowProcessor:
