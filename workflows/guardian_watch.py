@@ -71,8 +71,10 @@ def watch_in_thread(app: Celery, rescue: Any, interval: float) -> threading.Thre
             try:
                 for workflow_id in watch.overdue():
                     rescue(app, workflow_id)
-            except Exception:  # Redis away: the next round tries again
-                log.warning("could not look for guardians that stopped", exc_info=True)
+            except redis.ConnectionError as e:  # Redis away: the next round tries again
+                log.warning("could not look for guardians that stopped: %s", e)
+            except Exception:
+                log.exception("could not look for guardians that stopped")
 
     thread = threading.Thread(target=run, name="cephmaint-guardian-watch", daemon=True)
     thread.start()
