@@ -26,7 +26,9 @@ from tests.support.poll import poll
 from tests.support.worker import celery_worker
 from workflows.plan import Phase
 
-pytestmark = pytest.mark.integration
+# A sandbox of its own for one scenario: the heavy tier (the CI tier kills a worker
+# mid-step in tests/integration/dyrygent/test_durability.py).
+pytestmark = [pytest.mark.integration, pytest.mark.full]
 
 #: The steps' lease and the rescue time of ticks and guardians, in seconds.
 LEASE = 5.0
