@@ -121,6 +121,12 @@ class Keeper:
             self._held.add(tid)
         self.start()
 
+    @property
+    def held(self) -> frozenset[str]:
+        """The task ids whose leases this worker renews."""
+        with self._lock:
+            return frozenset(self._held)
+
     def beat(self) -> None:
         """Renew every held lease once; let go of the attempts that are over."""
         with self._lock:

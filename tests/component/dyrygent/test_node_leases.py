@@ -15,6 +15,7 @@ from celery.exceptions import Retry
 
 from dyrygent.processor import Engine, parse_task_id
 from dyrygent.states import NodeState, WorkflowState
+from dyrygent.tasks import Keeper
 from dyrygent.workflows import Workflow
 from tests.component.dyrygent.conftest import Rig
 
@@ -115,3 +116,23 @@ def test_a_tick_whose_message_was_lost_is_run_by_the_keeper_once_overdue(rig: Ri
     let_time_pass(rig, 0.4)
     engine.rescue_ticks()  # the finished workflow's tick runs once more and asks for no other
     assert engine.rescue_ticks() == 0
+
+
+def test_the_keeper_renews_what_its_worker_took_and_lets_go_once_the_node_is_done(
+        rig: Rig) -> None:
+    engine = leased(rig)
+    keeper = Keeper(engine, interval=3600)  # beats by hand here: its thread waits an hour
+    wf = Workflow()
+    wf.add_celery_canvas(t.si(tag="long"))
+    wf.submit_to(engine)
+    message = rig.broker.queue.pop(0)
+    engine.on_received(message.task_id)
+    keeper.add(message.task_id)
+    for seq in range(3):
+        let_time_pass(rig, LEASE / 2)
+        keeper.beat()
+        engine.tick(wf.id, seq)
+    assert rig.broker.queue == []
+    engine.on_success(message.task_id, ["long", []])
+    keeper.beat()
+    assert keeper.held == frozenset()
