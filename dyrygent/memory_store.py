@@ -224,11 +224,7 @@ class MemoryStore:
                 return out  # the queue is moving: these nodes are waiting, not lost
             for i, t in sorted(w.active.items()):
                 if t < before and w.state[i] == N.DISPATCHED and i not in w.unconfirmed:
-                    w.attempt[i] += 1
-                    w.active[i] = now
-                    w.unconfirmed[i] = now
-                    self._log(w, now, e="redispatch", node=i, attempt=w.attempt[i])
-                    out.append(Dispatch(i, w.attempt[i], w.defs[i]))
+                    out.append(self._new_attempt(w, i, now, "redispatch"))
             if out:
                 w.meta["progress"] = now
             return out
@@ -253,13 +249,17 @@ class MemoryStore:
                 del w.lease[i]
                 if w.state[i] == N.RUNNING:
                     self._set_node(w, i, N.DISPATCHED, now)
-                    w.attempt[i] += 1
-                    w.active[i] = now
-                    w.unconfirmed[i] = now
                     w.due.pop(i, None)
-                    self._log(w, now, e="lease-expired", node=i, attempt=w.attempt[i])
-                    out.append(Dispatch(i, w.attempt[i], w.defs[i]))
+                    out.append(self._new_attempt(w, i, now, "lease-expired"))
             return out
+
+    def _new_attempt(self, w: _Wf, i: int, now: float, event: str) -> Dispatch:
+        """A node to send again under a new attempt, whose number fences the old one out."""
+        w.attempt[i] += 1
+        w.active[i] = now
+        w.unconfirmed[i] = now
+        self._log(w, now, e=event, node=i, attempt=w.attempt[i])
+        return Dispatch(i, w.attempt[i], w.defs[i])
 
     def arm_tick(self, wf: str, now: float, seconds: float | None) -> None:
         """Expect the workflow's next tick within seconds of now; None: no more."""
@@ -288,8 +288,6 @@ class MemoryStore:
                 w.lease[index] = max(w.lease.get(index, 0.0), now + lease)
             if w.state[index] == N.RUNNING:
                 return 2
-            if w.state[index] != N.DISPATCHED:
-                return 0
             self._set_node(w, index, N.RUNNING, now)
             w.meta["progress"] = now
             w.unconfirmed.pop(index, None)

@@ -181,23 +181,33 @@ def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, ti
 
 @dataclass(frozen=True)
 class Moving:
-    """The monitor, manager and MDS kinds a leaving host runs, and where they go."""
+    """The monitors, managers and MDS daemons a leaving host runs, and where they go."""
 
     host: str
     #: The host that gets the same kinds of daemon: a replacement's; None when retired.
     to: str | None
-    kinds: tuple[str, ...]
-    #: The file system of the host's MDS (cephadm adds an MDS for one).
-    fs: str = ""
+    daemons: tuple[Daemon, ...]
 
     @classmethod
     def of(cls, cluster: Cluster, state: ClusterState, host: str, to: str | None = None
            ) -> Moving:
         """What a host's daemons need when it leaves, for a new host (to) or for none."""
-        daemons = host_daemons(cluster, state, host)
-        kinds = tuple(str(k) for k in DaemonKind if any(d.kind is k for d in daemons))
-        fs = next((d.fs for d in daemons if d.kind is DaemonKind.MDS), "")
-        return cls(host, to, kinds, fs)
+        return cls(host, to, host_daemons(cluster, state, host))
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of daemon the host runs, in DaemonKind's order."""
+        return tuple(str(k) for k in DaemonKind if any(d.kind is k for d in self.daemons))
+
+    @property
+    def entities(self) -> list[str]:
+        """The daemons by Ceph's names (mon.a1), for the handover step."""
+        return [d.entity for d in self.daemons]
+
+    @property
+    def fs(self) -> str:
+        """The file system of the host's MDS (cephadm adds an MDS for one)."""
+        return next((d.fs for d in self.daemons if d.kind is DaemonKind.MDS), "")
 
     @property
     def first(self) -> tuple[str, ...]:
@@ -314,10 +324,10 @@ def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: C
         plan.add(steps.downtime_on(moving.to, timing.downtime, plan.last()))
         plan.add(steps.add_daemons(moving.to, moving.first, plan.last(), fs=moving.fs))
     before_moving(plan, steps)
+    stop_left = moving.stops_left(cluster)
     drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last(),
-                     hand_over=[d.entity for d in host_daemons(cluster, state, host)],
-                     stop_left=moving.stops_left(cluster))
-    if moving.kinds and not moving.stops_left(cluster):
+                     hand_over=moving.entities, stop_left=stop_left)
+    if moving.kinds and not stop_left:
         plan.notes += (f"the daemons left on {host} after the handover are not stopped: its "
                        "daemon control has no remove_daemon command",)
 

@@ -15,7 +15,6 @@ from workflows.builders import (
     daemon_problems,
     drain_and_remove,
     fullness_problems,
-    host_daemons,
     host_label,
     inventory_problems,
     new_osd_weights,
@@ -151,8 +150,7 @@ def plan_fleet(
             osds = state.osds_of(host)
             end = drain_and_remove(
                 plan, steps, host, osds, timing, last,
-                hand_over=[d.entity for d in host_daemons(cluster, state, host)],
-                stop_left=moving[host].stops_left(cluster))
+                hand_over=moving[host].entities, stop_left=moving[host].stops_left(cluster))
             if action == FleetAction.REPLACE:
                 end = (plan.add(steps.notify(host, f"replace the hardware of {host}", end)),)
                 end = (plan.add(steps.wait_technician(host, timing.technician, end,
