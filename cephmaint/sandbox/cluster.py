@@ -49,8 +49,10 @@ def make_monitor_store(layout: Layout, host: SandboxHost) -> None:
     if (store / "store.db").exists():
         return
     monmap = layout.root / "run" / f"monmap.{host.label}"
-    run(["ceph", "-c", str(layout.conf_path), "mon", "getmap", "-o", str(monmap)],
-        "fetching the monmap")
+    # Through librados, which finds a live monitor by itself (the `ceph` command line was
+    # seen to fail once with EPERM getting its command descriptions).
+    with connect(layout) as mon:
+        monmap.write_bytes(mon.output("mon getmap"))
     run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", host.label,
          "--monmap", str(monmap), "--keyring", str(layout.root / "mon.keyring")],
         f"creating the store of mon.{host.label}",
@@ -126,6 +128,13 @@ class Mon:
         if ret != 0:
             raise SandboxError(f"ceph {prefix} failed ({ret}): {err}")
         return json.loads(out) if out.strip() else None
+
+    def output(self, prefix: str, **args: Any) -> bytes:
+        """Run a mon command whose answer is binary (a map); return it."""
+        ret, out, err = self._cluster.mon_command(json.dumps({"prefix": prefix, **args}), b"")
+        if ret != 0:
+            raise SandboxError(f"ceph {prefix} failed ({ret}): {err}")
+        return bytes(out)
 
     def open_ioctx(self, pool: str) -> Any:
         """An I/O context on pool."""
