@@ -23,6 +23,7 @@ from cephmaint.commands import (
     extend,
     inventory,
     maintenance,
+    recover,
     sandboxes,
     workers,
 )
@@ -44,7 +45,8 @@ def cli() -> None:
     """
 
 
-for _module in (maintenance, control, confirm, extend, inventory, workers, sandboxes, demo):
+for _module in (maintenance, control, confirm, extend, recover, inventory, workers, sandboxes,
+                demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

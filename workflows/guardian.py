@@ -30,6 +30,7 @@ from celery.result import AsyncResult
 from ceph_tasks.app import settings_of
 from ceph_tasks.decisions.restoration import PREFIXES, Kind
 from ceph_tasks.ledger import Ledger
+from ceph_tasks.ledger_mirror import settle
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.context import context_of
 from dyrygent.handle import WorkflowHandle
@@ -95,6 +96,7 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         keep_lease(self.app, ledger, handle, lease)
         again(interval)
     if state == WorkflowState.SUCCESS:
+        settle(ledger, workflow_id)
         release_lease(self.app, workflow_id, lease)
         watch.forget(workflow_id)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
@@ -136,6 +138,7 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         # maintenance, and no other may start on it meanwhile.
         keep_lease(self.app, ledger, handle, lease)
         again(max(interval, 30.0))
+    settle(ledger, workflow_id)
     release_lease(self.app, workflow_id, lease)
     watch.forget(workflow_id)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}

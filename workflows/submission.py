@@ -18,6 +18,7 @@ from ceph_tasks.app import settings_of
 from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY
 from ceph_tasks.http import strip_credentials
 from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.ledger_mirror import CLUSTER_KEY
 from dyrygent.errors import DispatchError
 from dyrygent.handle import WorkflowHandle
 from dyrygent.redis_store import RedisStore
@@ -92,6 +93,7 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
     processor = processor_of(app)
     try:
         ledger.remember(reference, "plan", plan)
+        ledger.remember(reference, CLUSTER_KEY, cluster)
         if window_override is not None:
             ledger.remember(reference, WINDOW_OVERRIDE_KEY, window_override)
         ledger.note(reference, LEASE_KEY, {"cluster": cluster, "token": token})
@@ -137,6 +139,7 @@ def _roll_back(app: Celery, ledger: RedisLedger, processor: WorkflowProcessor,
     undo: list[Callable[[], object]] = [
         lambda: _delete_workflow(processor, reference),
         lambda: ledger.forget(reference, "plan"),
+        lambda: ledger.forget(reference, CLUSTER_KEY),
         lambda: ledger.forget(reference, WINDOW_OVERRIDE_KEY),
         lambda: ledger.forget(reference, LEASE_KEY),
         lambda: ledger.forget(reference, generation_key()),

@@ -57,6 +57,11 @@ def kinds_of(names: Iterable[str] | None) -> tuple[Kind, ...]:
     return tuple(k for k in RESTORED_HERE if k in kinds)
 
 
+def restorable_key(key: str) -> bool:
+    """Whether a ledger key records a change (of any kind) that a restore would put back."""
+    return key.startswith(tuple(PREFIXES.values()))
+
+
 def recorded(entries: Mapping[str, Any], kinds: Iterable[Kind]) -> dict[str, Any]:
     """The ledger entries of these kinds."""
     prefixes = tuple(PREFIXES[k] for k in kinds)

@@ -17,8 +17,10 @@ from celery import Celery
 
 from ceph_tasks.app import settings_of
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
+from ceph_tasks.decisions.restoration import restorable_key
 from ceph_tasks.errors import ConfigurationError
 from ceph_tasks.ledger import Ledger, RedisLedger
+from ceph_tasks.ledger_mirror import ConfigKeyMirror, MirroredLedger
 from ceph_tasks.monitoring import (
     AlertmanagerSilences,
     DowntimeBackend,
@@ -120,12 +122,17 @@ def default_context(settings: Settings) -> TaskContext:
         inventory = settings.inventory()
     except InventoryError as e:
         raise ConfigurationError(f"the inventory cannot be used: {e}") from e
-    return TaskContext(
+    context = TaskContext(
         inventory=inventory,
         ledger=RedisLedger.from_url(settings.redis_url),
         executor=SshExecutor(),
         ceph_factory=RadosClient.for_cluster,
     )
+    # The restorable records are copied to the cluster too: the last resort after losing Redis.
+    context.ledger = MirroredLedger(context.ledger,
+                                    lambda cluster: ConfigKeyMirror(context.ceph(cluster).client),
+                                    restorable_key)
+    return context
 
 
 _CONTEXT_ATTR = "cephmaint_context"

@@ -15,6 +15,7 @@ from celery.result import AsyncResult
 from ceph_tasks.app import make_app
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.ledger_mirror import CLUSTER_KEY
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
 from inventory import Cluster, load_inventory
@@ -50,7 +51,9 @@ class TaskBench:
         return RedisLedger.from_url(self.settings.redis_url)
 
     def send(self, task: str, **kwargs: Any) -> AsyncResult:
-        """Send a task by name to the worker."""
+        """Send a task by name to the worker, its reference's cluster recorded as a submit does."""
+        if isinstance(kwargs.get("reference"), str) and isinstance(kwargs.get("cluster"), str):
+            self.ledger().remember(kwargs["reference"], CLUSTER_KEY, kwargs["cluster"])
         return self.app.send_task(task, kwargs=kwargs)
 
     def run(self, task: str, *, wait: float = 240, **kwargs: Any) -> Any:

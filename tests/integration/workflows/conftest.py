@@ -25,6 +25,7 @@ from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ceph.models import OsdDump, OsdTree
 from ceph_tasks.errors import CephError
 from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.ledger_mirror import ConfigKeyMirror
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.sandbox.topology import Topology
@@ -109,6 +110,12 @@ class WorkflowBench:
             return read(ceph)
         finally:
             ceph.client.close()
+
+    def copies(self) -> dict[str, dict[str, Any]]:
+        """The ledger's copies on the cluster, by reference (config-key cephmaint/ledger/)."""
+        copies: dict[str, dict[str, Any]] = self.with_ceph(
+            lambda c: ConfigKeyMirror(c.client).records())
+        return copies
 
     def tree(self) -> OsdTree:
         """The CRUSH tree now."""
