@@ -21,6 +21,10 @@ Json = Any
 
 #: Entries outlive any maintenance but not forever: a month after the last write.
 RETENTION_SECONDS = 30 * 24 * 3600
+#: The format of the entries this code writes, and the newest it reads: each entry is
+#: {"format": 1, "value": ...}. An entry without it was written before formats were
+#: numbered (format 0): the value itself, read as it is.
+FORMAT = 1
 
 
 class Ledger(Protocol):
@@ -59,7 +63,7 @@ class MemoryLedger:
         encoded = _encode(check_reference(reference), key, value)
         with self._lock:
             stored = self._data.setdefault(reference, {}).setdefault(key, encoded)
-        return json.loads(stored)
+        return decode(reference, key, stored)
 
     def note(self, reference: str, key: str, value: Json) -> None:
         """Store value under key, replacing what is there: for news, not for history."""
@@ -71,7 +75,7 @@ class MemoryLedger:
         """The entry under key, or None."""
         with self._lock:
             stored = self._data.get(reference, {}).get(key)
-        return None if stored is None else json.loads(stored)
+        return None if stored is None else decode(reference, key, stored)
 
     def forget(self, reference: str, key: str) -> None:
         """Drop the entry under key; dropping a missing one is fine."""
@@ -81,7 +85,7 @@ class MemoryLedger:
     def entries(self, reference: str) -> dict[str, Json]:
         """Every entry of a reference."""
         with self._lock:
-            return {k: json.loads(v) for k, v in self._data.get(reference, {}).items()}
+            return {k: decode(reference, k, v) for k, v in self._data.get(reference, {}).items()}
 
 
 class RedisLedger:
@@ -110,7 +114,7 @@ class RedisLedger:
             _, stored, _ = pipe.execute()
         except redis.RedisError as e:
             raise _failure(f"cannot record {key!r} of {reference}: {e}", e) from e
-        return json.loads(stored)
+        return decode(reference, key, stored)
 
     def note(self, reference: str, key: str, value: Json) -> None:
         """Store value under key, replacing what is there: for news, not for history."""
@@ -129,7 +133,7 @@ class RedisLedger:
             stored = self.client.hget(self._key(reference), key)
         except redis.RedisError as e:
             raise _failure(f"cannot read {key!r} of {reference}: {e}", e) from e
-        return None if stored is None else json.loads(stored)
+        return None if stored is None else decode(reference, key, stored)
 
     def forget(self, reference: str, key: str) -> None:
         """Drop the entry under key; dropping a missing one is fine."""
@@ -144,16 +148,30 @@ class RedisLedger:
             raw = self.client.hgetall(self._key(reference))
         except redis.RedisError as e:
             raise _failure(f"cannot read the entries of {reference}: {e}", e) from e
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        return {k.decode(): decode(reference, k.decode(), v) for k, v in raw.items()}
 
 
 def _encode(reference: str, key: str, value: Json) -> str:
     if not key:
         raise LedgerError(f"an entry of {reference} needs a non-empty key")
     try:
-        return json.dumps(value, sort_keys=True)
+        return json.dumps({"format": FORMAT, "value": value}, sort_keys=True)
     except (TypeError, ValueError) as e:
         raise LedgerError(f"entry {key!r} of {reference} is not JSON: {e}") from e
+
+
+def decode(reference: str, key: str, stored: str | bytes) -> Json:
+    """An entry's value, of any format this code reads; LedgerError naming it otherwise."""
+    try:
+        data = json.loads(stored)
+    except ValueError as e:
+        raise LedgerError(f"entry {key!r} of {reference} is not JSON: {e}") from e
+    if not (isinstance(data, dict) and data.keys() == {"format", "value"}):
+        return data  # format 0
+    if not isinstance(data["format"], int) or data["format"] > FORMAT:
+        raise LedgerError(f"entry {key!r} of {reference} has format {data['format']!r}; this "
+                          f"cephmaint reads formats 0 to {FORMAT}: upgrade it")
+    return data["value"]
 
 
 def _failure(message: str, error: redis.RedisError) -> LedgerError:

@@ -49,6 +49,10 @@ class UnknownWorkflowError(DyrygentError):
     """No workflow with this id exists in the state store."""
 
 
+class WorkflowFormatError(DyrygentError):
+    """The workflow was stored in a format this code does not read."""
+
+
 class UnknownNodeError(DyrygentError):
     """The workflow has no node with this id."""
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from dyrygent.dag import NodeSpec, evaluate, expr_nodes, waves
 from dyrygent.errors import WorkflowCancelledError, WorkflowFailedError, WorkflowTimeoutError
+from dyrygent.formats import check_format
 from dyrygent.processor import Engine
 from dyrygent.states import NodeState, WorkflowState
 
@@ -54,6 +55,7 @@ class WorkflowHandle:
         """Current state, node counts by state, failed nodes with errors, timestamps."""
         store, wf = self.engine.store, self.workflow_id
         meta = store.meta(wf)
+        check_format(wf, meta)
         failed = {str(store.definition(wf, index)["id"]): err
                   for index, err in sorted(store.errors(wf).items())}
         counts = {s: int(meta.get("c:" + s, 0)) for s in NodeState}

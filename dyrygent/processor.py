@@ -17,6 +17,7 @@ from dyrygent.errors import (
     UnknownNodeError,
     UnknownWorkflowError,
 )
+from dyrygent.formats import FORMAT, FORMAT_FIELD, check_format
 from dyrygent.hooks import Hooks
 from dyrygent.states import NodeState, WorkflowState
 from dyrygent.store import Dispatch, Outcome, StateStore
@@ -302,6 +303,7 @@ class Engine:
             return
         now = self.clock()
         meta = self.store.meta(wf)
+        check_format(wf, meta)
         if not WorkflowState(meta["state"]).finished:
             self._reconcile(wf, meta, now)
             meta = self.store.meta(wf)
@@ -374,7 +376,7 @@ class Engine:
 
     def submit(self, wf: str, nodes: Sequence[CompiledNode], meta: Mapping[str, Any]) -> None:
         """Store the definition once, dispatch the roots and start the tick."""
-        self.store.create(wf, nodes, meta, self.clock())
+        self.store.create(wf, nodes, {**meta, FORMAT_FIELD: FORMAT}, self.clock())
         self.hooks.workflow_changed(wf, WorkflowState.RUNNING)
         self._schedule_tick(wf, 0)
         # The caller sends one batch itself (no extra hop for small workflows); a wider

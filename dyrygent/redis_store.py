@@ -24,7 +24,7 @@ from dyrygent.store import Active, Dispatch, Outcome
 BATCH = 1000  # nodes per round trip at submit
 # One encoder for every definition: json.dumps() with separators builds a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-_INT_FIELDS = {"n", "done", "failed", "active", "max_active", "tick"}
+_INT_FIELDS = {"n", "done", "failed", "active", "max_active", "tick", "format"}
 _FLOAT_FIELDS = {"created", "finished", "deadline", "progress"}
 
 
