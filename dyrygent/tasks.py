@@ -7,12 +7,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, bootsteps, signals
 from celery.exceptions import OperationalError, TaskRevokedError
 from celery.result import AsyncResult
 from celery.worker import state as worker_state
@@ -104,7 +104,8 @@ class Keeper:
 
     def __init__(self, engine: Engine, interval: float) -> None:
         self.engine, self.interval = engine, interval
-        self._held: set[str] = set()
+        #: Each held task id, with the worker's request for its message when known.
+        self._held: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._pid = 0
 
@@ -115,11 +116,31 @@ class Keeper:
                 self._pid = os.getpid()
                 threading.Thread(target=self._run, name="dyrygent-keeper", daemon=True).start()
 
-    def add(self, tid: str) -> None:
-        """Hold tid's lease while its node runs."""
+    def add(self, tid: str, request: Any = None) -> None:
+        """Hold tid's lease while its node runs and (given) request's message is unacked.
+
+        A retry acknowledges the message it ran from and sends a new one, which another
+        worker may take: this worker holds the lease only while it holds the message.
+        """
         with self._lock:
-            self._held.add(tid)
+            self._held[tid] = request
         self.start()
+
+    def let_go(self, running: Collection[str]) -> list[str]:
+        """Stop renewing the leases of the held tasks not running now; the ones let go.
+
+        When the worker loses its broker connection, the messages it took but does not
+        run (prefetched, or waiting out a retry's countdown) are no longer its own: they
+        go back to the broker, or wait there for its visibility timeout. Renewing their
+        leases would keep their nodes RUNNING that long; let go, the leases run out and
+        the tick sends each node again under a new attempt. A body still running keeps
+        its lease: it may still finish, and the fence stops it once a new attempt runs.
+        """
+        with self._lock:
+            dropped = sorted(set(self._held) - set(running))
+            for tid in dropped:
+                del self._held[tid]
+        return dropped
 
     @property
     def held(self) -> frozenset[str]:
@@ -130,6 +151,9 @@ class Keeper:
     def beat(self) -> None:
         """Renew every held lease once; let go of the attempts that are over."""
         with self._lock:
+            for tid, request in list(self._held.items()):
+                if getattr(request, "acknowledged", False):
+                    del self._held[tid]  # done here, or retried by a message of its own
             held = sorted(self._held)
         for tid in held:
             try:
@@ -142,7 +166,7 @@ class Keeper:
                 continue
             if not current:
                 with self._lock:
-                    self._held.discard(tid)
+                    self._held.pop(tid, None)
 
     def _run(self) -> None:
         while True:
@@ -156,6 +180,22 @@ class Keeper:
                 logger.exception("dyrygent could not look for lost ticks")
 
 
+class LetGoOnConnectionLoss(bootsteps.StartStopStep):  # type: ignore[misc]
+    """A consumer step: when the broker connection is lost, the keeper lets go of what
+    the worker no longer holds (Celery stops the consumer's steps before reconnecting)."""
+
+    def stop(self, parent: Any) -> None:
+        """The connection is gone (or the worker stops): keep only the running tasks."""
+        processor = processor_for(parent.app)
+        if processor is None:
+            return
+        dropped = processor.keeper.let_go({r.id for r in worker_state.active_requests})
+        if dropped:
+            logger.warning("dyrygent let go of %d task(s) whose messages went with the broker "
+                           "connection; their nodes run again once their leases run out: %s",
+                           len(dropped), ", ".join(dropped))
+
+
 class WorkflowProcessor:
     """The workflow processor of one Celery app: its engine, hooks and store."""
 
@@ -164,6 +204,7 @@ class WorkflowProcessor:
         self.hooks = Hooks()
         self.engine = Engine(store, CeleryDispatcher(app), self.hooks, settings=settings)
         self.keeper = Keeper(self.engine, min(settings.lease / 4, settings.tick_interval))
+        app.steps["consumer"].add(LetGoOnConnectionLoss)
         self._connect()
         self.task = app.task(name=PROCESS_TASK, bind=True, acks_late=True,
                              reject_on_worker_lost=True, ignore_result=True,
@@ -208,7 +249,7 @@ class WorkflowProcessor:
             logger.exception("dyrygent could not check a received task")
             return
         if run:
-            self.keeper.add(str(tid))
+            self.keeper.add(str(tid), request)
         else:
             worker_state.revoked.add(str(tid))
 

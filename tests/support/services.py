@@ -35,28 +35,51 @@ def process_state(proc: subprocess.Popen[bytes]) -> str:
     return "still running" if code is None else f"exited with {code}"
 
 
+class RedisServer:
+    """A throw-away redis-server on a free loopback port, with an append-only file (as
+    maintenances require of their state Redis), that a test may stop and start again."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.port = workdir, free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        """Its URL (database 0)."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start it (again: same port, same files) and wait until it answers."""
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(self.workdir),
+             "--logfile", str(self.workdir / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.proc = proc
+        poll(lambda: port_open("127.0.0.1", self.port), timeout=10, interval=0.05,
+             give_up=lambda: proc.poll() is not None,
+             what=lambda _: (f"redis-server on port {self.port} to start "
+                             f"({process_state(proc)}); see {self.workdir}/redis.log"))
+
+    def stop(self) -> None:
+        """Stop it as its service manager would (SIGTERM: the append-only file is synced)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
 @contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
     """Run a throw-away redis-server on a free loopback port; yield its URL."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        # With an append-only file, as maintenances require of the state Redis.
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-         "--appendfsync", "everysec", "--dir", str(workdir), "--logfile",
-         str(workdir / "redis.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
+    server = RedisServer(workdir)
+    server.start()
     try:
-        poll(lambda: port_open("127.0.0.1", port), timeout=10, interval=0.05,
-             give_up=lambda: proc.poll() is not None,
-             what=lambda _: (f"redis-server on port {port} to start ({process_state(proc)}); "
-                             f"see {workdir}/redis.log"))
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
 
 
 def rabbitmq_url() -> str | None:

@@ -136,3 +136,39 @@ def test_the_keeper_renews_what_its_worker_took_and_lets_go_once_the_node_is_don
     engine.on_success(message.task_id, ["long", []])
     keeper.beat()
     assert keeper.held == frozenset()
+
+
+@dataclasses.dataclass
+class Message:
+    """What the keeper reads of a worker's request for a message: whether it was acked."""
+
+    acknowledged: bool = False
+
+
+def test_a_retried_task_is_held_only_by_the_worker_holding_its_new_message(rig: Rig) -> None:
+    engine = leased(rig)
+    first, other = Keeper(engine, interval=3600), Keeper(engine, interval=3600)
+    wf = Workflow()
+    wf.add_celery_canvas(t.si(tag="steps"))
+    wf.submit_to(engine)
+    sent = rig.broker.queue.pop(0)
+    engine.on_received(sent.task_id)
+    ran = Message()
+    first.add(sent.task_id, ran)
+    # The body asks to run again in a while: its message is acknowledged, a new one sent,
+    # and the other worker takes it; the first no longer renews a lease it cannot keep.
+    engine.on_retry(sent.task_id, Retry("again"), 0.0)
+    ran.acknowledged = True
+    engine.on_received(sent.task_id)
+    other.add(sent.task_id, Message())
+    first.beat()
+    other.beat()
+    assert first.held == frozenset() and other.held == {sent.task_id}
+
+
+def test_a_lost_broker_connection_lets_go_of_all_but_the_running_bodies(rig: Rig) -> None:
+    keeper = Keeper(leased(rig), interval=3600)
+    for tid in ("dy-wf-0-1", "dy-wf-1-1", "dy-wf-2-3"):
+        keeper.add(tid, Message())
+    assert keeper.let_go({"dy-wf-1-1"}) == ["dy-wf-0-1", "dy-wf-2-3"]
+    assert keeper.held == {"dy-wf-1-1"}

@@ -72,11 +72,12 @@ def make_app(broker: str, state: str, prefix: str, queue: str, visibility: float
         raise ValueError(f"boom {tag}")
 
     @app.task(name="dytest.until", shared=False, bind=True, max_retries=None)
-    def until(self: Any, *args: Any, tag: str = "", times: int = 3) -> str:
+    def until(self: Any, *args: Any, tag: str = "", times: int = 3,
+              countdown: float = 0.1) -> str:
         """Repeat through self.retry until called `times` times ('wait until healthy')."""
         n = counter.hincrby(f"{prefix}:tries", tag, 1)
         if n < times:
-            raise self.retry(countdown=0.1)
+            raise self.retry(countdown=countdown)
         count(self, tag)
         return f"{tag} after {n}"
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -60,8 +62,8 @@ def test_the_other_admin_host_takes_a_killed_workers_drain_over_within_its_lease
         poll(lambda: handle.node(drain.id)["state"] == NodeState.RUNNING
              and any(k.startswith(weights) for k in bench.ledger().entries(plan.reference)),
              timeout=120, interval=0.2, what=lambda _: f"the drain under way: {handle.status()}")
-        holder = poll(lambda: _holder(bench, handle.id, drain.id), timeout=30, interval=0.2,
-                      what="the worker holding the drain")
+        holder = poll(lambda: _holder(bench, handle.id, drain.id, list(workers)), timeout=60,
+                      interval=0.1, what="the worker holding the drain's next step")
         os.killpg(workers[holder].pid, signal.SIGKILL)
         killed = time.monotonic()
         poll(lambda: handle.node(drain.id)["attempt"] >= 2, timeout=120, interval=0.2,
@@ -88,18 +90,23 @@ def test_the_other_admin_host_takes_a_killed_workers_drain_over_within_its_lease
     bench.refresh_inventory()
 
 
-def _holder(bench: WorkflowBench, workflow_id: str, node_id: str) -> str | None:
-    """The name of the worker running, holding or waiting to run a node's current attempt."""
-    store = bench.handle(workflow_id).engine.store
-    index = store.index_of(workflow_id, node_id)
-    wanted = task_id(workflow_id, index, int(bench.handle(workflow_id).node(node_id)["attempt"]))
-    inspect = bench.app.control.inspect(timeout=2)
-    for listing in (inspect.active(), inspect.reserved(), inspect.scheduled()):
-        for worker, tasks in (listing or {}).items():
-            for task in tasks:
-                request = task.get("request", task)
-                if request.get("id") == wanted:
-                    return str(worker).partition("@")[0]
+def _holder(bench: WorkflowBench, workflow_id: str, node_id: str,
+            workers: list[str]) -> str | None:
+    """The worker holding a node's current attempt until its countdown ends, a second away.
+
+    Between two weight steps the drain's message waits in one worker for its countdown:
+    killed then, that worker takes the message with it, whatever the other one does.
+    """
+    handle = bench.handle(workflow_id)
+    index = handle.engine.store.index_of(workflow_id, node_id)
+    wanted = task_id(workflow_id, index, int(handle.node(node_id)["attempt"]))
+    for name in workers:
+        node = f"{name}@{socket.gethostname()}"
+        listing = bench.app.control.inspect(destination=[node], timeout=1, limit=1).scheduled()
+        for held in (listing or {}).get(node, []):
+            due = datetime.fromisoformat(held["eta"])
+            if held["request"]["id"] == wanted and due > datetime.now(UTC) + timedelta(seconds=1):
+                return name
     return None
 
 
