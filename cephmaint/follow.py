@@ -18,8 +18,10 @@ from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
+from ceph_tasks.errors import LedgerUnavailable
 from ceph_tasks.ledger import Ledger
 from ceph_tasks.tasks.base import progress_key
+from dyrygent.errors import StoreUnavailable
 from dyrygent.handle import WorkflowHandle, WorkflowStatus
 from dyrygent.processor import task_id
 from dyrygent.states import NodeState, WorkflowState
@@ -197,10 +199,32 @@ def follow(read: Callable[[], Snapshot], console: Console, *, interval: float = 
             if give_up is not None and time.monotonic() > give_up:
                 break
             sleep(interval)
-            snapshot = read()
+            snapshot = _read_through_outages(read, console, interval, sleep)
     if not console.is_terminal:
         show(snapshot, console)
     return snapshot
+
+
+#: The longest pause between two tries to reach a Redis that went away.
+OUTAGE_BACKOFF_MAX = 30.0
+
+
+def _read_through_outages(read: Callable[[], Snapshot], console: Console, interval: float,
+                          sleep: Callable[[float], None]) -> Snapshot:
+    """The next snapshot, however long the state Redis is away (a restart, a failover).
+
+    The workflow goes on without us meanwhile: each failed try is told with its cause,
+    and the pause between tries doubles up to OUTAGE_BACKOFF_MAX.
+    """
+    delay = max(interval, 1.0)
+    while True:
+        try:
+            return read()
+        except (StoreUnavailable, LedgerUnavailable) as e:
+            console.print(Text(f"the workflow state cannot be read ({e}); trying again in "
+                               f"{delay:g} s"), soft_wrap=True)
+            sleep(delay)
+            delay = min(delay * 2, OUTAGE_BACKOFF_MAX)
 
 
 def _tell_changes(snapshot: Snapshot, told: dict[str, NodeState], console: Console) -> None:

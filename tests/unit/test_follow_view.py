@@ -6,7 +6,9 @@ import io
 
 from rich.console import Console
 
+from ceph_tasks.errors import LedgerUnavailable
 from cephmaint.follow import Snapshot, Step, follow, progress_bar, show
+from dyrygent.errors import StoreUnavailable
 from dyrygent.handle import WorkflowStatus
 from dyrygent.states import NodeState, WorkflowState
 
@@ -93,3 +95,25 @@ def test_on_a_terminal_the_view_is_drawn_in_place() -> None:
     text = out.getvalue()
     assert "(failure)" in text and "\x1b[" in text  # cursor moves of rich's Live
     assert not any(line.startswith("[") and "running" in line for line in text.splitlines())
+
+
+def test_following_rides_out_a_redis_outage_trying_again_with_growing_pauses() -> None:
+    done = snapshot(WorkflowState.SUCCESS, NodeState.SUCCESS, NodeState.SUCCESS,
+                    NodeState.SUCCESS)
+    answers: list[Snapshot | Exception] = [
+        snapshot(WorkflowState.RUNNING, NodeState.RUNNING, NodeState.PENDING, NodeState.PENDING),
+        StoreUnavailable("the workflow store cannot be reached: Connection refused"),
+        LedgerUnavailable("cannot read the entries of replace.node2.1a2b3c4d"),
+        done]
+
+    def read() -> Snapshot:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    pauses: list[float] = []
+    console, out = plain()
+    assert follow(read, console, interval=2, sleep=pauses.append) is done
+    assert pauses == [2, 2, 4]
+    assert out.getvalue().count("cannot be read") == 2
+    assert "trying again in 4 s" in out.getvalue().replace("\n", " ")
