@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.poll import poll
+from tests.support.tls import TlsFiles
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -37,23 +38,45 @@ def process_state(proc: subprocess.Popen[bytes]) -> str:
 
 class RedisServer:
     """A throw-away redis-server on a free loopback port, with an append-only file (as
-    maintenances require of their state Redis), that a test may stop and start again."""
+    maintenances require of their state Redis), that a test may stop and start again.
 
-    def __init__(self, workdir: Path) -> None:
-        self.workdir, self.port = workdir, free_port()
+    user: an ACL user (name, password) that clients must log in as, the default user
+    off; tls: the server's certificate and key, and the CA clients check them against
+    (the port then speaks TLS only).
+    """
+
+    def __init__(self, workdir: Path, user: tuple[str, str] | None = None,
+                 tls: TlsFiles | None = None) -> None:
+        self.workdir, self.port, self.user, self.tls = workdir, free_port(), user, tls
         self.proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
-        """Its URL (database 0)."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """Its URL (database 0), with the user's password and the CA to trust."""
+        login = f"{self.user[0]}:{self.user[1]}@" if self.user else ""
+        if self.tls is None:
+            return f"redis://{login}127.0.0.1:{self.port}/0"
+        return (f"rediss://{login}127.0.0.1:{self.port}/0"
+                f"?ssl_cert_reqs=required&ssl_ca_certs={self.tls.ca}")
+
+    def _options(self) -> list[str]:
+        options = []
+        if self.user is not None:
+            name, password = self.user
+            options += ["--user", "default", "off", "--user", name, "on", f">{password}",
+                        "~*", "&*", "+@all"]
+        if self.tls is None:
+            return [*options, "--port", str(self.port)]
+        return [*options, "--port", "0", "--tls-port", str(self.port),
+                "--tls-cert-file", str(self.tls.cert), "--tls-key-file", str(self.tls.key),
+                "--tls-ca-cert-file", str(self.tls.ca), "--tls-auth-clients", "no"]
 
     def start(self) -> None:
         """Start it (again: same port, same files) and wait until it answers."""
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            [binary, *self._options(), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(self.workdir),
              "--logfile", str(self.workdir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 import redis
 
+from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from tests.component.workflows.test_leases import keys
 from tests.support.lab import healthy_state, lab_cluster
-from tests.support.services import private_redis
+from tests.support.services import RedisServer, private_redis
+from tests.support.tls import make_certificates
 from workflows.builders import plan_decommission, plan_replace
 from workflows.concurrency import Concurrency
 from workflows.engine import worker_app
@@ -85,3 +87,24 @@ def test_a_redis_without_an_append_only_file_refuses_the_start_before_anything_i
         assert volatile.keys("*") == []
         check_services(app, volatile_ok=True)  # the operator's choice, said out loud
         volatile.close()
+
+
+def test_over_tls_as_an_acl_user_a_start_is_recorded_and_no_password_is_ever_shown(
+        tmp_path: Path) -> None:
+    password = "pw-3f9a71c0de"
+    server = RedisServer(tmp_path / "redis", user=("cephmaint", password),
+                         tls=make_certificates(tmp_path / "certs"))
+    server.start()
+    try:
+        app = worker_app(Settings(broker_url=server.url, redis_url=server.url), name="tls")
+        check_services(app)
+        plan = plan_decommission("node1", cluster=lab_cluster(), state=healthy_state(),
+                                 **QUIET)
+        handle = submit(plan, app)
+        assert RedisLedger.from_url(server.url).recall(handle.id, "plan")["kind"] == plan.kind
+        wrong = server.url.replace(password, "pw-not-this-one")
+        with pytest.raises(SubmitError, match="cannot be reached") as refused:
+            check_services(worker_app(Settings(broker_url=wrong, redis_url=wrong), name="no"))
+        assert "pw-not-this-one" not in str(refused.value) and password not in str(refused.value)
+    finally:
+        server.stop()
