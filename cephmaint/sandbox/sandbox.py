@@ -220,6 +220,13 @@ class Sandbox:
         (self.root / "layout.json").write_text(layout.to_json())
         return layout
 
+    def service(self, name: str) -> Daemon:
+        """One of the sandbox's services ("redis", "sshd.HOST"), to stop and start again."""
+        for daemon in self._service_daemons(self.layout()):
+            if daemon.name == name:
+                return daemon
+        raise SandboxError(f"the sandbox has no service {name!r}")
+
     def _service_daemons(self, layout: Layout) -> list[Daemon]:
         sshd.ensure_privsep_dir()
         daemons = [sshd.sshd_daemon(layout, h) for h in layout.hosts]

@@ -210,11 +210,12 @@ def _balancer_off(ceph: Ceph) -> bool:
 
 
 @contextmanager
-def bench_on(root: Path, topology: Topology | None = None,
-             step_lease: float | None = None) -> Iterator[WorkflowBench]:
+def bench_on(root: Path, topology: Topology | None = None, step_lease: float | None = None,
+             broker_url: str | None = None) -> Iterator[WorkflowBench]:
     """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker.
 
-    step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds).
+    step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds);
+    broker_url: a broker other than the sandbox's Redis (which keeps the state).
     """
     box = Sandbox(root / "sbx")
     try:
@@ -226,8 +227,8 @@ def bench_on(root: Path, topology: Topology | None = None,
                 "monitoring": MonitoringTargets(alertmanager=AlertmanagerTarget(url=url))})
             inventory = root / "inventory.yaml"
             write_inventory(Inventory(clusters=(cluster,)), inventory)
-            settings = Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
-                                inventory_path=inventory)
+            settings = Settings(broker_url=broker_url or layout.redis_url,
+                                redis_url=layout.redis_url, inventory_path=inventory)
             if step_lease is not None:
                 settings = settings.model_copy(update={"step_lease_seconds": step_lease,
                                                        "rescue_after_seconds": step_lease})
