@@ -12,6 +12,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.decisions.health_gate import BASELINE_KEY, Baseline, Streak, advance_streak, assess
+from ceph_tasks.errors import CephCommandTimeout, CephConnectError
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 
@@ -32,15 +33,24 @@ def wait_healthy(self: MaintenanceTask, cluster: str, reference: str,
     if confirmations < 1 or interval <= 0 or timeout <= 0:
         refuse(what, "confirmations, interval and timeout must be positive")
     ctx = self.context
+    key = f"healthy-streak:{self.request.id}"
     with step(f"{what}: ceph status"):
         allowed = ctx.cluster(cluster).health_allowlist
         recorded = ctx.ledger.recall(reference, BASELINE_KEY)
-        status = ctx.ceph(cluster).status()
+        try:
+            status = ctx.ceph(cluster).status()
+        except (CephConnectError, CephCommandTimeout) as e:
+            # The monitors restart or elect (librados hunts for one meanwhile): a look
+            # that finds none is not healthy, and the wait goes on within its deadline.
+            ctx.ledger.forget(reference, key)
+            self.progress(cluster=cluster, healthy=False, healthy_looks=0,
+                          reasons=[f"the monitors do not answer: {e}"])
+            self.again(reference=reference, countdown=interval, timeout=timeout,
+                       waiting_for=what, last_seen=f"the monitors do not answer: {e}")
     baseline = Baseline.from_json(recorded) if isinstance(recorded, dict) else None
     verdict = assess(status, tolerate or (), allowed=allowed, baseline=baseline)
     # The streak lives in the ledger under the task id: a retry is a new message, possibly
     # on another worker, and must know how many healthy looks came before it.
-    key = f"healthy-streak:{self.request.id}"
     with step(what):
         stored = ctx.ledger.recall(reference, key)
         streak = advance_streak(None if stored is None else Streak(**stored), verdict)

@@ -221,11 +221,15 @@ class Sandbox:
         return layout
 
     def service(self, name: str) -> Daemon:
-        """One of the sandbox's services ("redis", "sshd.HOST"), to stop and start again."""
-        for daemon in self._service_daemons(self.layout()):
+        """A daemon of the sandbox ("redis", "sshd.HOST", "mon.LABEL"), to stop and start."""
+        layout = self.layout()
+        daemons = self._service_daemons(layout) + [
+            d for kind in ("mon", "mgr", "mds") for d in cluster.host_daemons(layout, kind)]
+        for daemon in daemons:
             if daemon.name == name:
                 return daemon
-        raise SandboxError(f"the sandbox has no service {name!r}")
+        raise SandboxError(f"the sandbox has no daemon {name!r} (it has "
+                           f"{', '.join(d.name for d in daemons)})")
 
     def _service_daemons(self, layout: Layout) -> list[Daemon]:
         sshd.ensure_privsep_dir()

@@ -18,7 +18,7 @@ from celery import Celery, states
 from celery.exceptions import Retry
 
 from ceph_tasks.ceph.command import CephCommand
-from ceph_tasks.errors import DeadlineExceeded, Refused, TaskFailed
+from ceph_tasks.errors import CephCommandTimeout, DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.base import install_fence
 from ceph_tasks.tasks.context import TaskContext, install_context
@@ -240,6 +240,26 @@ def test_an_unhealthy_look_restarts_the_count(context: TaskContext,
     with pytest.raises(Retry):
         wait_healthy(cluster="c1", reference=REF, confirmations=2)
     assert wait_healthy(cluster="c1", reference=REF, confirmations=2)["healthy"]
+
+
+def test_monitors_that_do_not_answer_are_an_unhealthy_look_not_a_failure(
+        context: TaskContext, cluster: FakeCluster, clock: Clock) -> None:
+    with pytest.raises(Retry):
+        wait_healthy(cluster="c1", reference=REF, confirmations=2)
+    cluster.client.answer("status", CephCommandTimeout("status", 110, "timed out"))
+    with pytest.raises(Retry):
+        wait_healthy(cluster="c1", reference=REF, confirmations=2)
+    cluster.in_state("healthy")
+    # The healthy look before the monitors went away does not count any more.
+    with pytest.raises(Retry):
+        wait_healthy(cluster="c1", reference=REF, confirmations=2)
+    assert wait_healthy(cluster="c1", reference=REF, confirmations=2)["healthy"]
+    cluster.client.answer("status", CephCommandTimeout("status", 110, "timed out"))
+    with pytest.raises(Retry):
+        wait_healthy(cluster="c1", reference=REF, timeout=60)
+    clock.now += timedelta(seconds=61)
+    with pytest.raises(DeadlineExceeded, match="the monitors do not answer"):
+        wait_healthy(cluster="c1", reference=REF, timeout=60)
 
 
 def test_past_its_deadline_the_wait_fails_naming_what_it_saw(

@@ -1,5 +1,6 @@
 """A replacement rides out its state Redis failing: restarted during the drain and during the
-technicians' wait, and away 30 s (the broker with it) during the fill.
+technicians' wait, and away 30 s (the broker with it) during the fill; a health wait rides
+out the only monitor stopped longer than the client's command timeout.
 
 The sandbox's Redis is broker and state in one, with an append-only file. Each time the
 worker reconnects by itself, lets go of the messages the connection took, and the steps
@@ -15,11 +16,13 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
+from ceph_tasks.tasks.base import progress_key
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
@@ -115,3 +118,29 @@ def test_a_replacement_rides_out_redis_restarts_and_a_30_s_outage(bench: Workflo
         changes = Counter(part)
         assert changes and max(changes.values()) == 1, changes
     bench.refresh_inventory()
+
+
+@pytest.mark.timeout(600)
+def test_a_health_wait_rides_out_its_only_monitor_stopped_and_started_again(
+        bench: WorkflowBench) -> None:
+    [host] = bench.sandbox.layout().daemon_hosts("mon")
+    monitor = bench.sandbox.service(f"mon.{host.label}")
+    reference = f"mon-restart-{uuid.uuid4().hex[:8]}"
+    waiting = bench.app.send_task("cephmaint.wait_healthy", kwargs={
+        "cluster": bench.cluster.name, "reference": reference, "interval": 2,
+        "confirmations": 2, "timeout": 300})
+    poll(lambda: bench.ledger().recall(reference, progress_key(waiting.id)) is not None,
+         timeout=60, interval=0.2, what="the health wait looking")
+    monitor.stop()
+    stopped = time.monotonic()
+    # Longer than the client's command timeout (30 s): a look fails, and is told.
+    poll(lambda: "the monitors do not answer" in str(
+        bench.ledger().recall(reference, progress_key(waiting.id))), timeout=90, interval=0.5,
+         what="the health wait telling the monitors do not answer")
+    monitor.start()
+    back = time.monotonic()
+    done = waiting.get(timeout=240)
+    assert done["healthy"] and done["healthy_looks"] == 2, done
+    print(f"\nthe only monitor was away {back - stopped:.0f} s; the health wait ended healthy "
+          f"{time.monotonic() - back:.1f} s after it was started again")
+    bench.wait_healthy()
