@@ -65,9 +65,8 @@ def _render(findings: Findings, done: Applied | None) -> str:
         lines += [f"    - {said}" for said in leftover.in_effect]
     lines += [f"  lease held by {h.describe()}, whose workflow is gone" for h in findings.leases]
     if done is None:
-        if not findings.empty:
-            lines.append("nothing changed; `cephmaint recover --cluster "
-                         f"{findings.cluster} --apply` puts it back")
+        lines.append("nothing changed; `cephmaint recover --cluster "
+                     f"{findings.cluster} --apply` puts it back and drops the copies")
         return "\n".join(lines)
     lines += [f"recovery started: {ref} (cephmaint status -f {ref})" for ref in done.started]
     lines += [f"copies dropped: {ref}" for ref in done.cleared]
