@@ -1,0 +1,222 @@
+"""Every task killed at any of its I/O points and run again ends as if it had never been killed.
+
+A worker can die anywhere: between two commands, after a command was sent but before the
+ledger knew, after the ledger knew but before the command. Each case below runs a task
+once undisturbed on a cluster that keeps its state (flags, group flags, pool flags, the
+autoscaler, the balancer, CRUSH weights), counting its I/O points: every change sent to
+Ceph and every ledger write. Then, for each point in turn, a fresh cluster and ledger, the
+task killed right after that point, and the task run again to its end: the cluster and the
+ledger's records end as in the undisturbed run, and no change was sent twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from celery import Celery
+from celery.exceptions import Retry
+
+from ceph_tasks.ceph.command import CephCommand
+from ceph_tasks.decisions.restoration import restorable_key
+from ceph_tasks.ledger import Json, MemoryLedger
+from ceph_tasks.tasks.context import TaskContext, install_context
+from ceph_tasks.tasks.flags import set_flags
+from ceph_tasks.tasks.pause import pause_movers
+from ceph_tasks.tasks.restore import restore
+from ceph_tasks.tasks.reweight import reweight
+from ceph_tasks.testing.fake_ceph import FakeCephClient
+from ceph_tasks.testing.fake_executor import FakeExecutor
+from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, REF, inventory
+
+
+class Killed(BaseException):
+    """The worker died here (nothing in a task catches it, as nothing catches SIGKILL)."""
+
+
+@dataclass
+class Deadline:
+    """Kills the run right after its n-th I/O point (never when n is 0); counts them."""
+
+    n: int = 0
+    seen: int = 0
+
+    def point(self) -> None:
+        self.seen += 1
+        if self.seen == self.n:
+            raise Killed(f"killed after I/O point {self.n}")
+
+
+class Ledger(MemoryLedger):
+    """A memory ledger whose every write is an I/O point."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def remember(self, reference: str, key: str, value: Json) -> Json:
+        stored = super().remember(reference, key, value)
+        self.deadline.point()
+        return stored
+
+    def note(self, reference: str, key: str, value: Json) -> None:
+        super().note(reference, key, value)
+        self.deadline.point()
+
+    def forget(self, reference: str, key: str) -> None:
+        super().forget(reference, key)
+        self.deadline.point()
+
+
+@dataclass
+class Cluster:
+    """The captured healthy cluster, whose flags, movers and weights the commands change."""
+
+    deadline: Deadline
+    client: FakeCephClient = field(init=False)
+    dump: dict[str, Any] = field(init=False)
+    pools: list[dict[str, Any]] = field(init=False)
+    tree: dict[str, Any] = field(init=False)
+    balancer: dict[str, Any] = field(default_factory=lambda: {"active": True, "mode": "upmap"})
+
+    def __post_init__(self) -> None:
+        healthy = FIXTURES / "healthy"
+        self.client = FakeCephClient.from_fixtures(healthy)
+        self.dump = json.loads((healthy / "osd_dump.json").read_text())
+        self.dump.setdefault("crush_node_flags", {})
+        self.pools = json.loads((healthy / "osd_pool_ls_detail.json").read_text())
+        for pool in self.pools:
+            pool["pg_autoscale_mode"] = "on"
+        self.tree = json.loads((healthy / "osd_tree.json").read_text())
+        reads = {"osd dump": lambda: self.dump, "osd pool ls": lambda: self.pools,
+                 "osd tree": lambda: self.tree, "balancer status": lambda: self.balancer}
+        for prefix, read in reads.items():
+            self.client.answer(prefix, lambda _, read=read: copy.deepcopy(read()))
+        changes: dict[str, Callable[[dict[str, Any]], None]] = {
+            "osd set": lambda a: self._flag(a["key"], True),
+            "osd unset": lambda a: self._flag(a["key"], False),
+            "osd set-group": lambda a: self._group(a["flags"], a["who"], True),
+            "osd unset-group": lambda a: self._group(a["flags"], a["who"], False),
+            "osd pool set": self._pool_set,
+            "balancer off": lambda _: self.balancer.update(active=False),
+            "balancer on": lambda _: self.balancer.update(active=True),
+            "osd crush reweight": self._reweight,
+        }
+        for prefix, change in changes.items():
+            self.client.answer(prefix, lambda command, change=change: self._send(change, command))
+
+    def _send(self, change: Callable[[dict[str, Any]], None], command: CephCommand) -> None:
+        change(dict(command.args))
+        self.deadline.point()
+
+    def _flag(self, flag: str, on: bool) -> None:
+        # Pacific prints the flags twice: a string and a list.
+        flags = [f for f in self.dump["flags_set"] if f != flag] + ([flag] if on else [])
+        self.dump["flags_set"], self.dump["flags"] = sorted(flags), ",".join(sorted(flags))
+
+    def _group(self, flags: str, who: list[str], on: bool) -> None:
+        for host in who:
+            now = set(self.dump["crush_node_flags"].get(host, []))
+            now = now | set(flags.split(",")) if on else now - set(flags.split(","))
+            self.dump["crush_node_flags"][host] = sorted(now)
+
+    def _pool_set(self, args: dict[str, Any]) -> None:
+        if args["var"] == "pg_autoscale_mode":
+            next(p for p in self.pools if p["pool_name"] == args["pool"])[
+                "pg_autoscale_mode"] = args["val"]
+            return
+        pool = next(p for p in self.dump["pools"] if p["pool_name"] == args["pool"])
+        flags = [f for f in pool["flags_names"].split(",") if f and f != args["var"]]
+        pool["flags_names"] = ",".join([*flags, args["var"]] if args["val"] == "1" else flags)
+
+    def _reweight(self, args: dict[str, Any]) -> None:
+        node = next(n for n in self.tree["nodes"] if n["name"] == args["name"])
+        node["crush_weight"] = args["weight"]
+
+    def state(self) -> Any:
+        """What the maintenance may have changed, comparable between runs."""
+        return (self.dump["flags"], self.dump["crush_node_flags"],
+                [(p["pool_name"], p["flags_names"]) for p in self.dump["pools"]],
+                [(p["pool_name"], p["pg_autoscale_mode"]) for p in self.pools],
+                self.balancer, [(n["id"], n.get("crush_weight")) for n in self.tree["nodes"]])
+
+    def sent(self) -> Counter[str]:
+        """Each change command sent, by its arguments."""
+        return Counter(c.describe() for c in self.client.calls
+                       if not c.prefix.startswith(("osd dump", "osd pool ls", "osd tree",
+                                                   "balancer status", "status", "osd df",
+                                                   "osd perf", "health")))
+
+
+def _run(task: Callable[[], Any]) -> Any:
+    """Run a task to its end, as a worker would, through its repeats."""
+    for _ in range(20):
+        try:
+            return task()
+        except Retry:
+            continue
+    raise AssertionError("the task did not end in 20 runs")
+
+
+PAUSE = {"flags": ["noscrub", "nodeep-scrub"], "pools": ["data", "device_health_metrics"]}
+#: Each task as a maintenance calls it; and what ran before it (undisturbed).
+CASES: dict[str, tuple[list[Callable[[], Any]], Callable[[], Any]]] = {
+    "scrubs paused on pools": ([], lambda: set_flags(cluster="c1", reference=REF, **PAUSE)),
+    "noout on a host": ([], lambda: set_flags(cluster="c1", reference=REF, flags=["noout"],
+                                              hosts=["node2"])),
+    "noout cluster-wide": ([], lambda: set_flags(cluster="c1", reference=REF,
+                                                 flags=["noout"])),
+    "balancer and autoscaler paused": ([], lambda: pause_movers(cluster="c1", reference=REF)),
+    "a host drained": ([], lambda: reweight(cluster="c1", reference=REF, host="node2",
+                                            target=0)),
+    "everything put back": (
+        [lambda: set_flags(cluster="c1", reference=REF, **PAUSE),
+         lambda: set_flags(cluster="c1", reference=REF, flags=["noout"], hosts=["node2"]),
+         lambda: pause_movers(cluster="c1", reference=REF)],
+        lambda: restore(cluster="c1", reference=REF)),
+}
+
+
+def _fresh(task_app: Celery, deadline: Deadline,
+           before: list[Callable[[], Any]]) -> tuple[Cluster, Ledger]:
+    cluster, ledger = Cluster(deadline), Ledger(deadline)
+    install_context(task_app, TaskContext(inventory=inventory(), ledger=ledger,
+                                          executor=FakeExecutor(),
+                                          ceph_factory=lambda _: cluster.client))
+    n, deadline.n = deadline.n, 0  # what ran before is not killed
+    for task in before:
+        _run(task)
+    deadline.n, deadline.seen = n, 0
+    cluster.client.calls.clear()
+    return cluster, ledger
+
+
+def _records(ledger: MemoryLedger) -> dict[str, Any]:
+    return {k: v for k, v in ledger.entries(REF).items() if restorable_key(k)}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_task_killed_after_any_io_point_and_run_again_ends_as_undisturbed(
+        task_app: Celery, case: str) -> None:
+    before, task = CASES[case]
+    cluster, ledger = _fresh(task_app, Deadline(), before)
+    _run(task)
+    points, undisturbed, records = cluster.deadline.seen, cluster.state(), _records(ledger)
+    assert points >= 2 and cluster.sent(), "the task changed nothing: nothing to prove"
+    for n in range(1, points + 1):
+        deadline = Deadline(n)
+        cluster, ledger = _fresh(task_app, deadline, before)
+        with pytest.raises(Killed):
+            _run(task)
+        deadline.n = 0
+        _run(task)
+        assert cluster.state() == undisturbed, f"{case}: killed after I/O point {n}"
+        assert _records(ledger) == records, f"{case}: killed after I/O point {n}"
+        twice = {c: k for c, k in cluster.sent().items() if k > 1}
+        assert not twice, f"{case}: killed after I/O point {n}, sent twice: {twice}"
+    install_context(task_app, None)
