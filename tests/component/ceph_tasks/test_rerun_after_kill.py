@@ -3,8 +3,9 @@
 A worker can die anywhere: between two commands, after a command was sent but before the
 ledger knew, after the ledger knew but before the command. Each case below runs a task
 once undisturbed on a cluster that keeps its state (flags, group flags, pool flags, the
-autoscaler, the balancer, CRUSH weights), counting its I/O points: every change sent to
-Ceph and every ledger write. Then, for each point in turn, a fresh cluster and ledger, the
+autoscaler, the balancer, CRUSH weights, OSDs out, down, purged or destroyed, buckets,
+OSDs created on a host), counting its I/O points: every change sent to Ceph or run on a
+host, and every ledger write. Then, for each point in turn, a fresh cluster and ledger, the
 task killed right after that point, and the task run again to its end: the cluster and the
 ledger's records end as in the undisturbed run, and no change was sent twice.
 """
@@ -25,14 +26,19 @@ from celery.exceptions import Retry
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.restoration import restorable_key
 from ceph_tasks.ledger import Json, MemoryLedger
+from ceph_tasks.tasks.addition import add_node
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.flags import set_flags
 from ceph_tasks.tasks.pause import pause_movers
+from ceph_tasks.tasks.removal import remove_node
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.reweight import reweight
 from ceph_tasks.testing.fake_ceph import FakeCephClient
-from ceph_tasks.testing.fake_executor import FakeExecutor
+from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
+from inventory import Inventory
 from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, REF, inventory
+from tests.component.ceph_tasks.test_node_tasks import WRITES, FakeNodes
+from tests.component.ceph_tasks.test_node_tasks import inventory as node_inventory
 
 
 class Killed(BaseException):
@@ -108,11 +114,8 @@ class Cluster:
             "osd crush reweight": self._reweight,
         }
         for prefix, change in changes.items():
-            self.client.answer(prefix, lambda command, change=change: self._send(change, command))
-
-    def _send(self, change: Callable[[dict[str, Any]], None], command: CephCommand) -> None:
-        change(dict(command.args))
-        self.deadline.point()
+            self.client.answer(prefix, lambda command, change=change: change(dict(command.args)))
+        counted(self.client, set(changes), self.deadline)
 
     def _flag(self, flag: str, on: bool) -> None:
         # Pacific prints the flags twice: a string and a list.
@@ -145,12 +148,59 @@ class Cluster:
                 [(p["pool_name"], p["pg_autoscale_mode"]) for p in self.pools],
                 self.balancer, [(n["id"], n.get("crush_weight")) for n in self.tree["nodes"]])
 
+
+def counted(client: FakeCephClient, prefixes: set[str], deadline: Deadline) -> None:
+    """Make each command of these prefixes an I/O point, right after it took effect."""
+    for prefix in prefixes:
+        answer = client.answers[prefix]
+
+        def call(command: CephCommand, answer: Any = answer) -> Any:
+            result = answer(command) if callable(answer) else copy.deepcopy(answer)
+            deadline.point()
+            return result
+        client.answer(prefix, call)
+
+
+@dataclass
+class World:
+    """What a task runs against: a cluster and hosts that keep their state."""
+
+    client: FakeCephClient
+    executor: FakeExecutor
+    inventory: Inventory
+    state: Callable[[], Any]
+    #: The prefixes of the commands that change the cluster.
+    changes: set[str]
+
     def sent(self) -> Counter[str]:
-        """Each change command sent, by its arguments."""
-        return Counter(c.describe() for c in self.client.calls
-                       if not c.prefix.startswith(("osd dump", "osd pool ls", "osd tree",
-                                                   "balancer status", "status", "osd df",
-                                                   "osd perf", "health")))
+        """Each change sent, by its arguments: Ceph commands and OSDs created on hosts."""
+        return Counter([c.describe() for c in self.client.calls if c.prefix in self.changes]
+                       + [" ".join(c.argv) for c in self.executor.calls
+                          if c.argv[:3] == ("ceph-volume", "lvm", "create")])
+
+
+def flags_world(deadline: Deadline) -> World:
+    """The healthy cluster, its flags, movers and weights kept."""
+    cluster = Cluster(deadline)
+    return World(cluster.client, FakeExecutor(), inventory(), cluster.state,
+                 {"osd set", "osd unset", "osd set-group", "osd unset-group", "osd pool set",
+                  "balancer off", "balancer on", "osd crush reweight"})
+
+
+def nodes_world(deadline: Deadline) -> World:
+    """The healthy cluster with node2 drained and node3 racked empty; OSDs stop and appear."""
+    nodes = FakeNodes()
+    counted(nodes.client, WRITES, deadline)
+    executor = FakeExecutor()
+
+    def on_host(host: str, argv: tuple[str, ...]) -> FakeReply | None:
+        reply = nodes.on_host(host, argv)
+        if reply is not None:
+            deadline.point()
+        return reply
+    executor.reply_with(on_host)
+    return World(nodes.client, executor, node_inventory(), lambda: copy.deepcopy(nodes.tree),
+                  WRITES)
 
 
 def _run(task: Callable[[], Any]) -> Any:
@@ -164,36 +214,47 @@ def _run(task: Callable[[], Any]) -> Any:
 
 
 PAUSE = {"flags": ["noscrub", "nodeep-scrub"], "pools": ["data", "device_health_metrics"]}
-#: Each task as a maintenance calls it; and what ran before it (undisturbed).
-CASES: dict[str, tuple[list[Callable[[], Any]], Callable[[], Any]]] = {
-    "scrubs paused on pools": ([], lambda: set_flags(cluster="c1", reference=REF, **PAUSE)),
-    "noout on a host": ([], lambda: set_flags(cluster="c1", reference=REF, flags=["noout"],
-                                              hosts=["node2"])),
-    "noout cluster-wide": ([], lambda: set_flags(cluster="c1", reference=REF,
-                                                 flags=["noout"])),
-    "balancer and autoscaler paused": ([], lambda: pause_movers(cluster="c1", reference=REF)),
-    "a host drained": ([], lambda: reweight(cluster="c1", reference=REF, host="node2",
-                                            target=0)),
+Task = Callable[[], Any]
+#: Each task as a maintenance calls it: its world, what ran before it (undisturbed), itself.
+CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
+    "scrubs paused on pools": (flags_world, [],
+                               lambda: set_flags(cluster="c1", reference=REF, **PAUSE)),
+    "noout on a host": (flags_world, [], lambda: set_flags(
+        cluster="c1", reference=REF, flags=["noout"], hosts=["node2"])),
+    "noout cluster-wide": (flags_world, [], lambda: set_flags(
+        cluster="c1", reference=REF, flags=["noout"])),
+    "balancer and autoscaler paused": (flags_world, [], lambda: pause_movers(
+        cluster="c1", reference=REF)),
+    "a host drained": (flags_world, [], lambda: reweight(
+        cluster="c1", reference=REF, host="node2", target=0)),
     "everything put back": (
+        flags_world,
         [lambda: set_flags(cluster="c1", reference=REF, **PAUSE),
          lambda: set_flags(cluster="c1", reference=REF, flags=["noout"], hosts=["node2"]),
          lambda: pause_movers(cluster="c1", reference=REF)],
         lambda: restore(cluster="c1", reference=REF)),
+    "a drained host removed": (nodes_world, [], lambda: remove_node(
+        cluster="c1", host="node2", reference=REF)),
+    "OSDs of a host destroyed, ids kept": (nodes_world, [], lambda: remove_node(
+        cluster="c1", host="node2", reference=REF, mode="destroy")),
+    "OSDs created on a new host": (nodes_world, [], lambda: add_node(
+        cluster="c1", host="node3", reference=REF)),
 }
 
 
-def _fresh(task_app: Celery, deadline: Deadline,
-           before: list[Callable[[], Any]]) -> tuple[Cluster, Ledger]:
-    cluster, ledger = Cluster(deadline), Ledger(deadline)
-    install_context(task_app, TaskContext(inventory=inventory(), ledger=ledger,
-                                          executor=FakeExecutor(),
-                                          ceph_factory=lambda _: cluster.client))
+def _fresh(task_app: Celery, deadline: Deadline, make: Callable[[Deadline], World],
+           before: list[Task]) -> tuple[World, Ledger]:
+    world, ledger = make(deadline), Ledger(deadline)
+    install_context(task_app, TaskContext(inventory=world.inventory, ledger=ledger,
+                                          executor=world.executor,
+                                          ceph_factory=lambda _: world.client))
     n, deadline.n = deadline.n, 0  # what ran before is not killed
     for task in before:
         _run(task)
     deadline.n, deadline.seen = n, 0
-    cluster.client.calls.clear()
-    return cluster, ledger
+    world.client.calls.clear()
+    world.executor.calls.clear()
+    return world, ledger
 
 
 def _records(ledger: MemoryLedger) -> dict[str, Any]:
@@ -203,20 +264,21 @@ def _records(ledger: MemoryLedger) -> dict[str, Any]:
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_task_killed_after_any_io_point_and_run_again_ends_as_undisturbed(
         task_app: Celery, case: str) -> None:
-    before, task = CASES[case]
-    cluster, ledger = _fresh(task_app, Deadline(), before)
+    make, before, task = CASES[case]
+    deadline = Deadline()
+    world, ledger = _fresh(task_app, deadline, make, before)
     _run(task)
-    points, undisturbed, records = cluster.deadline.seen, cluster.state(), _records(ledger)
-    assert points >= 2 and cluster.sent(), "the task changed nothing: nothing to prove"
+    points, undisturbed, records = deadline.seen, world.state(), _records(ledger)
+    assert points >= 2 and world.sent(), "the task changed nothing: nothing to prove"
     for n in range(1, points + 1):
         deadline = Deadline(n)
-        cluster, ledger = _fresh(task_app, deadline, before)
+        world, ledger = _fresh(task_app, deadline, make, before)
         with pytest.raises(Killed):
             _run(task)
         deadline.n = 0
         _run(task)
-        assert cluster.state() == undisturbed, f"{case}: killed after I/O point {n}"
+        assert world.state() == undisturbed, f"{case}: killed after I/O point {n}"
         assert _records(ledger) == records, f"{case}: killed after I/O point {n}"
-        twice = {c: k for c, k in cluster.sent().items() if k > 1}
+        twice = {c: k for c, k in world.sent().items() if k > 1}
         assert not twice, f"{case}: killed after I/O point {n}, sent twice: {twice}"
     install_context(task_app, None)
