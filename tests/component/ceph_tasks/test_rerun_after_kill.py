@@ -29,6 +29,7 @@ from ceph_tasks.ledger import Json, MemoryLedger
 from ceph_tasks.tasks.addition import add_node
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.flags import set_flags
+from ceph_tasks.tasks.host_work import stop_host_daemons
 from ceph_tasks.tasks.pause import pause_movers
 from ceph_tasks.tasks.removal import remove_node
 from ceph_tasks.tasks.restore import restore
@@ -37,6 +38,7 @@ from ceph_tasks.testing.fake_ceph import FakeCephClient
 from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
 from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, REF, inventory
+from tests.component.ceph_tasks.test_host_work_tasks import FakeHost
 from tests.component.ceph_tasks.test_node_tasks import WRITES, FakeNodes
 from tests.component.ceph_tasks.test_node_tasks import inventory as node_inventory
 
@@ -173,7 +175,10 @@ class World:
     changes: set[str]
 
     def sent(self) -> Counter[str]:
-        """Each change sent, by its arguments: Ceph commands and OSDs created on hosts."""
+        """Each change sent, by its arguments: Ceph commands and OSDs created on hosts.
+
+        Stopping or starting a daemon twice changes nothing and is not counted.
+        """
         return Counter([c.describe() for c in self.client.calls if c.prefix in self.changes]
                        + [" ".join(c.argv) for c in self.executor.calls
                           if c.argv[:3] == ("ceph-volume", "lvm", "create")])
@@ -213,6 +218,21 @@ def _run(task: Callable[[], Any]) -> Any:
     raise AssertionError("the task did not end in 20 runs")
 
 
+def host_world(deadline: Deadline) -> World:
+    """The healthy cluster whose hosts' OSD daemons stop and start as told."""
+    hosts = FakeHost()
+    executor = FakeExecutor()
+
+    def on_host(host: str, argv: tuple[str, ...]) -> FakeReply | None:
+        reply = hosts.on_host(host, argv)
+        if reply is not None and argv[:1] == ("systemctl",):
+            deadline.point()
+        return reply
+    executor.reply_with(on_host)
+    return World(hosts.client, executor, node_inventory(),
+                 lambda: [(n["id"], n.get("status")) for n in hosts.tree["nodes"]], set())
+
+
 PAUSE = {"flags": ["noscrub", "nodeep-scrub"], "pools": ["data", "device_health_metrics"]}
 Task = Callable[[], Any]
 #: Each task as a maintenance calls it: its world, what ran before it (undisturbed), itself.
@@ -239,6 +259,11 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
         cluster="c1", host="node2", reference=REF, mode="destroy")),
     "OSDs created on a new host": (nodes_world, [], lambda: add_node(
         cluster="c1", host="node3", reference=REF)),
+    "a host's OSDs stopped for its work": (host_world, [], lambda: stop_host_daemons(
+        cluster="c1", reference=REF, host="node1")),
+    "its OSDs started again": (
+        host_world, [lambda: stop_host_daemons(cluster="c1", reference=REF, host="node1")],
+        lambda: restore(cluster="c1", reference=REF, kinds=["daemons"])),
 }
 
 
@@ -267,9 +292,10 @@ def test_a_task_killed_after_any_io_point_and_run_again_ends_as_undisturbed(
     make, before, task = CASES[case]
     deadline = Deadline()
     world, ledger = _fresh(task_app, deadline, make, before)
+    untouched = copy.deepcopy(world.state())
     _run(task)
-    points, undisturbed, records = deadline.seen, world.state(), _records(ledger)
-    assert points >= 2 and world.sent(), "the task changed nothing: nothing to prove"
+    points, undisturbed, records = deadline.seen, copy.deepcopy(world.state()), _records(ledger)
+    assert points >= 2 and undisturbed != untouched, "the task changed nothing: nothing to prove"
     for n in range(1, points + 1):
         deadline = Deadline(n)
         world, ledger = _fresh(task_app, deadline, make, before)
