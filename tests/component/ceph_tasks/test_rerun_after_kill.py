@@ -4,10 +4,11 @@ A worker can die anywhere: between two commands, after a command was sent but be
 ledger knew, after the ledger knew but before the command. Each case below runs a task
 once undisturbed on a cluster that keeps its state (flags, group flags, pool flags, the
 autoscaler, the balancer, CRUSH weights, OSDs out, down, purged or destroyed, buckets,
-OSDs created on a host), counting its I/O points: every change sent to Ceph or run on a
-host, and every ledger write. Then, for each point in turn, a fresh cluster and ledger, the
-task killed right after that point, and the task run again to its end: the cluster and the
-ledger's records end as in the undisturbed run, and no change was sent twice.
+OSDs created on a host, monitoring downtimes), counting its I/O points: every change sent
+to Ceph, run on a host or made in monitoring, and every ledger write. Then, for each point
+in turn, a fresh cluster and ledger, the task killed right after that point, and the task
+run again to its end: the cluster and the ledger's records end as in the undisturbed run,
+and no change was sent twice.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,8 +28,11 @@ from celery.exceptions import Retry
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.restoration import restorable_key
 from ceph_tasks.ledger import Json, MemoryLedger
+from ceph_tasks.monitoring import DowntimeBackend
+from ceph_tasks.monitoring.backend import DowntimeRequest, DowntimeResult
 from ceph_tasks.tasks.addition import add_node
 from ceph_tasks.tasks.context import TaskContext, install_context
+from ceph_tasks.tasks.downtime import set_downtime
 from ceph_tasks.tasks.flags import set_flags
 from ceph_tasks.tasks.host_work import stop_host_daemons
 from ceph_tasks.tasks.pause import pause_movers
@@ -35,12 +40,15 @@ from ceph_tasks.tasks.removal import remove_node
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.reweight import reweight
 from ceph_tasks.testing.fake_ceph import FakeCephClient
+from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
 from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, REF, inventory
 from tests.component.ceph_tasks.test_host_work_tasks import FakeHost
 from tests.component.ceph_tasks.test_node_tasks import WRITES, FakeNodes
 from tests.component.ceph_tasks.test_node_tasks import inventory as node_inventory
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
 
 class Killed(BaseException):
@@ -173,6 +181,8 @@ class World:
     state: Callable[[], Any]
     #: The prefixes of the commands that change the cluster.
     changes: set[str]
+    #: The monitoring systems a downtime is set on.
+    monitoring: list[InMemoryDowntimes] = field(default_factory=list)
 
     def sent(self) -> Counter[str]:
         """Each change sent, by its arguments: Ceph commands and OSDs created on hosts.
@@ -233,6 +243,45 @@ def host_world(deadline: Deadline) -> World:
                  lambda: [(n["id"], n.get("status")) for n in hosts.tree["nodes"]], set())
 
 
+class Monitored(InMemoryDowntimes):
+    """Downtimes kept in memory, each one set or lifted an I/O point."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__(name="alertmanager")
+        self.deadline = deadline
+
+    def set_downtime(self, request: DowntimeRequest) -> DowntimeResult:
+        result = super().set_downtime(request)
+        self.deadline.point()
+        return result
+
+    def remove_downtime(self, host: str, reference: str) -> int:
+        removed = super().remove_downtime(host, reference)
+        self.deadline.point()
+        return removed
+
+
+def monitoring_world(deadline: Deadline) -> World:
+    """The healthy cluster and a monitoring system that keeps its downtimes."""
+    world = flags_world(deadline)
+    monitoring = Monitored(deadline)
+    world.monitoring = [monitoring]
+    world.state = lambda: sorted((d.host, d.comment, d.end) for d in
+                                 monitoring.downtimes.values())
+    return world
+
+
+@dataclass
+class MonitoredContext(TaskContext):
+    """A context whose monitoring systems are the world's."""
+
+    monitoring: list[InMemoryDowntimes] = field(default_factory=list)
+
+    def downtimes(self, cluster: str) -> Sequence[DowntimeBackend]:
+        self.cluster(cluster)
+        return self.monitoring
+
+
 PAUSE = {"flags": ["noscrub", "nodeep-scrub"], "pools": ["data", "device_health_metrics"]}
 Task = Callable[[], Any]
 #: Each task as a maintenance calls it: its world, what ran before it (undisturbed), itself.
@@ -261,6 +310,12 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
         cluster="c1", host="node3", reference=REF)),
     "a host's OSDs stopped for its work": (host_world, [], lambda: stop_host_daemons(
         cluster="c1", reference=REF, host="node1")),
+    "a host's monitoring downtime set": (monitoring_world, [], lambda: set_downtime(
+        cluster="c1", host="node2", reference=REF, duration_s=3600, comment="replace")),
+    "its downtime lifted by the restore": (
+        monitoring_world, [lambda: set_downtime(cluster="c1", host="node2", reference=REF,
+                                                duration_s=3600, comment="replace")],
+        lambda: restore(cluster="c1", reference=REF, kinds=["downtimes"])),
     "its OSDs started again": (
         host_world, [lambda: stop_host_daemons(cluster="c1", reference=REF, host="node1")],
         lambda: restore(cluster="c1", reference=REF, kinds=["daemons"])),
@@ -270,9 +325,9 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
 def _fresh(task_app: Celery, deadline: Deadline, make: Callable[[Deadline], World],
            before: list[Task]) -> tuple[World, Ledger]:
     world, ledger = make(deadline), Ledger(deadline)
-    install_context(task_app, TaskContext(inventory=world.inventory, ledger=ledger,
-                                          executor=world.executor,
-                                          ceph_factory=lambda _: world.client))
+    install_context(task_app, MonitoredContext(
+        inventory=world.inventory, ledger=ledger, executor=world.executor,
+        ceph_factory=lambda _: world.client, now=lambda: NOW, monitoring=world.monitoring))
     n, deadline.n = deadline.n, 0  # what ran before is not killed
     for task in before:
         _run(task)
