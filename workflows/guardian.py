@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any, NoReturn
 
 from celery import Celery, Task, shared_task
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 GUARDIAN_TASK = "cephmaint.finalise_on_stop"
 #: Seconds between two looks at the workflow's state.
 DEFAULT_INTERVAL = 5.0
+#: Seconds between seeing a workflow stopped and reading the cluster to undo its changes.
+SETTLE_SECONDS = 3.0
 
 
 def generation_key() -> str:
@@ -57,6 +60,11 @@ def generation_key() -> str:
 def token_key() -> str:
     """Ledger key of the current guardian's task id: an older message stops at once."""
     return "guardian-task"
+
+
+def stopped_key(generation: int) -> str:
+    """Ledger key of when the guardian of a generation first saw its workflow stopped."""
+    return f"stopped-seen:{generation}"
 
 
 def finalised_key(generation: int, step_id: str) -> str:
@@ -100,6 +108,16 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         release_lease(self.app, workflow_id, lease)
         watch.forget(workflow_id)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
+    # A change a stopped step sent just before it stopped can still be in the monitors'
+    # proposal (paxos_propose_interval, 1 s by default) and not yet in what the finalisers
+    # read: they run once the cluster has had SETTLE_SECONDS to commit it.
+    now = context_of(self.app).now()
+    seen = datetime.fromisoformat(str(ledger.remember(
+        workflow_id, stopped_key(generation), now.isoformat())))
+    waited = (now - seen).total_seconds()
+    if waited < SETTLE_SECONDS:
+        keep_lease(self.app, ledger, handle, lease)
+        again(SETTLE_SECONDS - waited)
     plan = ledger.recall(workflow_id, "plan") or {}
     done, failed = [], []
     for step in plan.get("finalisers", []):

@@ -85,9 +85,9 @@ class MaintenanceTask(Task):  # type: ignore[misc]
 
     def send(self, what: str, ceph: Ceph, changes: Sequence[Change]) -> None:
         """Send each change, in order, to the monitors or the manager; a failure names it."""
-        if changes:
-            self.fence(what)
         for change in changes:
+            # Asked before each one: a cancel can come between two of them.
+            self.fence(what)
             with step(f"{what}: ceph {change.says}"):
                 if change.mgr:
                     ceph.client.mgr_command(change.prefix, **change.args)

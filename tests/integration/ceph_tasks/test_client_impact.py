@@ -25,7 +25,9 @@ from tests.integration.ceph_tasks.conftest import TaskBench
 from tests.support.audit import changes_since, settled_mark
 from tests.support.poll import poll
 
-pytestmark = pytest.mark.integration
+# The heavy tier: the client-impact holds are tested with fakes in every tier; here on
+# real slow ops (a minute and a half of a sandbox's time).
+pytestmark = [pytest.mark.integration, pytest.mark.full]
 
 #: The slow OSD is on node2; node0 is drained, so the hold is not about the drained host.
 SLOW_OSD = "osd.4"

@@ -118,6 +118,7 @@ def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_
     assert not [m for m in sent if '"prefix": "osd set", "key"' in m], sent
 
 
+@pytest.mark.full
 @pytest.mark.timeout(600)
 def test_a_host_that_never_comes_back_is_held_then_decommissioned_from_its_surviving_copies(
     workflow_bench: WorkflowBench,
