@@ -283,6 +283,10 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
 def test_with_two_hosts_left_decommission_of_either_is_refused_at_plan_time(
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
+    # The earlier maintenances' guardians have dropped their ledger's copies on the
+    # cluster: what the monitors log from here on is this test's.
+    poll(lambda: not bench.copies(), timeout=60, interval=0.5,
+         what=lambda _: f"the earlier maintenances settled: {bench.copies()}")
     tree, flags = bench.tree(), (bench.dump().flags, bench.dump().pool_flags)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     left = sorted(h for h, osds in tree.hosts().items() if osds)

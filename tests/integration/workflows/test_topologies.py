@@ -191,6 +191,10 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
     bench.wait_healthy(timeout=120)
     assert bench.sandbox.verify() == objects
     bench.wait_restored(plan.reference, list(plan.hosts), after=str(scenario))
+    # Its guardian drops the ledger's copies on the cluster once it saw the end: nothing of
+    # the maintenance is left there, and the next case's audit window starts clean.
+    poll(lambda: plan.reference not in bench.copies(), timeout=60, interval=0.5,
+         what=lambda _: f"the ledger's copies of {plan.reference} dropped: {bench.copies()}")
     check_layout(bench, scenario)
     check_handed_over(bench, plan)
     # The hardware changed: the operator brings the inventory up to date, as the plans of
