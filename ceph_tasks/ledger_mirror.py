@@ -85,9 +85,10 @@ def mirror_key(reference: str, key: str) -> str:
 def parse_records(dumped: dict[str, Any]) -> dict[str, dict[str, Json]]:
     """The copies by reference, from `config-key dump` (keys outside ours are ignored)."""
     found: dict[str, dict[str, Json]] = {}
+    prefix = f"{MIRROR_PREFIX}/"
     for name, raw in sorted(dumped.items()):
-        reference, _, key = name.removeprefix(f"{MIRROR_PREFIX}/").partition("/")
-        if not name.startswith(f"{MIRROR_PREFIX}/") or not reference or not key:
+        reference, _, key = name.removeprefix(prefix).partition("/")
+        if not name.startswith(prefix) or not reference or not key:
             continue
         try:
             value = json.loads(raw)

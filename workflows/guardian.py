@@ -76,7 +76,8 @@ def finalised_key(generation: int, step_id: str) -> str:
 def finalise_on_stop(self: Task, workflow_id: str, generation: int,
                      interval: float = DEFAULT_INTERVAL) -> dict[str, Any]:
     """Wait for the workflow to end; if it failed or was cancelled, run its finalisers."""
-    ledger = context_of(self.app).ledger
+    context = context_of(self.app)
+    ledger = context.ledger
     current = ledger.recall(workflow_id, generation_key())
     if current is None:
         # Its submit was rolled back: there is no workflow to watch.
@@ -104,14 +105,12 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         keep_lease(self.app, ledger, handle, lease)
         again(interval)
     if state == WorkflowState.SUCCESS:
-        settle(ledger, workflow_id)
-        release_lease(self.app, workflow_id, lease)
-        watch.forget(workflow_id)
+        _ended(self.app, ledger, workflow_id, lease)
         return {"workflow": workflow_id, "state": str(state), "finalised": []}
     # A change a stopped step sent just before it stopped can still be in the monitors'
     # proposal (paxos_propose_interval, 1 s by default) and not yet in what the finalisers
     # read: they run once the cluster has had SETTLE_SECONDS to commit it.
-    now = context_of(self.app).now()
+    now = context.now()
     seen = datetime.fromisoformat(str(ledger.remember(
         workflow_id, stopped_key(generation), now.isoformat())))
     waited = (now - seen).total_seconds()
@@ -156,10 +155,15 @@ def finalise_on_stop(self: Task, workflow_id: str, generation: int,
         # maintenance, and no other may start on it meanwhile.
         keep_lease(self.app, ledger, handle, lease)
         again(max(interval, 30.0))
-    settle(ledger, workflow_id)
-    release_lease(self.app, workflow_id, lease)
-    watch.forget(workflow_id)
+    _ended(self.app, ledger, workflow_id, lease)
     return {"workflow": workflow_id, "state": str(state), "finalised": done}
+
+
+def _ended(app: Celery, ledger: Ledger, workflow_id: str, lease: dict[str, Any] | None) -> None:
+    """The maintenance is over: its copies on the cluster dropped, its lease given up."""
+    settle(ledger, workflow_id)
+    release_lease(app, workflow_id, lease)
+    watch_of(app).forget(workflow_id)
 
 
 def _moved_data(ledger: Ledger, workflow_id: str) -> bool:
