@@ -139,10 +139,14 @@ class MirroredLedger:
         return self.primary.entries(reference)
 
     def settle(self, reference: str) -> None:
-        """The maintenance's changes are final: drop its copies, nothing is left to restore."""
-        for key in self.primary.entries(reference):
-            if self.restorable(key):
-                self._mirror(reference).drop(reference, key)
+        """The maintenance's changes are final: drop its copies, nothing is left to restore.
+
+        Only the copies still on the cluster are dropped: a guardian that ends a second
+        time (after a restart) sends the monitors nothing.
+        """
+        mirror = self._mirror(reference)
+        for key in mirror.records().get(reference, {}):
+            mirror.drop(reference, key)
 
     def _mirror(self, reference: str) -> LedgerMirror:
         with self._lock:

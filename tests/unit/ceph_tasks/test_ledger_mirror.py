@@ -20,18 +20,23 @@ class Copies:
 
     def __init__(self) -> None:
         self.by_cluster: dict[str, dict[str, Any]] = {}
+        self.one: dict[str, Copies.One] = {}
 
     def of(self, cluster: str) -> Copies.One:
-        return Copies.One(self.by_cluster.setdefault(cluster, {}))
+        if cluster not in self.one:
+            self.one[cluster] = Copies.One(self.by_cluster.setdefault(cluster, {}))
+        return self.one[cluster]
 
     class One:
         def __init__(self, store: dict[str, Any]) -> None:
             self.store = store
+            self.dropped: list[str] = []
 
         def put(self, reference: str, key: str, value: Any) -> None:
             self.store[mirror_key(reference, key)] = value
 
         def drop(self, reference: str, key: str) -> None:
+            self.dropped.append(mirror_key(reference, key))
             self.store.pop(mirror_key(reference, key), None)
 
         def records(self) -> dict[str, dict[str, Any]]:
@@ -73,6 +78,16 @@ def test_a_forgotten_record_loses_its_copy_and_settling_drops_the_rest(
     ledger.settle("ref-1")
     assert copies.by_cluster["lab"] == {}
     assert ledger.recall("ref-1", weight_key(4)) == 1.0  # the history stays in the ledger
+
+
+def test_settling_again_sends_the_cluster_nothing(
+        ledger: MirroredLedger, copies: Copies) -> None:
+    ledger.remember("ref-1", weight_key(4), 1.0)
+    ledger.remember("ref-1", weight_key(5), 1.0)
+    ledger.settle("ref-1")
+    ledger.settle("ref-1")
+    assert copies.of("lab").dropped == ["cephmaint/ledger/ref-1/weights:4",
+                                        "cephmaint/ledger/ref-1/weights:5"]
 
 
 def test_a_record_of_a_maintenance_without_a_cluster_is_refused_before_the_change(
