@@ -6,6 +6,7 @@ from celery import Celery
 
 from ceph_tasks.errors import ConfigurationError
 from ceph_tasks.names import TASK_MODULES
+from ceph_tasks.redis_client import celery_options
 from ceph_tasks.settings import Settings
 
 
@@ -14,9 +15,12 @@ def make_app(settings: Settings, name: str = "cephmaint") -> Celery:
 
     The tasks are shared tasks: they join every app, and a worker imports their modules.
     """
-    app = Celery(name, broker=settings.broker_url, backend=settings.redis_url,
-                 include=list(TASK_MODULES))
+    broker, broker_options = celery_options(settings.broker_url)
+    backend, backend_options = celery_options(settings.redis_url)
+    app = Celery(name, broker=broker, backend=backend, include=list(TASK_MODULES))
     app.conf.update(
+        broker_transport_options=broker_options,
+        result_backend_transport_options=backend_options,
         # JSON only: a pickled message from the broker would run code on every worker.
         task_serializer="json",
         result_serializer="json",

@@ -29,7 +29,10 @@ _STATUS_MEANING = {
 
 
 def strip_credentials(url: str) -> str:
-    """The URL without any user:password@ part, for messages."""
+    """The URL without any user:password@ part, for messages (each part of a Sentinel
+    group's sentinel://...;sentinel://... URL)."""
+    if url.startswith("sentinel://") and ";" in url:
+        return ";".join(strip_credentials(part) for part in url.split(";"))
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import redis
 
 from ceph_tasks.errors import LedgerError, LedgerUnavailable
+from ceph_tasks.redis_client import connect
 from ceph_tasks.reference import check_reference
 
 #: JSON-compatible values only: the ledger outlives the processes that wrote it.
@@ -97,7 +98,7 @@ class RedisLedger:
     @classmethod
     def from_url(cls, url: str) -> RedisLedger:
         """A ledger on the Redis at url."""
-        return cls(redis.Redis.from_url(url))
+        return cls(connect(url))
 
     def _key(self, reference: str) -> str:
         # The braces make the reference a hash tag: one slot per maintenance on Redis Cluster.

@@ -38,8 +38,12 @@ class Settings(BaseSettings):
     #: Celery's broker: Redis or RabbitMQ.
     broker_url: str = DEFAULT_REDIS
     #: Results of tasks, the ledger and the workflow engine's state; empty: the broker's
-    #: Redis, or the default Redis when the broker is RabbitMQ.
+    #: Redis, or the default Redis when the broker is RabbitMQ. A Sentinel group too:
+    #: sentinel://host:port/db;sentinel://host:port/db;...?master_name=NAME.
     redis_url: str = ""
+    #: Replicas that must hold each workflow transition before it counts (Redis WAIT);
+    #: 0 when the state Redis has none.
+    state_replicas: int = Field(default=0, ge=0)
     #: The inventory file or folder (CEPHMAINT_INVENTORY).
     inventory_path: Path | None = Field(
         default=None, validation_alias=AliasChoices("inventory_path", f"{ENV_PREFIX}INVENTORY"))
@@ -71,7 +75,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _state_store(self) -> Settings:
         if not self.redis_url:
-            redis = self.broker_url.startswith(("redis://", "rediss://"))
+            redis = self.broker_url.startswith(("redis://", "rediss://", "sentinel://"))
             object.__setattr__(self, "redis_url", self.broker_url if redis else DEFAULT_REDIS)
         return self
 

@@ -52,12 +52,23 @@ def _server_now(client: redis.Redis) -> float:  # type: ignore[type-arg]
 
 
 class RedisStore:
-    """Workflow state in Redis; all keys of a workflow share the hash tag {workflow-id}."""
+    """Workflow state in Redis; all keys of a workflow share the hash tag {workflow-id}.
+
+    replicas: how many replicas must hold each transition and new workflow before the
+    call returns (Redis WAIT, at most wait_seconds); 0 for a Redis without replicas. WAIT
+    counts only its own connection's writes and cannot run inside a script, so it follows
+    the script on the same connection; lease renewals and reads do not wait (a lost
+    renewal costs at most a fenced re-run). A transition the replicas do not confirm in
+    time raises StoreUnavailable: it may be lost in a failover, and the caller's safety
+    net (the tick, the step's lease) settles it.
+    """
 
     def __init__(self, client: redis.Redis,  # type: ignore[type-arg]
-                 prefix: str = "dyrygent") -> None:
+                 prefix: str = "dyrygent", replicas: int = 0,
+                 wait_seconds: float = 2.0) -> None:
         self.client = client
         self.prefix = prefix
+        self.replicas, self.wait_seconds = replicas, wait_seconds
         self._scripts = {
             name: client.register_script(lua.PRELUDE + getattr(lua, name))
             for name in ("CLAIM", "START", "COMPLETE", "FAIL", "PAUSE", "RESUME", "STOP",
@@ -79,7 +90,12 @@ class RedisStore:
 
     def _run(self, name: str, wf: str, *args: Any) -> Any:
         try:
-            return self._scripts[name](keys=self.keys(wf), args=list(args))
+            if not self.replicas:
+                return self._scripts[name](keys=self.keys(wf), args=list(args))
+            pipe = self.client.pipeline(transaction=False)
+            self._scripts[name](keys=self.keys(wf), args=list(args), client=pipe)
+            result, _ = self._replicated(pipe, f"{name} of {wf!r}")
+            return result
         except redis.ResponseError as e:
             if "DYRYGENT_INVALID" in str(e):
                 text = str(e).split("DYRYGENT_INVALID", 1)[1].split(" script:")[0].strip()
@@ -134,9 +150,20 @@ class RedisStore:
         pipe.hset(k["meta"], "state", WorkflowState.RUNNING)
         self._execute(pipe, wf)
 
-    @staticmethod
-    def _execute(pipe: Any, wf: str) -> None:
+    def _replicated(self, pipe: Any, what: str) -> list[Any]:
+        """Run pipe and WAIT on its connection until the replicas hold its writes."""
+        pipe.execute_command("WAIT", self.replicas, int(self.wait_seconds * 1000))
+        results: list[Any] = pipe.execute()
+        if int(results[-1]) < self.replicas:
+            raise StoreUnavailable(f"{what}: {results[-1]} of {self.replicas} replicas "
+                                   f"confirmed it within {self.wait_seconds:g} s")
+        return results
+
+    def _execute(self, pipe: Any, wf: str) -> None:
         try:
+            if self.replicas:
+                self._replicated(pipe, f"workflow {wf!r}")
+                return
             pipe.execute()
         except _UNREACHABLE:
             raise

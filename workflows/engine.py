@@ -5,10 +5,12 @@ from __future__ import annotations
 from celery import Celery
 
 from ceph_tasks.app import make_app, settings_of
+from ceph_tasks.redis_client import connect
 from ceph_tasks.settings import Settings
 from ceph_tasks.tasks.base import install_fence
 from dyrygent.processor import Settings as EngineSettings
-from dyrygent.tasks import WorkflowProcessor, register_workflow_processor
+from dyrygent.redis_store import RedisStore
+from dyrygent.tasks import WorkflowProcessor, processor_for, register_workflow_processor
 
 #: The module of the guardian task, which restores what a failed maintenance changed.
 GUARDIAN_MODULE = "workflows.guardian"
@@ -29,8 +31,13 @@ def worker_app(settings: Settings, name: str = "cephmaint") -> Celery:
 
 def processor_of(app: Celery) -> WorkflowProcessor:
     """The workflow processor of a cephmaint app (state in its settings' Redis)."""
+    existing = processor_for(app)
+    if existing is not None:
+        return existing
     settings = settings_of(app)
+    store = RedisStore(connect(settings.redis_url, decode_responses=True),
+                       replicas=settings.state_replicas)
     return register_workflow_processor(
-        app, redis_url=settings.redis_url,
+        app, store=store,
         settings=EngineSettings(lease=settings.step_lease_seconds,
                                 tick_rescue=settings.rescue_after_seconds))

@@ -21,6 +21,7 @@ from celery import Celery, signals
 
 from ceph_tasks.app import settings_of
 from ceph_tasks.errors import ConfigurationError
+from ceph_tasks.redis_client import connect
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class GuardianWatch:
     @classmethod
     def from_url(cls, url: str) -> GuardianWatch:
         """The watch kept in the Redis at url."""
-        return cls(redis.Redis.from_url(url, decode_responses=True))
+        return cls(connect(url, decode_responses=True))
 
     def _now(self) -> float:
         seconds, micros = self.client.time()

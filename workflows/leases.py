@@ -19,6 +19,7 @@ from typing import Any
 
 import redis
 
+from ceph_tasks.redis_client import connect
 from workflows.concurrency import Holder, Refusal
 from workflows.errors import ClusterBusy, SubmitError
 
@@ -69,7 +70,7 @@ class RedisLeases:
     @classmethod
     def from_url(cls, url: str, prefix: str = "cephmaint:lease") -> RedisLeases:
         """The leases kept in the Redis at url."""
-        return cls(redis.Redis.from_url(url), prefix)
+        return cls(connect(url), prefix)
 
     def _key(self, cluster: str, name: str) -> str:
         return f"{self.prefix}:{{{cluster}}}:{name}"

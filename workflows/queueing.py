@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 
+from ceph_tasks.redis_client import connect
 from workflows.concurrency import Holder
 from workflows.errors import SubmitError
 
@@ -43,7 +44,7 @@ class RedisQueue:
     @classmethod
     def from_url(cls, url: str, prefix: str = "cephmaint:queue") -> RedisQueue:
         """The queues kept in the Redis at url."""
-        return cls(redis.Redis.from_url(url), prefix)
+        return cls(connect(url), prefix)
 
     def _key(self, cluster: str, name: str) -> str:
         return f"{self.prefix}:{{{cluster}}}:{name}"

@@ -19,6 +19,7 @@ from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY
 from ceph_tasks.http import strip_credentials
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.ledger_mirror import CLUSTER_KEY
+from ceph_tasks.redis_client import connect
 from dyrygent.errors import DispatchError
 from dyrygent.handle import WorkflowHandle
 from dyrygent.redis_store import RedisStore
@@ -171,8 +172,8 @@ def check_services(app: Celery, timeout: float = BROKER_TIMEOUT,
     settings = settings_of(app)
     where = strip_credentials(settings.redis_url)
     try:
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=timeout,
-                                      socket_timeout=timeout)
+        client = connect(settings.redis_url, socket_connect_timeout=timeout,
+                         socket_timeout=timeout)
         try:
             client.ping()
             durable = bool(client.info("persistence").get("aof_enabled"))

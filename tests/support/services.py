@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,8 +47,9 @@ class RedisServer:
     """
 
     def __init__(self, workdir: Path, user: tuple[str, str] | None = None,
-                 tls: TlsFiles | None = None) -> None:
+                 tls: TlsFiles | None = None, options: tuple[str, ...] = ()) -> None:
         self.workdir, self.port, self.user, self.tls = workdir, free_port(), user, tls
+        self.options = options
         self.proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
@@ -76,7 +78,7 @@ class RedisServer:
         """Start it (again: same port, same files) and wait until it answers."""
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         proc = subprocess.Popen(
-            [binary, *self._options(), "--bind", "127.0.0.1", "--save", "",
+            [binary, *self._options(), *self.options, "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(self.workdir),
              "--logfile", str(self.workdir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -86,12 +88,112 @@ class RedisServer:
              what=lambda _: (f"redis-server on port {self.port} to start "
                              f"({process_state(proc)}); see {self.workdir}/redis.log"))
 
-    def stop(self) -> None:
-        """Stop it as its service manager would (SIGTERM: the append-only file is synced)."""
+    def stop(self, kill: bool = False) -> None:
+        """Stop it as its service manager would (SIGTERM: the append-only file is synced),
+        or kill it as a crash would (SIGKILL)."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
             self.proc.wait(10)
         self.proc = None
+
+
+MASTER_NAME = "cephmaint"
+
+
+class SentinelGroup:
+    """A primary, a replica and three sentinels (Debian's redis-sentinel) on loopback.
+
+    Each data node takes writes only while a replica follows it (min-replicas-to-write 1),
+    so a write the primary took has a second copy; the sentinels fail over one second
+    after the primary stops answering.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        guard = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10")
+        first = RedisServer(workdir / "node0", options=guard)
+        second = RedisServer(workdir / "node1", options=(
+            *guard, "--replicaof", "127.0.0.1", str(first.port)))
+        self.nodes = [first, second]
+        self.workdir = workdir
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.sentinels: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def url(self) -> str:
+        """The group's URL, in cephmaint's form (database 0)."""
+        return (";".join(f"sentinel://127.0.0.1:{port}/0" for port in self.sentinel_ports)
+                + f"?master_name={MASTER_NAME}")
+
+    def start(self) -> None:
+        """Start both data nodes and the sentinels; wait until the replica is in sync."""
+        for node in self.nodes:
+            node.start()
+        binary = shutil.which("redis-sentinel") or "/usr/bin/redis-sentinel"
+        for port in self.sentinel_ports:
+            conf = self.workdir / f"sentinel-{port}.conf"
+            conf.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                f"logfile {self.workdir}/sentinel-{port}.log\n"
+                f"sentinel monitor {MASTER_NAME} 127.0.0.1 {self.nodes[0].port} 2\n"
+                f"sentinel down-after-milliseconds {MASTER_NAME} 1000\n"
+                f"sentinel failover-timeout {MASTER_NAME} 5000\n")
+            self.sentinels.append(subprocess.Popen(
+                [binary, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        for port in self.sentinel_ports:
+            poll(lambda port=port: port_open("127.0.0.1", port), timeout=10, interval=0.05,
+                 what=f"redis-sentinel on port {port}")
+        poll(lambda: self._replicas_of(self.primary()) == 1, timeout=30, interval=0.1,
+             what="the replica in sync with the primary")
+
+    def primary(self) -> RedisServer:
+        """The data node the sentinels name as the primary now."""
+        answer = self._ask_sentinel("SENTINEL", "get-master-addr-by-name", MASTER_NAME)
+        port = int(answer.split()[1])
+        return next(node for node in self.nodes if node.port == port)
+
+    def fail_over(self) -> float:
+        """Kill the primary (SIGKILL), wait for the sentinels to promote the replica, start
+        the old primary again (it rejoins as a replica); seconds until the promotion."""
+        old = self.primary()
+        began = time.monotonic()
+        old.stop(kill=True)
+        poll(lambda: self.primary() is not old, timeout=60, interval=0.1,
+             what="the sentinels to promote the replica")
+        promoted = time.monotonic() - began
+        old.start()
+        poll(lambda: self._replicas_of(self.primary()) == 1, timeout=60, interval=0.2,
+             what="the old primary back as a replica")
+        return promoted
+
+    def stop(self) -> None:
+        """Stop the sentinels and the data nodes."""
+        for proc in self.sentinels:
+            proc.terminate()
+        for proc in self.sentinels:
+            proc.wait(10)
+        self.sentinels = []
+        for node in self.nodes:
+            node.stop()
+
+    def _ask_sentinel(self, *command: str) -> str:
+        binary = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+        for port in self.sentinel_ports:
+            done = subprocess.run([binary, "-p", str(port), *command], capture_output=True,
+                                  text=True, timeout=10, check=False)
+            if done.returncode == 0 and done.stdout.strip():
+                return done.stdout
+        raise RuntimeError(f"no sentinel answered {' '.join(command)}")
+
+    def _replicas_of(self, node: RedisServer) -> int:
+        binary = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+        done = subprocess.run([binary, "-p", str(node.port), "INFO", "replication"],
+                              capture_output=True, text=True, timeout=10, check=False)
+        fields = dict(line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+        return sum(1 for key, value in fields.items()
+                   if key.startswith("slave") and "state=online" in value)
 
 
 @contextmanager
