@@ -104,19 +104,24 @@ MASTER_NAME = "cephmaint"
 
 
 class SentinelGroup:
-    """A primary, a replica and three sentinels (Debian's redis-sentinel) on loopback.
+    """A primary, two replicas and three sentinels (Debian's redis-sentinel) on loopback.
 
     Each data node takes writes only while a replica follows it (min-replicas-to-write 1),
-    so a write the primary took has a second copy; the sentinels fail over one second
-    after the primary stops answering.
+    so a write the primary took has a second copy. Two replicas, so that the promoted one
+    has a replica at once: with one, it refuses writes until the old primary is back, and
+    a Celery worker reconnecting meanwhile exits on that refusal (NOREPLICAS). The
+    sentinels fail over one second after the primary stops answering.
     """
 
+    # No 5 s wait before a full sync (Redis's default, to batch replicas): tests start
+    # the group and rejoin a node often.
+    OPTIONS = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10",
+               "--repl-diskless-sync-delay", "0")
+
     def __init__(self, workdir: Path) -> None:
-        guard = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10")
-        first = RedisServer(workdir / "node0", options=guard)
-        second = RedisServer(workdir / "node1", options=(
-            *guard, "--replicaof", "127.0.0.1", str(first.port)))
-        self.nodes = [first, second]
+        first = RedisServer(workdir / "node0", options=self.OPTIONS)
+        self.nodes = [first, *(RedisServer(workdir / f"node{n}", options=(
+            *self.OPTIONS, "--replicaof", "127.0.0.1", str(first.port))) for n in (1, 2))]
         self.workdir = workdir
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.sentinels: list[subprocess.Popen[bytes]] = []
@@ -128,7 +133,7 @@ class SentinelGroup:
                 + f"?master_name={MASTER_NAME}")
 
     def start(self) -> None:
-        """Start both data nodes and the sentinels; wait until the replica is in sync."""
+        """Start the data nodes and the sentinels; wait until the replicas are in sync."""
         for node in self.nodes:
             node.start()
         binary = shutil.which("redis-sentinel") or "/usr/bin/redis-sentinel"
@@ -145,8 +150,8 @@ class SentinelGroup:
         for port in self.sentinel_ports:
             poll(lambda port=port: port_open("127.0.0.1", port), timeout=10, interval=0.05,
                  what=f"redis-sentinel on port {port}")
-        poll(lambda: self._replicas_of(self.primary()) == 1, timeout=30, interval=0.1,
-             what="the replica in sync with the primary")
+        poll(lambda: self._replicas_of(self.primary()) == 2, timeout=30, interval=0.1,
+             what="the replicas in sync with the primary")
 
     def primary(self) -> RedisServer:
         """The data node the sentinels name as the primary now."""
@@ -155,7 +160,7 @@ class SentinelGroup:
         return next(node for node in self.nodes if node.port == port)
 
     def fail_over(self) -> float:
-        """Kill the primary (SIGKILL), wait for the sentinels to promote the replica, start
+        """Kill the primary (SIGKILL), wait for the sentinels to promote a replica, start
         the old primary again (it rejoins as a replica); seconds until the promotion."""
         old = self.primary()
         began = time.monotonic()
@@ -163,8 +168,11 @@ class SentinelGroup:
         poll(lambda: self.primary() is not old, timeout=60, interval=0.1,
              what="the sentinels to promote the replica")
         promoted = time.monotonic() - began
+        # Back as its service manager would start it now: following the new primary (the
+        # sentinels would convert it too, after their next look at it, up to 10 s later).
+        old.options = (*self.OPTIONS, "--replicaof", "127.0.0.1", str(self.primary().port))
         old.start()
-        poll(lambda: self._replicas_of(self.primary()) == 1, timeout=60, interval=0.2,
+        poll(lambda: self._replicas_of(self.primary()) == 2, timeout=60, interval=0.2,
              what="the old primary back as a replica")
         return promoted
 

@@ -1,7 +1,7 @@
-"""Workflow state on a Redis Sentinel group: a primary, a replica and three sentinels.
+"""Workflow state on a Redis Sentinel group: a primary, two replicas and three sentinels.
 
-Each transition waits (Redis WAIT, on the script's own connection) until the replica holds
-it. The primary killed halfway through a chain: the sentinels promote the replica, the
+Each transition waits (Redis WAIT, on the script's own connection) until a replica holds
+it. The primary killed halfway through a chain: the sentinels promote a replica, the
 store's client finds it, every transition acknowledged before the kill is there, and the
 workflow runs to its end; the ledger, on the same group, still has its record. A
 transition that too few replicas confirm is not acknowledged.
@@ -80,7 +80,7 @@ def test_a_failover_mid_workflow_loses_no_acknowledged_transition_and_the_workfl
     assert states(rig, wf)[:3] == [NodeState.SUCCESS] * 3
 
     promoted = group.fail_over()
-    print(f"\nthe sentinels promoted the replica {promoted:.1f} s after the primary died")
+    print(f"\nthe sentinels promoted a replica {promoted:.1f} s after the primary died")
     # The first call after the failover may find the old connection gone: the caller's
     # safety net (here: asking again) covers it, as the tick does in a worker.
     poll(lambda: _reads(rig, wf), timeout=30, interval=0.2, what="the new primary answering")
@@ -101,9 +101,9 @@ def _reads(rig: Rig, wf: Workflow) -> bool:
 
 def test_a_transition_fewer_replicas_confirm_than_asked_is_not_acknowledged(
         group: SentinelGroup) -> None:
-    store = RedisStore(connect(group.url, decode_responses=True), "few", replicas=2,
+    store = RedisStore(connect(group.url, decode_responses=True), "few", replicas=3,
                        wait_seconds=0.3)
     wf = Workflow()
     wf.add_celery_canvas(chain(t.si(tag="a"), t.si(tag="b")))
-    with pytest.raises(StoreUnavailable, match=r"1 of 2 replicas confirmed it within 0\.3 s"):
+    with pytest.raises(StoreUnavailable, match=r"2 of 3 replicas confirmed it within 0\.3 s"):
         wf.submit_to(rig_on(store).engine)

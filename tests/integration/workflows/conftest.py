@@ -81,7 +81,8 @@ class WorkflowBench:
                 "CEPHMAINT_REDIS_URL": self.settings.redis_url,
                 "CEPHMAINT_INVENTORY": str(self.inventory_path),
                 "CEPHMAINT_STEP_LEASE_SECONDS": str(self.settings.step_lease_seconds),
-                "CEPHMAINT_RESCUE_AFTER_SECONDS": str(self.settings.rescue_after_seconds)}
+                "CEPHMAINT_RESCUE_AFTER_SECONDS": str(self.settings.rescue_after_seconds),
+                "CEPHMAINT_STATE_REPLICAS": str(self.settings.state_replicas)}
 
     def plan(self, kind: str, host: str, *, new_host: str | None = None,
              timing: Timing = TIMING, **options: Any) -> MaintenancePlan:
@@ -211,11 +212,13 @@ def _balancer_off(ceph: Ceph) -> bool:
 
 @contextmanager
 def bench_on(root: Path, topology: Topology | None = None, step_lease: float | None = None,
-             broker_url: str | None = None) -> Iterator[WorkflowBench]:
+             broker_url: str | None = None, redis_url: str | None = None,
+             state_replicas: int = 0) -> Iterator[WorkflowBench]:
     """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker.
 
     step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds);
-    broker_url: a broker other than the sandbox's Redis (which keeps the state).
+    broker_url, redis_url: a broker and a state Redis other than the sandbox's Redis;
+    state_replicas: the replicas each workflow transition waits for.
     """
     box = Sandbox(root / "sbx")
     try:
@@ -228,7 +231,8 @@ def bench_on(root: Path, topology: Topology | None = None, step_lease: float | N
             inventory = root / "inventory.yaml"
             write_inventory(Inventory(clusters=(cluster,)), inventory)
             settings = Settings(broker_url=broker_url or layout.redis_url,
-                                redis_url=layout.redis_url, inventory_path=inventory)
+                                redis_url=redis_url or layout.redis_url,
+                                state_replicas=state_replicas, inventory_path=inventory)
             if step_lease is not None:
                 settings = settings.model_copy(update={"step_lease_seconds": step_lease,
                                                        "rescue_after_seconds": step_lease})
