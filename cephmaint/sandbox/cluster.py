@@ -19,6 +19,20 @@ from cephmaint.sandbox.topology import Store
 
 ZERO_FSID = "00000000-0000-0000-0000-000000000000"
 
+#: What each daemon's key may do, as a manual deployment gives them
+#: (https://docs.ceph.com/en/pacific/install/manual-deployment/).
+DAEMON_CAPS = {
+    "osd": ["mon", "allow profile osd", "mgr", "allow profile osd", "osd", "allow *"],
+    "mgr": ["mon", "allow profile mgr", "osd", "allow *", "mds", "allow *"],
+    "mds": ["mon", "allow profile mds", "osd", "allow rwx", "mds", "allow",
+            "mgr", "allow profile mds"],
+}
+#: cephmaint's own user: it changes the cluster maps (mon) and runs the manager's commands
+#: (purge, balancer, PG stats) but holds no `x` (it can neither read nor make keys) and no
+#: OSD cap (it reads and writes no object). https://docs.ceph.com/en/pacific/rados/operations/user-management/
+CEPHMAINT_CLIENT = "client.cephmaint"
+CEPHMAINT_CAPS = ["mon", "allow rw", "mgr", "allow rw"]
+
 
 def host_daemons(layout: Layout, kind: str, hosts: Sequence[str] | None = None) -> list[Daemon]:
     """The mon, mgr or mds daemons of hosts (the topology's by default), named after them.
@@ -60,6 +74,20 @@ def make_monitor_store(layout: Layout, host: SandboxHost) -> None:
     monmap.unlink(missing_ok=True)
 
 
+def write_key(mon: Mon, entity: str, caps: Sequence[str], keyring: Path) -> None:
+    """Make entity's key (or fetch the one it has) and write its keyring file."""
+    made = mon.command("auth get-or-create", entity=entity, caps=list(caps))
+    keyring.parent.mkdir(parents=True, exist_ok=True)
+    keyring.write_text(f"[{entity}]\n\tkey = {made[0]['key']}\n")
+    keyring.chmod(0o600)
+
+
+def write_daemon_key(mon: Mon, layout: Layout, name: str) -> None:
+    """The key of daemon name (osd.3, mgr.a1), in its data folder where ceph.conf looks."""
+    kind = name.split(".", 1)[0]
+    write_key(mon, name, DAEMON_CAPS[kind], layout.root / kind / name / "keyring")
+
+
 def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:
     """OSD osd_id, bound to its host's address (its CRUSH place is set when it is created)."""
     address = layout.host(host).address
@@ -81,7 +109,7 @@ def bootstrap_monitor(layout: Layout) -> None:
          "--cap", "mon", "allow *"], "creating the mon. key")
     run(["ceph-authtool", "--create-keyring", str(layout.keyring_path), "--gen-key",
          "-n", "client.admin", "--cap", "mon", "allow *", "--cap", "osd", "allow *",
-         "--cap", "mgr", "allow *"], "creating the client.admin key")
+         "--cap", "mgr", "allow *", "--cap", "mds", "allow *"], "creating the client.admin key")
     run(["ceph-authtool", str(mon_keyring), "--import-keyring", str(layout.keyring_path)],
         "importing client.admin into the mon keyring")
     monmap = r / "monmap"

@@ -77,6 +77,7 @@ class HostControl:
                 raise SandboxError(f"{device} on {self.host.name} already holds osd.{rec.osd_id}")
         with cluster.connect(self.layout) as mon:
             new_id, osd_uuid = cluster.allocate_osd(mon, osd_id)
+            cluster.write_daemon_key(mon, self.layout, f"osd.{new_id}")
             cluster.make_osd_store(self.layout, new_id, osd_uuid, self.host)
             cluster.place_osd(mon, new_id, self.host, weight)
             self.registry.put_osd(OsdRecord(new_id, self.host.name, device, osd_uuid))
@@ -105,7 +106,8 @@ class HostControl:
         if kind == "mon":
             cluster.make_monitor_store(self.layout, self.host)
         else:
-            (self.layout.root / kind / f"{kind}.{daemon_id}").mkdir(parents=True, exist_ok=True)
+            with cluster.connect(self.layout) as mon:
+                cluster.write_daemon_key(mon, self.layout, f"{kind}.{daemon_id}")
         self.registry.place_service(kind, self.host.name, running=True)
         pid = daemon.start()
         return {"daemon": f"{kind}.{daemon_id}", "pid": pid, "running": True}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Mapping
 
+from cephmaint.sandbox.cluster import CEPHMAINT_CLIENT
 from cephmaint.sandbox.layout import Layout, SandboxHost
 from cephmaint.sandbox.registry import OsdRecord, Registry
 from inventory import (
@@ -43,7 +44,9 @@ def sandbox_inventory(layout: Layout, registry: Registry,
                if live is None or live.get(r.osd_id) == r.host]
     cluster = Cluster(
         name=layout.name,
-        access=CephAccess(conf_path=layout.conf_path, keyring_path=layout.keyring_path),
+        access=CephAccess(conf_path=layout.conf_path,
+                          keyring_path=layout.cephmaint_keyring_path,
+                          client_name=CEPHMAINT_CLIENT),
         failure_domain_type=str(layout.shape().widest_failure_domain),
         # Small steps and short pauses: the sandbox holds a few MB and moves them in seconds.
         throttles=Throttles(max_backfilling_pgs=16, crush_weight_step=0.5,

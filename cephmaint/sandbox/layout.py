@@ -102,8 +102,13 @@ class Layout:
 
     @property
     def keyring_path(self) -> Path:
-        """The client.admin keyring (auth is off, but the tools still read one)."""
+        """The client.admin keyring, which the tools read (the ceph command, the tests)."""
         return self.root / "keyring"
+
+    @property
+    def cephmaint_keyring_path(self) -> Path:
+        """The keyring of cephmaint's own, least-privileged Ceph user."""
+        return self.root / "cephmaint.keyring"
 
     @property
     def ssh_key_path(self) -> Path:
@@ -178,7 +183,7 @@ def make_layout(
 
 
 def render_ceph_conf(layout: Layout) -> str:
-    """The ceph.conf of a sandbox: its monitors, memstore OSDs, no auth, files under root."""
+    """The ceph.conf of a sandbox: its monitors, OSD stores, cephx, files under root."""
     r = layout.root
     mons = layout.daemon_hosts("mon")
     mon_host = ",".join(f"v1:{h.address}:{MON_PORT}" for h in mons)
@@ -190,9 +195,11 @@ mon initial members = {",".join(h.label for h in mons)}
 # msgr2 is off: v1 on loopback is enough, and the warning about it would block HEALTH_OK.
 ms bind msgr2 = false
 mon warn on msgr2 not enabled = false
-auth cluster required = none
-auth service required = none
-auth client required = none
+# cephx, as on every production cluster: each daemon has its key (in its data folder),
+# the tools client.admin's, and cephmaint a key of its own with only the caps it needs.
+auth cluster required = cephx
+auth service required = cephx
+auth client required = cephx
 auth allow insecure global id reclaim = false
 keyring = {layout.keyring_path}
 {_store_conf(layout)}# A memstore OSD writes its objects to disk only when it unmounts its store;
@@ -218,6 +225,7 @@ mon osd down out interval = 600
 
 [mon]
 mon data = {r}/mon/$name
+keyring = {r}/mon/$name/keyring
 # `log last` reads the monitors' summary of each channel, 50 entries by default: reads log
 # to the audit channel too, and a test that watches the cluster would push its own changes
 # out of view.
@@ -225,9 +233,11 @@ mon log max summary = 2000
 
 [mgr]
 mgr data = {r}/mgr/$name
+keyring = {r}/mgr/$name/keyring
 
 [mds]
 mds data = {r}/mds/$name
+keyring = {r}/mds/$name/keyring
 
 [osd]
 # The sandbox places every OSD in CRUSH itself, before the OSD starts (see cluster.place_osd):
@@ -245,6 +255,7 @@ osd scrub backoff ratio = 0
 osd max scrubs = 3
 osd data = {r}/osd/$name
 osd journal = {r}/osd/$name/journal
+keyring = {r}/osd/$name/keyring
 {pg_log}"""
 
 

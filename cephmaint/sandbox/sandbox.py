@@ -165,7 +165,10 @@ class Sandbox:
             daemon.start()
         conn = self._connect(layout, mons)
         try:
+            cluster.write_key(conn, cluster.CEPHMAINT_CLIENT, cluster.CEPHMAINT_CAPS,
+                              layout.cephmaint_keyring_path)
             for daemon in (*mgrs, *mdss):
+                cluster.write_daemon_key(conn, layout, daemon.name)
                 daemon.start()
             self._create_initial_osds(conn, layout)
             osds = self._osd_daemons(layout)
@@ -265,6 +268,8 @@ class Sandbox:
             return
         wanted = [(h, d) for h in layout.hosts for d in h.devices[: h.initial_osds]]
         allocated = [cluster.allocate_osd(conn) for _ in wanted]
+        for osd_id, _ in allocated:
+            cluster.write_daemon_key(conn, layout, f"osd.{osd_id}")
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
             list(pool.map(lambda w, a: cluster.make_osd_store(layout, a[0], a[1], w[0]),
                           wanted, allocated))

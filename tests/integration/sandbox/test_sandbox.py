@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
 from pathlib import Path
 
 import paramiko
 import pytest
 
+from ceph_tasks.ceph.rados_client import RadosClient
+from ceph_tasks.errors import CephPermissionDenied
 from cephmaint.errors import VerifyFailed
 from cephmaint.sandbox import cluster
 from cephmaint.sandbox.layout import SandboxHost
@@ -64,6 +67,36 @@ def test_inventory_file_loads_and_matches_the_live_cluster(sandbox: Sandbox) -> 
             for n in tree["nodes"] if n["type"] == "host"}
     report = compare_layout(cluster_, live)
     assert report.ok, report.render()
+
+
+def test_cephmaint_reaches_the_cluster_with_cephx_as_a_user_held_to_its_caps(
+        sandbox: Sandbox) -> None:
+    layout = sandbox.layout()
+    (cluster_,) = load_inventory(layout.inventory_path).clusters
+    assert cluster_.access.client_name == "client.cephmaint"
+    with cluster.connect(layout) as mon:
+        users = {u["entity"]: u["caps"] for u in mon.command("auth ls")["auth_dump"]}
+        assert users["client.cephmaint"] == {"mon": "allow rw", "mgr": "allow rw"}
+        # Auth is on: the daemons run with keys of their own.
+        assert {"osd.0", "mgr.node0"} <= users.keys()
+    client = RadosClient.for_cluster(cluster_)
+    try:
+        client.mon_command("osd set", key="noout")  # a change within its caps...
+        client.mon_command("osd unset", key="noout")
+        assert client.mgr_command("balancer status")["active"] in (True, False)
+        # ...but no key read or made, and no object read (EACCES from the monitors, EPERM
+        # from the OSDs).
+        for prefix, args in (("auth get", {"entity": "client.admin"}),
+                             ("auth get-or-create", {"entity": "client.more"})):
+            with pytest.raises(CephPermissionDenied, match=prefix):
+                client.mon_command(prefix, **args)
+    finally:
+        client.close()
+    listed = subprocess.run(
+        ["rados", "-c", str(layout.conf_path), "-n", "client.cephmaint", "-k",
+         str(layout.cephmaint_keyring_path), "-p", "data", "ls"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert listed.returncode != 0 and "Operation not permitted" in listed.stderr
 
 
 def test_inventory_daemon_control_stops_and_starts_an_osd_of_its_host(sandbox: Sandbox) -> None:
