@@ -29,9 +29,13 @@ DAEMON_CAPS = {
 }
 #: cephmaint's own user: it changes the cluster maps (mon) and runs the manager's commands
 #: (purge, balancer, PG stats) but holds no `x` (it can neither read nor make keys) and no
-#: OSD cap (it reads and writes no object). https://docs.ceph.com/en/pacific/rados/operations/user-management/
+#: OSD cap (it reads and writes no object). Blanket caps short of `*` do not reach the
+#: config-key store: its own keys (the ledger's copies) are granted by command and prefix.
+#: https://docs.ceph.com/en/pacific/rados/operations/user-management/
 CEPHMAINT_CLIENT = "client.cephmaint"
-CEPHMAINT_CAPS = ["mon", "allow rw", "mgr", "allow rw"]
+CEPHMAINT_CAPS = ["mon", "allow rw, " + ", ".join(
+    f'allow command "config-key {verb}" with key prefix cephmaint/'
+    for verb in ("set", "rm", "dump")), "mgr", "allow rw"]
 
 
 def host_daemons(layout: Layout, kind: str, hosts: Sequence[str] | None = None) -> list[Daemon]:

@@ -76,7 +76,8 @@ def test_cephmaint_reaches_the_cluster_with_cephx_as_a_user_held_to_its_caps(
     assert cluster_.access.client_name == "client.cephmaint"
     with cluster.connect(layout) as mon:
         users = {u["entity"]: u["caps"] for u in mon.command("auth ls")["auth_dump"]}
-        assert users["client.cephmaint"] == {"mon": "allow rw", "mgr": "allow rw"}
+        caps = cluster.CEPHMAINT_CAPS
+        assert users["client.cephmaint"] == dict(zip(caps[::2], caps[1::2], strict=True))
         # Auth is on: the daemons run with keys of their own.
         assert {"osd.0", "mgr.node0"} <= users.keys()
     client = RadosClient.for_cluster(cluster_)
@@ -84,10 +85,14 @@ def test_cephmaint_reaches_the_cluster_with_cephx_as_a_user_held_to_its_caps(
         client.mon_command("osd set", key="noout")  # a change within its caps...
         client.mon_command("osd unset", key="noout")
         assert client.mgr_command("balancer status")["active"] in (True, False)
-        # ...but no key read or made, and no object read (EACCES from the monitors, EPERM
-        # from the OSDs).
+        client.mon_command("config-key set", key="cephmaint/ledger/t/k", val="1")
+        client.mon_command("config-key rm", key="cephmaint/ledger/t/k")
+        # ...but no key read or made, no config-key outside its own, and no object read
+        # (EACCES from the monitors, EPERM from the OSDs).
         for prefix, args in (("auth get", {"entity": "client.admin"}),
-                             ("auth get-or-create", {"entity": "client.more"})):
+                             ("auth get-or-create", {"entity": "client.more"}),
+                             ("config-key set", {"key": "mgr/x", "val": "1"}),
+                             ("config-key dump", {})):
             with pytest.raises(CephPermissionDenied, match=prefix):
                 client.mon_command(prefix, **args)
     finally:
