@@ -16,13 +16,17 @@ from celery import shared_task
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.preconditions import safe_to_destroy_problem
 from ceph_tasks.decisions.removal_plan import RemovalMode, RemovalPlan, plan_removal
+from ceph_tasks.errors import HostKeyRejected, SshConnectError
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from ceph_tasks.tasks.guards import removal_report
 
 #: A stopped OSD is reported down within seconds; a minute means something is wrong.
+#: A host that stops answering over SSH (rebooting, a switch down) is waited for as long.
 DOWN_TIMEOUT = 300.0
 DOWN_INTERVAL = 2.0
+#: Seconds between two tries of a host that does not answer over SSH.
+UNREACHABLE_INTERVAL = 5.0
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.REMOVE_NODE)  # type: ignore[untyped-decorator]
@@ -68,10 +72,25 @@ def remove_node(self: MaintenanceTask, cluster: str, host: str, reference: str,
         with step(f"{what}: ceph osd out {ids}"):
             ceph.client.mon_command("osd out", ids=[str(i) for i in plan.to_out])
     daemons = ctx.daemons(cluster, host)
+    unreachable: str | None = None
     for osd in plan.to_stop:
         # Stopping a stopped daemon is harmless: a repeated run may stop one twice.
         with step(f"{what}: stop osd.{osd} on host {host}"):
-            daemons.stop_osd(osd)
+            try:
+                daemons.stop_osd(osd)
+            except HostKeyRejected:
+                raise  # not a host that is away: one that is not the host we know
+            except SshConnectError as e:
+                unreachable = str(e)
+                break
+    if unreachable is not None:
+        # What is done stays done (the OSDs out); the stops are tried again until the host
+        # answers, and the next run reads back which OSDs still run.
+        self.progress(**report, waiting_for=f"host {host} to answer over SSH",
+                      last_error=unreachable)
+        self.again(reference=reference, countdown=UNREACHABLE_INTERVAL, timeout=timeout,
+                   waiting_for=f"{what}: host {host} to answer over SSH",
+                   last_seen=unreachable)
     if plan.to_stop:
         with step(f"{what}: ceph osd tree"):
             tree = ceph.osd_tree()

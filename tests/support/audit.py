@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ceph_tasks.ceph.client import CephClient
+from cephmaint.sandbox.cluster import CEPHMAINT_CLIENT
 
 #: Entries read back at most: far more than one test sends.
 DEPTH = 500
@@ -53,8 +54,9 @@ def settled_mark(client: CephClient, timeout: float = 30.0) -> str:
     return audit_mark(client)
 
 
-def changes_since(client: CephClient, mark: str, entity: str = "client.admin") -> list[str]:
-    """The state-changing commands an entity sent after mark, as the monitors logged them."""
+def changes_since(client: CephClient, mark: str, entity: str = CEPHMAINT_CLIENT) -> list[str]:
+    """The state-changing commands an entity (cephmaint's user, by default) sent after
+    mark, as the monitors logged them."""
     entries: list[dict[str, Any]] = client.mon_command(
         "log last", num=DEPTH, level="info", channel="audit", format="json")
     # Stamps are ISO 8601 in the monitors' one time zone: they sort as text.

@@ -18,7 +18,7 @@ from celery import Celery
 from celery.exceptions import Retry
 
 from ceph_tasks.ceph.command import CephCommand
-from ceph_tasks.errors import Refused
+from ceph_tasks.errors import HostKeyRejected, Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.addition import add_node
 from ceph_tasks.tasks.context import TaskContext, install_context
@@ -231,3 +231,27 @@ def test_a_device_still_backing_an_osd_in_the_map_is_not_zapped(
     assert not [k for k in context.ledger.entries(REF) if k.startswith("zap:")]
     with pytest.raises(Refused, match=r"places osd\.9 on no device of node2"):
         zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[9])
+
+
+def test_a_host_that_stops_answering_over_ssh_is_waited_for_and_the_removal_goes_on(
+        context: TaskContext, nodes: FakeNodes, executor: FakeExecutor) -> None:
+    executor.make_unreachable("node2")
+    with pytest.raises(Retry):
+        remove_node(cluster="c1", host="node2", reference=REF)
+    assert executor.commands_on("node2") == [("systemctl", "stop", "ceph-osd@4")]
+    assert nodes.writes() == []  # nothing purged while its daemons may still run
+
+    executor.make_reachable("node2")
+    done = remove_node(cluster="c1", host="node2", reference=REF)
+    assert done["purged"] == [4, 5] and done["stopped"] == [4, 5]
+
+
+def test_a_host_whose_ssh_key_changed_fails_the_removal_at_once(
+        context: TaskContext, nodes: FakeNodes, executor: FakeExecutor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def rejected(*_: object, **__: object) -> None:
+        raise HostKeyRejected("node2", "10.0.0.12", 22, "the host key differs from known_hosts")
+    monkeypatch.setattr(executor, "run", rejected)
+    with pytest.raises(TaskFailed, match="host key differs"):
+        remove_node(cluster="c1", host="node2", reference=REF)
+    assert nodes.writes() == []
