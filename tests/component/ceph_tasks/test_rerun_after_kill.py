@@ -4,11 +4,12 @@ A worker can die anywhere: between two commands, after a command was sent but be
 ledger knew, after the ledger knew but before the command. Each case below runs a task
 once undisturbed on a cluster that keeps its state (flags, group flags, pool flags, the
 autoscaler, the balancer, CRUSH weights, OSDs out, down, purged or destroyed, buckets,
-OSDs created on a host, monitoring downtimes), counting its I/O points: every change sent
-to Ceph, run on a host or made in monitoring, and every ledger write. Then, for each point
-in turn, a fresh cluster and ledger, the task killed right after that point, and the task
-run again to its end: the cluster and the ledger's records end as in the undisturbed run,
-and no change was sent twice.
+OSDs created on a host, disks wiped, monitoring downtimes), counting its I/O points: every
+change sent to Ceph, run on a host or made in monitoring, and every ledger write. Then, for
+each point in turn, a fresh cluster and ledger, the task killed right after that point,
+and the task run again to its end: the cluster and the ledger's records end as in the
+undisturbed run, and no change was sent twice (stopping or starting a daemon, or wiping a
+wiped disk, again changes nothing and is allowed).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ceph_tasks.tasks.pause import pause_movers
 from ceph_tasks.tasks.removal import remove_node
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.reweight import reweight
+from ceph_tasks.tasks.zap import zap_devices
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
@@ -203,19 +205,23 @@ def flags_world(deadline: Deadline) -> World:
 
 
 def nodes_world(deadline: Deadline) -> World:
-    """The healthy cluster with node2 drained and node3 racked empty; OSDs stop and appear."""
+    """The healthy cluster with node2 drained and node3 racked empty; OSDs stop and appear,
+    disks are wiped."""
     nodes = FakeNodes()
     counted(nodes.client, WRITES, deadline)
     executor = FakeExecutor()
+    zapped: set[str] = set()
 
     def on_host(host: str, argv: tuple[str, ...]) -> FakeReply | None:
         reply = nodes.on_host(host, argv)
         if reply is not None:
+            if argv[:3] == ("ceph-volume", "lvm", "zap"):
+                zapped.add(argv[-1])
             deadline.point()
         return reply
     executor.reply_with(on_host)
-    return World(nodes.client, executor, node_inventory(), lambda: copy.deepcopy(nodes.tree),
-                  WRITES)
+    return World(nodes.client, executor, node_inventory(),
+                 lambda: (copy.deepcopy(nodes.tree), sorted(zapped)), WRITES)
 
 
 def _run(task: Callable[[], Any]) -> Any:
@@ -306,6 +312,9 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
         cluster="c1", host="node2", reference=REF)),
     "OSDs of a host destroyed, ids kept": (nodes_world, [], lambda: remove_node(
         cluster="c1", host="node2", reference=REF, mode="destroy")),
+    "a removed host's disks wiped": (
+        nodes_world, [lambda: remove_node(cluster="c1", host="node2", reference=REF)],
+        lambda: zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[4, 5])),
     "OSDs created on a new host": (nodes_world, [], lambda: add_node(
         cluster="c1", host="node3", reference=REF)),
     "a host's OSDs stopped for its work": (host_world, [], lambda: stop_host_daemons(
