@@ -34,6 +34,7 @@ from ceph_tasks.monitoring.backend import DowntimeRequest, DowntimeResult
 from ceph_tasks.tasks.addition import add_node
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.downtime import set_downtime
+from ceph_tasks.tasks.failed_disk import out_failed_osd
 from ceph_tasks.tasks.flags import set_flags
 from ceph_tasks.tasks.host_work import stop_host_daemons
 from ceph_tasks.tasks.pause import pause_movers
@@ -46,6 +47,7 @@ from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
 from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, REF, inventory
+from tests.component.ceph_tasks.test_failed_disk_task import Failed
 from tests.component.ceph_tasks.test_host_work_tasks import FakeHost
 from tests.component.ceph_tasks.test_node_tasks import WRITES, FakeNodes
 from tests.component.ceph_tasks.test_node_tasks import inventory as node_inventory
@@ -224,6 +226,16 @@ def nodes_world(deadline: Deadline) -> World:
                  lambda: (copy.deepcopy(nodes.tree), sorted(zapped)), WRITES)
 
 
+def failed_disk_world(deadline: Deadline) -> World:
+    """The cluster with osd.0 down and in, its data recovered once it is out."""
+    failed = Failed()
+    failed.recovered = True
+    counted(failed.client, {"osd out"}, deadline)
+    return World(failed.client, FakeExecutor(), node_inventory(),
+                 lambda: [(n["id"], n.get("reweight")) for n in failed.tree["nodes"]],
+                 {"osd out"})
+
+
 def _run(task: Callable[[], Any]) -> Any:
     """Run a task to its end, as a worker would, through its repeats."""
     for _ in range(20):
@@ -315,6 +327,8 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
     "a removed host's disks wiped": (
         nodes_world, [lambda: remove_node(cluster="c1", host="node2", reference=REF)],
         lambda: zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[4, 5])),
+    "a failed disk's OSD out": (failed_disk_world, [], lambda: out_failed_osd(
+        cluster="c1", reference=REF, osd_id=0)),
     "OSDs created on a new host": (nodes_world, [], lambda: add_node(
         cluster="c1", host="node3", reference=REF)),
     "a host's OSDs stopped for its work": (host_world, [], lambda: stop_host_daemons(
