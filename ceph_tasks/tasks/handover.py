@@ -119,15 +119,22 @@ def _stop_left(task: MaintenanceTask, cluster: str, reference: str, host: str,
     handed = {k.split(":", 1)[1] for k in entries if k.startswith(f"{LEDGER_PREFIX}:")}
     entities = sorted(handed | {d.entity for d in left})
     for entity in entities:
-        if f"{RETIRED_PREFIX}:{entity}" in entries:
+        key = f"{RETIRED_PREFIX}:{entity}"
+        recorded = entries.get(key)
+        if isinstance(recorded, dict) and recorded.get("stopped"):
             continue  # stopped by an earlier run
         kind, name = entity.split(".", 1)
         task.fence(what)
         with step(what):
-            ctx.ledger.remember(reference, f"{RETIRED_PREFIX}:{entity}",
-                                {"host": host, "at": ctx.now().isoformat()})
+            # Recorded before the stop, marked stopped after it: a run killed in between
+            # stops it again (harmless), never leaves it running.
+            record = ctx.ledger.remember(reference, key,
+                                         {"host": host, "at": ctx.now().isoformat()})
         with step(f"{what}: remove {entity}"):
             control.remove_daemon(kind, name)
+        with step(what):
+            ctx.ledger.note(reference, key, {**(record if isinstance(record, dict) else {}),
+                                             "stopped": True})
     return entities
 
 

@@ -4,12 +4,14 @@ A worker can die anywhere: between two commands, after a command was sent but be
 ledger knew, after the ledger knew but before the command. Each case below runs a task
 once undisturbed on a cluster that keeps its state (flags, group flags, pool flags, the
 autoscaler, the balancer, CRUSH weights, OSDs out, down, purged or destroyed, buckets,
-OSDs created on a host, disks wiped, monitoring downtimes), counting its I/O points: every
-change sent to Ceph, run on a host or made in monitoring, and every ledger write. Then, for
-each point in turn, a fresh cluster and ledger, the task killed right after that point,
-and the task run again to its end: the cluster and the ledger's records end as in the
+OSDs created on a host, disks wiped, daemons failed over, removed and stopped, a host's
+boot id, monitoring downtimes), counting its I/O points: every change sent to Ceph, run on
+a host or made in monitoring, and every ledger write. Then, for each point in turn, a
+fresh cluster and ledger, the task killed right after that point, and the task run again
+to its end: the cluster and the ledger's records end as in the
 undisturbed run, and no change was sent twice (stopping or starting a daemon, or wiping a
-wiped disk, again changes nothing and is allowed).
+wiped disk, again changes nothing and is allowed; a reboot killed between its sending and
+its record is sent again, by design: a reboot never sent would hold forever).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.downtime import set_downtime
 from ceph_tasks.tasks.failed_disk import out_failed_osd
 from ceph_tasks.tasks.flags import set_flags
-from ceph_tasks.tasks.host_work import stop_host_daemons
+from ceph_tasks.tasks.handover import hand_over_daemons
+from ceph_tasks.tasks.host_work import run_on_host, stop_host_daemons
 from ceph_tasks.tasks.pause import pause_movers
 from ceph_tasks.tasks.removal import remove_node
 from ceph_tasks.tasks.restore import restore
@@ -48,6 +51,8 @@ from ceph_tasks.testing.fake_executor import FakeExecutor, FakeReply
 from inventory import Inventory
 from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, REF, inventory
 from tests.component.ceph_tasks.test_failed_disk_task import Failed
+from tests.component.ceph_tasks.test_handover_task import WRITES as HANDOVER_WRITES
+from tests.component.ceph_tasks.test_handover_task import Daemons, allowing
 from tests.component.ceph_tasks.test_host_work_tasks import FakeHost
 from tests.component.ceph_tasks.test_node_tasks import WRITES, FakeNodes
 from tests.component.ceph_tasks.test_node_tasks import inventory as node_inventory
@@ -236,6 +241,41 @@ def failed_disk_world(deadline: Deadline) -> World:
                  {"osd out"})
 
 
+def handover_world(deadline: Deadline) -> World:
+    """Monitors on node0-2, the manager and MDS active on node2; daemons fail over and stop."""
+    daemons = Daemons()
+    counted(daemons.client, set(HANDOVER_WRITES), deadline)
+    executor = FakeExecutor()
+
+    def systemctl(host: str, argv: tuple[str, ...]) -> FakeReply | None:
+        if argv[:3] == ("systemctl", "disable", "--now"):
+            stopped.add(f"{host} {argv[3]}")
+            deadline.point()
+            return FakeReply()
+        return None
+    stopped: set[str] = set()
+    executor.reply_with(systemctl)
+    return World(daemons.client, executor, allowing(2),
+                 lambda: (daemons.mons, daemons.mgrs, daemons.mds, sorted(stopped)),
+                 set(HANDOVER_WRITES))
+
+
+def reboot_world(deadline: Deadline) -> World:
+    """node1 reboots when told: its boot id changes. A kill between sending the reboot and
+    recording it sends it again (a second reboot of a host in maintenance, at worst)."""
+    hosts = FakeHost()
+    executor = FakeExecutor()
+
+    def on_host(host: str, argv: tuple[str, ...]) -> FakeReply | None:
+        reply = hosts.on_host(host, argv)
+        if argv == ("systemctl", "reboot"):
+            hosts.boots += 1
+            deadline.point()
+        return reply
+    executor.reply_with(on_host)
+    return World(hosts.client, executor, node_inventory(), lambda: hosts.boots > 0, set())
+
+
 def _run(task: Callable[[], Any]) -> Any:
     """Run a task to its end, as a worker would, through its repeats."""
     for _ in range(20):
@@ -329,6 +369,10 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
         lambda: zap_devices(cluster="c1", reference=REF, host="node2", osd_ids=[4, 5])),
     "a failed disk's OSD out": (failed_disk_world, [], lambda: out_failed_osd(
         cluster="c1", reference=REF, osd_id=0)),
+    "a leaving host's daemons handed over": (handover_world, [], lambda: hand_over_daemons(
+        cluster="c1", reference="decommission.node2", host="node2")),
+    "a host rebooted": (reboot_world, [], lambda: run_on_host(
+        cluster="c1", reference=REF, host="node1", reboot=True)),
     "OSDs created on a new host": (nodes_world, [], lambda: add_node(
         cluster="c1", host="node3", reference=REF)),
     "a host's OSDs stopped for its work": (host_world, [], lambda: stop_host_daemons(
