@@ -8,10 +8,10 @@ OSDs created on a host, disks wiped, daemons failed over, removed and stopped, a
 boot id, monitoring downtimes), counting its I/O points: every change sent to Ceph, run on
 a host or made in monitoring, and every ledger write. Then, for each point in turn, a
 fresh cluster and ledger, the task killed right after that point, and the task run again
-to its end: the cluster and the ledger's records end as in the
-undisturbed run, and no change was sent twice (stopping or starting a daemon, or wiping a
-wiped disk, again changes nothing and is allowed; a reboot killed between its sending and
-its record is sent again, by design: a reboot never sent would hold forever).
+to its end: the cluster and the ledger's records end as in the undisturbed run, and no
+change was sent twice (stopping or starting a daemon, or wiping a wiped disk, again
+changes nothing and is allowed; a reboot killed between its sending and its record is
+sent again, by design: a reboot never sent would hold forever).
 """
 
 from __future__ import annotations
