@@ -205,6 +205,17 @@ class SentinelGroup:
 
 
 @contextmanager
+def sentinel_group(workdir: Path) -> Iterator[SentinelGroup]:
+    """Run a Sentinel group under workdir; stop it all at the end."""
+    group = SentinelGroup(workdir)
+    group.start()
+    try:
+        yield group
+    finally:
+        group.stop()
+
+
+@contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
     """Run a throw-away redis-server on a free loopback port; yield its URL."""
     server = RedisServer(workdir)

@@ -25,7 +25,7 @@ from dyrygent.states import NodeState, WorkflowState
 from dyrygent.workflows import Workflow
 from tests.component.dyrygent.conftest import FakeBroker, FakeClock, Rig
 from tests.support.poll import poll
-from tests.support.services import SentinelGroup
+from tests.support.services import SentinelGroup, sentinel_group
 
 pytestmark = pytest.mark.integration
 
@@ -40,12 +40,8 @@ def t(*args: Any, tag: str = "") -> list[Any]:
 
 @pytest.fixture(scope="module")
 def group(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelGroup]:
-    made = SentinelGroup(tmp_path_factory.mktemp("sentinel"))
-    made.start()
-    try:
+    with sentinel_group(tmp_path_factory.mktemp("sentinel")) as made:
         yield made
-    finally:
-        made.stop()
 
 
 def rig_on(store: RedisStore) -> Rig:

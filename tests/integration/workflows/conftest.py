@@ -39,6 +39,7 @@ from inventory import (
     write_inventory,
 )
 from tests.support.alertmanager import private_alertmanager
+from tests.support.audit import changes_since
 from tests.support.ceph import wait_healthy
 from tests.support.poll import poll
 from tests.support.worker import ROOT, celery_worker
@@ -54,6 +55,8 @@ MOVE_FLAGS = frozenset({"noscrub", "nodeep-scrub"})
 #: Short looks and limits: the sandbox holds a few MB and moves them in seconds.
 TIMING = Timing(drain=300, healthy=180, health_interval=2, technician=300,
                 technician_interval=2, downtime=3600)
+#: The commands that move or remove data: none may be sent twice.
+MOVES = ("osd crush reweight", "osd out", "osd crush rm")
 
 
 @dataclass
@@ -178,6 +181,19 @@ class WorkflowBench:
         poll(lambda: self.restored(reference, hosts), timeout=timeout, interval=0.5,
              what=lambda _: (f"flags and downtime restored after {after}; flags "
                              f"{self.dump().flags}, silences {self.silence_states(reference)}"))
+
+    def wait_settled(self, reference: str, hosts: list[str], *, after: str) -> None:
+        """wait_restored, and the maintenance's ledger copies dropped from the cluster."""
+        self.wait_restored(reference, hosts, after=after)
+        poll(lambda: reference not in self.copies(), timeout=30, interval=0.5,
+             what=lambda _: f"the ledger's copies of {reference} dropped: {self.copies()}")
+
+    def changes_sent(self, mark: str, prefixes: tuple[str, ...] = MOVES) -> list[str]:
+        """cephmaint's changes of these prefixes since mark, in order, as Ceph's audit log
+        has them (each command once: its dispatch)."""
+        return [m.split("cmd=", 1)[-1]
+                for m in self.with_ceph(lambda c: changes_since(c.client, mark))
+                if ": dispatch" in m and any(f'"prefix": "{p}"' in m for p in prefixes)]
 
     def refresh_inventory(self) -> None:
         """Rewrite the inventory from the live cluster, as an operator does after hardware
