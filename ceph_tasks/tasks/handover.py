@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from celery import shared_task
@@ -120,22 +121,35 @@ def _stop_left(task: MaintenanceTask, cluster: str, reference: str, host: str,
     entities = sorted(handed | {d.entity for d in left})
     for entity in entities:
         key = f"{RETIRED_PREFIX}:{entity}"
-        recorded = entries.get(key)
-        if isinstance(recorded, dict) and recorded.get("stopped"):
+        if _done(entries.get(key)):
             continue  # stopped by an earlier run
         kind, name = entity.split(".", 1)
         task.fence(what)
         with step(what):
             # Recorded before the stop, marked stopped after it: a run killed in between
             # stops it again (harmless), never leaves it running.
-            record = ctx.ledger.remember(reference, key,
-                                         {"host": host, "at": ctx.now().isoformat()})
+            record = ctx.ledger.remember(reference, key, _pending(host, ctx.now()))
         with step(f"{what}: remove {entity}"):
             control.remove_daemon(kind, name)
         with step(what):
-            ctx.ledger.note(reference, key, {**(record if isinstance(record, dict) else {}),
-                                             "stopped": True})
+            ctx.ledger.note(reference, key, _finished(record))
     return entities
+
+
+def _pending(host: str, now: datetime) -> dict[str, Any]:
+    """A daemon's record, written before its action: not done yet."""
+    return {"host": host, "at": now.isoformat(), "done": False}
+
+
+def _finished(record: Any) -> dict[str, Any]:
+    """The record once its action is done."""
+    return {**(record if isinstance(record, dict) else {}), "done": True}
+
+
+def _done(record: Any) -> bool:
+    """Whether a daemon's action was done (a record from before "done" was kept counts as
+    done, as it did then)."""
+    return isinstance(record, dict) and bool(record.get("done", True))
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.ADD_DAEMONS)  # type: ignore[untyped-decorator]
@@ -160,10 +174,13 @@ def add_daemons(self: MaintenanceTask, cluster: str, reference: str, host: str,
     # until its beacons time out: it is brought up anew all the same.
     stopped = [k for k in wanted if f"{RETIRED_PREFIX}:{k}.{name}" in entries]
     missing = [k for k in wanted if not arrived(daemons, k, host, hosts)
-               or (k in stopped and f"{ADDED_PREFIX}:{k}.{name}" not in entries)]
+               or (k in stopped and not _done(entries.get(f"{ADDED_PREFIX}:{k}.{name}")))]
     if not missing:
         return {"cluster": cluster, "host": host, "running": [f"{k}.{name}" for k in wanted]}
-    to_send = [k for k in missing if f"{ADDED_PREFIX}:{k}.{name}" not in entries]
+    # Recorded first and marked started after: one recorded but never marked was cut off
+    # by a killed run, maybe half made, and is sent again (a monitor's store made by the
+    # earlier run fails `ceph-mon --mkfs` on a systemd host, naming it).
+    to_send = [k for k in missing if not _done(entries.get(f"{ADDED_PREFIX}:{k}.{name}"))]
     out = [m.name for m in daemons.of(DaemonKind.MON) if not m.active]
     if DaemonKind.MON in to_send and out:
         refuse(what, f"monitor(s) {', '.join(out)} out of quorum: a new one is added only "
@@ -177,11 +194,13 @@ def add_daemons(self: MaintenanceTask, cluster: str, reference: str, host: str,
         refuse(what, f"the daemon control of {host} cannot do it: {e}")
     for kind in to_send:
         self.fence(what)
+        key = f"{ADDED_PREFIX}:{kind}.{name}"
         with step(what):
-            ctx.ledger.remember(reference, f"{ADDED_PREFIX}:{kind}.{name}",
-                                {"host": host, "at": ctx.now().isoformat()})
+            record = ctx.ledger.remember(reference, key, _pending(host, ctx.now()))
         with step(f"{what}: add {kind}.{name}"):
             control.add_daemon(kind, name, fs)
+        with step(what):
+            ctx.ledger.note(reference, key, _finished(record))
     waiting = [f"{k}.{name}" for k in missing]
     self.progress(status=f"waiting for {', '.join(waiting)}")
     self.again(reference=reference, countdown=interval, timeout=timeout,

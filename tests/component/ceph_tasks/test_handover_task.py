@@ -188,3 +188,15 @@ def test_daemons_stopped_for_new_hardware_in_the_same_place_are_brought_up_anew(
     with pytest.raises(Retry):
         add_daemons(cluster="c1", reference=REF, host="node2", kinds=["mgr"])
     assert ("systemctl", "enable", "--now", "ceph-mgr@node2") in executor.commands_on("node2")
+
+
+def test_a_daemon_recorded_by_the_earlier_format_counts_as_stopped(
+        context: TaskContext, daemons: Daemons) -> None:
+    # Records written before "done" was kept: a stop was recorded, then sent.
+    for entity in ("mds.node2", "mgr.node2", "mon.node2"):
+        context.ledger.remember(REF, f"daemon-retired:{entity}",
+                                {"host": "node2", "at": "2026-12-01T00:00:00+00:00"})
+    with pytest.raises(Retry):
+        hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    hand_over_daemons(cluster="c1", reference=REF, host="node2")
+    assert context.executor.commands_on("node2") == []  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.downtime import set_downtime
 from ceph_tasks.tasks.failed_disk import out_failed_osd
 from ceph_tasks.tasks.flags import set_flags
-from ceph_tasks.tasks.handover import hand_over_daemons
+from ceph_tasks.tasks.handover import add_daemons, hand_over_daemons
 from ceph_tasks.tasks.host_work import run_on_host, stop_host_daemons
 from ceph_tasks.tasks.pause import pause_movers
 from ceph_tasks.tasks.removal import remove_node
@@ -242,7 +242,8 @@ def failed_disk_world(deadline: Deadline) -> World:
 
 
 def handover_world(deadline: Deadline) -> World:
-    """Monitors on node0-2, the manager and MDS active on node2; daemons fail over and stop."""
+    """Monitors on node0-2, the manager and MDS active on node2; daemons fail over, stop,
+    and start on a new host (a started monitor joins the quorum)."""
     daemons = Daemons()
     counted(daemons.client, set(HANDOVER_WRITES), deadline)
     executor = FakeExecutor()
@@ -250,9 +251,15 @@ def handover_world(deadline: Deadline) -> World:
     def systemctl(host: str, argv: tuple[str, ...]) -> FakeReply | None:
         if argv[:3] == ("systemctl", "disable", "--now"):
             stopped.add(f"{host} {argv[3]}")
-            deadline.point()
-            return FakeReply()
-        return None
+        elif argv[:3] == ("systemctl", "enable", "--now"):
+            kind, name = argv[3].removeprefix("ceph-").split("@")
+            running = {"mon": daemons.mons, "mgr": daemons.mgrs, "mds": daemons.mds}[kind]
+            if name not in running:  # starting a running unit again changes nothing
+                running.append(name)
+        elif argv[0] not in ("ceph", "ceph-mon", "rm", "install", "chown"):
+            return None
+        deadline.point()
+        return FakeReply()
     stopped: set[str] = set()
     executor.reply_with(systemctl)
     return World(daemons.client, executor, allowing(2),
@@ -371,6 +378,8 @@ CASES: dict[str, tuple[Callable[[Deadline], World], list[Task], Task]] = {
         cluster="c1", reference=REF, osd_id=0)),
     "a leaving host's daemons handed over": (handover_world, [], lambda: hand_over_daemons(
         cluster="c1", reference="decommission.node2", host="node2")),
+    "a new host's daemons added": (handover_world, [], lambda: add_daemons(
+        cluster="c1", reference="replace.node2", host="node3", kinds=["mon", "mgr", "mds"])),
     "a host rebooted": (reboot_world, [], lambda: run_on_host(
         cluster="c1", reference=REF, host="node1", reboot=True)),
     "OSDs created on a new host": (nodes_world, [], lambda: add_node(
