@@ -54,11 +54,13 @@ def settled_mark(client: CephClient, timeout: float = 30.0) -> str:
     return audit_mark(client)
 
 
-def changes_since(client: CephClient, mark: str, entity: str = CEPHMAINT_CLIENT) -> list[str]:
-    """The state-changing commands an entity (cephmaint's user, by default) sent after
-    mark, as the monitors logged them."""
+def changes_since(client: CephClient, mark: str,
+                  entity: str | None = CEPHMAINT_CLIENT) -> list[str]:
+    """The state-changing commands an entity (cephmaint's user, by default; None: any
+    client, the sandbox's own client.admin too) sent after mark, as the monitors logged
+    them."""
     entries: list[dict[str, Any]] = client.mon_command(
         "log last", num=DEPTH, level="info", channel="audit", format="json")
+    who = "entity='client." if entity is None else f"entity='{entity}'"
     # Stamps are ISO 8601 in the monitors' one time zone: they sort as text.
-    return [e["message"] for e in entries
-            if str(e["stamp"]) > mark and f"entity='{entity}'" in e["message"]]
+    return [e["message"] for e in entries if str(e["stamp"]) > mark and who in e["message"]]

@@ -108,8 +108,9 @@ def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_
     assert bench.sandbox.verify() == 400
     bench.wait_restored(plan.reference, ["node1"], after="the failed disk's replacement")
     # Ceph's own log: osd.3 marked out once, never drained (its first CRUSH change is the
-    # new OSD's, after the swap), and no cluster-wide flag.
-    sent = bench.with_ceph(lambda c: changes_since(c.client, mark))
+    # new OSD's, after the swap), and no cluster-wide flag. The new OSD is made by the
+    # sandbox's ceph-volume, as client.admin: every client's commands are read.
+    sent = bench.with_ceph(lambda c: changes_since(c.client, mark, entity=None))
     outs = [m for m in sent if '"prefix": "osd out"' in m and ": dispatch" in m]
     assert len(outs) == 1 and '"ids": ["3"]' in outs[0], sent
     reweights = [i for i, m in enumerate(sent) if '"prefix": "osd crush reweight"' in m]
