@@ -22,7 +22,7 @@ from celery.result import AsyncResult
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.tasks.base import progress_key
 from tests.integration.ceph_tasks.conftest import TaskBench
-from tests.support.audit import changes_since, settled_mark
+from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 
 # The heavy tier: the client-impact holds are tested with fakes in every tier; here on
@@ -113,7 +113,7 @@ def test_a_drain_holds_on_real_slow_ops_mid_way_and_goes_on_when_they_clear(
         assert re.fullmatch(r"holding: slow ops on osd\.\d+(, osd\.\d+)* for \d+ s",
                             held["status"]), held
         # More looks, and still no weight moves: the hold lasts while the ops are slow.
-        mark = settled_mark(ceph.client)
+        mark = audit_mark(ceph.client)
         at_hold = weights(ceph)
         assert min(at_hold.values()) > TARGET, "the drain ended before the hold"
         time.sleep(3 * STEP_INTERVAL)

@@ -17,7 +17,7 @@ import pytest
 
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
-from tests.support.audit import settled_mark
+from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 
@@ -42,7 +42,7 @@ def test_a_decommission_waits_for_its_host_to_answer_over_ssh_and_then_removes_i
         bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
     plan = bench.plan("decommission", "node2", timing=TIMING)
-    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
     sshd = bench.sandbox.service("sshd.node2")
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING, timeout=120)

@@ -23,7 +23,7 @@ import pytest
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
-from tests.support.audit import settled_mark
+from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.worker import celery_worker
 from tests.support.workflows import wait_finished
@@ -51,7 +51,7 @@ def test_a_replacement_ends_though_its_worker_is_killed_in_every_step(
         bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
     plan = bench.plan("replace", "node2", new_host=SPARE, timing=TIMING)
-    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     assert bench.worker is not None
     worker = bench.worker
     handle = bench.submit(plan)

@@ -21,7 +21,7 @@ import redis
 from ceph_tasks.names import TaskName
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
-from tests.support.audit import changes_since, settled_mark
+from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.worker import celery_worker
 from workflows.plan import Phase
@@ -58,7 +58,7 @@ def test_after_redis_lost_its_data_recover_puts_back_what_the_drain_left(
     assert re.search(r"osd\.[45] CRUSH weight 0\.\d+, was 1", found.stdout), found.stdout
     assert "nothing changed" in found.stdout
 
-    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     with celery_worker("cephmaint.worker:app", bench.logdir, bench.env, name="recovery"):
         applied = bench.cli("recover", "--cluster", name, "--apply")
         assert applied.returncode == 0, applied.stdout + applied.stderr

@@ -19,7 +19,7 @@ import pytest
 
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
-from tests.support.audit import settled_mark
+from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.services import SentinelGroup, sentinel_group
 from tests.support.workflows import wait_finished, wait_for_node
@@ -48,7 +48,7 @@ def test_a_decommission_rides_out_a_sentinel_failover_during_its_drain(
         group: SentinelGroup, bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
     plan = bench.plan("decommission", "node2", timing=TIMING)
-    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING, timeout=120)
     assert handle.node("reweight-node2")["state"] == NodeState.RUNNING

@@ -26,7 +26,7 @@ from ceph_tasks.tasks.base import progress_key
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
-from tests.support.audit import settled_mark
+from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.services import port_open
 from tests.support.worker import ROOT
@@ -70,7 +70,7 @@ def events_of(handle: WorkflowHandle, node: str) -> int:
 def test_a_replacement_rides_out_redis_restarts_and_a_30_s_outage(bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
     plan = bench.plan("replace", "node2", new_host=SPARE, timing=TIMING)
-    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
     follower = subprocess.Popen(
         [sys.executable, "-m", "cephmaint.cli", "status", "-f", "--interval", "1",

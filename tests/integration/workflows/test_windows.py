@@ -19,7 +19,7 @@ import redis
 from dyrygent.states import NodeState, WorkflowState
 from inventory import Inventory, MaintenanceWindow, Weekday, load_inventory, write_inventory
 from tests.integration.workflows.conftest import WorkflowBench, bench_on
-from tests.support.audit import changes_since, settled_mark
+from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 
@@ -70,7 +70,7 @@ def test_health_is_judged_against_the_start_and_a_run_refused_on_it_writes_nothi
         assert shown.returncode == 0, shown.stderr
         assert "health: OSD_DOWN (1 osds down): blocks: data availability" in shown.stdout
         assert "health: OSDMAP_FLAGS (noout flag(s) set): does not block" in shown.stdout
-        keys, mark = redis_keys(bench), bench.with_ceph(lambda c: settled_mark(c.client))
+        keys, mark = redis_keys(bench), bench.with_ceph(lambda c: audit_mark(c.client))
         refused = bench.cli("run", "decommission", "node1")
         assert refused.returncode == 1, refused.stderr
         assert "decommission not started, nothing written: the cluster is not healthy" in (
@@ -94,7 +94,7 @@ def test_outside_its_window_a_run_is_refused_and_a_queued_one_waits_for_the_open
         update={"maintenance_windows": (window,)}),)), bench.inventory_path)
     weights = bench.tree().crush_weights()
 
-    keys, mark = redis_keys(bench), bench.with_ceph(lambda c: settled_mark(c.client))
+    keys, mark = redis_keys(bench), bench.with_ceph(lambda c: audit_mark(c.client))
     refused = bench.cli("run", "decommission", "node2")
     assert refused.returncode == 1, refused.stderr
     assert f"waiting for window: opens {opens:%a %H:%M} UTC" in refused.stderr

@@ -26,7 +26,7 @@ from ceph_tasks.names import TaskName
 from dyrygent.processor import task_id
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
-from tests.support.audit import changes_since, settled_mark
+from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.worker import celery_worker
 from workflows.plan import Phase
@@ -53,7 +53,7 @@ def test_the_other_admin_host_takes_a_killed_workers_drain_over_within_its_lease
     objects = bench.sandbox.verify()
     plan = bench.plan("decommission", "node2", timing=TIMING)
     [drain] = [s for s in plan.steps if s.task == TaskName.REWEIGHT and s.phase == Phase.MOVE]
-    mark = bench.with_ceph(lambda c: settled_mark(c.client))
+    mark = bench.with_ceph(lambda c: audit_mark(c.client))
     assert bench.worker is not None
     with celery_worker("cephmaint.worker:app", bench.logdir, bench.env, name="admin2") as other:
         workers = {"w": bench.worker, "admin2": other}
