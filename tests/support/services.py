@@ -43,23 +43,30 @@ class RedisServer:
 
     user: an ACL user (name, password) that clients must log in as, the default user
     off; tls: the server's certificate and key, and the CA clients check them against
-    (the port then speaks TLS only).
+    (the port then speaks TLS only); addresses: the loopback addresses it listens on (the
+    first is its URL's), so that the processes of each admin host a test plays can reach it
+    by an address of their own.
     """
 
     def __init__(self, workdir: Path, user: tuple[str, str] | None = None,
-                 tls: TlsFiles | None = None, options: tuple[str, ...] = ()) -> None:
+                 tls: TlsFiles | None = None, options: tuple[str, ...] = (),
+                 addresses: tuple[str, ...] = ("127.0.0.1",)) -> None:
         self.workdir, self.port, self.user, self.tls = workdir, free_port(), user, tls
-        self.options = options
+        self.options, self.addresses = options, addresses
         self.proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
         """Its URL (database 0), with the user's password and the CA to trust."""
+        return self.url_at(self.addresses[0])
+
+    def url_at(self, address: str) -> str:
+        """Its URL by one of the addresses it listens on."""
         login = f"{self.user[0]}:{self.user[1]}@" if self.user else ""
         if self.tls is None:
-            return f"redis://{login}127.0.0.1:{self.port}/0"
-        return (f"rediss://{login}127.0.0.1:{self.port}/0"
+            return f"redis://{login}{address}:{self.port}/0"
+        return (f"rediss://{login}{address}:{self.port}/0"
                 f"?ssl_cert_reqs=required&ssl_ca_certs={self.tls.ca}")
 
     def _options(self) -> list[str]:
@@ -78,12 +85,12 @@ class RedisServer:
         """Start it (again: same port, same files) and wait until it answers."""
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         proc = subprocess.Popen(
-            [binary, *self._options(), *self.options, "--bind", "127.0.0.1", "--save", "",
+            [binary, *self._options(), *self.options, "--bind", *self.addresses, "--save", "",
              "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(self.workdir),
              "--logfile", str(self.workdir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         self.proc = proc
-        poll(lambda: port_open("127.0.0.1", self.port), timeout=10, interval=0.05,
+        poll(lambda: port_open(self.addresses[0], self.port), timeout=10, interval=0.05,
              give_up=lambda: proc.poll() is not None,
              what=lambda _: (f"redis-server on port {self.port} to start "
                              f"({process_state(proc)}); see {self.workdir}/redis.log"))

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,12 +229,14 @@ def _balancer_off(ceph: Ceph) -> bool:
 @contextmanager
 def bench_on(root: Path, topology: Topology | None = None, step_lease: float | None = None,
              broker_url: str | None = None, redis_url: str | None = None,
-             state_replicas: int = 0) -> Iterator[WorkflowBench]:
+             state_replicas: int = 0,
+             worker_env: Mapping[str, str] | None = None) -> Iterator[WorkflowBench]:
     """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker.
 
     step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds);
     broker_url, redis_url: a broker and a state Redis other than the sandbox's Redis;
-    state_replicas: the replicas each workflow transition waits for.
+    state_replicas: the replicas each workflow transition waits for; worker_env: settings
+    of the worker's own (its admin host's), over the bench's.
     """
     box = Sandbox(root / "sbx")
     try:
@@ -260,7 +262,8 @@ def bench_on(root: Path, topology: Topology | None = None, step_lease: float | N
             # pause and restore of both are tested on their own (test_data_movement).
             poll(lambda: bench.with_ceph(_balancer_off), timeout=60, interval=1,
                  what="the mgr balancer off")
-            with celery_worker("cephmaint.worker:app", bench.logdir, bench.env) as worker:
+            with celery_worker("cephmaint.worker:app", bench.logdir,
+                               {**bench.env, **(worker_env or {})}) as worker:
                 bench.worker = worker
                 yield bench
     finally:
