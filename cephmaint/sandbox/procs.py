@@ -101,21 +101,20 @@ class Daemon:
 
 def terminate(pid: int, timeout: float = 15) -> None:
     """Send SIGTERM, wait for the process to end, then SIGKILL it."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
-        _reap(pid)
-        time.sleep(0.05)
-    if pid_alive(pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        while pid_alive(pid):
-            _reap(pid)
+    terminate_all([pid], timeout)
+
+
+def terminate_all(pids: Sequence[int], timeout: float = 15) -> None:
+    """Send SIGTERM to every process at once, wait for them all, then SIGKILL what is left."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while any(pid_alive(pid) for pid in pids) and (
+                sig == signal.SIGKILL or time.monotonic() < deadline):
+            for pid in pids:
+                _reap(pid)
             time.sleep(0.05)
 
 

@@ -28,7 +28,7 @@ from cephmaint.sandbox.layout import (
     render_ceph_conf,
 )
 from cephmaint.sandbox.pools import create_filesystem, create_pools
-from cephmaint.sandbox.procs import Daemon, processes_under, terminate, wait_for
+from cephmaint.sandbox.procs import Daemon, processes_under, terminate_all, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
 from cephmaint.sandbox.topology import Topology, load_topology
 
@@ -317,12 +317,16 @@ class Sandbox:
         if not self.root.exists():
             return
         run_dir = self.root / "run"
-        for pid_file in sorted(run_dir.glob("*.pid")) if run_dir.exists() else []:
+        daemons: dict[str, int] = {}
+        for pid_file in run_dir.glob("*.pid") if run_dir.exists() else []:
             with contextlib.suppress(ValueError):
-                terminate(int(pid_file.read_text().strip()), timeout=10)
+                daemons[pid_file.stem] = int(pid_file.read_text().strip())
+        # The OSDs first, all at once, while the monitors can still take their "mark me
+        # down": an OSD whose monitors are gone waits osd_mon_shutdown_timeout (5 s) first.
+        terminate_all([pid for name, pid in daemons.items() if name.startswith("osd.")], 10)
+        terminate_all([pid for name, pid in daemons.items() if not name.startswith("osd.")], 10)
         # Anything else still naming the root (a daemon started by hand, a stray child).
-        for pid in processes_under(self.root):
-            terminate(pid, timeout=5)
+        terminate_all(processes_under(self.root), timeout=5)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

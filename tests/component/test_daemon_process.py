@@ -1,4 +1,5 @@
-"""Sandbox daemons are plain processes: a dead one is named with the end of its log."""
+"""Sandbox daemons are plain processes: a dead one is named with the end of its log, and
+stopping them ends them all, those that ignore SIGTERM too."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cephmaint.errors import DaemonFailed
-from cephmaint.sandbox.procs import Daemon, processes_under
+from cephmaint.sandbox.procs import Daemon, pid_alive, processes_under, terminate_all
 from tests.support.poll import poll
 
 
@@ -34,3 +35,14 @@ def test_start_is_idempotent_and_stop_ends_the_process(tmp_path: Path) -> None:
     daemon.stop()
     assert not daemon.running()
     assert processes_under(tmp_path) == []
+
+
+def test_stopping_several_at_once_kills_those_that_ignore_sigterm(tmp_path: Path) -> None:
+    daemons = [Daemon(name, ["sh", "-c", f"{trap} touch {tmp_path}/{name}; exec sleep 60"],
+                      tmp_path / "run", tmp_path / "log" / f"{name}.log")
+               for name, trap in (("obeys", ""), ("stubborn", "trap '' TERM;"))]
+    pids = [daemon.start() for daemon in daemons]
+    poll(lambda: all((tmp_path / d.name).exists() for d in daemons), timeout=10, interval=0.05,
+         what="both started (an ignored signal stays ignored across exec)")
+    terminate_all(pids, timeout=0.5)
+    assert not any(pid_alive(pid) for pid in pids)
