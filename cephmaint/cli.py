@@ -22,6 +22,7 @@ from cephmaint.commands import (
     demo,
     extend,
     inventory,
+    listing,
     maintenance,
     recover,
     sandboxes,
@@ -45,8 +46,8 @@ def cli() -> None:
     """
 
 
-for _module in (maintenance, control, confirm, extend, recover, inventory, workers, sandboxes,
-                demo):
+for _module in (maintenance, control, listing, confirm, extend, recover, inventory, workers,
+                sandboxes, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

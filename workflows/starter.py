@@ -68,7 +68,7 @@ def start_queued(self: Task, cluster: str, reference: str,
     ledger.forget(reference, WAITING_KEY)
     try:
         start(mine.entry["plan"], self.app, deadline=mine.entry.get("deadline"),
-              window_override=mine.entry.get("window_override"))
+              window_override=mine.entry.get("window_override"), by=mine.entry.get("by"))
     except ClusterBusy as e:
         if e.queueable:
             raise self.retry(countdown=interval) from e

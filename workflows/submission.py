@@ -6,7 +6,9 @@ planning side imports it.
 
 from __future__ import annotations
 
+import getpass
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +37,7 @@ from workflows.lease_taking import LEASE_KEY, take_lease
 from workflows.leases import RedisLeases
 from workflows.plan import MaintenancePlan, setup_to_redo
 from workflows.queueing import START_QUEUED_TASK, RedisQueue
+from workflows.registry import RedisRegistry, Started
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ def workflow_of(plan: dict[str, Any], app: Celery, *, deadline: float | None = N
 def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
            concurrency: Concurrency | None = None,
            window_override: dict[str, Any] | None = None,
-           volatile_ok: bool = False) -> WorkflowHandle:
+           volatile_ok: bool = False, by: str | None = None) -> WorkflowHandle:
     """Take the cluster's lease, record the plan, start its guardian and workflow.
 
     Redis and the broker are reached first: when either cannot be, nothing is written.
@@ -72,16 +75,18 @@ def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
     limit and guard of maintenances together are the inventory's unless given.
     window_override (an operator's reason to start outside the maintenance windows) is
     recorded with the plan, where every step that waits for windows reads it. volatile_ok
-    lets it run on a Redis without persistence (check_services).
+    lets it run on a Redis without persistence (check_services). by: who starts it (default:
+    this process's user), for `cephmaint list`.
     """
     check_services(app, volatile_ok=volatile_ok)
     return start(plan.to_dict(), app, deadline=deadline, concurrency=concurrency,
-                 window_override=window_override)
+                 window_override=window_override, by=by)
 
 
 def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
           concurrency: Concurrency | None = None,
-          window_override: dict[str, Any] | None = None) -> WorkflowHandle:
+          window_override: dict[str, Any] | None = None,
+          by: str | None = None) -> WorkflowHandle:
     """Start a recorded plan: lease, record, guardian, workflow; all undone if one fails.
 
     The guardian's message is the first the broker takes: a workflow never runs unguarded,
@@ -98,6 +103,8 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
         if window_override is not None:
             ledger.remember(reference, WINDOW_OVERRIDE_KEY, window_override)
         ledger.note(reference, LEASE_KEY, {"cluster": cluster, "token": token})
+        RedisRegistry.from_url(settings_of(app).redis_url).add(
+            cluster, Started(reference, time.time(), by or getpass.getuser()))
         start_guardian(app, ledger, reference, generation=1)
         return workflow_of(plan, app, deadline=deadline).apply_async(processor)
     except BaseException as e:
@@ -111,16 +118,19 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
 
 def enqueue(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
             interval: float = DEFAULT_INTERVAL,
-            window_override: dict[str, Any] | None = None, after: str | None = None) -> int:
+            window_override: dict[str, Any] | None = None, after: str | None = None,
+            by: str | None = None) -> int:
     """Queue a maintenance until its cluster's lease frees; its position (1 is next).
 
     A task looks every interval and starts it once it is first and the lease can be taken;
     with after, once that maintenance (which holds its hosts) has released its lease too.
+    by: who queues it (default: this process's user).
     """
     queue = RedisQueue.from_url(settings_of(app).redis_url)
     position = queue.enqueue(plan.cluster, plan.reference, plan.hosts,
                              {"plan": plan.to_dict(), "deadline": deadline,
-                              "window_override": window_override, "after": after})
+                              "window_override": window_override, "after": after,
+                              "by": by or getpass.getuser(), "queued_at": time.time()})
     try:
         app.send_task(START_QUEUED_TASK, kwargs={"cluster": plan.cluster,
                                                  "reference": plan.reference,
@@ -147,6 +157,8 @@ def _roll_back(app: Celery, ledger: RedisLedger, processor: WorkflowProcessor,
         lambda: ledger.forget(reference, token_key()),
         lambda: watch_of(app).forget(reference),
         lambda: leases.release(plan["cluster"], reference, token),
+        lambda: RedisRegistry.from_url(settings_of(app).redis_url).remove(
+            plan["cluster"], [reference]),
     ]
     for step in undo:
         try:

@@ -10,6 +10,8 @@ exit 3, not 2.
 
 from __future__ import annotations
 
+import getpass
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,9 +166,11 @@ def test_an_unknown_step(cephmaint: Callable[..., Outcome], lab: Lab) -> None:
     refused(cephmaint("skip", lab.replace, "no-such-step"), 2, "no-such-step")
 
 
-def test_redis_unreachable_for_status_and_run(cephmaint: Callable[..., Outcome],
-                                              lab: Lab) -> None:
+def test_redis_unreachable_for_status_list_and_run(cephmaint: Callable[..., Outcome],
+                                                   lab: Lab) -> None:
     refused(cephmaint("status", lab.replace, "--redis-url", DEAD_REDIS), 3, "127.0.0.1:1")
+    refused(cephmaint("list", "--redis-url", DEAD_REDIS), 3,
+            "cannot read the maintenances of cluster lab", "127.0.0.1:1")
     refused(cephmaint("run", "replace", "node2", "--redis-url", DEAD_REDIS), 3,
             "Redis at redis://127.0.0.1:1/0 cannot be reached")
 
@@ -181,6 +185,9 @@ def test_an_unknown_command_and_an_invalid_option_value(
     refused(cephmaint("frobnicate"), 2, "No such command 'frobnicate'")
     refused(cephmaint("plan", "rebuild", "node2"), 2, "'rebuild' is not one of")
     refused(cephmaint("status", "x", "--interval", "soon"), 2, "'soon' is not a valid float")
+    refused(cephmaint("list", "--state", "stuck"), 2, "'stuck' is not one of")
+    refused(cephmaint("list", "--since", "7 days"), 2, "--since", "'7 days' is not an age")
+    refused(cephmaint("list", "--cluster", "ceph-nowhere"), 2, "'ceph-nowhere'")
 
 
 @pytest.mark.parametrize(("words", "says"), [
@@ -263,6 +270,21 @@ def test_status_of_a_waiting_workflow_reads_fine(cephmaint: Callable[..., Outcom
     assert shown.code == 0 and not shown.keys_changed, shown
     assert f"workflow {lab.replace}: RUNNING" in shown.out
     assert "wait for the technicians' confirmation on node2  (pending)" in shown.out
+
+
+def test_list_shows_every_maintenance_of_the_inventory_and_writes_nothing(
+        cephmaint: Callable[..., Outcome], lab: Lab) -> None:
+    shown = cephmaint("list", "--json")
+    assert shown.code == 0 and not shown.keys_changed, shown
+    rows = {row["reference"]: row for row in json.loads(shown.out)}
+    assert set(rows) >= {lab.decommission, lab.replace}
+    replace = rows[lab.replace]
+    assert (replace["kind"], replace["hosts"], replace["state"], replace["by"]) == (
+        "replace", ["node2", "node3"], "running", getpass.getuser())
+    assert replace["done"] == 0 and replace["total"] > 10
+    assert cephmaint("list", "--state", "done").out.strip() == "no maintenance matches"
+    table = cephmaint("list", "--cluster", "lab")
+    assert table.code == 0 and lab.replace in table.out and "running" in table.out, table
 
 
 def test_a_topology_that_cannot_be_placed_starts_nothing(cephmaint: Callable[..., Outcome],

@@ -1,6 +1,6 @@
 """One maintenance per cluster: a second `run` refused naming the first, `run --queue` started
-by itself when the first ends (or taken out of line by a cancel), a host in a live
-maintenance refused always.
+by itself when the first ends (or taken out of line by a cancel), `list` showing them all in
+their states, a host in a live maintenance refused always.
 
 The first maintenance is a decommission of node1 paused after its first step (a read-only
 health guard): it holds the cluster's lease without moving data, so every refusal can be
@@ -10,6 +10,8 @@ not clean (backfill held with nobackfill), and starts once they are.
 
 from __future__ import annotations
 
+import getpass
+import json
 import re
 import time
 
@@ -108,6 +110,11 @@ def test_a_busy_cluster_refuses_a_second_run_queues_one_and_starts_it_when_freed
     assert behind.returncode == 0 and found, behind
     third = found[1]
     assert "queued, position 2" in bench.cli("status", third).stdout
+    listed = {r["reference"]: r for r in json.loads(bench.cli("list", "--json").stdout)}
+    assert [(listed[r]["state"], listed[r]["by"]) for r in (first.reference, second, third)
+            ] == [("paused", getpass.getuser()), ("queued", getpass.getuser()),
+                  ("queued", getpass.getuser())]
+    assert listed[third]["detail"] == "position 2 in the queue"
     dropped = bench.cli("cancel", third)
     assert dropped.returncode == 0 and "taken out of the queue" in dropped.stdout, dropped
     assert bench.cli("status", third).returncode == 2

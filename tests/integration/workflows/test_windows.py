@@ -3,12 +3,14 @@
 On one sandbox: an operator's `noout`, there before the maintenance, does not hold it back
 while a check raised afterwards does; an OSD down refuses `run`; an inventory window that
 opens 40 s later refuses a plain `run`, and `run --queue` starts a decommission whose drain
-waits, visibly, until the window opens. The refusals are checked
+waits, visibly (in `status` and `list`), until the window opens. The refusals are checked
 against Redis (no key written) and Ceph's audit log (no command sent).
 """
 
 from __future__ import annotations
 
+import getpass
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -114,6 +116,10 @@ def test_outside_its_window_a_run_is_refused_and_a_queued_one_waits_for_the_open
 
     status = poll(waiting, timeout=30, interval=1, what="status showing the wait")
     assert f"opens {opens:%a %H:%M} UTC" in status
+    # The fleet's list says what it waits for, by whom it was started.
+    listed = json.loads(bench.cli("list", "--state", "waiting", "--json").stdout)
+    assert [(r["reference"], r["by"]) for r in listed] == [(handle.id, getpass.getuser())]
+    assert f"waiting for window: opens {opens:%a %H:%M} UTC" in listed[0]["detail"]
     assert bench.tree().crush_weights() == weights
 
     def drained_some() -> bool:
@@ -126,6 +132,9 @@ def test_outside_its_window_a_run_is_refused_and_a_queued_one_waits_for_the_open
     print(f"first weight step {(moved - opens).total_seconds():.1f} s after the opening")
     handle.cancel()
     assert wait_finished(handle, 30) == WorkflowState.CANCELLED
+    ended = bench.cli("list", "--state", "cancelled", "--since", "1h").stdout
+    assert re.search(rf"^{re.escape(handle.id)}\s+decommission\s+\S+\s+node2\s+cancelled\s",
+                     ended, re.MULTILINE), ended
     bench.wait_restored(handle.id, ["node2"], after="the cancel", timeout=180)
     bench.wait_healthy()
     assert bench.tree().crush_weights() == weights

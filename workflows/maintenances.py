@@ -1,0 +1,74 @@
+"""`list`'s I/O: read every maintenance of a cluster, queued or started, into rows.
+
+The started ones come from the registry, each with its recorded plan, the engine's status
+and the progress notes of its steps under way; the queued ones from the cluster's queue.
+A started maintenance whose workflow state has expired is left out (and forgotten).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from celery import Celery
+
+from ceph_tasks.app import settings_of
+from ceph_tasks.ledger import RedisLedger
+from ceph_tasks.tasks.base import progress_key
+from dyrygent.errors import UnknownNodeError, UnknownWorkflowError
+from dyrygent.processor import task_id
+from dyrygent.states import NodeState
+from dyrygent.store import StateStore
+from workflows.engine import processor_of
+from workflows.listing import Row, Running, queued_row, started_row
+from workflows.queueing import RedisQueue
+from workflows.registry import RedisRegistry
+from workflows.starter import WAITING_KEY
+
+
+def read_rows(app: Celery, cluster: str, since: float | None = None) -> list[Row]:
+    """Every maintenance of cluster the state store still knows (started since a time)."""
+    redis_url = settings_of(app).redis_url
+    ledger = RedisLedger.from_url(redis_url)
+    registry = RedisRegistry.from_url(redis_url)
+    processor = processor_of(app)
+    rows, expired = [], []
+    for started in registry.started(cluster, since):
+        handle = processor.handle(started.reference)
+        try:
+            status = handle.status()
+            running = _running(handle.engine.store, started.reference, ledger)
+        except UnknownWorkflowError:
+            expired.append(started.reference)
+            continue
+        plan = ledger.recall(started.reference, "plan")
+        rows.append(started_row(plan if isinstance(plan, dict) else {}, status, running,
+                                started.at, started.by))
+    registry.remove(cluster, expired)
+    for position, queued in enumerate(RedisQueue.from_url(redis_url).waiting(cluster), 1):
+        waiting = ledger.recall(queued.reference, WAITING_KEY) if position == 1 else None
+        entry = queued.entry
+        rows.append(queued_row(cluster, entry["plan"], position,
+                               None if waiting is None else str(waiting),
+                               entry.get("queued_at"), str(entry.get("by", ""))))
+    return rows
+
+
+def _running(store: StateStore, workflow: str, ledger: RedisLedger) -> list[Running]:
+    """The steps under way, each with the progress its current attempt noted."""
+    titles: Mapping[str, str] = {}
+    plan = ledger.recall(workflow, "plan")
+    if isinstance(plan, dict):
+        titles = {s["id"]: s["title"] for s in plan.get("steps", ())}
+    found = []
+    for active in store.active(workflow):
+        if active.state != NodeState.RUNNING:
+            continue
+        try:
+            node_id = store.definition(workflow, active.index)["id"]
+        except UnknownNodeError:
+            continue
+        noted = ledger.recall(workflow, progress_key(task_id(workflow, active.index,
+                                                               active.attempt)))
+        found.append(Running(titles.get(node_id, node_id),
+                             noted if isinstance(noted, dict) else {}))
+    return found
