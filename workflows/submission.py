@@ -67,7 +67,7 @@ def workflow_of(plan: dict[str, Any], app: Celery, *, deadline: float | None = N
 def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
            concurrency: Concurrency | None = None,
            window_override: dict[str, Any] | None = None,
-           volatile_ok: bool = False, by: str | None = None) -> WorkflowHandle:
+           volatile_ok: bool = False) -> WorkflowHandle:
     """Take the cluster's lease, record the plan, start its guardian and workflow.
 
     Redis and the broker are reached first: when either cannot be, nothing is written.
@@ -75,12 +75,11 @@ def submit(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
     limit and guard of maintenances together are the inventory's unless given.
     window_override (an operator's reason to start outside the maintenance windows) is
     recorded with the plan, where every step that waits for windows reads it. volatile_ok
-    lets it run on a Redis without persistence (check_services). by: who starts it (default:
-    this process's user), for `cephmaint list`.
+    lets it run on a Redis without persistence (check_services).
     """
     check_services(app, volatile_ok=volatile_ok)
     return start(plan.to_dict(), app, deadline=deadline, concurrency=concurrency,
-                 window_override=window_override, by=by)
+                 window_override=window_override)
 
 
 def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
@@ -91,7 +90,8 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
 
     The guardian's message is the first the broker takes: a workflow never runs unguarded,
     and when the broker refuses, nothing has run yet and everything written is taken back
-    (SubmitError).
+    (SubmitError). by: who started it, for `cephmaint list` (default: this process's
+    user; a queued maintenance names who queued it).
     """
     reference, cluster = plan["reference"], plan["cluster"]
     token = take_lease(app, cluster, reference, plan["hosts"], concurrency=concurrency)
@@ -118,19 +118,18 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
 
 def enqueue(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None,
             interval: float = DEFAULT_INTERVAL,
-            window_override: dict[str, Any] | None = None, after: str | None = None,
-            by: str | None = None) -> int:
+            window_override: dict[str, Any] | None = None, after: str | None = None) -> int:
     """Queue a maintenance until its cluster's lease frees; its position (1 is next).
 
     A task looks every interval and starts it once it is first and the lease can be taken;
     with after, once that maintenance (which holds its hosts) has released its lease too.
-    by: who queues it (default: this process's user).
+    The entry says who queued it (this process's user) and when.
     """
     queue = RedisQueue.from_url(settings_of(app).redis_url)
     position = queue.enqueue(plan.cluster, plan.reference, plan.hosts,
                              {"plan": plan.to_dict(), "deadline": deadline,
                               "window_override": window_override, "after": after,
-                              "by": by or getpass.getuser(), "queued_at": time.time()})
+                              "by": getpass.getuser(), "queued_at": time.time()})
     try:
         app.send_task(START_QUEUED_TASK, kwargs={"cluster": plan.cluster,
                                                  "reference": plan.reference,
