@@ -1,6 +1,7 @@
 """`list`'s I/O: read every maintenance of a cluster, queued or started, into rows.
 
-The started ones come from the registry, each with its recorded plan, the engine's status
+The started ones come from the registry (and the cluster's lease, for one started before
+the registry was kept), each with its recorded plan, the engine's status
 and the progress notes of its steps under way; the queued ones from the cluster's queue.
 A started maintenance whose workflow state has expired is left out (and forgotten).
 """
@@ -19,6 +20,7 @@ from dyrygent.processor import task_id
 from dyrygent.states import NodeState
 from dyrygent.store import StateStore
 from workflows.engine import processor_of
+from workflows.leases import RedisLeases
 from workflows.listing import Row, Running, queued_row, started_row
 from workflows.queueing import RedisQueue
 from workflows.registry import RedisRegistry
@@ -32,17 +34,24 @@ def read_rows(app: Celery, cluster: str, since: float | None = None) -> list[Row
     registry = RedisRegistry.from_url(redis_url)
     processor = processor_of(app)
     rows, expired = [], []
-    for started in registry.started(cluster, since):
-        handle = processor.handle(started.reference)
+    starts: list[tuple[str, float | None, str]] = [
+        (s.reference, s.at, s.by) for s in registry.started(cluster, since)]
+    if since is None:
+        # One started by a version that kept no registry holds its lease (start unknown).
+        known = {reference for reference, _, _ in starts}
+        starts += [(h.reference, None, "") for h in RedisLeases.from_url(redis_url).holders(
+            cluster) if h.reference not in known]
+    for reference, at, by in starts:
+        handle = processor.handle(reference)
         try:
             status = handle.status()
-            running = _running(handle.engine.store, started.reference, ledger)
+            running = _running(handle.engine.store, reference, ledger)
         except UnknownWorkflowError:
-            expired.append(started.reference)
+            expired.append(reference)
             continue
-        plan = ledger.recall(started.reference, "plan")
+        plan = ledger.recall(reference, "plan")
         rows.append(started_row(plan if isinstance(plan, dict) else {}, status, running,
-                                started.at, started.by))
+                                at, by))
     registry.remove(cluster, expired)
     for position, queued in enumerate(RedisQueue.from_url(redis_url).waiting(cluster), 1):
         waiting = ledger.recall(queued.reference, WAITING_KEY) if position == 1 else None

@@ -25,6 +25,7 @@ from tests.support.lab import INVENTORY, healthy_state, lab_cluster
 from workflows.builders import plan_decommission, plan_replace
 from workflows.concurrency import Concurrency
 from workflows.engine import worker_app
+from workflows.registry import RedisRegistry
 from workflows.submission import submit
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -285,6 +286,22 @@ def test_list_shows_every_maintenance_of_the_inventory_and_writes_nothing(
     assert cephmaint("list", "--state", "done").out.strip() == "no maintenance matches"
     table = cephmaint("list", "--cluster", "lab")
     assert table.code == 0 and lab.replace in table.out and "running" in table.out, table
+
+
+def test_list_finds_a_maintenance_started_without_a_recorded_start_by_its_lease(
+        cephmaint: Callable[..., Outcome], lab: Lab) -> None:
+    registry = RedisRegistry.from_url(lab.redis_url)
+    kept = registry.started("lab")
+    registry.remove("lab", [s.reference for s in kept])
+    try:
+        rows = {r["reference"]: r for r in json.loads(cephmaint("list", "--json").out)}
+        assert (rows[lab.replace]["state"], rows[lab.replace]["since"],
+                rows[lab.replace]["by"]) == ("running", None, "")
+        # Its start time is not known: an age cannot take it in or leave it out.
+        assert lab.replace not in cephmaint("list", "--since", "1h").out
+    finally:
+        for started in kept:
+            registry.add("lab", started)
 
 
 def test_a_topology_that_cannot_be_placed_starts_nothing(cephmaint: Callable[..., Outcome],
