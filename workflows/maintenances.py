@@ -45,13 +45,14 @@ def read_rows(app: Celery, cluster: str, since: float | None = None) -> list[Row
         handle = processor.handle(reference)
         try:
             status = handle.status()
-            running = _running(handle.engine.store, reference, ledger)
         except UnknownWorkflowError:
             expired.append(reference)
             continue
-        plan = ledger.recall(reference, "plan")
-        rows.append(started_row(plan if isinstance(plan, dict) else {}, status, running,
-                                at, by))
+        recorded = ledger.recall(reference, "plan")
+        plan = recorded if isinstance(recorded, dict) else {}
+        titles = {s["id"]: s["title"] for s in plan.get("steps", ())}
+        running = _running(handle.engine.store, reference, ledger, titles)
+        rows.append(started_row(plan, status, running, at, by))
     registry.remove(cluster, expired)
     for position, queued in enumerate(RedisQueue.from_url(redis_url).waiting(cluster), 1):
         waiting = ledger.recall(queued.reference, WAITING_KEY) if position == 1 else None
@@ -62,12 +63,9 @@ def read_rows(app: Celery, cluster: str, since: float | None = None) -> list[Row
     return rows
 
 
-def _running(store: StateStore, workflow: str, ledger: RedisLedger) -> list[Running]:
+def _running(store: StateStore, workflow: str, ledger: RedisLedger,
+             titles: Mapping[str, str]) -> list[Running]:
     """The steps under way, each with the progress its current attempt noted."""
-    titles: Mapping[str, str] = {}
-    plan = ledger.recall(workflow, "plan")
-    if isinstance(plan, dict):
-        titles = {s["id"]: s["title"] for s in plan.get("steps", ())}
     found = []
     for active in store.active(workflow):
         if active.state != NodeState.RUNNING:
