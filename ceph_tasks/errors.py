@@ -76,6 +76,14 @@ class LedgerUnavailable(LedgerError):
     """The ledger's Redis cannot be reached."""
 
 
+class AuditError(CephTaskError):
+    """The audit trail could not be written or read: the action it would announce is not taken."""
+
+
+class AuditUnavailable(AuditError):
+    """The audit trail's database cannot be reached."""
+
+
 class CephError(CephTaskError):
     """A Ceph cluster could not be reached, refused a command or answered unexpectedly."""
 

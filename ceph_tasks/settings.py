@@ -26,6 +26,8 @@ from inventory import Inventory, load_inventory
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 DEFAULT_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_SANDBOX_HOME = Path("/tmp/cephmaint-sandbox")
+#: This admin host's own files (the SQLite audit trail): XDG's state folder.
+DEFAULT_STATE_HOME = Path("~/.local/state/cephmaint")
 ENV_PREFIX = "CEPHMAINT_"
 
 
@@ -60,6 +62,23 @@ class Settings(BaseSettings):
     #: Seconds a workflow's tick or a guardian's look may be overdue before another worker
     #: runs it (its message held by a worker that died).
     rescue_after_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    #: This admin host's own files; the SQLite audit trail is kept here unless AUDIT_URL
+    #: says otherwise.
+    state_home: Path = DEFAULT_STATE_HOME
+    #: Where the audit trail is kept: sqlite:///PATH, or postgresql://USER@HOST/DB for teams
+    #: with several admin hosts (one trail for all); empty: STATE_HOME/audit.sqlite.
+    audit_url: str = Field(default="", repr=False)
+    #: The users of `cephmaint serve` and their roles (a YAML file, CEPHMAINT_USERS).
+    users_path: Path | None = Field(
+        default=None, validation_alias=AliasChoices("users_path", f"{ENV_PREFIX}USERS"))
+    #: The bearer token Prometheus sends to /metrics; empty: /metrics is not served.
+    metrics_token: str = Field(default="", repr=False)
+    #: The Host header values `cephmaint serve` answers to (comma-separated).
+    allowed_hosts: str = "127.0.0.1,localhost"
+    #: Seconds a login lasts without being used.
+    session_seconds: float = Field(default=8 * 3600.0, gt=0, allow_inf_nan=False)
+    #: The address operators and technicians reach `cephmaint serve` at (links in messages).
+    public_url: str = ""
     #: The environment the inventory's ${VAR}s are resolved in (secrets), read at the edge.
     environ: Mapping[str, str] = Field(default_factory=dict, repr=False, exclude=True)
 
@@ -94,6 +113,13 @@ class Settings(BaseSettings):
             first = e.errors()[0]
             name = str(first["loc"][0]).upper().removeprefix(ENV_PREFIX)
             raise ConfigurationError(f"setting {ENV_PREFIX}{name}: {first['msg']}") from e
+
+    @property
+    def audit_location(self) -> str:
+        """The audit trail's SQLAlchemy URL: AUDIT_URL, or the SQLite file under STATE_HOME."""
+        if self.audit_url:
+            return self.audit_url
+        return f"sqlite:///{self.state_home.expanduser() / 'audit.sqlite'}"
 
     def inventory(self) -> Inventory:
         """Load the inventory the settings name, ${VAR}s resolved in their environment."""

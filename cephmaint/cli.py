@@ -17,6 +17,7 @@ import click
 
 from cephmaint.command import CommandFailed, Group, shared_options
 from cephmaint.commands import (
+    audit,
     confirm,
     control,
     demo,
@@ -46,8 +47,8 @@ def cli() -> None:
     """
 
 
-for _module in (maintenance, control, listing, confirm, extend, recover, inventory, workers,
-                sandboxes, demo):
+for _module in (maintenance, control, listing, audit, confirm, extend, recover, inventory,
+                workers, sandboxes, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from ceph_tasks.errors import (
+    AuditUnavailable,
     CephBindingsMissing,
     CephCommandTimeout,
     CephConnectError,
@@ -49,6 +50,7 @@ class ExitCode(IntEnum):
 EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (StoreUnavailable, ExitCode.UNREACHABLE),
     (LedgerUnavailable, ExitCode.UNREACHABLE),
+    (AuditUnavailable, ExitCode.UNREACHABLE),
     (SubmitError, ExitCode.UNREACHABLE),
     (DispatchError, ExitCode.UNREACHABLE),
     (CephConnectError, ExitCode.UNREACHABLE),

@@ -29,7 +29,8 @@ bash scripts/bootstrap.sh
 printf '\033[1m==> %s\033[0m\n' "Lint (ruff) and types (mypy on the pure core)"
 .venv/bin/ruff check .
 .venv/bin/mypy --strict --no-incremental inventory dyrygent workflows ceph_tasks/ceph/models \
-    ceph_tasks/decisions ceph_tasks/ledger.py ceph_tasks/names.py
+    ceph_tasks/decisions ceph_tasks/ledger.py ceph_tasks/names.py \
+    ceph_tasks/audit/entry.py
 .venv/bin/mypy --no-incremental ceph_tasks cephmaint
 printf '\033[1m==> %s\033[0m\n' "Running the test suite ($tier tier)"
 # The slowest tests are listed at the end: where the CI tier's minutes go.

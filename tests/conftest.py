@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ceph_tasks.settings import Settings
 from tests.support.services import private_redis, rabbitmq_url
 
 
@@ -25,6 +26,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("full") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def state_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """This test session's own state folder (its audit trail), for every process it starts.
+
+    Settings made in the tests take it as their default; workers and commands started as
+    processes find it in their environment. Nothing is written under the user's home.
+    """
+    home = Path(tmp_path_factory.mktemp("state"))
+    field = Settings.model_fields["state_home"]
+    saved, field.default = field.default, home
+    Settings.model_rebuild(force=True)
+    os.environ["CEPHMAINT_STATE_HOME"] = str(home)
+    yield home
+    field.default = saved
+    Settings.model_rebuild(force=True)
+    os.environ.pop("CEPHMAINT_STATE_HOME", None)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from dyrygent.redis_store import RedisStore
 from dyrygent.states import WorkflowState
 from dyrygent.tasks import WorkflowProcessor
 from dyrygent.workflows import Workflow
+from workflows.audit import operator_action
 from workflows.concurrency import Concurrency
 from workflows.engine import processor_of
 from workflows.errors import ControlRefused, StartRefused, SubmitError
@@ -97,16 +98,20 @@ def start(plan: dict[str, Any], app: Celery, *, deadline: float | None = None,
     token = take_lease(app, cluster, reference, plan["hosts"], concurrency=concurrency)
     ledger = RedisLedger.from_url(settings_of(app).redis_url)
     processor = processor_of(app)
+    who = by or getpass.getuser()
+    said = {"kind": plan["kind"], "hosts": plan["hosts"], "window_override": window_override}
     try:
-        ledger.remember(reference, "plan", plan)
-        ledger.remember(reference, CLUSTER_KEY, cluster)
-        if window_override is not None:
-            ledger.remember(reference, WINDOW_OVERRIDE_KEY, window_override)
-        ledger.note(reference, LEASE_KEY, {"cluster": cluster, "token": token})
-        RedisRegistry.from_url(settings_of(app).redis_url).add(
-            cluster, Started(reference, time.time(), by or getpass.getuser()))
-        start_guardian(app, ledger, reference, generation=1)
-        return workflow_of(plan, app, deadline=deadline).apply_async(processor)
+        # Written once the lease is taken: a start refused for a busy cluster leaves nothing.
+        with operator_action(app, "start", reference, who=who, cluster=cluster, details=said):
+            ledger.remember(reference, "plan", plan)
+            ledger.remember(reference, CLUSTER_KEY, cluster)
+            if window_override is not None:
+                ledger.remember(reference, WINDOW_OVERRIDE_KEY, window_override)
+            ledger.note(reference, LEASE_KEY, {"cluster": cluster, "token": token})
+            RedisRegistry.from_url(settings_of(app).redis_url).add(
+                cluster, Started(reference, time.time(), who))
+            start_guardian(app, ledger, reference, generation=1)
+            return workflow_of(plan, app, deadline=deadline).apply_async(processor)
     except BaseException as e:
         _roll_back(app, ledger, processor, plan, token)
         if isinstance(e, DispatchError | OperationalError | OSError):
@@ -126,18 +131,24 @@ def enqueue(plan: MaintenancePlan, app: Celery, *, deadline: float | None = None
     The entry says who queued it (this process's user) and when.
     """
     queue = RedisQueue.from_url(settings_of(app).redis_url)
-    position = queue.enqueue(plan.cluster, plan.reference, plan.hosts,
-                             {"plan": plan.to_dict(), "deadline": deadline,
-                              "window_override": window_override, "after": after,
-                              "by": getpass.getuser(), "queued_at": time.time()})
-    try:
-        app.send_task(START_QUEUED_TASK, kwargs={"cluster": plan.cluster,
-                                                 "reference": plan.reference,
-                                                 "interval": interval})
-    except (OperationalError, OSError) as e:
-        queue.remove(plan.cluster, plan.reference)
-        where = strip_credentials(settings_of(app).broker_url)
-        raise SubmitError(f"the broker at {where} cannot be reached: {e}") from e
+    who = getpass.getuser()
+    said = {"kind": plan.kind, "hosts": list(plan.hosts), "window_override": window_override,
+            "after": after}
+    with operator_action(app, "queue", plan.reference, who=who, cluster=plan.cluster,
+                         details=said) as ended:
+        position = queue.enqueue(plan.cluster, plan.reference, plan.hosts,
+                                 {"plan": plan.to_dict(), "deadline": deadline,
+                                  "window_override": window_override, "after": after,
+                                  "by": who, "queued_at": time.time()})
+        ended.value = {"position": position}
+        try:
+            app.send_task(START_QUEUED_TASK, kwargs={"cluster": plan.cluster,
+                                                     "reference": plan.reference,
+                                                     "interval": interval})
+        except (OperationalError, OSError) as e:
+            queue.remove(plan.cluster, plan.reference)
+            where = strip_credentials(settings_of(app).broker_url)
+            raise SubmitError(f"the broker at {where} cannot be reached: {e}") from e
     return position
 
 

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from celery import Celery, Task
 from celery.exceptions import Ignore
 
+from ceph_tasks.audit import Scope, within
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.change import Change
 from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY, window_verdict, windows_for
@@ -67,6 +68,17 @@ class MaintenanceTask(Task):  # type: ignore[misc]
     autoretry_for = ()
     max_retries = None
     acks_late = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the body inside its audit scope: what it changes is written down as this step's."""
+        request = self.request
+        name = str(self.name).rsplit(".", 1)[-1]
+        scope = Scope(actor=f"worker {request.hostname or 'in process'}",
+                      cluster=str(kwargs.get("cluster") or ""), host=str(kwargs.get("host") or ""),
+                      reference=str(kwargs.get("reference") or ""),
+                      step=f"{name} {request.id}" if request.id else name)
+        with within(scope):
+            return super().__call__(*args, **kwargs)
 
     def fence(self, what: str) -> None:
         """Stop here, changing nothing more, if this run is no longer wanted.

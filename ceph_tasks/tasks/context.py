@@ -7,6 +7,7 @@ and SSH connections are reused across tasks. Tests install a context of fakes on
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,15 @@ from pathlib import Path
 from celery import Celery
 
 from ceph_tasks.app import settings_of
+from ceph_tasks.audit import Scope, SqlAuditStore, Trail
+from ceph_tasks.audit.adapters import (
+    AuditedCephClient,
+    AuditedDowntimes,
+    AuditedExecutor,
+    AuditedLedger,
+    AuditedNotifier,
+    AuditedTickets,
+)
 from ceph_tasks.ceph import Ceph, CephClient, RadosClient
 from ceph_tasks.decisions.restoration import restorable_key
 from ceph_tasks.errors import ConfigurationError
@@ -56,6 +66,8 @@ class TaskContext:
     ceph_factory: CephFactory
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     query_factory: QueryFactory = PrometheusQuery
+    #: Where changes are written down before they are made (None: not audited, in tests).
+    trail: Trail | None = None
     _ceph: dict[str, Ceph] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -71,7 +83,10 @@ class TaskContext:
         """Typed access to a cluster, over one connection kept for the worker's life."""
         with self._lock:
             if cluster not in self._ceph:
-                self._ceph[cluster] = Ceph(self.ceph_factory(self.cluster(cluster)))
+                client = self.ceph_factory(self.cluster(cluster))
+                if self.trail is not None:
+                    client = AuditedCephClient(client, self.trail, cluster)
+                self._ceph[cluster] = Ceph(client)
             return self._ceph[cluster]
 
     def daemons(self, cluster: str, host: str) -> HostDaemons:
@@ -86,6 +101,8 @@ class TaskContext:
             backends.append(IcingaDowntimes(targets.icinga))
         if targets.alertmanager is not None:
             backends.append(AlertmanagerSilences(targets.alertmanager))
+        if self.trail is not None:
+            return [AuditedDowntimes(b, self.trail) for b in backends]
         return backends
 
     def prometheus(self, cluster: str) -> InstantQuery | None:
@@ -101,12 +118,17 @@ class TaskContext:
             notifiers.append(ChatNotifier(targets.chat))
         if targets.email is not None:
             notifiers.append(EmailNotifier(targets.email))
+        if self.trail is not None:
+            return [AuditedNotifier(n, self.trail) for n in notifiers]
         return notifiers
 
     def tickets(self, cluster: str) -> TicketTracker | None:
         """The ticket system of a cluster's datacenter, if it has one."""
         target = self.cluster(cluster).notifications.ticket
-        return None if target is None else TicketClient(target)
+        if target is None:
+            return None
+        client = TicketClient(target)
+        return client if self.trail is None else AuditedTickets(client, self.trail)
 
     def close(self) -> None:
         """Close every connection the context opened."""
@@ -122,11 +144,14 @@ def default_context(settings: Settings) -> TaskContext:
         inventory = settings.inventory()
     except InventoryError as e:
         raise ConfigurationError(f"the inventory cannot be used: {e}") from e
+    trail = Trail(SqlAuditStore.from_url(settings.audit_location), lambda: datetime.now(UTC),
+                  Scope(actor=f"cephmaint on {socket.gethostname()}"))
     context = TaskContext(
         inventory=inventory,
-        ledger=RedisLedger.from_url(settings.redis_url),
-        executor=SshExecutor(),
+        ledger=AuditedLedger(RedisLedger.from_url(settings.redis_url), trail, restorable_key),
+        executor=AuditedExecutor(SshExecutor(), trail),
         ceph_factory=RadosClient.for_cluster,
+        trail=trail,
     )
     # The restorable records are copied to the cluster too: the last resort after losing Redis.
     context.ledger = MirroredLedger(context.ledger,

@@ -22,6 +22,7 @@ from cephmaint.command import command, pass_session, shared_options
 from cephmaint.errors import UsageError
 from cephmaint.session import Session
 from dyrygent.states import NodeState
+from workflows.audit import operator_action
 from workflows.errors import ControlRefused
 
 
@@ -60,7 +61,9 @@ def confirm_command(session: Session, reference: str, evidence: tuple[str, ...],
         raise ControlRefused(f"maintenance {reference} is not waiting for a technician "
                              f"({shown}); confirm once its message went out")
     confirmation = Confirmation(by=who, at=datetime.now(UTC), serials=serials)
-    session.ledger.note(reference, confirmation_key(host), confirmation.to_json())
+    with operator_action(session.app, "confirm", reference, who=who,
+                         details={"host": host, "serials": list(serials)}):
+        session.ledger.note(reference, confirmation_key(host), confirmation.to_json())
     scope = f" on host {host}" if host else ""
     click.echo(f"{reference}{scope}: {confirmation.describe()} recorded")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from dataclasses import asdict
 
@@ -12,12 +13,14 @@ from cephmaint.follow import follow, show
 from cephmaint.session import Session
 from dyrygent import export
 from dyrygent.states import WorkflowState
+from workflows.audit import operator_action
 from workflows.errors import ClusterBusy
 from workflows.queueing import RedisQueue
 from workflows.starter import REFUSED_KEY, WAITING_KEY
 from workflows.submission import cancel, retry
 
 REFERENCE = click.argument("reference")
+REASON = click.option("--reason", default="", help="Why: kept in the audit trail.")
 
 
 @command("status")
@@ -75,20 +78,24 @@ def queued(session: Session, reference: str) -> tuple[str, int] | None:
 def _control(name: str, summary: str, example: str) -> click.Command:
     @command(name, help=f"{summary}\n\n\b\nExample:\n  cephmaint {name} {example}")
     @REFERENCE
+    @REASON
     @shared_options
     @pass_session
-    def control(session: Session, reference: str) -> int:
+    def control(session: Session, reference: str, reason: str) -> int:
         waiting = queued(session, reference) if name == "cancel" else None
         if waiting is not None:
             # Not started yet: cancelling it is taking it out of the line.
-            RedisQueue.from_url(session.settings.redis_url).remove(waiting[0], reference)
+            with operator_action(session.app, "cancel queued", reference, who=getpass.getuser(),
+                                 why=reason, cluster=waiting[0]):
+                RedisQueue.from_url(session.settings.redis_url).remove(waiting[0], reference)
             click.echo(f"workflow {reference}: taken out of the queue of cluster {waiting[0]}")
             return 0
         handle = session.handle(reference)
-        if name == "cancel":
-            cancel(handle, session.app)
-        else:
-            getattr(handle, name)()
+        with operator_action(session.app, name, reference, who=getpass.getuser(), why=reason):
+            if name == "cancel":
+                cancel(handle, session.app)
+            else:
+                getattr(handle, name)()
         click.echo(f"workflow {reference}: {name} done; now {handle.status().state}")
         return 0
     return control
@@ -96,9 +103,10 @@ def _control(name: str, summary: str, example: str) -> click.Command:
 
 @command("retry")
 @REFERENCE
+@REASON
 @shared_options
 @pass_session
-def retry_command(session: Session, reference: str) -> int:
+def retry_command(session: Session, reference: str, reason: str) -> int:
     """Re-run the failed steps of a failed workflow, after setting up again what it restored.
 
     A workflow still running is refused (exit 2).
@@ -108,7 +116,10 @@ def retry_command(session: Session, reference: str) -> int:
       cephmaint retry decommission.node1.1a2b3c4d
     """
     handle = session.handle(reference)
-    for step in retry(handle, session.app):
+    with operator_action(session.app, "retry", reference, who=getpass.getuser(),
+                         why=reason) as done:
+        done.value = {"set up again": retry(handle, session.app)}
+    for step in done.value["set up again"]:
         click.echo(f"set up again: {step}")
     click.echo(f"workflow {reference}: retry done; now {handle.status().state}")
     return 0
@@ -117,9 +128,10 @@ def retry_command(session: Session, reference: str) -> int:
 @command("skip")
 @REFERENCE
 @click.argument("step")
+@REASON
 @shared_options
 @pass_session
-def skip_command(session: Session, reference: str, step: str) -> int:
+def skip_command(session: Session, reference: str, step: str, reason: str) -> int:
     """Skip a pending or failed step (its id, as `status --json` shows it).
 
     \b
@@ -127,7 +139,9 @@ def skip_command(session: Session, reference: str, step: str) -> int:
       cephmaint skip replace.node2.1a2b3c4d wait-healthy
     """
     handle = session.handle(reference)
-    handle.skip(step)
+    with operator_action(session.app, "skip", reference, who=getpass.getuser(), why=reason,
+                         details={"step": step}):
+        handle.skip(step)
     click.echo(f"workflow {reference}: step {step} skipped; now {handle.status().state}")
     return 0
 

@@ -23,6 +23,7 @@ from cephmaint.errors import UsageError
 from cephmaint.session import Session
 from dyrygent.states import NodeState
 from workflows.admission import check_start
+from workflows.audit import operator_action
 from workflows.errors import ControlRefused
 from workflows.planning import Kind, drained_by, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
@@ -62,7 +63,9 @@ def extend_command(session: Session, reference: str, minutes: float, reason: str
     extensions = [*(given if isinstance(given, list) else []),
                   {"seconds": minutes * 60, "by": who, "reason": reason.strip(),
                    "at": datetime.now(UTC).isoformat(timespec="seconds")}]
-    session.ledger.note(reference, EXTENSIONS_KEY, extensions)
+    with operator_action(session.app, "extend", reference, who=who, why=reason.strip(),
+                         details={"minutes": minutes}):
+        session.ledger.note(reference, EXTENSIONS_KEY, extensions)
     total = sum(float(e["seconds"]) for e in extensions)
     click.echo(f"{reference}: {minutes:g} more minutes down recorded for {who} "
                f"({total / 60:g} minutes given in all)")
@@ -112,12 +115,15 @@ def decommission_instead_command(session: Session, reference: str, host: str | N
     check_start(plan, chosen, state, datetime.now(UTC), wait_for_window=True)
     # Decided: its daemons are not started again (they are to be purged), the rest of
     # what the maintenance changed is put back by its cancel, then the decommission starts.
-    session.ledger.remember(reference, given_up_key(held), {
-        "by": who, "reason": reason.strip(), "decommission": plan.reference,
-        "at": datetime.now(UTC).isoformat(timespec="seconds")})
-    for osd in stopped_daemons(entries).get(held, []):
-        session.ledger.forget(reference, daemon_key(held, osd))
-    cancel(handle, session.app)
+    with operator_action(session.app, "decommission instead", reference, who=who,
+                         why=reason.strip(), details={"host": held,
+                                                      "decommission": plan.reference}):
+        session.ledger.remember(reference, given_up_key(held), {
+            "by": who, "reason": reason.strip(), "decommission": plan.reference,
+            "at": datetime.now(UTC).isoformat(timespec="seconds")})
+        for osd in stopped_daemons(entries).get(held, []):
+            session.ledger.forget(reference, daemon_key(held, osd))
+        cancel(handle, session.app)
     position = enqueue(plan, session.app, after=reference)
     click.echo(plan.render())
     click.echo(f"\n{reference}: cancelled, {held} given up by {who}; decommission "

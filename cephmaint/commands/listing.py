@@ -12,6 +12,7 @@ import click
 from cephmaint.command import command, pass_session, shared_options
 from cephmaint.errors import UsageError
 from cephmaint.session import Session
+from cephmaint.table import aligned
 from workflows.listing import AgeError, Listed, Row, parse_age, select
 from workflows.maintenances import read_rows
 
@@ -57,7 +58,6 @@ def list_command(session: Session, cluster: str | None, states: Sequence[str],
 
 
 def _table(rows: Sequence[Row]) -> str:
-    """Aligned columns, one line per maintenance (as kubectl get prints: greppable)."""
     lines = [("REFERENCE", "KIND", "CLUSTER", "HOSTS", "STATE", "PROGRESS", "STARTED", "BY",
               "STEP", "WAITING FOR")]
     for r in rows:
@@ -66,10 +66,7 @@ def _table(rows: Sequence[Row]) -> str:
         lines.append((r.reference, r.kind, r.cluster, ",".join(r.hosts), str(r.state),
                       f"{r.done}/{r.total}", started, r.by or "-", r.step or "-",
                       r.detail or "-"))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
-    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(line[:-1], widths,
-                                                                      strict=True)), line[-1]])
-                     for line in lines)
+    return aligned(lines)
 
 
 COMMANDS = (list_command,)

@@ -29,11 +29,12 @@ ALLOWED = {
 PURE = ("inventory", "ceph_tasks.decisions", "ceph_tasks.ceph.models", "ceph_tasks.names",
         "workflows.plan", "workflows.steps", "workflows.builders", "workflows.fleet",
         "workflows.planning", "workflows.state", "workflows.impact", "workflows.concurrency",
-        "workflows.admission",
+        "workflows.admission", "ceph_tasks.audit.entry",
         "dyrygent.dag",
         "dyrygent.states")
 ADAPTER_LIBRARIES = {"celery", "kombu", "redis", "paramiko", "requests", "rados", "smtplib",
-                     "subprocess", "socket"}
+                     "subprocess", "socket", "sqlalchemy", "psycopg", "starlette",
+                     "prometheus_client"}
 #: The edges, where the settings are read from the environment, once; the worker and the
 #: demo also hand the environment on to the worker process they start.
 EDGES = {"cephmaint.cli", "cephmaint.session", "cephmaint.worker", "workflows.api",
