@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     #: Where the audit trail is kept: sqlite:///PATH, or postgresql://USER@HOST/DB for teams
     #: with several admin hosts (one trail for all); empty: STATE_HOME/audit.sqlite.
     audit_url: str = Field(default="", repr=False)
+    #: Days a finished workflow's state stays in Redis (for `status` and `list`); its
+    #: history stays in the audit trail after that.
+    keep_finished_days: float = Field(default=7.0, gt=0, allow_inf_nan=False)
     #: The users of `cephmaint serve` and their roles (a YAML file, CEPHMAINT_USERS).
     users_path: Path | None = Field(
         default=None, validation_alias=AliasChoices("users_path", f"{ENV_PREFIX}USERS"))

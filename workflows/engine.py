@@ -40,4 +40,5 @@ def processor_of(app: Celery) -> WorkflowProcessor:
     return register_workflow_processor(
         app, store=store,
         settings=EngineSettings(lease=settings.step_lease_seconds,
-                                tick_rescue=settings.rescue_after_seconds))
+                                tick_rescue=settings.rescue_after_seconds,
+                                keep_finished=settings.keep_finished_days * 24 * 3600))

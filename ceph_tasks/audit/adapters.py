@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ceph_tasks.audit.entry import Kind, changes_state
@@ -74,7 +75,9 @@ class AuditedExecutor:
     def run(self, host: Host, argv: Sequence[str], *, timeout: float | None = None,
             check: bool = True) -> CommandResult:
         """Run argv on host, written down first; the exit status after."""
-        with self.trail.action(Kind.SSH, " ".join(argv[:3]), host=host.name,
+        # Its program and first words name it; the whole argv is in the details.
+        named = " ".join([Path(argv[0]).name, *argv[1:3]]) if argv else "?"
+        with self.trail.action(Kind.SSH, named, host=host.name,
                                details={"argv": list(argv)}) as after:
             result = self.executor.run(host, argv, timeout=timeout, check=check)
             after.value = {"exit_status": result.exit_status}

@@ -31,7 +31,8 @@ def list_command(session: Session, cluster: str | None, states: Sequence[str],
                  since: str | None, as_json: bool) -> int:
     """What maintenance runs where, what waits for whom, and what ended lately.
 
-    One row per maintenance the state store still knows (finished ones for a week):
+    One row per maintenance the state store still knows (finished ones for
+    CEPHMAINT_KEEP_FINISHED_DAYS, 7 by default; `cephmaint audit` keeps their history):
     reference, kind, hosts, state, the step under way and what it waits for (backfill,
     health, a technician, a window, a hold and why), when it started (UTC), by whom,
     progress.

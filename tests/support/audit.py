@@ -7,9 +7,12 @@ only against our own records.
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from typing import Any
 
+from ceph_tasks.audit import Kind, Record
 from ceph_tasks.ceph.client import CephClient
 from cephmaint.sandbox.cluster import CEPHMAINT_CLIENT
 from tests.support.poll import poll
@@ -52,3 +55,26 @@ def changes_since(client: CephClient, mark: str,
     return [e["message"] for e in entries if str(e["stamp"]) > mark
             and who in e["message"] and str(e["message"]).endswith(": dispatch")
             and MARK not in e["message"]]
+
+
+def dispatched(messages: list[str]) -> list[dict[str, Any]]:
+    """The commands of audit messages (`... cmd=[{"prefix": ...}]: dispatch`), as sent:
+    prefix and arguments, without the output format the client asked for."""
+    commands = []
+    for message in messages:
+        found = re.search(r"cmd=(\[.*\]): dispatch$", message)
+        if found is None:
+            raise AssertionError(f"an audit message without its command: {message}")
+        for command in json.loads(found[1]):
+            commands.append({k: v for k, v in command.items() if k != "format"})
+    return commands
+
+
+def missing_from_trail(commands: list[dict[str, Any]], trail: list[Record]) -> list[str]:
+    """The commands Ceph received that our audit trail does not hold, each as JSON."""
+    ours = {json.dumps({"prefix": r.entry.action, **{k: v for k, v in
+                                                      r.entry.details["args"].items()
+                                                      if k != "format"}}, sort_keys=True)
+            for r in trail if r.entry.kind == Kind.CEPH}
+    return [text for text in (json.dumps(c, sort_keys=True) for c in commands)
+            if text not in ours]

@@ -21,6 +21,7 @@ import pytest
 import requests
 from celery import Celery
 
+from ceph_tasks.audit import SqlAuditStore
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ceph.models import OsdDump, OsdTree
 from ceph_tasks.errors import CephError
@@ -106,6 +107,10 @@ class WorkflowBench:
     def ledger(self) -> RedisLedger:
         """The ledger the worker writes to."""
         return RedisLedger.from_url(self.settings.redis_url)
+
+    def audit(self) -> SqlAuditStore:
+        """The audit trail the worker and the command line write to."""
+        return SqlAuditStore.from_url(self.settings.audit_location)
 
     def with_ceph(self, read: Callable[[Ceph], Any]) -> Any:
         """Read something with a fresh client of the sandbox cluster."""

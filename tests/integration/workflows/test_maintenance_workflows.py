@@ -17,15 +17,17 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 
+from ceph_tasks.audit import Kind, Outcome, Query
 from cephmaint.sandbox.registry import Registry
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
 from tests.integration.workflows.conftest import MOVE_FLAGS, TIMING, WorkflowBench, node_states
-from tests.support.audit import audit_mark, changes_since
+from tests.support.audit import audit_mark, changes_since, dispatched, missing_from_trail
 from tests.support.poll import poll
 from tests.support.worker import ROOT
 from tests.support.workflows import wait_finished, wait_for_node
@@ -172,19 +174,34 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
     assert bench.sandbox.verify() == 400
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """node2's replacement, submitted, and where the cluster's and our records of it begin."""
+
+    plan: MaintenancePlan
+    handle: WorkflowHandle
+    #: The monitors' time just before it was submitted (Ceph's audit log).
+    mark: str
+    #: Our time then (the audit trail).
+    since: datetime
+
+
 @pytest.fixture(scope="module")
-def replacement(workflow_bench: WorkflowBench) -> tuple[MaintenancePlan, WorkflowHandle]:
+def replacement(workflow_bench: WorkflowBench) -> Replacement:
     """node2 replaced by the spare: planned from the live cluster and submitted."""
     plan = workflow_bench.plan("replace", "node2", new_host=SPARE)
-    return plan, workflow_bench.submit(plan)
+    mark = workflow_bench.with_ceph(lambda c: audit_mark(c.client))
+    since = datetime.now(UTC)
+    return Replacement(plan, workflow_bench.submit(plan), mark, since)
 
 
 def test_a_replacement_paused_mid_drain_dispatches_nothing_until_resumed(
         workflow_bench: WorkflowBench,
-        replacement: tuple[MaintenancePlan, WorkflowHandle]) -> None:
-    plan, handle = replacement
+        replacement: Replacement) -> None:
+    plan, handle = replacement.plan, replacement.handle
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
-    handle.pause()
+    paused = workflow_bench.cli("pause", plan.reference, "--reason", "client peak")
+    assert paused.returncode == 0, paused.stderr
     assert handle.status().state == WorkflowState.PAUSED
     # The running drain finishes its steps; what comes after waits for the operator.
     wait_for_node(handle, "reweight-node2", NodeState.SUCCESS, timeout=180)
@@ -195,16 +212,17 @@ def test_a_replacement_paused_mid_drain_dispatches_nothing_until_resumed(
     assert handle.status().state == WorkflowState.PAUSED
     assert workflow_bench.tree().crush_weights(frozenset({4, 5})) == {4: 0.0, 5: 0.0}
 
-    handle.resume()
+    resumed = workflow_bench.cli("resume", plan.reference)
+    assert resumed.returncode == 0, resumed.stderr
     wait_for_node(handle, "wait-healthy", NodeState.SUCCESS, timeout=180)
 
 
 @pytest.mark.timeout(600)
 def test_the_resumed_replacement_completes_once_a_technician_confirms(
         workflow_bench: WorkflowBench,
-        replacement: tuple[MaintenancePlan, WorkflowHandle]) -> None:
+        replacement: Replacement) -> None:
     bench = workflow_bench
-    plan, handle = replacement
+    plan, handle = replacement.plan, replacement.handle
     wait_for_node(handle, "confirm-node2", NodeState.RUNNING, timeout=240)
     assert "node2" not in bench.tree().hosts()
     time.sleep(5)  # a few looks of the gate: it holds without a confirmation
@@ -227,6 +245,23 @@ def test_the_resumed_replacement_completes_once_a_technician_confirms(
     assert [w for w in plan.warnings if "data moves between hosts" in w], plan.warnings
     assert bench.with_ceph(lambda c: c.osd_df()).pgs_on(hosts[SPARE]) > 0
     assert bench.restored(plan.reference, ["node2", SPARE])
+
+    # Every change Ceph received from cephmaint during the replacement is in our trail,
+    # written before it was sent, with the operator's actions around it.
+    sent = dispatched(bench.with_ceph(lambda c: changes_since(c.client, replacement.mark)))
+    assert sent, "Ceph logged no change from cephmaint"
+    trail = bench.audit().records(Query(since=replacement.since))
+    assert missing_from_trail(sent, trail) == []
+    ours = [r for r in trail if r.entry.reference == plan.reference]
+    assert {r.outcome for r in ours} == {Outcome.DONE}
+    assert [r.entry.action for r in ours if r.entry.kind == Kind.OPERATOR] == [
+        "start", "pause", "resume", "confirm"]
+    assert {r.entry.kind for r in ours} == {Kind.OPERATOR, Kind.CEPH, Kind.SSH,
+                                           Kind.DOWNTIME, Kind.RECORD}
+    audited = bench.cli("audit", "--reference", plan.reference, "--kind", "operator")
+    assert audited.returncode == 0, audited.stderr
+    assert re.search(r"operator +done +tech +\S+ +- +" + re.escape(plan.reference)
+                     + r" +confirm", audited.stdout), audited.stdout
 
     shown = bench.cli("status", plan.reference)
     assert shown.returncode == 0, shown.stderr

@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from celery import Celery
 
-from ceph_tasks.audit import Outcome, Query, Scope, SqlAuditStore, Trail, within
-from ceph_tasks.audit.adapters import AuditedCephClient, AuditedExecutor, AuditedLedger
+from ceph_tasks.audit import Kind, Outcome, Query, Scope, SqlAuditStore, Trail, within
+from ceph_tasks.audit.adapters import (
+    AuditedCephClient,
+    AuditedDowntimes,
+    AuditedExecutor,
+    AuditedLedger,
+    AuditedNotifier,
+    AuditedTickets,
+)
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.restoration import restorable_key
-from ceph_tasks.errors import AuditUnavailable, CephPermissionDenied, CommandFailed
+from ceph_tasks.errors import (
+    AuditUnavailable,
+    CephPermissionDenied,
+    CommandFailed,
+    NotificationError,
+)
 from ceph_tasks.ledger import MemoryLedger
+from ceph_tasks.monitoring.backend import DowntimeRequest, DowntimeResult
+from ceph_tasks.notify.message import TechnicianMessage
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.flags import set_flags
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from ceph_tasks.testing.fake_executor import FakeExecutor
+from ceph_tasks.testing.fake_notify import InMemoryNotifier, InMemoryTickets
 from tests.component.ceph_tasks.test_data_movement_tasks import FIXTURES, inventory
 from tests.support.services import free_port
 
@@ -125,3 +140,61 @@ def test_a_step_writes_its_record_then_its_command_under_its_own_name(
     assert {(r.entry.cluster, r.entry.step, r.outcome) for r in records} == {
         ("c1", "set_flags", Outcome.DONE)}
     assert records[1].entry.details["args"] == {"key": "noout"}
+
+
+def _message() -> TechnicianMessage:
+    return TechnicianMessage(subject="Swap the disks of node2", body="bay 4, serial S4",
+                             reference=SCOPE.reference, cluster="c1", host="node2")
+
+
+def test_messages_and_ticket_comments_are_written_before_they_go_out(trail: Trail) -> None:
+    chat, tickets = InMemoryNotifier(), InMemoryTickets()
+    with within(SCOPE):
+        AuditedNotifier(chat, trail).notify(_message())
+        audited = AuditedTickets(tickets, trail)
+        key = audited.notify(_message())
+        assert audited.ticket_status(key) == "Open"
+        audited.comment(key, "OSDs drained")
+    records = trail.store.records(Query(kinds=frozenset({Kind.NOTIFY})))
+    assert [(r.entry.action, r.entry.host, r.after) for r in records] == [
+        ("notify technicians", "node2", {"receipt": "1"}),
+        ("notify technicians", "node2", {"receipt": "OPS-1"}),
+        ("comment on ticket", "", {"receipt": "1"})]
+    assert records[0].entry.details == {"channel": "InMemoryNotifier",
+                                        "subject": "Swap the disks of node2",
+                                        "body": "bay 4, serial S4"}
+
+
+def test_a_message_that_could_not_be_sent_is_kept_as_failed(trail: Trail) -> None:
+    with pytest.raises(NotificationError):
+        AuditedNotifier(InMemoryNotifier(fail_with="chat is down"), trail).notify(_message())
+    [record] = trail.store.records(Query())
+    assert record.outcome == Outcome.FAILED and "chat is down" in record.error
+
+
+class Downtimes:
+    """A monitoring system that keeps its downtimes in memory."""
+
+    def __init__(self) -> None:
+        self.set: list[DowntimeRequest] = []
+
+    def set_downtime(self, request: DowntimeRequest) -> DowntimeResult:
+        self.set.append(request)
+        return DowntimeResult("memory", request.host, (f"d{len(self.set)}",), True)
+
+    def remove_downtime(self, host: str, reference: str) -> int:
+        return len([r for r in self.set if r.host == host and r.reference == reference])
+
+
+def test_downtimes_are_written_with_their_window_and_what_they_left(trail: Trail) -> None:
+    backend = AuditedDowntimes(Downtimes(), trail)
+    request = DowntimeRequest(host="node2", start=NOW, end=NOW + timedelta(hours=4),
+                              comment="replace", author="cephmaint",
+                              reference=SCOPE.reference)
+    with within(SCOPE):
+        backend.set_downtime(request)
+        backend.remove_downtime("node2", SCOPE.reference)
+    put, removed = trail.store.records(Query(host="node2"))
+    assert put.entry.details["end"] == (NOW + timedelta(hours=4)).isoformat()
+    assert put.after == {"ids": ["d1"], "created": True}
+    assert (removed.entry.action, removed.after) == ("remove downtime", {"removed": 1})
