@@ -27,6 +27,8 @@ from cephmaint.commands import (
     maintenance,
     recover,
     sandboxes,
+    serve,
+    users,
     workers,
 )
 from cephmaint.exit_codes import ExitCode, exit_code_of, one_line
@@ -48,7 +50,7 @@ def cli() -> None:
 
 
 for _module in (maintenance, control, listing, audit, confirm, extend, recover, inventory,
-                workers, sandboxes, demo):
+                workers, serve, users, sandboxes, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -1,0 +1,7 @@
+"""`cephmaint serve`: the operators' and technicians' pages, their access rules and /metrics.
+
+Users and roles come from a YAML file (`accounts`), logins are server-side sessions in the
+state Redis (`sessions`), failed logins are counted there too (`throttle`), and every
+change goes through one gate: a session, its CSRF token and a sufficient role (`access`).
+`app.create_app` puts them together.
+"""

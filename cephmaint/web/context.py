@@ -1,0 +1,107 @@
+"""What every handler of `cephmaint serve` works with: the app's parts, the signed-in user,
+the cookies' rules and the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from prometheus_client import CollectorRegistry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from ceph_tasks.settings import Settings
+from cephmaint.web.accounts import Account, Role
+from cephmaint.web.sessions import SessionStore, UserSession
+from cephmaint.web.throttle import LoginThrottle
+from workflows.listing import Row
+
+HERE = Path(__file__).resolve().parent
+#: Unix seconds now (time.time in production; tests pass their own).
+Clock = Callable[[], float]
+#: The users now, by name (AccountsFile.current in production).
+Users = Callable[[], Mapping[str, Account]]
+#: Every maintenance of every cluster, as `cephmaint list` reads them (blocking I/O).
+FleetSource = Callable[[], Sequence[Row]]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user a request comes from: a live session whose role the users file still gives."""
+
+    name: str
+    role: Role
+    session: UserSession
+
+
+@dataclass(frozen=True)
+class Cookies:
+    """The cookies' names and flags: Secure, and the __Host- prefix, behind https."""
+
+    secure: bool
+
+    @property
+    def session(self) -> str:
+        """The session id's cookie."""
+        return "__Host-cephmaint-session" if self.secure else "cephmaint-session"
+
+    @property
+    def login(self) -> str:
+        """The login form's CSRF cookie (before any session)."""
+        return "__Host-cephmaint-login" if self.secure else "cephmaint-login"
+
+    def put(self, response: Response, name: str, value: str) -> None:
+        """Set a cookie scripts cannot read and other sites' requests do not carry."""
+        # No Max-Age: the browser drops it when it closes; the server ends it before that.
+        response.set_cookie(name, value, path="/", secure=self.secure, httponly=True,
+                            samesite="strict")
+
+    def drop(self, response: Response, name: str) -> None:
+        """Remove a cookie from the browser."""
+        response.delete_cookie(name, path="/", secure=self.secure, httponly=True,
+                               samesite="strict")
+
+
+@dataclass(frozen=True)
+class Web:
+    """The parts of the app, made once by create_app."""
+
+    settings: Settings
+    users: Users
+    sessions: SessionStore
+    throttle: LoginThrottle
+    clock: Clock
+    registry: CollectorRegistry
+    fleet: FleetSource
+    cookies: Cookies
+    templates: Jinja2Templates
+
+
+def web_of(request: Request) -> Web:
+    """The parts of the app a request came to."""
+    return cast(Web, request.app.state.web)
+
+
+def utc(at: float | None) -> str:
+    """A Unix time as the pages show it: UTC, to the minute; '-' when unknown."""
+    return "-" if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def make_templates() -> Jinja2Templates:
+    """The pages' templates, HTML-escaped, with their filters."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["utc"] = utc
+    return templates
+
+
+def render(request: Request, template: str, *, who: Principal | None = None,
+           status: int = 200, headers: Mapping[str, str] | None = None,
+           **values: Any) -> Response:
+    """A page from a template; the header shows who is signed in, with a logout form."""
+    return web_of(request).templates.TemplateResponse(
+        request, template, {"who": who, **values}, status_code=status,
+        headers=dict(headers or {}))
