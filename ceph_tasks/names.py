@@ -63,3 +63,15 @@ ORIGINAL_WEIGHT = "original"
 DEVICE_SIZE = "device size"
 #: reweight's step that takes the inventory's throttles.crush_weight_step.
 INVENTORY_STEP = "inventory"
+
+
+class Hold(StrEnum):
+    """Why a step holds, as its progress says (`hold`) and `list`, the page and /metrics show."""
+
+    WINDOW = "window"
+    TECHNICIAN = "technician"
+    HEALTH = "health"
+    CLIENT_IMPACT = "client-impact"
+    FULLNESS = "fullness"
+    PG_CHANGE = "pg-split-or-merge"
+    HOST = "host"

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from ceph_tasks.names import Hold, TaskName
 from dyrygent.handle import WorkflowStatus
 from dyrygent.states import NodeState, WorkflowState
 from workflows.errors import WorkflowsError
@@ -41,6 +43,19 @@ class Running:
 
     title: str
     progress: Mapping[str, Any]
+    #: Its task's name and the host it works on, from the plan.
+    task: str = ""
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A step holding for something outside the maintenance: why, on which host, since when."""
+
+    kind: Hold
+    host: str
+    #: When the hold began, Unix seconds, where the step says.
+    since: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,10 +76,16 @@ class Row:
     by: str
     done: int
     total: int
+    #: The holds of the steps under way.
+    holds: tuple[Held, ...] = ()
+    #: Object copies and bytes moved so far ({"objects": n, "bytes": n}), where noted.
+    moved: Mapping[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {**asdict(self), "hosts": list(self.hosts), "state": str(self.state)}
+        return {**asdict(self), "hosts": list(self.hosts), "state": str(self.state),
+                "holds": [{**asdict(h), "kind": str(h.kind)} for h in self.holds],
+                "moved": None if self.moved is None else dict(self.moved)}
 
 
 _STATES = {WorkflowState.PAUSED: Listed.PAUSED, WorkflowState.FAILURE: Listed.FAILED,
@@ -102,8 +123,35 @@ def waits_for(progress: Mapping[str, Any]) -> tuple[bool, str]:
     return False, status
 
 
+def hold_of(step: Running) -> Held | None:
+    """What a step under way holds for, from its task and its progress; None: it works."""
+    progress = step.progress
+    if step.task == TaskName.WAIT_FOR_TECHNICIAN and "since" in progress:
+        return Held(Hold.TECHNICIAN, step.host, _seconds(progress["since"]))
+    if "hold" in progress:
+        try:
+            return Held(Hold(progress["hold"]), step.host)
+        except ValueError:
+            return None
+    if "opens" in progress:
+        return Held(Hold.WINDOW, step.host)
+    if progress.get("healthy") is False:
+        return Held(Hold.HEALTH, step.host)
+    if step.task in (TaskName.WAIT_HOST_BACK, TaskName.REMOVE_NODE) and (
+            "waiting_for" in progress or str(progress.get("status", "")).startswith("waiting")):
+        return Held(Hold.HOST, step.host)
+    return None
+
+
+def _seconds(stamp: Any) -> float | None:
+    try:
+        return datetime.fromisoformat(str(stamp)).timestamp()
+    except ValueError:
+        return None
+
+
 def started_row(plan: Mapping[str, Any], status: WorkflowStatus, running: Sequence[Running],
-                since: float | None, by: str) -> Row:
+                since: float | None, by: str, moved: Mapping[str, int] | None = None) -> Row:
     """The row of a maintenance the engine runs (or ran)."""
     done = sum(status.counts.get(s, 0) for s in (NodeState.SUCCESS, NodeState.SKIPPED))
     state = _STATES.get(status.state, Listed.RUNNING)
@@ -119,9 +167,11 @@ def started_row(plan: Mapping[str, Any], status: WorkflowStatus, running: Sequen
         detail = "; ".join(text for _, text in said if text)
     elif status.reason:
         detail = status.reason
+    holds = tuple(h for r in running if state in (Listed.RUNNING, Listed.WAITING)
+                  and (h := hold_of(r)) is not None)
     return Row(status.workflow_id, str(plan.get("cluster", "")), str(plan.get("kind", "")),
                tuple(plan.get("hosts", ())), state, step, detail, since, by, done,
-               status.total)
+               status.total, holds, moved)
 
 
 def queued_row(cluster: str, plan: Mapping[str, Any], position: int, waiting: str | None,

@@ -9,10 +9,12 @@ A started maintenance whose workflow state has expired is left out (and forgotte
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from celery import Celery
 
 from ceph_tasks.app import settings_of
+from ceph_tasks.decisions.data_moved import MOVED_KEY
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.tasks.base import progress_key
 from dyrygent.errors import UnknownNodeError, UnknownWorkflowError
@@ -50,9 +52,11 @@ def read_rows(app: Celery, cluster: str, since: float | None = None) -> list[Row
             continue
         recorded = ledger.recall(reference, "plan")
         plan = recorded if isinstance(recorded, dict) else {}
-        titles = {s["id"]: s["title"] for s in plan.get("steps", ())}
-        running = _running(handle.engine.store, reference, ledger, titles)
-        rows.append(started_row(plan, status, running, at, by))
+        steps = {s["id"]: s for s in plan.get("steps", ())}
+        running = _running(handle.engine.store, reference, ledger, steps)
+        moved = ledger.recall(reference, MOVED_KEY)
+        rows.append(started_row(plan, status, running, at, by,
+                                moved if isinstance(moved, dict) else None))
     registry.remove(cluster, expired)
     for position, queued in enumerate(RedisQueue.from_url(redis_url).waiting(cluster), 1):
         waiting = ledger.recall(queued.reference, WAITING_KEY) if position == 1 else None
@@ -64,7 +68,7 @@ def read_rows(app: Celery, cluster: str, since: float | None = None) -> list[Row
 
 
 def _running(store: StateStore, workflow: str, ledger: RedisLedger,
-             titles: Mapping[str, str]) -> list[Running]:
+             steps: Mapping[str, Mapping[str, Any]]) -> list[Running]:
     """The steps under way, each with the progress its current attempt noted."""
     found = []
     for active in store.active(workflow):
@@ -76,6 +80,9 @@ def _running(store: StateStore, workflow: str, ledger: RedisLedger,
             continue
         noted = ledger.recall(workflow, progress_key(task_id(workflow, active.index,
                                                                active.attempt)))
-        found.append(Running(titles.get(node_id, node_id),
-                             noted if isinstance(noted, dict) else {}))
+        step = steps.get(node_id, {})
+        found.append(Running(str(step.get("title", node_id)),
+                             noted if isinstance(noted, dict) else {},
+                             str(step.get("task", "")),
+                             str(step.get("kwargs", {}).get("host") or "")))
     return found

@@ -18,6 +18,7 @@ from celery.exceptions import Ignore
 from ceph_tasks.audit import Scope, within
 from ceph_tasks.ceph import Ceph
 from ceph_tasks.decisions.change import Change
+from ceph_tasks.decisions.data_moved import BASE_KEY, MOVED_KEY, Moved, counters, moved_since
 from ceph_tasks.decisions.windows import WINDOW_OVERRIDE_KEY, window_verdict, windows_for
 from ceph_tasks.errors import CephTaskError, DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.tasks.context import TaskContext, context_of
@@ -110,6 +111,17 @@ class MaintenanceTask(Task):  # type: ignore[misc]
     def context(self) -> TaskContext:
         """The worker's inventory and clients."""
         return context_of(self.app)
+
+    def note_data_moved(self, reference: str, ceph: Ceph) -> Moved:
+        """Read Ceph's recovery counters and note what moved since the maintenance's first
+        look (that first look keeps the base), for list, the page and /metrics."""
+        ctx = self.context
+        with step("ceph pg dump pgs (recovery counters)"):
+            pgs = ceph.pg_objects()
+            base = ctx.ledger.remember(reference, BASE_KEY, counters(pgs))
+            moved = moved_since(base if isinstance(base, dict) else {}, pgs)
+            ctx.ledger.note(reference, MOVED_KEY, moved.to_json())
+        return moved
 
     def progress(self, **meta: Any) -> None:
         """Publish progress in the task's meta and in the ledger, where status readers look.

@@ -62,7 +62,9 @@ def wait_healthy(self: MaintenanceTask, cluster: str, reference: str,
               "confirmations": confirmations, "reasons": list(verdict.reasons),
               **verdict.progress}
     if looks >= confirmations:
-        return report
+        # The last of the movement a drain or fill started ends here: its total is noted.
+        moved = self.note_data_moved(reference, ctx.ceph(cluster))
+        return {**report, "moved": moved.to_json()}
     self.progress(**report)
     seen = verdict.seen() if not verdict.healthy else (
         f"healthy on {looks} of {confirmations} looks in a row; {verdict.seen()}")

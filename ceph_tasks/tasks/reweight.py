@@ -38,7 +38,7 @@ from ceph_tasks.decisions.reweight_plan import (
 )
 from ceph_tasks.decisions.weights import same_weight
 from ceph_tasks.errors import MonitoringError, TaskFailed
-from ceph_tasks.names import DEVICE_SIZE, INVENTORY_STEP, ORIGINAL_WEIGHT, TaskName
+from ceph_tasks.names import DEVICE_SIZE, INVENTORY_STEP, ORIGINAL_WEIGHT, Hold, TaskName
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
 from ceph_tasks.tasks.context import TaskContext
@@ -99,6 +99,7 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     with base.step(f"{what}: ceph status"):
         status = ceph.status()
     moving = status.pgmap.moving
+    moved = self.note_data_moved(reference, ceph)
     throttles = inventory.throttles
     if not all(same_weight(current[osd], weight) for osd, weight in goal.items()):
         draining = {osd for osd, weight in goal.items() if weight < current[osd]}
@@ -115,12 +116,14 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
             resizing = resizing_pools(ceph.pool_ls_detail())
         if resizing:
             # A split moves data too: one movement at a time, the weights keep still.
-            _hold(self, f"PG split or merge under way: {'; '.join(resizing)}", current,
+            _hold(self, Hold.PG_CHANGE, f"PG split or merge under way: {'; '.join(resizing)}",
+                  current,
                   what, reference, throttles, timeout)
         impact = _client_impact(ctx, cluster, ceph, status.health, what)
         if impact is not None:
             # Clients already wait on the cluster: no more data moves until they stop.
-            _hold(self, impact, current, what, reference, throttles, timeout)
+            _hold(self, Hold.CLIENT_IMPACT, impact, current, what, reference, throttles,
+                  timeout)
     elif decision.action is Action.WAIT:
         # The backfill cap holds already; say whether clients would hold the step too.
         impact = _client_impact(ctx, cluster, ceph, status.health, what)
@@ -138,8 +141,10 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
         "steps_left": max(decision.steps_left - (decision.action is Action.STEP), 0),
         "moving_pgs": moving,
         "max_moving_pgs": throttles.max_backfilling_pgs,
+        "moved": moved.to_json(),
         "reason": decision.reason,
-        **({"status": f"holding: {impact}; {decision.reason}"} if impact else {}),
+        **({"status": f"holding: {impact}; {decision.reason}", "hold": Hold.CLIENT_IMPACT}
+           if impact else {}),
         **({"skipped": {f"osd.{o}": why for o, why in skipped.items()}} if skipped else {}),
     }
     if all(same_weight(after[osd], weight) for osd, weight in goal.items()):
@@ -150,11 +155,11 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
                last_seen=f"weights {_named(after)}; {report.get('status', decision.reason)}")
 
 
-def _hold(task: MaintenanceTask, why: str, current: dict[int, float], what: str,
+def _hold(task: MaintenanceTask, kind: Hold, why: str, current: dict[int, float], what: str,
           reference: str, throttles: Throttles, timeout: float) -> NoReturn:
     """No weight change this run: say why in status and look again after the interval."""
     held = f"holding: {why}"
-    task.progress(status=held, weights=_named(current))
+    task.progress(status=held, hold=kind, weights=_named(current))
     task.again(reference=reference, countdown=throttles.step_interval_seconds,
                timeout=timeout, waiting_for=what, last_seen=held)
 
@@ -198,7 +203,8 @@ def _hold_while_full(task: MaintenanceTask, what: str, reference: str, ceph: Cep
         raise TaskFailed(f"{what}: held {held:g} s on full OSDs, past the limit of "
                          f"{throttles.full_hold_limit_seconds:g} s (inventory "
                          f"throttles.full_hold_limit_seconds); {reason}")
-    task.progress(status=f"holding: {reason}", weights=_named(current), held_seconds=held)
+    task.progress(status=f"holding: {reason}", hold=Hold.FULLNESS, weights=_named(current),
+                  held_seconds=held)
     task.again(reference=reference, countdown=throttles.step_interval_seconds,
                timeout=timeout, waiting_for=what, last_seen=reason)
 

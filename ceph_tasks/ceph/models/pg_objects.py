@@ -17,6 +17,8 @@ class PgObjectCount(CephModel):
     #: Cumulative in the PG's statistics: a difference of two readings is what recovery
     #: copied in between (stat_sum.num_objects_recovered).
     recovered: int = Field(ge=0)
+    #: The bytes of those objects (stat_sum.num_bytes_recovered), cumulative the same way.
+    bytes_recovered: int = Field(default=0, ge=0)
     acting: tuple[int, ...] = ()
     #: When the PG was last deep-scrubbed, as its primary wrote it: compared only with an
     #: earlier reading of the same PG, never with a clock.
@@ -37,6 +39,8 @@ class PgObjects(CephModel):
         return {"pgs": {
             pg["pgid"]: {"objects": pg.get("stat_sum", {}).get("num_objects", 0),
                          "recovered": pg.get("stat_sum", {}).get("num_objects_recovered", 0),
+                         "bytes_recovered": pg.get("stat_sum", {}).get("num_bytes_recovered",
+                                                                       0),
                          # EC PGs name a missing shard 2147483647 (CRUSH_ITEM_NONE).
                          "acting": [o for o in pg.get("acting", []) if 0 <= o < 2**31 - 1],
                          "last_deep_scrub": str(pg.get("last_deep_scrub_stamp", ""))}
@@ -56,3 +60,7 @@ class PgObjects(CephModel):
     def recovered(self) -> int:
         """Objects recovered by every PG so far (compare two readings)."""
         return sum(pg.recovered for pg in self.pgs.values())
+
+    def recovered_bytes(self) -> int:
+        """Bytes recovered by every PG so far (compare two readings)."""
+        return sum(pg.bytes_recovered for pg in self.pgs.values())

@@ -61,8 +61,15 @@ class FakeCluster:
                                                .read_text())
         self.client.answer("osd tree", lambda _: copy.deepcopy(self.tree))
         self.client.answer("osd crush reweight", self._reweight)
+        #: Objects recovery copied so far: each weight change moves 10 of 4 KiB.
+        self.recovered = 0
+        self.client.answer("pg dump", lambda _: {"pg_ready": True, "pg_stats": [
+            {"pgid": "1.0", "acting": [0, 2, 4], "stat_sum": {
+                "num_objects": 100, "num_objects_recovered": self.recovered,
+                "num_bytes_recovered": self.recovered * 4096}}]})
 
     def _reweight(self, command: CephCommand) -> None:
+        self.recovered += 10
         for node in self.tree["nodes"]:
             if node["name"] == command.args["name"]:
                 node["crush_weight"] = command.args["weight"]
@@ -131,6 +138,23 @@ def test_each_run_takes_one_step_and_the_run_reaching_the_target_finishes(
     assert again["changed"] == {}
     assert len(cluster.reweights()) == 4
     assert all(c.prefix != "osd crush reweight" for c in cluster.client.calls[calls:])
+
+
+def test_the_data_moved_counts_from_the_first_look_and_the_health_wait_notes_the_total(
+        context: TaskContext, cluster: FakeCluster, ledger: MemoryLedger) -> None:
+    cluster.recovered = 500  # what recovery copied before this maintenance: not ours
+    with pytest.raises(Retry):
+        reweight(cluster="c1", reference=REF, host="node2", target=0, step="inventory")
+    assert ledger.recall(REF, "data-moved") == {"objects": 0, "bytes": 0}
+    done = reweight(cluster="c1", reference=REF, host="node2", target=0, step="inventory")
+    # The first run's two weight steps moved 20 objects; the second run's are not seen yet.
+    assert done["moved"] == {"objects": 20, "bytes": 20 * 4096}
+    for _ in range(2):
+        with pytest.raises(Retry):
+            wait_healthy(cluster="c1", reference=REF, interval=1)
+    assert wait_healthy(cluster="c1", reference=REF, interval=1)["moved"] == {
+        "objects": 40, "bytes": 40 * 4096}
+    assert ledger.recall(REF, "data-moved") == {"objects": 40, "bytes": 40 * 4096}
 
 
 def test_a_run_no_longer_wanted_sends_no_step_and_ends_without_a_result(

@@ -118,8 +118,11 @@ class Cluster:
         for pool in self.pools:
             pool["pg_autoscale_mode"] = "on"
         self.tree = json.loads((healthy / "osd_tree.json").read_text())
+        pg_dump = {"pg_ready": True, "pg_stats": [{"pgid": "1.0", "acting": [0, 2, 4],
+                                                   "stat_sum": {"num_objects": 100}}]}
         reads = {"osd dump": lambda: self.dump, "osd pool ls": lambda: self.pools,
-                 "osd tree": lambda: self.tree, "balancer status": lambda: self.balancer}
+                 "osd tree": lambda: self.tree, "balancer status": lambda: self.balancer,
+                 "pg dump": lambda: pg_dump}
         for prefix, read in reads.items():
             self.client.answer(prefix, lambda _, read=read: copy.deepcopy(read()))
         changes: dict[str, Callable[[dict[str, Any]], None]] = {

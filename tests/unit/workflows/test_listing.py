@@ -3,13 +3,25 @@ plan, the engine's status and its steps' progress notes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from ceph_tasks.names import Hold, TaskName
 from dyrygent.handle import WorkflowStatus
 from dyrygent.states import NodeState, WorkflowState
-from workflows.listing import AgeError, Listed, Running, parse_age, queued_row, select, started_row
+from workflows.listing import (
+    AgeError,
+    Held,
+    Listed,
+    Running,
+    hold_of,
+    parse_age,
+    queued_row,
+    select,
+    started_row,
+)
 
 PLAN: dict[str, Any] = {
     "reference": "replace.node2.1a2b3c4d", "kind": "replace", "cluster": "ceph-prod-1",
@@ -117,4 +129,29 @@ def test_a_row_reads_as_json() -> None:
         "reference": PLAN["reference"], "cluster": "ceph-prod-1", "kind": "replace",
         "hosts": ["node2", "node5"], "state": "queued", "step": "",
         "detail": "position 1 in the queue", "since": STARTED, "by": "alice", "done": 0,
-        "total": 3}
+        "total": 3, "holds": [], "moved": None}
+
+
+@pytest.mark.parametrize(("step", "held"), [
+    (Running("Drain node2", {"status": "holding: SLOW_OPS", "hold": "client-impact"},
+             TaskName.REWEIGHT, "node2"), Held(Hold.CLIENT_IMPACT, "node2")),
+    (Running("Drain node2", {"status": "holding: osd.3 nearfull", "hold": "fullness"},
+             TaskName.REWEIGHT, "node2"), Held(Hold.FULLNESS, "node2")),
+    (Running("Swap node2", {"waiting_for": "a confirmation", "since": "2026-12-01T09:00:00+00:00"},
+             TaskName.WAIT_FOR_TECHNICIAN, "node2"),
+     Held(Hold.TECHNICIAN, "node2", datetime(2026, 12, 1, 9, tzinfo=UTC).timestamp())),
+    (Running("Drain node2", {"status": "waiting for window", "opens": "2026-12-08T22:00"},
+             TaskName.REWEIGHT, "node2"), Held(Hold.WINDOW, "node2")),
+    (Running("Wait healthy", {"healthy": False, "reasons": ["PG_DEGRADED"]},
+             TaskName.WAIT_HEALTHY), Held(Hold.HEALTH, "")),
+    (Running("node1 back", {"waiting_for": "node1 to answer"}, TaskName.WAIT_HOST_BACK,
+             "node1"), Held(Hold.HOST, "node1")),
+    (Running("Drain node2", {"moving_pgs": 12}, TaskName.REWEIGHT, "node2"), None),
+])
+def test_each_hold_is_told_by_its_kind_its_host_and_for_a_technician_since_when(
+        step: Running, held: Held | None) -> None:
+    assert hold_of(step) == held
+    row = started_row(PLAN, status(WorkflowState.RUNNING), [step], STARTED, "alice",
+                      {"objects": 40, "bytes": 163840})
+    assert row.holds == (() if held is None else (held,))
+    assert row.to_dict()["moved"] == {"objects": 40, "bytes": 163840}
