@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("users_path", f"{ENV_PREFIX}USERS"))
     #: The bearer token Prometheus sends to /metrics; empty: /metrics is not served.
     metrics_token: str = Field(default="", repr=False)
+    #: The port a worker serves its own metrics on (0: none); one worker per port.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    #: The address a worker serves its metrics on.
+    metrics_address: str = "127.0.0.1"
     #: The Host header values `cephmaint serve` answers to (comma-separated).
     allowed_hosts: str = "127.0.0.1,localhost"
     #: Seconds a login lasts without being used.

@@ -20,11 +20,14 @@ WORKER_APP = "cephmaint.worker:app"
               help="Tasks run at once.")
 @click.option("--loglevel", "-l", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve this worker's metrics for Prometheus on this port "
+                   "(CEPHMAINT_METRICS_PORT; on CEPHMAINT_METRICS_ADDRESS, 127.0.0.1).")
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 @shared_options
 @pass_session
 def worker_command(session: Session, concurrency: int, loglevel: str,
-                   celery_args: tuple[str, ...]) -> int:
+                   metrics_port: int | None, celery_args: tuple[str, ...]) -> int:
     """A Celery worker running every maintenance task and the workflow processor.
 
     More `celery worker` options go after the ones above.
@@ -38,6 +41,8 @@ def worker_command(session: Session, concurrency: int, loglevel: str,
            "CEPHMAINT_REDIS_URL": settings.redis_url}
     if settings.inventory_path is not None:
         env["CEPHMAINT_INVENTORY"] = str(settings.inventory_path)
+    if metrics_port is not None:
+        env["CEPHMAINT_METRICS_PORT"] = str(metrics_port)
     argv = [sys.executable, "-m", "celery", "-A", WORKER_APP, "worker",
             "-c", str(concurrency), "-l", loglevel, *(a for a in celery_args if a != "--")]
     os.execve(sys.executable, argv, env)
