@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,7 +26,10 @@ from cephmaint.follow import Snapshot, follow
 from cephmaint.sandbox.layout import SPARE_HOST
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.session import Session
+from cephmaint.web.accounts import Account, Role, write_accounts
+from cephmaint.web.passwords import hash_password
 from dyrygent.states import NodeState, WorkflowState
+from workflows.audit import operator_action
 from workflows.builders import Timing
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
@@ -48,14 +53,21 @@ def say(text: str) -> None:
 @click.option("--home", type=click.Path(path_type=Path), default=None,
               help="Folder holding sandboxes [env CEPHMAINT_SANDBOX_HOME].")
 @click.option("--down", is_flag=True, help="Remove the sandbox at the end.")
+@click.option("--serve", "serve_port", type=click.IntRange(1, 65535), default=None,
+              is_flag=False, flag_value=8080, metavar="[PORT]",
+              help="Serve the operators' page on 127.0.0.1:PORT (8080) during the demo, "
+                   "with an operator and a technician whose passwords are printed; it stays "
+                   "up after the demo until Ctrl-C.")
 @shared_options
 @pass_session
-def demo_command(session: Session, name: str, home: Path | None, down: bool) -> int:
+def demo_command(session: Session, name: str, home: Path | None, down: bool,
+                 serve_port: int | None) -> int:
     """Replace node2 by the spare host on a fresh sandbox, end to end, and check every object.
 
     \b
-    Example:
+    Examples:
       cephmaint demo --down
+      cephmaint demo --serve
     """
     settings = session.settings if home is None else session.settings.model_copy(
         update={"sandbox_home": home})
@@ -68,14 +80,20 @@ def demo_command(session: Session, name: str, home: Path | None, down: bool) -> 
         f"spare {SPARE_HOST}")
     click.echo(box.up(timeout=180).render())
     layout = box.layout()
+    # The demo's audit trail stays with its sandbox: `cephmaint audit` there reads it.
     demo = Session(Settings(broker_url=layout.redis_url, redis_url=layout.redis_url,
-                            inventory_path=layout.inventory_path), session.console)
-    with _worker(demo.settings, layout.root / "demo-worker.log"):
+                            inventory_path=layout.inventory_path,
+                            state_home=layout.root / "state"), session.console)
+    with _worker(demo.settings, layout.root / "demo-worker.log"), \
+            _page(demo.settings, layout.root, serve_port) as page:
         ok = _replace(demo)
-    say("Checking every object of the data pool against its recorded checksum")
-    click.echo(f"all {box.verify()} objects intact")
-    _summary(box, demo)
-    click.echo(f"\ndemo finished in {time.monotonic() - started:.0f} s")
+        say("Checking every object of the data pool against its recorded checksum")
+        click.echo(f"all {box.verify()} objects intact")
+        _summary(box, demo)
+        click.echo(f"\ndemo finished in {time.monotonic() - started:.0f} s")
+        if page is not None:
+            click.echo(f"the page stays up at {page}: Ctrl-C to stop it")
+            _until_interrupted()
     if down:
         box.down()
     else:
@@ -86,14 +104,12 @@ def demo_command(session: Session, name: str, home: Path | None, down: bool) -> 
 @contextmanager
 def _worker(settings: Settings, log: Path) -> Iterator[None]:
     say(f"Starting a Celery worker with every task and the workflow processor (log {log})")
-    env = {**os.environ, "CEPHMAINT_BROKER_URL": settings.broker_url,
-           "CEPHMAINT_REDIS_URL": settings.redis_url,
-           "CEPHMAINT_INVENTORY": str(settings.inventory_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", WORKER_APP, "worker", "-c", "2",
          "-n", "demo@%h", "--without-gossip", "--without-mingle", "-l", "info",
          "--logfile", str(log)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while not (log.exists() and " ready." in log.read_text(errors="replace")):
@@ -107,6 +123,63 @@ def _worker(settings: Settings, log: Path) -> Iterator[None]:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    """What a process of the demo (its worker, its page) needs to find its state."""
+    return {**os.environ, "CEPHMAINT_BROKER_URL": settings.broker_url,
+            "CEPHMAINT_REDIS_URL": settings.redis_url,
+            "CEPHMAINT_INVENTORY": str(settings.inventory_path),
+            "CEPHMAINT_STATE_HOME": str(settings.state_home)}
+
+
+@contextmanager
+def _page(settings: Settings, root: Path, port: int | None) -> Iterator[str | None]:
+    """`cephmaint serve` on the demo's state, with two users made for it; its URL."""
+    if port is None:
+        yield None
+        return
+    users, url = root / "demo-users.yaml", f"http://127.0.0.1:{port}"
+    passwords = {"operator": secrets.token_urlsafe(12), "technician": secrets.token_urlsafe(12)}
+    write_accounts(users, [Account(n, Role(n), hash_password(p)) for n, p in passwords.items()])
+    log = root / "demo-serve.log"
+    env = {**_env(settings), "CEPHMAINT_USERS": str(users), "CEPHMAINT_PUBLIC_URL": url}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "cephmaint.cli", "serve", "--port",
+                                 str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SandboxError(f"the page did not come up on port {port}; see {log}")
+            time.sleep(0.2)
+        say(f"The operators' page is up: {url} (log {log})")
+        for user, password in passwords.items():
+            click.echo(f"   sign in as {user} with password {password}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/login", timeout=1) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def _until_interrupted() -> None:
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("")
 
 
 def _replace(session: Session) -> bool:
@@ -130,8 +203,10 @@ def _replace(session: Session) -> bool:
                 click.echo(f"   (a technician confirms the hardware swap: cephmaint confirm "
                            f"{plan.reference}; the demo does it for you)")
                 confirmation = Confirmation(by="demo-technician", at=datetime.now(UTC))
-                session.ledger.note(plan.reference, confirmation_key(None),
-                                    confirmation.to_json())
+                with operator_action(session.app, "confirm", plan.reference,
+                                     who=confirmation.by, cluster=plan.cluster):
+                    session.ledger.note(plan.reference, confirmation_key(None),
+                                        confirmation.to_json())
 
     last = follow(lambda: session.snapshot(handle), session.console, interval=1.0,
                   timeout=DEMO_TIMEOUT, on_snapshot=technician)
