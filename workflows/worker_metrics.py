@@ -1,8 +1,9 @@
 """A worker's own metrics: its steps' runs, ends and durations, and when it started.
 
 A Celery worker runs tasks in child processes; prometheus_client's multiprocess mode adds
-up what each child counted (files in PROMETHEUS_MULTIPROC_DIR, set by `prepare` before
-prometheus_client is first imported), and the worker's main process serves the sum on its
+up what each child counted (files in the folder `prepare` empties, named in
+PROMETHEUS_MULTIPROC_DIR by the worker's edge before prometheus_client is first imported),
+and the worker's main process serves the sum on its
 metrics port. Whether the worker is alive is Prometheus's own `up` of that target.
 """
 
@@ -27,14 +28,14 @@ BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 4 * 3600, 12 * 360
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def prepare(folder: Path) -> None:
-    """Empty the worker's metrics folder and name it: call before prometheus_client loads.
+def prepare(folder: Path) -> Path:
+    """Empty the worker's metrics folder, for MULTIPROC_ENV before prometheus_client loads.
 
     Files left by an earlier run of the worker would be added to this one's counts.
     """
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
 
 
 def install(app: Celery, port: int, host: str = "127.0.0.1") -> None:
@@ -62,25 +63,21 @@ def install(app: Celery, port: int, host: str = "127.0.0.1") -> None:
                  multiprocess_mode="livesum")
     began: dict[str, float] = {}
 
-    @signals.worker_init.connect(weak=False)
     def serve(**_: Any) -> None:
         started.set(time.time())
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         start_http_server(port, addr=host, registry=registry)
 
-    @signals.worker_process_shutdown.connect(weak=False)
     def child_gone(pid: int | None = None, **_: Any) -> None:
-        multiprocess.mark_process_dead(pid or os.getpid())
+        multiprocess.mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
 
-    @signals.task_prerun.connect(weak=False)
     def before(task_id: str = "", task: Any = None, **_: Any) -> None:
         if _ours(task):
             began[task_id] = time.time()
             runs.labels(_kind(task)).inc()
             busy.inc()
 
-    @signals.task_postrun.connect(weak=False)
     def after(task_id: str = "", task: Any = None, state: str | None = None,
               kwargs: dict[str, Any] | None = None, **_: Any) -> None:
         if not _ours(task):
@@ -91,6 +88,11 @@ def install(app: Celery, port: int, host: str = "127.0.0.1") -> None:
             kind = _kind(task)
             ends.labels(kind, state.lower()).inc()
             seconds.labels(kind).observe(time.time() - _first_run(task, task_id, kwargs, start))
+
+    signals.worker_init.connect(serve, weak=False)
+    signals.worker_process_shutdown.connect(child_gone, weak=False)
+    signals.task_prerun.connect(before, weak=False)
+    signals.task_postrun.connect(after, weak=False)
 
 
 def _ours(task: Any) -> bool:

@@ -60,6 +60,12 @@ def describe_device(device: Device) -> str:
     return f"{bay}, {serial}, {device.path}, {format_size(device.size_bytes)}"
 
 
+def confirm_link(public_url: str, reference: str) -> str:
+    """The address of the page where technicians confirm the work of a maintenance."""
+    base = _one_line(public_url, "the public URL").rstrip("/")
+    return f"{base}/technicians/{check_reference(reference)}"
+
+
 def build_message(
     *,
     cluster: str,
@@ -68,10 +74,13 @@ def build_message(
     reference: str,
     device_paths: Sequence[str] = (),
     instructions: str | None = None,
+    public_url: str = "",
 ) -> TechnicianMessage:
     """The message for an intervention on a host; without device paths, all its disks.
 
-    UnknownDeviceError (from the inventory) when a path is not a device of the host.
+    With public_url (where `cephmaint serve` is reached), it ends with the link to the
+    page where the technician confirms. UnknownDeviceError (from the inventory) when a path
+    is not a device of the host.
     """
     cluster = _one_line(cluster, "the cluster name")
     action = _one_line(action, "the action")
@@ -95,6 +104,8 @@ def build_message(
     if instructions:
         lines += [instructions.strip(), ""]
     lines.append(f"When done, confirm quoting the reference {reference}.")
+    if public_url:
+        lines.append(f"Confirm here: {confirm_link(public_url, reference)}")
     subject = (
         f"[{cluster}] {action}: {host.name} "
         f"({host.datacenter}, room {host.room}, rack {host.rack}) ref {reference}"

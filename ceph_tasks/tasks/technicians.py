@@ -16,6 +16,7 @@ from typing import Any
 
 from celery import shared_task
 
+from ceph_tasks.app import settings_of
 from ceph_tasks.decisions.notification_record import (
     TICKET_KEY,
     channel_names,
@@ -59,10 +60,12 @@ def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference
     ctx = self.context
     with step(what):
         inventory_host = ctx.host(cluster, host)
+        # Where `cephmaint serve` is reached: the message links to its confirmation page.
+        public_url = settings_of(self.app).public_url
         try:
             message = build_message(cluster=cluster, host=inventory_host, action=action,
                                     reference=reference, device_paths=device_paths or (),
-                                    instructions=instructions)
+                                    instructions=instructions, public_url=public_url)
         except (ValueError, InvalidInput) as e:
             refuse(what, str(e))
         notifiers = ctx.notifiers(cluster)

@@ -3,27 +3,22 @@
 A technician (or the operator on their behalf) confirms an intervention; the workflow's
 wait_for_technician gate reads the confirmation from the ledger on its next look and checks
 its evidence against what the host reports. A later confirmation replaces an earlier one.
-Only a maintenance whose technician step is waiting takes one: a mistyped reference, or a
-confirmation given too early, would otherwise be recorded and never read.
+The checks and the record are workflows.confirming's, which the technicians' page uses too.
 """
 
 from __future__ import annotations
 
 import getpass
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 
-from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key, parse_evidence
-from ceph_tasks.names import TaskName
+from ceph_tasks.decisions.technician_gate import parse_evidence
 from ceph_tasks.reference import check_reference
 from cephmaint.command import command, pass_session, shared_options
 from cephmaint.errors import UsageError
 from cephmaint.session import Session
-from dyrygent.states import NodeState
-from workflows.audit import operator_action
-from workflows.errors import ControlRefused
+from workflows.confirming import confirm
 
 
 @command("confirm")
@@ -39,6 +34,8 @@ def confirm_command(session: Session, reference: str, evidence: tuple[str, ...],
                     by: str | None, host: str | None) -> int:
     """Confirm a technician's intervention: opens the workflow's wait for a technician.
 
+    A step waiting for new disks takes exactly one --evidence per disk put in.
+
     \b
     Example:
       cephmaint confirm disk.node2-osd5.1a2b3c4d --evidence serial=ZL2ABC12 --by alice
@@ -48,29 +45,11 @@ def confirm_command(session: Session, reference: str, evidence: tuple[str, ...],
     who = (by if by is not None else getpass.getuser()).strip()
     if not who:
         raise UsageError("--by must name someone")
-    handle = session.handle(reference)
-    waiting = [s for s in _technician_steps(session.plan(reference))
-               if host is None or s["kwargs"].get("host") == host]
-    if not waiting:
-        scope = f" for host {host}" if host else ""
-        raise ControlRefused(f"maintenance {reference} has no technician step{scope}: "
-                             "there is nothing to confirm")
-    states = {s["id"]: handle.node(s["id"])["state"] for s in waiting}
-    if NodeState.RUNNING not in states.values():
-        shown = ", ".join(f"{step} is {state.lower()}" for step, state in states.items())
-        raise ControlRefused(f"maintenance {reference} is not waiting for a technician "
-                             f"({shown}); confirm once its message went out")
-    confirmation = Confirmation(by=who, at=datetime.now(UTC), serials=serials)
-    with operator_action(session.app, "confirm", reference, who=who,
-                         details={"host": host, "serials": list(serials)}):
-        session.ledger.note(reference, confirmation_key(host), confirmation.to_json())
+    confirmation = confirm(session.app, session.ledger, reference, serials, who=who,
+                           host=host, now=datetime.now(UTC))
     scope = f" on host {host}" if host else ""
     click.echo(f"{reference}{scope}: {confirmation.describe()} recorded")
     return 0
-
-
-def _technician_steps(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in plan.get("steps", []) if s["task"] == TaskName.WAIT_FOR_TECHNICIAN]
 
 
 COMMANDS = (confirm_command,)

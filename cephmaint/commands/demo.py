@@ -16,7 +16,6 @@ from pathlib import Path
 import click
 
 from ceph_tasks.ceph import Ceph, RadosClient
-from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
 from ceph_tasks.names import TaskName
 from ceph_tasks.settings import Settings
 from cephmaint.command import command, pass_session, shared_options
@@ -29,8 +28,8 @@ from cephmaint.session import Session
 from cephmaint.web.accounts import Account, Role, write_accounts
 from cephmaint.web.passwords import hash_password
 from dyrygent.states import NodeState, WorkflowState
-from workflows.audit import operator_action
 from workflows.builders import Timing
+from workflows.confirming import confirm
 from workflows.planning import Kind, plan_maintenance, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.submission import submit
@@ -202,11 +201,8 @@ def _replace(session: Session) -> bool:
                 confirmed.add(step.id)
                 click.echo(f"   (a technician confirms the hardware swap: cephmaint confirm "
                            f"{plan.reference}; the demo does it for you)")
-                confirmation = Confirmation(by="demo-technician", at=datetime.now(UTC))
-                with operator_action(session.app, "confirm", plan.reference,
-                                     who=confirmation.by, cluster=plan.cluster):
-                    session.ledger.note(plan.reference, confirmation_key(None),
-                                        confirmation.to_json())
+                confirm(session.app, session.ledger, plan.reference, (),
+                        who="demo-technician", host=None, now=datetime.now(UTC))
 
     last = follow(lambda: session.snapshot(handle), session.console, interval=1.0,
                   timeout=DEMO_TIMEOUT, on_snapshot=technician)

@@ -42,6 +42,7 @@ import uvicorn
 import uvicorn.config
 from prometheus_client import CollectorRegistry
 
+from ceph_tasks.audit import SqlAuditStore
 from ceph_tasks.errors import ConfigurationError
 from ceph_tasks.http import strip_credentials
 from ceph_tasks.redis_client import connect
@@ -49,8 +50,10 @@ from cephmaint.command import command, pass_session, shared_options
 from cephmaint.session import Session
 from cephmaint.web.accounts import AccountsFile
 from cephmaint.web.app import create_app
+from cephmaint.web.backend import InventoryFile, Maintenances
 from cephmaint.web.fleet import fleet_source
 from dyrygent.errors import StoreUnavailable
+from workflows.gauges import FleetCollector, fleet_reader
 
 #: The only peers whose X-Forwarded-For is believed: a proxy on this host.
 TRUSTED_PROXY = "127.0.0.1,::1"
@@ -108,7 +111,8 @@ def serve_command(session: Session, host: str, port: int) -> int:
         raise ConfigurationError("no users file: set CEPHMAINT_USERS (`cephmaint users set "
                                  "NAME --role ROLE` makes one)")
     users = AccountsFile(settings.users_path.expanduser())
-    clusters = [cluster.name for cluster in session.inventory().clusters]
+    inventory = InventoryFile(settings)
+    clusters = [cluster.name for cluster in inventory().clusters]
     client = connect(settings.redis_url)
     try:
         client.ping()
@@ -117,8 +121,15 @@ def serve_command(session: Session, host: str, port: int) -> int:
                                f"{strip_credentials(settings.redis_url)}: {e}") from e
     if (warning := exposure_warning(host, settings.public_url)) is not None:
         click.echo(warning, err=True)
-    app = create_app(settings, redis=client, clock=time.time, registry=CollectorRegistry(),
-                     users=users.current, fleet=fleet_source(session.app, clusters))
+    # The pages read and control the maintenances through the app that runs them, and read
+    # the audit trail its operators' actions are written to.
+    maintenances = Maintenances(session.app, inventory,
+                                SqlAuditStore.from_url(settings.audit_location))
+    registry = CollectorRegistry()
+    registry.register(FleetCollector(fleet_reader(session.app, clusters), time.time))
+    app = create_app(settings, redis=client, clock=time.time, registry=registry,
+                     users=users.current, fleet=fleet_source(session.app, clusters),
+                     maintenances=maintenances)
     uvicorn.run(app, host=host, port=port, proxy_headers=True,
                 forwarded_allow_ips=TRUSTED_PROXY, server_header=False,
                 log_config=log_config())

@@ -1,8 +1,8 @@
 """The app of `cephmaint serve`: its routes, middleware and error pages, from its parts.
 
 Everything with a state or a side is passed in: the Redis client, the clock, the metrics
-registry, the users and the fleet's rows. Later routes (a workflow's controls, a
-technician's confirmation) are guarded with `access.require` and passed in `routes`.
+registry, the users, the fleet's rows and the maintenances (their engine, ledger, inventory
+and audit trail) that the maintenance and technicians' pages read and change.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ceph_tasks.errors import ConfigurationError
+from ceph_tasks.errors import AuditError, ConfigurationError, LedgerError
 from ceph_tasks.settings import Settings
+from cephmaint.web import controls, maintenance_page, technicians
+from cephmaint.web.backend import Maintenances
 from cephmaint.web.context import (
     HERE,
     Clock,
@@ -39,18 +41,21 @@ from cephmaint.web.scrape import metrics
 from cephmaint.web.sessions import KEY_PREFIX, SessionStore
 from cephmaint.web.throttle import LoginThrottle
 from dyrygent.errors import StoreError
+from workflows.errors import SubmitError
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, redis: Redis[bytes], clock: Clock,
                registry: CollectorRegistry, users: Users, fleet: FleetSource,
-               routes: Sequence[BaseRoute] = (), key_prefix: str = KEY_PREFIX) -> Starlette:
+               maintenances: Maintenances, routes: Sequence[BaseRoute] = (),
+               key_prefix: str = KEY_PREFIX) -> Starlette:
     """The app serving the pages, /metrics and the static files.
 
     redis keeps the sessions and failed logins under key_prefix; clock gives Unix
     seconds; users gives the users file's users now; fleet gives the maintenances'
-    rows; routes are added to the app's own (each guarded with `require`).
+    rows; maintenances are what the maintenance and technicians' pages read and control;
+    routes are added to the app's own (each guarded with `require`).
     """
     hosts = parse_hosts(settings.allowed_hosts)
     if not hosts:
@@ -61,7 +66,7 @@ def create_app(settings: Settings, *, redis: Redis[bytes], clock: Clock,
               throttle=LoginThrottle(redis, clock, key_prefix), clock=clock,
               registry=registry, fleet=fleet,
               cookies=Cookies(secure=settings.public_url.lower().startswith("https://")),
-              templates=make_templates())
+              templates=make_templates(), maintenances=maintenances)
     app = Starlette(
         routes=[
             Route("/", fleet_page, methods=["GET"], name="fleet"),
@@ -69,12 +74,17 @@ def create_app(settings: Settings, *, redis: Redis[bytes], clock: Clock,
             Route("/login", login, methods=["POST"], name="login"),
             Route("/logout", logout, methods=["POST"], name="logout"),
             Route("/metrics", metrics, methods=["GET"], name="metrics"),
+            *maintenance_page.ROUTES,
+            *controls.ROUTES,
+            *technicians.ROUTES,
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             *routes,
         ],
         # The first is the outermost: even a refused Host gets the security headers.
         middleware=[Middleware(SecurityHeaders), Middleware(AllowedHosts, hosts=hosts)],
         exception_handlers={HTTPException: _refused, StoreError: _store_failed,
+                            LedgerError: _store_failed, SubmitError: _store_failed,
+                            AuditError: _audit_failed,
                             ConfigurationError: _misconfigured},
     )
     app.state.web = web
@@ -93,6 +103,14 @@ async def _store_failed(request: Request, error: Exception) -> Response:
     log.error("%s %s: %s", request.method, request.url.path, error)
     return render(request, "error.html", status=503, title="Service unavailable",
                   detail="The state store (Redis) cannot be reached: try again shortly.")
+
+
+async def _audit_failed(request: Request, error: Exception) -> Response:
+    """The audit trail cannot be written: the action it would announce was not taken."""
+    log.error("%s %s: %s", request.method, request.url.path, error)
+    return render(request, "error.html", status=503, title="Service unavailable",
+                  detail="The audit trail cannot be reached, so nothing was done: try again "
+                         "shortly.")
 
 
 async def _misconfigured(request: Request, error: Exception) -> Response:

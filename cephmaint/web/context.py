@@ -16,8 +16,10 @@ from starlette.templating import Jinja2Templates
 
 from ceph_tasks.settings import Settings
 from cephmaint.web.accounts import Account, Role
+from cephmaint.web.backend import Maintenances
 from cephmaint.web.sessions import SessionStore, UserSession
 from cephmaint.web.throttle import LoginThrottle
+from workflows.impact import human_size
 from workflows.listing import Row
 
 HERE = Path(__file__).resolve().parent
@@ -79,6 +81,8 @@ class Web:
     fleet: FleetSource
     cookies: Cookies
     templates: Jinja2Templates
+    #: The maintenances the pages show and control.
+    maintenances: Maintenances
 
 
 def web_of(request: Request) -> Web:
@@ -91,10 +95,35 @@ def utc(at: float | None) -> str:
     return "-" if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def seconds_utc(at: float | None) -> str:
+    """A Unix time to the second, UTC; '-' when unknown."""
+    return "-" if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+#: The units of a length of time, largest first, in seconds.
+_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+
+
+def duration(seconds: float | None) -> str:
+    """A length of time as people say it, in its largest unit and the next: 2 d 5 h, 12 min."""
+    if seconds is None:
+        return "-"
+    left = int(max(0.0, seconds))
+    for (unit, size), (next_unit, next_size) in zip(_UNITS, (*_UNITS[1:], ("", 1)),
+                                                     strict=True):
+        if left >= size or unit == "s":
+            rest = (left % size) // next_size if next_unit else 0
+            return f"{left // size} {unit}" + (f" {rest} {next_unit}" if rest else "")
+    return "-"
+
+
 def make_templates() -> Jinja2Templates:
     """The pages' templates, HTML-escaped, with their filters."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["utc"] = utc
+    templates.env.filters["seconds_utc"] = seconds_utc
+    templates.env.filters["duration"] = duration
+    templates.env.filters["size"] = human_size
     return templates
 
 
@@ -102,6 +131,7 @@ def render(request: Request, template: str, *, who: Principal | None = None,
            status: int = 200, headers: Mapping[str, str] | None = None,
            **values: Any) -> Response:
     """A page from a template; the header shows who is signed in, with a logout form."""
+    may = {role.value: who is not None and who.role.allows(role) for role in Role}
     return web_of(request).templates.TemplateResponse(
-        request, template, {"who": who, **values}, status_code=status,
+        request, template, {"who": who, "may": may, **values}, status_code=status,
         headers=dict(headers or {}))

@@ -50,6 +50,7 @@ class SessionStore:
                  prefix: str = KEY_PREFIX) -> None:
         self.client, self.clock, self.lifetime, self.prefix = client, clock, lifetime, prefix
         self._touch = client.register_script(_TOUCH)
+        self._flash = client.register_script(_FLASH)
 
     def key_of(self, session_id: str) -> str:
         """The Redis key of a session: a hash of its id, never the id itself."""
@@ -114,6 +115,21 @@ class SessionStore:
         return UserSession(key, session.user, session.role, session.csrf, session.created,
                            now, session.stamp)
 
+    def flash(self, key: str, text: str) -> None:
+        """Keep a line for the session's next page (what an action did), by its key."""
+        with _reaching("keep a message for", "a user"):
+            # As in find: a session ended meanwhile must not come back with one field.
+            self._flash(keys=[key], args=[text])
+
+    def take_flash(self, key: str) -> str:
+        """The line kept for the session's next page, taken (empty when none)."""
+        with _reaching("read a message for", "a user"):
+            pipe = self.client.pipeline()
+            pipe.hget(key, "flash")
+            pipe.hdel(key, "flash")
+            kept, _ = pipe.execute()
+        return kept.decode() if kept else ""
+
     def end(self, key: str) -> None:
         """End a session, by its key; one already gone is fine."""
         with _reaching("end a session of", "a user"):
@@ -136,6 +152,12 @@ if redis.call('exists', KEYS[1]) == 0 then return 0 end
 redis.call('hset', KEYS[1], 'used', ARGV[1])
 redis.call('expire', KEYS[1], ARGV[2])
 redis.call('expire', KEYS[2], ARGV[2])
+return 1
+"""
+
+_FLASH = """
+if redis.call('exists', KEYS[1]) == 0 then return 0 end
+redis.call('hset', KEYS[1], 'flash', ARGV[1])
 return 1
 """
 

@@ -1,8 +1,10 @@
 """A `cephmaint serve` app in-process, on the session's private Redis, with a fake clock.
 
 Each test gets its own key prefix in Redis, its own users file (an operator, a
-technician and a viewer) and a browser-like client that keeps cookies and does not follow
-redirects, so that each answer can be looked at.
+technician and a viewer), its own audit trail (SQLite in its tmp_path) and a browser-like
+client that keeps cookies and does not follow redirects, so that each answer can be looked
+at. The maintenances the pages show are those of a cluster of the test's own
+(tests.component.web.fleet_lab), or of none.
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.testclient import TestClient
 
+from ceph_tasks.audit import SqlAuditStore
 from ceph_tasks.redis_client import connect
 from ceph_tasks.settings import Settings
 from cephmaint.web.accounts import Account, AccountsFile, Role, write_accounts
 from cephmaint.web.app import create_app
+from cephmaint.web.backend import Maintenances
 from cephmaint.web.passwords import hash_password
+from inventory import Inventory
+from tests.component.web.fleet_lab import FleetLab, lab_fields
+from workflows.engine import worker_app
 from workflows.listing import Row
 
 PASSWORDS = {"olga": "olga-operator-secret", "tim": "tim-technician-secret",
@@ -107,13 +114,14 @@ MakeSite = Callable[..., Site]
 
 @pytest.fixture
 def make_site(redis_url: str, tmp_path: Path, hashes: dict[str, str]) -> Iterator[MakeSite]:
-    """Make a site; keyword arguments: settings' fields, routes, fleet, registry, and the
-    URL of another Redis than the session's (store_url)."""
+    """Make a site; keyword arguments: settings' fields, routes, fleet, registry, the
+    URL of another Redis than the session's (store_url), and the maintenances the pages
+    show (a lab's; by default, those of an empty inventory)."""
     clients = []
 
     def make(routes: Sequence[BaseRoute] = (), fleet: Callable[[], Sequence[Row]] = list,
              registry: CollectorRegistry | None = None, store_url: str | None = None,
-             **settings: Any) -> Site:
+             maintenances: Maintenances | None = None, **settings: Any) -> Site:
         users_path = tmp_path / f"users-{uuid.uuid4().hex[:8]}.yaml"
         accounts = {name: Account(name, ROLES[name], hashes[name]) for name in PASSWORDS}
         write_accounts(users_path, accounts.values())
@@ -121,12 +129,15 @@ def make_site(redis_url: str, tmp_path: Path, hashes: dict[str, str]) -> Iterato
         clients.append(client)
         clock = FakeClock()
         prefix = f"test:{uuid.uuid4().hex}:"
-        chosen = Settings(redis_url=redis_url, users_path=users_path,
-                          **{"allowed_hosts": f"{HOST},127.0.0.1", **settings})
+        chosen = Settings(**{**lab_fields(redis_url, tmp_path), "users_path": users_path,
+                             "allowed_hosts": f"{HOST},127.0.0.1", **settings})
+        if maintenances is None:
+            maintenances = Maintenances(worker_app(chosen, name="web-test"), Inventory,
+                                        SqlAuditStore.from_url(chosen.audit_location))
         app = create_app(chosen, redis=client, clock=clock,
                          registry=registry or CollectorRegistry(),
                          users=AccountsFile(users_path).current, fleet=fleet, routes=routes,
-                         key_prefix=prefix)
+                         maintenances=maintenances, key_prefix=prefix)
         browser = TestClient(app, base_url=f"http://{HOST}", follow_redirects=False)
         return Site(app, browser, clock, client, prefix, users_path, accounts)
 
@@ -139,3 +150,15 @@ def make_site(redis_url: str, tmp_path: Path, hashes: dict[str, str]) -> Iterato
 def site(make_site: MakeSite) -> Site:
     """A site with the default settings and no maintenance."""
     return make_site()
+
+
+@pytest.fixture
+def lab(redis_url: str, tmp_path: Path) -> FleetLab:
+    """A cluster of this test's own, with no maintenance yet."""
+    return FleetLab.make(redis_url, tmp_path)
+
+
+@pytest.fixture
+def lab_site(make_site: MakeSite, lab: FleetLab) -> Site:
+    """A site showing the lab's maintenances."""
+    return make_site(maintenances=lab.maintenances)

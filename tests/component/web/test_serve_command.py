@@ -69,6 +69,19 @@ def test_the_fleet_page_reads_the_state_store(served: list[tuple[Any, dict[str, 
     assert "Maintenances" in page.text
 
 
+def test_the_maintenance_and_technicians_pages_are_served_from_the_state_store(
+        served: list[tuple[Any, dict[str, Any]]]) -> None:
+    invoke()
+    (app, _), = served
+    client = TestClient(app, follow_redirects=False)
+    form = client.get("/login").text
+    token = form.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"csrf": token, "user": "olga", "password": "olga-password-1"})
+    assert client.get("/technicians").status_code == 200
+    assert client.get("/maintenances/replace.node7.0000aaaa").status_code == 404
+    assert client.get("/static/live.js").status_code == 200
+
+
 def test_a_non_loopback_address_without_https_is_warned_of(
         served: list[tuple[Any, dict[str, Any]]]) -> None:
     result = invoke("--host", "0.0.0.0", "--port", "8443")

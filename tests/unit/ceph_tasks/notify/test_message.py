@@ -61,3 +61,24 @@ def test_an_unsafe_reference_is_refused() -> None:
 )
 def test_sizes_are_shown_in_decimal_units(size: int | None, shown: str) -> None:
     assert format_size(size) == shown
+
+
+def test_with_a_public_url_the_message_ends_with_the_confirmation_link() -> None:
+    message = build_message(cluster="prod-ams", host=a_host(), action="Replace failed disk",
+                            reference="wf-42-node2", device_paths=("/dev/sdb",),
+                            public_url="https://cephmaint.example.com/")
+    assert message.body.splitlines()[-1] == (
+        "Confirm here: https://cephmaint.example.com/technicians/wf-42-node2")
+    assert message.body.index("confirm quoting") < message.body.index("Confirm here:")
+
+
+def test_without_a_public_url_the_message_has_no_link() -> None:
+    assert "Confirm here" not in a_message().body
+    assert a_message().body.splitlines()[-1] == (
+        "When done, confirm quoting the reference wf-42-node2.")
+
+
+def test_a_public_url_on_several_lines_is_refused() -> None:
+    with pytest.raises(ValueError, match="one line"):
+        build_message(cluster="c", host=a_host(), action="Swap", reference="r1",
+                      public_url="https://cephmaint.example.com\nBcc: evil@example.net")

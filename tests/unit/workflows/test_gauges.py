@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ceph_tasks.errors import LedgerUnavailable
 from ceph_tasks.names import Hold
-from workflows.fleet_metrics import FleetCollector, FleetReading
+from workflows.gauges import FleetCollector, FleetReading
 from workflows.listing import Held, Listed, Row
 
 NOW = 1_800_000_000.0
