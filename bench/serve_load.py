@@ -132,7 +132,7 @@ def row(page_name: str, viewers: int, what: str, s: Samples) -> str:
     if not s.times:
         return f"| {page_name} | {viewers} | {what} | 0 | {s.errors} | - | - | - | - |"
     ms = sorted(t * 1000 for t in s.times)
-    cut = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
+    cut = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
     return (f"| {page_name} | {viewers} | {what} | {len(ms)} | {s.errors} | {cut[49]:.0f} | "
             f"{cut[89]:.0f} | {cut[98]:.0f} | {ms[-1]:.0f} |")
 

@@ -23,6 +23,7 @@ from cephmaint.commands.workers import WORKER_APP
 from cephmaint.errors import SandboxError
 from cephmaint.follow import Snapshot, follow
 from cephmaint.sandbox.layout import SPARE_HOST
+from cephmaint.sandbox.procs import terminate
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.session import Session
 from cephmaint.web.accounts import Account, Role, write_accounts
@@ -117,11 +118,7 @@ def _worker(settings: Settings, log: Path) -> Iterator[None]:
             time.sleep(0.2)
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        terminate(proc.pid, timeout=20)
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -158,11 +155,7 @@ def _page(settings: Settings, root: Path, port: int | None) -> Iterator[str | No
             click.echo(f"   sign in as {user} with password {password}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        terminate(proc.pid, timeout=20)
 
 
 def _answers(url: str) -> bool:

@@ -19,7 +19,7 @@ import yaml
 
 from tests.support.poll import poll
 from tests.support.services import free_port, process_state
-from tests.support.worker import ROOT
+from tests.support.worker import ROOT, stop
 
 CONFIG = ROOT / "monitoring" / "prometheus.yml"
 DASHBOARDS = ROOT / "monitoring" / "grafana"
@@ -74,12 +74,7 @@ def private_prometheus(workdir: Path, *, serve: str, token: str, workers: list[s
              what=f"Prometheus ready ({process_state(proc)}; log {log})")
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(15)
+        stop(proc)
 
 
 def _ready(url: str) -> bool:

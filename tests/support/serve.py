@@ -16,7 +16,7 @@ from cephmaint.web.accounts import Account, Role, write_accounts
 from cephmaint.web.passwords import hash_password
 from tests.support.poll import poll
 from tests.support.services import free_port, process_state
-from tests.support.worker import ROOT
+from tests.support.worker import ROOT, stop
 
 #: One user per role, named after it; the password is the same for all.
 PASSWORD = "a-long-enough-password"
@@ -53,12 +53,7 @@ def serving(workdir: Path, env: Mapping[str, str]) -> Iterator[Served]:
              what=lambda _: f"cephmaint serve up ({process_state(proc)}; log {log})")
         yield Served(url, f"127.0.0.1:{port}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(20)
+        stop(proc)
 
 
 def _answers(url: str) -> bool:
