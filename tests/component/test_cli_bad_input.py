@@ -189,6 +189,9 @@ def test_an_unknown_command_and_an_invalid_option_value(
     refused(cephmaint("list", "--state", "stuck"), 2, "'stuck' is not one of")
     refused(cephmaint("list", "--since", "7 days"), 2, "--since", "'7 days' is not an age")
     refused(cephmaint("list", "--cluster", "ceph-nowhere"), 2, "'ceph-nowhere'")
+    refused(cephmaint("audit", "--since", "7 days"), 2, "--since", "'7 days' is not an age")
+    refused(cephmaint("audit", "--cluster", "ceph-nowhere"), 2, "'ceph-nowhere'")
+    refused(cephmaint("audit", "--kind", "gossip"), 2, "'gossip' is not one of")
 
 
 @pytest.mark.parametrize(("words", "says"), [
@@ -286,6 +289,23 @@ def test_list_shows_every_maintenance_of_the_inventory_and_writes_nothing(
     assert cephmaint("list", "--state", "done").out.strip() == "no maintenance matches"
     table = cephmaint("list", "--cluster", "lab")
     assert table.code == 0 and lab.replace in table.out and "running" in table.out, table
+
+
+def test_audit_shows_who_started_each_maintenance_and_writes_nothing(
+        cephmaint: Callable[..., Outcome], lab: Lab) -> None:
+    shown = cephmaint("audit", "--kind", "operator", "--json")
+    assert shown.code == 0 and not shown.keys_changed, shown
+    started = {r["reference"]: r for r in json.loads(shown.out) if r["action"] == "start"}
+    replace = started[lab.replace]
+    assert (replace["actor"], replace["cluster"], replace["outcome"]) == (
+        getpass.getuser(), "lab", "done")
+    assert replace["details"]["hosts"] == ["node2", "node3"]
+    table = cephmaint("audit", "--reference", lab.replace)
+    assert table.code == 0, table
+    [line] = [line for line in table.out.splitlines() if " start " in line]
+    assert f"operator  done     {getpass.getuser()}" in line and lab.replace in line, line
+    assert cephmaint("audit", "--since", "1s", "--host", "nowhere").out.strip() == \
+        "no audit entry matches"
 
 
 def test_list_finds_a_maintenance_started_without_a_recorded_start_by_its_lease(
