@@ -20,6 +20,7 @@ from ceph_tasks.app import settings_of
 from ceph_tasks.errors import CephTaskError
 from ceph_tasks.names import Hold
 from dyrygent.errors import DyrygentError
+from inventory import InventoryError
 from workflows.errors import WorkflowsError
 from workflows.leases import RedisLeases
 from workflows.listing import Listed, Row
@@ -52,7 +53,7 @@ class FleetCollector(Collector):
                                "1 when the state store could be read for this scrape")
         try:
             reading = self.read()
-        except (CephTaskError, WorkflowsError, DyrygentError):
+        except (CephTaskError, WorkflowsError, DyrygentError, InventoryError):
             # A scrape without data, not an error page: Prometheus keeps scraping.
             up.add_metric([], 0)
             yield up
@@ -62,12 +63,15 @@ class FleetCollector(Collector):
         yield from fleet_metrics(reading, self.now())
 
 
-def fleet_reader(app: Celery, clusters: Sequence[str]) -> Callable[[], FleetReading]:
-    """Read the fleet through the Celery app that runs it: rows, leases, live workers."""
+def fleet_reader(app: Celery, clusters: Callable[[], Sequence[str]]
+                 ) -> Callable[[], FleetReading]:
+    """Read the fleet (the clusters named now) through the Celery app that runs it: rows,
+    leases, live workers."""
     def read() -> FleetReading:
         leases = RedisLeases.from_url(settings_of(app).redis_url)
-        rows = [row for cluster in clusters for row in read_rows(app, cluster)]
-        held = {cluster: len(leases.holders(cluster)) for cluster in clusters}
+        named = clusters()
+        rows = [row for cluster in named for row in read_rows(app, cluster)]
+        held = {cluster: len(leases.holders(cluster)) for cluster in named}
         try:
             answers = app.control.ping(timeout=PING_SECONDS) or []
         except (OperationalError, OSError):

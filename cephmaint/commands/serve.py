@@ -27,6 +27,10 @@ Failed logins are counted per client address too: the address is taken from
 X-Forwarded-For when the request comes from this host (127.0.0.1 or ::1: the proxy),
 else from the connection. Prometheus scrapes /metrics through the same proxy, with the
 bearer token of CEPHMAINT_METRICS_TOKEN; its host name must be in the allowed hosts too.
+
+The fleet page shows each cluster's health, read through librados with the inventory's
+access to the cluster (as the workers read it), at most every 30 s and only while someone
+looks at the page.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from cephmaint.web.accounts import AccountsFile
 from cephmaint.web.app import create_app
 from cephmaint.web.backend import InventoryFile, Maintenances
 from cephmaint.web.fleet import fleet_source
+from cephmaint.web.health_cache import HealthCache, rados_reader
 from dyrygent.errors import StoreUnavailable
 from workflows.gauges import FleetCollector, fleet_reader
 
@@ -112,7 +117,11 @@ def serve_command(session: Session, host: str, port: int) -> int:
                                  "NAME --role ROLE` makes one)")
     users = AccountsFile(settings.users_path.expanduser())
     inventory = InventoryFile(settings)
-    clusters = [cluster.name for cluster in inventory().clusters]
+    inventory()  # a bad inventory is refused here, before serving
+
+    def clusters() -> list[str]:
+        # The clusters follow the inventory file as it changes.
+        return [cluster.name for cluster in inventory().clusters]
     client = connect(settings.redis_url)
     try:
         client.ping()
@@ -127,12 +136,17 @@ def serve_command(session: Session, host: str, port: int) -> int:
                                 SqlAuditStore.from_url(settings.audit_location))
     registry = CollectorRegistry()
     registry.register(FleetCollector(fleet_reader(session.app, clusters), time.time))
+    # Each cluster's health, read through librados when a page shows it stale.
+    health = HealthCache(lambda: inventory().clusters, rados_reader(), time.time)
     app = create_app(settings, redis=client, clock=time.time, registry=registry,
                      users=users.current, fleet=fleet_source(session.app, clusters),
-                     maintenances=maintenances)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True,
-                forwarded_allow_ips=TRUSTED_PROXY, server_header=False,
-                log_config=log_config())
+                     health=health, maintenances=maintenances)
+    try:
+        uvicorn.run(app, host=host, port=port, proxy_headers=True,
+                    forwarded_allow_ips=TRUSTED_PROXY, server_header=False,
+                    log_config=log_config())
+    finally:
+        health.close()
     return 0
 
 

@@ -1,8 +1,9 @@
 """The app of `cephmaint serve`: its routes, middleware and error pages, from its parts.
 
 Everything with a state or a side is passed in: the Redis client, the clock, the metrics
-registry, the users, the fleet's rows and the maintenances (their engine, ledger, inventory
-and audit trail) that the maintenance and technicians' pages read and change.
+registry, the users, the fleet's rows, the clusters' health and the maintenances (their
+engine, ledger, inventory and audit trail) that the maintenance and technicians' pages read
+and change.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from cephmaint.web.context import (
     Clock,
     Cookies,
     FleetSource,
+    HealthSource,
     Users,
     Web,
     make_templates,
@@ -48,13 +50,14 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, *, redis: Redis[bytes], clock: Clock,
                registry: CollectorRegistry, users: Users, fleet: FleetSource,
-               maintenances: Maintenances, routes: Sequence[BaseRoute] = (),
-               key_prefix: str = KEY_PREFIX) -> Starlette:
+               health: HealthSource, maintenances: Maintenances,
+               routes: Sequence[BaseRoute] = (), key_prefix: str = KEY_PREFIX) -> Starlette:
     """The app serving the pages, /metrics and the static files.
 
     redis keeps the sessions and failed logins under key_prefix; clock gives Unix
     seconds; users gives the users file's users now; fleet gives the maintenances'
-    rows; maintenances are what the maintenance and technicians' pages read and control;
+    rows; health gives each cluster's latest health (health_cache.HealthCache);
+    maintenances are what the maintenance and technicians' pages read and control;
     routes are added to the app's own (each guarded with `require`).
     """
     hosts = parse_hosts(settings.allowed_hosts)
@@ -64,7 +67,7 @@ def create_app(settings: Settings, *, redis: Redis[bytes], clock: Clock,
     web = Web(settings=settings, users=users,
               sessions=SessionStore(redis, clock, settings.session_seconds, key_prefix),
               throttle=LoginThrottle(redis, clock, key_prefix), clock=clock,
-              registry=registry, fleet=fleet,
+              registry=registry, fleet=fleet, health=health,
               cookies=Cookies(secure=settings.public_url.lower().startswith("https://")),
               templates=make_templates(), maintenances=maintenances)
     app = Starlette(

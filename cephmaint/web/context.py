@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from ceph_tasks.settings import Settings
 from cephmaint.web.accounts import Account, Role
 from cephmaint.web.backend import Maintenances
+from cephmaint.web.health import Reading
 from cephmaint.web.sessions import SessionStore, UserSession
 from cephmaint.web.throttle import LoginThrottle
 from workflows.impact import human_size
@@ -29,6 +30,9 @@ Clock = Callable[[], float]
 Users = Callable[[], Mapping[str, Account]]
 #: Every maintenance of every cluster, as `cephmaint list` reads them (blocking I/O).
 FleetSource = Callable[[], Sequence[Row]]
+#: Each cluster of the inventory, in order, with its latest health reading (None: not read
+#: yet); blocking, but only the first time a cluster is shown (health_cache.HealthCache).
+HealthSource = Callable[[], Mapping[str, Reading | None]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Web:
     clock: Clock
     registry: CollectorRegistry
     fleet: FleetSource
+    health: HealthSource
     cookies: Cookies
     templates: Jinja2Templates
     #: The maintenances the pages show and control.

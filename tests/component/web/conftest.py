@@ -4,7 +4,8 @@ Each test gets its own key prefix in Redis, its own users file (an operator, a
 technician and a viewer), its own audit trail (SQLite in its tmp_path) and a browser-like
 client that keeps cookies and does not follow redirects, so that each answer can be looked
 at. The maintenances the pages show are those of a cluster of the test's own
-(tests.component.web.fleet_lab), or of none.
+(tests.component.web.fleet_lab), or of none; the clusters' health shown on the fleet page
+is read by a reader the test gives (captured answers, tests/fixtures/ceph), or of none.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from starlette.routing import BaseRoute
 from starlette.testclient import TestClient
 
 from ceph_tasks.audit import SqlAuditStore
+from ceph_tasks.ceph.models import Status
 from ceph_tasks.redis_client import connect
 from ceph_tasks.settings import Settings
 from cephmaint.web.accounts import Account, AccountsFile, Role, write_accounts
 from cephmaint.web.app import create_app
 from cephmaint.web.backend import Maintenances
+from cephmaint.web.health_cache import HealthCache, Reader
 from cephmaint.web.passwords import hash_password
-from inventory import Inventory
+from inventory import Cluster, Inventory
 from tests.component.web.fleet_lab import FleetLab, lab_fields
 from workflows.engine import worker_app
 from workflows.listing import Row
@@ -80,6 +83,7 @@ class Site:
     prefix: str
     users_path: Path
     accounts: dict[str, Account]
+    health: HealthCache
     calls: list[str] = field(default_factory=list)
 
     def login(self, user: str, password: str | None = None, **extra: str) -> httpx.Response:
@@ -115,13 +119,16 @@ MakeSite = Callable[..., Site]
 @pytest.fixture
 def make_site(redis_url: str, tmp_path: Path, hashes: dict[str, str]) -> Iterator[MakeSite]:
     """Make a site; keyword arguments: settings' fields, routes, fleet, registry, the
-    URL of another Redis than the session's (store_url), and the maintenances the pages
-    show (a lab's; by default, those of an empty inventory)."""
+    URL of another Redis than the session's (store_url), the maintenances the pages
+    show (a lab's; by default, those of an empty inventory), and the clusters whose health
+    the fleet page shows with the reader of their status (by default, none)."""
     clients = []
+    caches: list[HealthCache] = []
 
     def make(routes: Sequence[BaseRoute] = (), fleet: Callable[[], Sequence[Row]] = list,
              registry: CollectorRegistry | None = None, store_url: str | None = None,
-             maintenances: Maintenances | None = None, **settings: Any) -> Site:
+             maintenances: Maintenances | None = None, clusters: Sequence[Cluster] = (),
+             reader: Reader | None = None, **settings: Any) -> Site:
         users_path = tmp_path / f"users-{uuid.uuid4().hex[:8]}.yaml"
         accounts = {name: Account(name, ROLES[name], hashes[name]) for name in PASSWORDS}
         write_accounts(users_path, accounts.values())
@@ -134,16 +141,24 @@ def make_site(redis_url: str, tmp_path: Path, hashes: dict[str, str]) -> Iterato
         if maintenances is None:
             maintenances = Maintenances(worker_app(chosen, name="web-test"), Inventory,
                                         SqlAuditStore.from_url(chosen.audit_location))
+        health = HealthCache(lambda: clusters, reader or _no_reader, clock)
+        caches.append(health)
         app = create_app(chosen, redis=client, clock=clock,
                          registry=registry or CollectorRegistry(),
-                         users=AccountsFile(users_path).current, fleet=fleet, routes=routes,
-                         maintenances=maintenances, key_prefix=prefix)
+                         users=AccountsFile(users_path).current, fleet=fleet, health=health,
+                         routes=routes, maintenances=maintenances, key_prefix=prefix)
         browser = TestClient(app, base_url=f"http://{HOST}", follow_redirects=False)
-        return Site(app, browser, clock, client, prefix, users_path, accounts)
+        return Site(app, browser, clock, client, prefix, users_path, accounts, health)
 
     yield make
     for client in clients:
         client.close()
+    for cache in caches:
+        cache.close()
+
+
+def _no_reader(cluster: Cluster) -> Status:
+    raise AssertionError(f"the test gave no reader, yet cluster {cluster.name} was read")
 
 
 @pytest.fixture

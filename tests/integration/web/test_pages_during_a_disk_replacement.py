@@ -94,6 +94,9 @@ def test_a_viewer_watches_the_replacement_progress_without_reloading(stage: Stag
     stage.handle = bench.submit(stage.plan)
     sign_in(stage.browser, stage.served.url, "viewer", PASSWORD)
     stage.page("/")
+    health = stage.text("table.clusters")
+    assert re.search(rf"{re.escape(stage.bench.cluster.name)}\s+HEALTH_(OK|WARN|ERR)",
+                     health), health
     stage.browser.find_element(By.CSS_SELECTOR,
                                f"a[href='/maintenances/{stage.reference}']").click()
     assert stage.reference in stage.browser.title
