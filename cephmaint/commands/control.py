@@ -13,11 +13,10 @@ from cephmaint.follow import follow, show
 from cephmaint.session import Session
 from dyrygent import export
 from dyrygent.states import WorkflowState
-from workflows.audit import operator_action
+from workflows.controls import control
 from workflows.errors import ClusterBusy
 from workflows.queueing import RedisQueue
 from workflows.starter import REFUSED_KEY, WAITING_KEY
-from workflows.submission import cancel, retry
 
 REFERENCE = click.argument("reference")
 REASON = click.option("--reason", default="", help="Why: kept in the audit trail.")
@@ -81,24 +80,14 @@ def _control(name: str, summary: str, example: str) -> click.Command:
     @REASON
     @shared_options
     @pass_session
-    def control(session: Session, reference: str, reason: str) -> int:
-        waiting = queued(session, reference) if name == "cancel" else None
-        if waiting is not None:
-            # Not started yet: cancelling it is taking it out of the line.
-            with operator_action(session.app, "cancel queued", reference, who=getpass.getuser(),
-                                 why=reason, cluster=waiting[0]):
-                RedisQueue.from_url(session.settings.redis_url).remove(waiting[0], reference)
-            click.echo(f"workflow {reference}: taken out of the queue of cluster {waiting[0]}")
-            return 0
-        handle = session.handle(reference)
-        with operator_action(session.app, name, reference, who=getpass.getuser(), why=reason):
-            if name == "cancel":
-                cancel(handle, session.app)
-            else:
-                getattr(handle, name)()
-        click.echo(f"workflow {reference}: {name} done; now {handle.status().state}")
+    def control_command(session: Session, reference: str, reason: str) -> int:
+        # A queued one has no workflow yet: its cancel takes it out of the line.
+        handle = None if queued(session, reference) else session.handle(reference)
+        for line in control(session.app, name, reference, who=getpass.getuser(), why=reason,
+                            handle=handle):
+            click.echo(line)
         return 0
-    return control
+    return control_command
 
 
 @command("retry")
@@ -115,13 +104,9 @@ def retry_command(session: Session, reference: str, reason: str) -> int:
     Example:
       cephmaint retry decommission.node1.1a2b3c4d
     """
-    handle = session.handle(reference)
-    with operator_action(session.app, "retry", reference, who=getpass.getuser(),
-                         why=reason) as done:
-        done.value = {"set up again": retry(handle, session.app)}
-    for step in done.value["set up again"]:
-        click.echo(f"set up again: {step}")
-    click.echo(f"workflow {reference}: retry done; now {handle.status().state}")
+    for line in control(session.app, "retry", reference, who=getpass.getuser(), why=reason,
+                        handle=session.handle(reference)):
+        click.echo(line)
     return 0
 
 
@@ -138,11 +123,9 @@ def skip_command(session: Session, reference: str, step: str, reason: str) -> in
     Example:
       cephmaint skip replace.node2.1a2b3c4d wait-healthy
     """
-    handle = session.handle(reference)
-    with operator_action(session.app, "skip", reference, who=getpass.getuser(), why=reason,
-                         details={"step": step}):
-        handle.skip(step)
-    click.echo(f"workflow {reference}: step {step} skipped; now {handle.status().state}")
+    for line in control(session.app, "skip", reference, who=getpass.getuser(), why=reason,
+                        step=step, handle=session.handle(reference)):
+        click.echo(line)
     return 0
 
 

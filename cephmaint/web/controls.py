@@ -23,13 +23,11 @@ from cephmaint.web.backend import Maintenances
 from cephmaint.web.context import Principal, web_of
 from cephmaint.web.maintenance_page import reference_of, show_maintenance
 from dyrygent.errors import InvalidTransitionError, UnknownNodeError, UnknownWorkflowError
-from workflows.audit import operator_action
+from workflows.controls import CONTROLS, control
 from workflows.errors import ClusterBusy, ControlRefused
-from workflows.submission import cancel, retry
 
 log = logging.getLogger(__name__)
 
-CONTROLS = ("pause", "resume", "cancel", "retry", "skip")
 #: What the maintenance's state may refuse: said on the page, nothing changed.
 REFUSALS = (ControlRefused, InvalidTransitionError, UnknownNodeError, ClusterBusy)
 #: The longest reason kept: a sentence or two, not a document.
@@ -39,35 +37,8 @@ MAX_REASON = 500
 def act(maintenances: Maintenances, action: str, reference: str, *, who: str, why: str,
         step: str = "") -> str:
     """Take an operator's control of a maintenance, audited; what was done, in a line."""
-    app = maintenances.app
-    if action == "cancel":
-        waiting = maintenances.queue.position(reference)
-        if waiting is not None:
-            # Not started yet: cancelling it is taking it out of the line.
-            with operator_action(app, "cancel queued", reference, who=who, why=why,
-                                 cluster=waiting[0]):
-                maintenances.queue.remove(waiting[0], reference)
-            return f"{reference}: taken out of the queue of cluster {waiting[0]}"
-    handle = maintenances.handle(reference)
-    if handle is None:
-        raise UnknownWorkflowError(f"no workflow {reference!r} in the state store")
-    if action == "retry":
-        with operator_action(app, "retry", reference, who=who, why=why) as done:
-            done.value = {"set up again": retry(handle, app)}
-        redone = done.value["set up again"]
-        again = f" (set up again: {', '.join(redone)})" if redone else ""
-        return f"{reference}: retry done{again}; now {handle.status().state}"
-    if action == "skip":
-        with operator_action(app, "skip", reference, who=who, why=why,
-                             details={"step": step}):
-            handle.skip(step)
-        return f"{reference}: step {step} skipped; now {handle.status().state}"
-    with operator_action(app, action, reference, who=who, why=why):
-        if action == "cancel":
-            cancel(handle, app)
-        else:
-            getattr(handle, action)()
-    return f"{reference}: {action} done; now {handle.status().state}"
+    return "; ".join(control(maintenances.app, action, reference, who=who, why=why,
+                             step=step))
 
 
 def _field(value: object) -> str:
