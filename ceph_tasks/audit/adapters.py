@@ -18,7 +18,7 @@ from ceph_tasks.ceph.client import BinaryCephClient, CephClient
 from ceph_tasks.errors import CephError
 from ceph_tasks.ledger import Json, Ledger
 from ceph_tasks.monitoring.backend import DowntimeBackend, DowntimeRequest, DowntimeResult
-from ceph_tasks.notify.message import TechnicianMessage, TechnicianNotifier
+from ceph_tasks.notify.message import TechnicianMessage, TechnicianNotifier, channel_kind
 from ceph_tasks.notify.ticket import TicketTracker
 from ceph_tasks.remote.argv import CommandResult
 from ceph_tasks.remote.executor import RemoteExecutor
@@ -89,7 +89,8 @@ class AuditedDowntimes:
 
     def __init__(self, backend: DowntimeBackend, trail: Trail) -> None:
         self.backend, self.trail = backend, trail
-        self.name = type(backend).__name__
+        #: The wrapped system's name, as the downtime task reports it.
+        self.name = str(getattr(backend, "name", type(backend).__name__))
 
     def set_downtime(self, request: DowntimeRequest) -> DowntimeResult:
         """Set a downtime (or find it set), written down first."""
@@ -116,10 +117,12 @@ class AuditedNotifier:
 
     def __init__(self, notifier: TechnicianNotifier, trail: Trail) -> None:
         self.notifier, self.trail = notifier, trail
+        #: The wrapped channel's kind (chat, email), as the notifying task names it.
+        self.kind = channel_kind(notifier)
 
     def notify(self, message: TechnicianMessage) -> str:
         """Deliver the message, written down first; the receipt after."""
-        details = {"channel": type(self.notifier).__name__, "subject": message.subject,
+        details = {"channel": self.kind, "subject": message.subject,
                    "body": message.body}
         with self.trail.action(Kind.NOTIFY, "notify technicians", host=message.host,
                                details=details) as after:

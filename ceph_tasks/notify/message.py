@@ -32,6 +32,13 @@ class TechnicianNotifier(Protocol):
         ...
 
 
+def channel_kind(notifier: TechnicianNotifier) -> str:
+    """chat, email, ...: the notifier's own `kind`, else from its class (ChatNotifier ->
+    chat)."""
+    kind = getattr(notifier, "kind", "")
+    return str(kind) or type(notifier).__name__.removesuffix("Notifier").lower() or "channel"
+
+
 def _one_line(value: str, what: str) -> str:
     # Subjects become mail headers: a newline there would let text forge headers.
     if not value.strip() or _CONTROL.search(value):

@@ -33,7 +33,8 @@ from ceph_tasks.decisions.technician_gate import (
 )
 from ceph_tasks.errors import CephTaskError, InvalidInput, TaskFailed
 from ceph_tasks.names import TaskName
-from ceph_tasks.notify import TechnicianMessage, TechnicianNotifier, TicketTracker, build_message
+from ceph_tasks.notify import TechnicianMessage, TicketTracker, build_message
+from ceph_tasks.notify.message import channel_kind
 from ceph_tasks.remote.devices import HostDeviceReport
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from inventory import Host
@@ -44,11 +45,6 @@ DEFAULT_INTERVAL = 60.0
 
 #: Ticket status names counted as done when the tracker reports no status category.
 _DONE_STATUSES = frozenset({"done", "closed", "resolved"})
-
-
-def channel_kind(notifier: TechnicianNotifier) -> str:
-    """chat, email, ... from the notifier's class (ChatNotifier -> chat)."""
-    return type(notifier).__name__.removesuffix("Notifier").lower() or "channel"
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.NOTIFY_TECHNICIANS)  # type: ignore[untyped-decorator]

@@ -160,7 +160,7 @@ def test_messages_and_ticket_comments_are_written_before_they_go_out(trail: Trai
         ("notify technicians", "node2", {"receipt": "1"}),
         ("notify technicians", "node2", {"receipt": "OPS-1"}),
         ("comment on ticket", "", {"receipt": "1"})]
-    assert records[0].entry.details == {"channel": "InMemoryNotifier",
+    assert records[0].entry.details == {"channel": "inmemory",
                                         "subject": "Swap the disks of node2",
                                         "body": "bay 4, serial S4"}
 
