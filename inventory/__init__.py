@@ -18,6 +18,7 @@ from inventory.errors import (
     UnknownOsdError,
     UnsetVariableError,
 )
+from inventory.failures import FailingDevices, FailureAction, FailurePolicy
 from inventory.host import (
     CephadmControl,
     CommandsControl,
@@ -62,6 +63,9 @@ __all__ = [
     "Device",
     "DuplicateDefinitionError",
     "EmailTarget",
+    "FailingDevices",
+    "FailureAction",
+    "FailurePolicy",
     "Host",
     "IcingaTarget",
     "Inventory",

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from inventory.base import InventoryModel, cross_check_error
 from inventory.errors import UnknownClusterError, UnknownHostError, UnknownOsdError
+from inventory.failures import FailurePolicy
 from inventory.fields import CrushName, DevicePath, HostName, StrictInt, Text
 from inventory.host import Host
 from inventory.settings import (
@@ -82,6 +83,8 @@ class Cluster(InventoryModel):
     max_down_seconds: float = Field(default=30 * 60.0, gt=0, allow_inf_nan=False)
     # Monitors a retirement must leave: a host's monitor is removed only if this many stay.
     min_monitors: StrictInt = Field(default=3, ge=1)
+    #: What `cephmaint watch` does when a disk fails or is predicted to.
+    failures: FailurePolicy = FailurePolicy()
     hosts: tuple[Host, ...] = ()
     osds: tuple[Osd, ...] = ()
 

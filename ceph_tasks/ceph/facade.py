@@ -9,6 +9,7 @@ from typing import Any
 from ceph_tasks.ceph.client import BinaryCephClient, CephClient
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.ceph.models import (
+    CephDevice,
     CrushRule,
     Health,
     OkToStop,
@@ -93,6 +94,15 @@ class Ceph:
             raise CephBadOutput("osd erasure-code-profile get", 0,
                                 f"expected an object, got {answer!r}"[:200])
         return {str(k): str(v) for k, v in answer.items()}
+
+    def device_ls(self) -> tuple[CephDevice, ...]:
+        """`device ls` (the manager's): each device, its host, daemons and life expectancy."""
+        return parse_list(CephDevice, self.client.mgr_command("device ls"), "device ls")
+
+    def config_get(self, who: str, key: str) -> str:
+        """`config get WHO KEY`: one setting as the monitors' config database has it."""
+        answer = self.client.mon_command("config get", who=who, key=key)
+        return str(answer).strip()
 
     def pool_ls_detail(self) -> tuple[Pool, ...]:
         """`osd pool ls detail`: every pool's size, min_size and CRUSH rule."""

@@ -1,6 +1,7 @@
 """Typed, pure parsers of the Ceph answers maintenance tasks read."""
 
 from ceph_tasks.ceph.models.common import CephModel, parse_as, parse_list
+from ceph_tasks.ceph.models.devices import CephDevice, DeviceLocation, ceph_time
 from ceph_tasks.ceph.models.health import CheckSummary, Health, HealthCheck, HealthStatus
 from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
 from ceph_tasks.ceph.models.osd_dump import OsdDump
@@ -15,10 +16,12 @@ from ceph_tasks.ceph.models.safety import OkToStop, SafeToDestroy
 from ceph_tasks.ceph.models.status import OsdMapSummary, Status
 
 __all__ = [
+    "CephDevice",
     "CephModel",
     "CheckSummary",
     "CrushRule",
     "CrushStep",
+    "DeviceLocation",
     "DfSummary",
     "Health",
     "HealthCheck",
@@ -44,6 +47,7 @@ __all__ = [
     "SafeToDestroy",
     "Status",
     "TreeNode",
+    "ceph_time",
     "parse_as",
     "parse_list",
 ]

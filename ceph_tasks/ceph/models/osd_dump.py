@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from ceph_tasks.ceph.models.common import CephModel
+from ceph_tasks.ceph.models.devices import ceph_time
 
 
 class OsdDump(CephModel):
@@ -23,6 +25,8 @@ class OsdDump(CephModel):
     full_ratio: float | None = None
     backfillfull_ratio: float | None = None
     nearfull_ratio: float | None = None
+    #: When each OSD was last marked down (osd_xinfo's down_stamp), for those ever down.
+    down_stamps: dict[int, datetime] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -39,7 +43,8 @@ class OsdDump(CephModel):
         pool_flags = {p["pool_name"]: [f for f in str(p.get("flags_names", "")).split(",") if f]
                       for p in pools if isinstance(p, dict) and "pool_name" in p
                       } if isinstance(pools, list) else data.get("pool_flags", {})
-        return {**data, "flags": flags, "pool_flags": pool_flags}
+        return {**data, "flags": flags, "pool_flags": pool_flags,
+                "down_stamps": _down_stamps(data)}
 
     def host_flags(self, host: str) -> frozenset[str]:
         """The flags set on one CRUSH node (e.g. a host bucket) by `osd set-group`."""
@@ -48,3 +53,16 @@ class OsdDump(CephModel):
     def flags_of_pool(self, pool: str) -> frozenset[str]:
         """The flags of one pool (`osd pool set POOL noscrub 1` adds noscrub)."""
         return self.pool_flags.get(pool, frozenset())
+
+
+def _down_stamps(data: dict[str, Any]) -> dict[int, datetime]:
+    xinfo = data.get("osd_xinfo")
+    if not isinstance(xinfo, list):
+        return data.get("down_stamps", {})  # type: ignore[no-any-return]
+    stamps = {}
+    for item in xinfo:
+        if isinstance(item, dict) and isinstance(item.get("osd"), int):
+            stamp = ceph_time(item.get("down_stamp"))
+            if stamp is not None:
+                stamps[item["osd"]] = stamp
+    return stamps
