@@ -29,6 +29,7 @@ from cephmaint.commands import (
     sandboxes,
     serve,
     users,
+    watch,
     workers,
 )
 from cephmaint.exit_codes import ExitCode, exit_code_of, one_line
@@ -49,8 +50,8 @@ def cli() -> None:
     """
 
 
-for _module in (maintenance, control, listing, audit, confirm, extend, recover, inventory,
-                workers, serve, users, sandboxes, demo):
+for _module in (maintenance, control, listing, watch, audit, confirm, extend, recover,
+                inventory, workers, serve, users, sandboxes, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

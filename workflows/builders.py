@@ -164,15 +164,16 @@ def moving_pools(plan: MaintenancePlan) -> list[str]:
 
 
 def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, timing: Timing,
-             *, device_paths: list[str] | None = None, expect_serials: int | None = None
-             ) -> None:
+             *, device_paths: list[str] | None = None, expect_serials: int | None = None,
+             ticket: str | None = None) -> None:
     """Technicians asked and waited for, with no cluster-wide flag set meanwhile.
 
     The wait can last days: scrub flags held that long leave every PG of the cluster behind
     on scrubs, so they are lifted before it and set again for the data to come back.
     """
     plan.add(steps.restore(plan.last(), [Kind.FLAGS, Kind.MOVERS], phase=Phase.HARDWARE))
-    plan.add(steps.notify(host, action, plan.last(), device_paths=device_paths))
+    plan.add(steps.notify(host, action, plan.last(), device_paths=device_paths,
+                          ticket=ticket))
     plan.add(steps.wait_technician(host, timing.technician, plan.last(),
                                    device_paths=device_paths, expect_serials=expect_serials,
                                    interval=timing.technician_interval))

@@ -57,23 +57,25 @@ class _Unit:
 
 def plan_disk_replacement(
     osd_id: int, *, cluster: Cluster, state: ClusterState, timing: Timing = DEFAULT_TIMING,
-    reference: str | None = None, failed: bool = False,
+    reference: str | None = None, failed: bool = False, ticket: str | None = None,
 ) -> MaintenancePlan:
     """Replace one OSD's disk, keeping its id: drain, destroy, swap, recreate, raise back.
 
     failed: the disk has failed (its OSD is down): marked out at once and recovered from
-    the other copies instead of drained.
+    the other copies instead of drained. ticket: the tracker's ticket already open about
+    it (the watch's proposal), which the replacement comments instead of opening another.
     """
     osd = cluster.osd(osd_id)
     host = cluster.host(osd.host)
     unit = _Unit(host, (osd_id,), (osd.device,), host.device(osd.device), "disk replacement",
                  f"{host_label(host.name)}-osd{osd_id}")
-    return _build(unit, cluster, state, timing, reference, failed)
+    return _build(unit, cluster, state, timing, reference, failed, ticket)
 
 
 def plan_db_device_replacement(
     host: str, db_device: str, *, cluster: Cluster, state: ClusterState,
     timing: Timing = DEFAULT_TIMING, reference: str | None = None, failed: bool = False,
+    ticket: str | None = None,
 ) -> MaintenancePlan:
     """Replace a device holding the DB/WAL of several OSDs: the group goes as one unit.
 
@@ -90,11 +92,11 @@ def plan_db_device_replacement(
                           f"changed: no OSD of {host} keeps its DB there in the inventory")
     unit = _Unit(listed, tuple(o.id for o in group), tuple(o.device for o in group), device,
                  "DB device replacement", f"{host_label(host)}-db")
-    return _build(unit, cluster, state, timing, reference, failed)
+    return _build(unit, cluster, state, timing, reference, failed, ticket)
 
 
 def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
-           reference: str | None, failed: bool) -> MaintenancePlan:
+           reference: str | None, failed: bool, ticket: str | None) -> MaintenancePlan:
     kind = f"failed {unit.kind}" if failed else unit.kind
     problems = _placement_problems(unit, state)
     if failed:
@@ -149,7 +151,7 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
         # The data disks stay: wiped, so that the OSDs can be made again on them.
         plan.add(steps.zap(host, unit.osds, plan.last()))
     hands_on(plan, steps, host, unit.action, timing, device_paths=[swapped.path],
-             expect_serials=1)
+             expect_serials=1, ticket=ticket)
     plan.add(steps.add_node(host, plan.last(), devices=list(unit.data)))
     plan.add(steps.reweight_osds(unit.osds, ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,

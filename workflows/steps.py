@@ -228,12 +228,13 @@ class StepMaker:
                           devices=list(devices) if devices else None)
 
     def notify(self, host: str, action: str, after: Sequence[str],
-               device_paths: Sequence[str] | None = None) -> Step:
-        """Tell the datacenter technicians what to do, where."""
+               device_paths: Sequence[str] | None = None, ticket: str | None = None) -> Step:
+        """Tell the datacenter technicians what to do, where (on a ticket already open)."""
+        given: dict[str, Any] = {"ticket": ticket} if ticket else {}
         return self._step(f"notify-{host}", f"ask technicians: {action}",
                           TaskName.NOTIFY_TECHNICIANS, Phase.HARDWARE, after, touches=[host],
                           host=host, reference=self.reference, action=action,
-                          device_paths=list(device_paths) if device_paths else None)
+                          device_paths=list(device_paths) if device_paths else None, **given)
 
     def wait_technician(self, host: str, timeout: float, after: Sequence[str], *,
                         interval: float, device_paths: Sequence[str] | None = None,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ceph_tasks.ceph.models import Pool
 from ceph_tasks.decisions.change import Change
+from inventory import FailingDevices
 
 #: The ledger key prefix of every mover's state before the maintenance.
 LEDGER_PREFIX = "movers"
@@ -67,3 +68,31 @@ def resizing_pools(pools: Iterable[Pool]) -> list[str]:
     """The pools whose PG split or merge is still under way, one line each."""
     return [f"pool {pool.pool_name}: {what}" for pool in pools
             if (what := pool.resizing()) is not None]
+
+
+#: The devicehealth module's switch that marks out the OSDs of devices predicted to fail.
+#: https://docs.ceph.com/en/pacific/rados/operations/devices/#failure-prediction
+SELF_HEAL_OPTION = "mgr/devicehealth/self_heal"
+#: Ledger key (under the watch's reference) of self_heal as it was before cephmaint took over.
+SELF_HEAL_KEY = f"{LEDGER_PREFIX}:self-heal"
+
+
+def config_flag(text: str) -> bool:
+    """A boolean option as `config get` prints it (true, false, 1, 0)."""
+    return text.strip().strip('"').lower() in {"true", "1", "yes", "on"}
+
+
+def self_heal_change(acting: FailingDevices, current: bool, recorded: Any) -> Change | None:
+    """What to send so that self_heal is as the policy wants: off while cephmaint acts,
+    back on (once) when the inventory hands failing devices back to Ceph after it was."""
+    if acting is FailingDevices.CEPHMAINT and current:
+        return _self_heal(False)
+    if acting is FailingDevices.CEPH and recorded is True and not current:
+        return _self_heal(True)
+    return None
+
+
+def _self_heal(on: bool) -> Change:
+    value = "true" if on else "false"
+    return Change("config set", {"who": "mgr", "name": SELF_HEAL_OPTION, "value": value},
+                  f"devicehealth self_heal {'on' if on else 'off'}")

@@ -35,6 +35,7 @@ from ceph_tasks.errors import CephTaskError, InvalidInput, TaskFailed
 from ceph_tasks.names import TaskName
 from ceph_tasks.notify import TechnicianMessage, TicketTracker, build_message
 from ceph_tasks.notify.message import channel_kind
+from ceph_tasks.notify.ticket import check_key
 from ceph_tasks.remote.devices import HostDeviceReport
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from inventory import Host
@@ -88,7 +89,7 @@ def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference
     ticket: str | None = None
     if tracker is not None:
         try:
-            ticket, ticket_sent = _ticket(self, tracker, message, host, action)
+            ticket, ticket_sent = _ticket(self, tracker, message, host, action, ticket)
             (sent if ticket_sent else recorded).append("ticket")
         except CephTaskError as e:
             failed.append(f"ticket: {e}")
@@ -100,10 +101,12 @@ def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference
 
 
 def _ticket(task: MaintenanceTask, tracker: TicketTracker, message: TechnicianMessage,
-            host: str, action: str) -> tuple[str, bool]:
+            host: str, action: str, given: str | None) -> tuple[str, bool]:
     """The maintenance's ticket key, opened or commented for this action unless it was."""
     ledger, reference = task.context.ledger, message.reference
     done_key = notified_key(host, action, "ticket")
+    if given is not None:
+        ledger.remember(reference, TICKET_KEY, check_key(given))
     key = ledger.recall(reference, TICKET_KEY)
     if key is not None and ledger.recall(reference, done_key) is not None:
         return str(key), False

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ceph_tasks.notify.ticket import check_key
 from cephmaint.command import command, pass_session, shared_options
 from cephmaint.errors import UsageError
 from cephmaint.follow import follow
@@ -46,6 +47,9 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--db-device", metavar="DEV",
                      help="disk: replace the device at DEV of HOST holding the DB/WAL of "
                           "several OSDs, every one of them with it."),
+        click.option("--ticket", metavar="KEY",
+                     help="disk: the ticket already open about it (as `watch` proposes): "
+                          "the replacement comments it instead of opening another."),
         click.option("--failed", is_flag=True,
                      help="disk, decommission: the disk or host has failed (its OSDs are "
                           "down): no drain, Ceph recovers its data from the other copies."),
@@ -91,10 +95,18 @@ def _hosts(session: Session, kind: Kind, target: str | None, cluster: str | None
 
 
 def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
-                  reason: str | None, failed: bool, db_device: str | None) -> dict[str, Any]:
-    """A maintenance's work and reason, a disk's failed, as the builder takes them."""
+                  reason: str | None, failed: bool, db_device: str | None,
+                  ticket: str | None) -> dict[str, Any]:
+    """A maintenance's work and reason, a disk's failed and ticket, as the builder takes them."""
     if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
         raise UsageError("--failed is for disk and decommission only")
+    if ticket is not None:
+        if kind != Kind.DISK:
+            raise UsageError("--ticket is for disk only")
+        try:
+            check_key(ticket)
+        except ValueError as e:
+            raise UsageError(f"--ticket: {e}") from e
     if db_device is not None and kind != Kind.DISK:
         raise UsageError("--db-device is for disk only: cephmaint run disk HOST --db-device DEV")
     chosen = [w for w, given in ((Work.REBOOT, reboot), (Work.COMMAND, host_command),
@@ -103,7 +115,8 @@ def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technic
         if chosen:
             raise UsageError("--reboot, --command and --technician are for maintenance only")
         return {**({"failed": True} if failed else {}),
-                **({"db_device": db_device} if db_device is not None else {})}
+                **({"db_device": db_device} if db_device is not None else {}),
+                **({"ticket": ticket} if ticket is not None else {})}
     if len(chosen) != 1:
         raise UsageError("maintenance needs one of --reboot, --command CMD, --technician")
     if not reason or not reason.strip():

@@ -1,7 +1,7 @@
 """Typed, pure parsers of the Ceph answers maintenance tasks read."""
 
 from ceph_tasks.ceph.models.common import CephModel, parse_as, parse_list
-from ceph_tasks.ceph.models.devices import CephDevice, DeviceLocation, ceph_time
+from ceph_tasks.ceph.models.device_list import CephDevice, DeviceLocation, ceph_time
 from ceph_tasks.ceph.models.health import CheckSummary, Health, HealthCheck, HealthStatus
 from ceph_tasks.ceph.models.osd_df import DfSummary, OsdDf, OsdUsage
 from ceph_tasks.ceph.models.osd_dump import OsdDump

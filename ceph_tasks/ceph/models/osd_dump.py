@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from ceph_tasks.ceph.models.common import CephModel
-from ceph_tasks.ceph.models.devices import ceph_time
+from ceph_tasks.ceph.models.device_list import ceph_time
 
 
 class OsdDump(CephModel):
