@@ -56,12 +56,17 @@ class HostControl:
         pid = cluster.osd_daemon(self.layout, osd_id, self.host.name).start()
         return {"osd_id": osd_id, "pid": pid, "running": True}
 
-    def stop_osd(self, osd_id: int) -> dict[str, Any]:
-        """Stop an OSD of this host (and keep it stopped across `sandbox up`)."""
+    def stop_osd(self, osd_id: int, *, kill: bool = False) -> dict[str, Any]:
+        """Stop an OSD of this host (and keep it stopped across `sandbox up`); kill: at once,
+        with SIGKILL, as when its disk dies, rather than a clean shutdown."""
         rec = self._own_osd(osd_id)
         rec.enabled = False
         self.registry.put_osd(rec)
-        cluster.osd_daemon(self.layout, osd_id, self.host.name).stop()
+        daemon = cluster.osd_daemon(self.layout, osd_id, self.host.name)
+        if kill:
+            daemon.kill()
+        else:
+            daemon.stop()
         return {"osd_id": osd_id, "running": False}
 
     def create_osd(self, device: str, osd_id: int | None, weight: float) -> dict[str, Any]:
@@ -182,7 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("reboot")
     sub.add_parser("boot-id")
     sub.add_parser("die-on-next-boot")
-    for name in ("start-osd", "stop-osd"):
+    for name in ("start-osd", "stop-osd", "kill-osd"):
         sub.add_parser(name).add_argument("osd_id", type=int)
     create = sub.add_parser("create-osd")
     create.add_argument("device")
@@ -208,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "list-devices": lambda: ctl.list_devices(),
             "start-osd": lambda: ctl.start_osd(args.osd_id),
             "stop-osd": lambda: ctl.stop_osd(args.osd_id),
+            "kill-osd": lambda: ctl.stop_osd(args.osd_id, kill=True),
             "create-osd": lambda: ctl.create_osd(args.device, args.osd_id, args.weight),
             "zap": lambda: ctl.zap(args.device),
             "add-daemon": lambda: ctl.add_daemon(args.kind, args.daemon_id),

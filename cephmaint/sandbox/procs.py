@@ -99,14 +99,23 @@ class Daemon:
         self.pid_file.unlink(missing_ok=True)
 
 
+    def kill(self) -> None:
+        """Kill the daemon at once (SIGKILL), as a crash or a dead disk would end it."""
+        pid = self.pid()
+        if pid is not None:
+            terminate_all([pid], timeout=0, signals=(signal.SIGKILL,))
+        self.pid_file.unlink(missing_ok=True)
+
+
 def terminate(pid: int, timeout: float = 15) -> None:
     """Send SIGTERM, wait for the process to end, then SIGKILL it."""
     terminate_all([pid], timeout)
 
 
-def terminate_all(pids: Sequence[int], timeout: float = 15) -> None:
+def terminate_all(pids: Sequence[int], timeout: float = 15,
+                  signals: Sequence[signal.Signals] = (signal.SIGTERM, signal.SIGKILL)) -> None:
     """Send SIGTERM to every process at once, wait for them all, then SIGKILL what is left."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    for sig in signals:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)

@@ -8,17 +8,28 @@ into a decommission that recovers its data from the surviving copies.
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 import pytest
 
 from ceph_tasks.decisions.host_back import given_up_key
+from ceph_tasks.decisions.movers import SELF_HEAL_KEY, SELF_HEAL_OPTION
 from dyrygent.errors import UnknownWorkflowError
 from dyrygent.states import NodeState, WorkflowState
-from inventory import Inventory, write_inventory
+from inventory import (
+    EmailTarget,
+    FailingDevices,
+    FailurePolicy,
+    Inventory,
+    NotificationTargets,
+    write_inventory,
+)
 from tests.integration.workflows.conftest import WorkflowBench
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
+from tests.support.smtp import private_smtp
 from tests.support.workflows import wait_finished, wait_for_node
 from workflows.errors import PlanRefused
 from workflows.host_work import Work
@@ -60,53 +71,104 @@ def test_a_disk_is_replaced_keeping_its_osd_id_once_the_new_serial_is_confirmed(
     assert not {"noscrub", "nodeep-scrub"} & bench.dump().flags
 
 
-def all_active(bench: WorkflowBench) -> bool:
-    """Every PG active again, those of the dead disk undersized: the PG map has seen it go
-    (the manager reports PG states seconds after the osdmap changes)."""
-    pgs = bench.with_ceph(lambda c: c.status()).pgmap
-    return (pgs.num_pgs > 0 and pgs.count_in("active") == pgs.num_pgs
-            and pgs.count_in("undersized") > 0)
+def watch(bench: WorkflowBench, *options: str) -> dict[int, dict[str, Any]]:
+    """One look of `cephmaint watch` at the sandbox: what it found, by OSD."""
+    done = bench.cli("watch", "--cluster", bench.cluster.name, "--json", *options)
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    return {found["osd"]: found for found in json.loads(line)["found"]}
 
 
-def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_once(
+def test_a_killed_osd_is_proposed_then_replaced_by_the_watch_its_data_recovered_then_back_once(
     workflow_bench: WorkflowBench,
 ) -> None:
     bench = workflow_bench
     bench.wait_healthy()
-    device = bench.cluster.osd(3).device
+    cluster = bench.cluster
+    device = cluster.osd(3).device
     weight = bench.tree().crush_weights(frozenset({3}))[3]
-    bench.hostctl("node1", "stop-osd", "3")  # the disk dies
-    poll(lambda: not bench.tree().node(3).up, timeout=60, interval=0.5,  # type: ignore[union-attr]
-         what=lambda _: "osd.3 reported down")
-    # Its PGs peer again without it for a moment: a start then would be refused (inactive).
-    poll(lambda: all_active(bench), timeout=60, interval=0.5,
-         what=lambda _: "every PG active again without osd.3")
-    # Not failed: up and holding PGs. A drain of the dead disk: the cluster is not healthy.
-    with pytest.raises(PlanRefused, match=r"osd\.2 is up and holds [0-9]+ PGs"):
-        bench.plan("disk", "osd.2", failed=True)
-    drain = bench.cli("run", "disk", "osd.3")
-    assert drain.returncode == 1 and "OSD_DOWN" in drain.stderr, drain.stderr
+    self_heal = ("config get", {"who": "mgr", "key": SELF_HEAL_OPTION})
+    with private_smtp() as smtp:
+        email = EmailTarget(smtp_host="127.0.0.1", smtp_port=smtp.port,
+                            sender="cephmaint@example.org", recipients=("ops@example.org",))
+        policy = FailurePolicy(down_grace_seconds=8, failing_devices=FailingDevices.CEPHMAINT)
+        write_inventory(Inventory(clusters=(cluster.model_copy(update={
+            "failures": policy, "notifications": NotificationTargets(email=email)}),)),
+            bench.inventory_path)
+        try:
+            # cephmaint acts on failing devices: devicehealth's self-heal goes off, recorded.
+            assert watch(bench) == {}
+            assert bench.with_ceph(lambda c: c.client.mon_command(*self_heal[:1],
+                                                                  **self_heal[1])) is False
+            recorded = bench.ledger().recall(f"watch.{cluster.name}", SELF_HEAL_KEY)
+            assert recorded is True
 
-    mark = bench.with_ceph(lambda c: audit_mark(c.client))
-    plan = bench.plan("disk", "osd.3", failed=True)
-    handle = bench.submit(plan)
-    gate = next(s.id for s in plan.steps if s.task == "cephmaint.wait_for_technician")
-    wait_for_node(handle, gate, NodeState.RUNNING, timeout=240)
-    node = bench.tree().node(3)
-    assert node is not None and node.status == "destroyed" and node.out
-    # Marked out by the maintenance, not by the monitor after mon_osd_down_out_interval.
-    assert handle.node("out-failed-3")["result"]["marked_out_at"]
+            killed = time.monotonic()
+            bench.hostctl("node1", "kill-osd", "3")  # the disk dies
+            first = poll(lambda: watch(bench).get(3), timeout=60, interval=0.5,
+                         what=lambda _: "osd.3 seen down")
+            assert first["action"] == "watch" and first["kind"] == "failed", first
+            proposed = poll(lambda: (f := watch(bench)[3])["action"] == "propose" and f,
+                            timeout=60, interval=0.5, what=lambda _: "osd.3 proposed")
+            to_proposal = time.monotonic() - killed
+            assert proposed["done"] == "told (email)", proposed
+            command = f"cephmaint run disk osd.3 --cluster {cluster.name} --failed"
+            assert proposed["command"] == command
+            [mail] = smtp.mailbox.messages
+            assert f"[{cluster.name}] osd.3 on node1 failed: replacement proposed" \
+                in mail["Subject"]
+            body = mail.get_content()
+            assert "failed disk replacement" in body and f"Approve it with:\n  {command}" \
+                in body, body
+            # Told once: the next look proposes the same, and sends nothing.
+            assert watch(bench)[3]["done"] == "" and len(smtp.mailbox.messages) == 1
 
-    bench.hostctl("node1", "swap-disk", device, "NEWDISK-0003")
-    confirmed = bench.cli("confirm", plan.reference, "--by", "tech", "--evidence",
-                          "serial=NEWDISK-0003")
-    assert confirmed.returncode == 0, confirmed.stderr
-    assert wait_finished(handle, timeout=300) == WorkflowState.SUCCESS
+            # Not failed: up and holding PGs. A drain of the dead disk: the cluster is not
+            # healthy.
+            with pytest.raises(PlanRefused, match=r"osd\.2 is up and holds [0-9]+ PGs"):
+                bench.plan("disk", "osd.2", failed=True)
+            drain = bench.cli("run", "disk", "osd.3")
+            assert drain.returncode == 1 and "OSD_DOWN" in drain.stderr, drain.stderr
+
+            mark = bench.with_ceph(lambda c: audit_mark(c.client))
+            started = poll(lambda: (f := watch(bench, "--auto")[3])["done"].startswith(
+                "started") and f, timeout=60, interval=1, what=lambda _: "osd.3 started")
+            to_start = time.monotonic() - killed
+            print(f"\nkill to proposal {to_proposal:.1f} s, kill to start {to_start:.1f} s "
+                  f"(grace {policy.down_grace_seconds:.0f} s)")
+            reference = started["done"].removeprefix("started ")
+            handle = bench.handle(reference)
+            plan = bench.ledger().recall(reference, "plan")
+            assert isinstance(plan, dict) and plan["kind"] == "failed disk replacement"
+            assert watch(bench, "--auto")[3]["action"] == "skip"  # in its maintenance
+            gate = next(s["id"] for s in plan["steps"]
+                        if s["task"] == "cephmaint.wait_for_technician")
+            wait_for_node(handle, gate, NodeState.RUNNING, timeout=240)
+            node = bench.tree().node(3)
+            assert node is not None and node.status == "destroyed" and node.out
+            # Marked out by the maintenance, not by the monitor after mon_osd_down_out_interval.
+            assert handle.node("out-failed-3")["result"]["marked_out_at"]
+
+            bench.hostctl("node1", "swap-disk", device, "NEWDISK-0003")
+            confirmed = bench.cli("confirm", reference, "--by", "tech", "--evidence",
+                                  "serial=NEWDISK-0003")
+            assert confirmed.returncode == 0, confirmed.stderr
+            assert wait_finished(handle, timeout=300) == WorkflowState.SUCCESS
+            assert watch(bench) == {}
+
+            # The inventory hands failing devices back to Ceph: self-heal back on, once.
+            write_inventory(Inventory(clusters=(cluster,)), bench.inventory_path)
+            assert watch(bench) == {}
+            assert bench.with_ceph(lambda c: c.client.mon_command(*self_heal[:1],
+                                                                  **self_heal[1])) is True
+            assert bench.ledger().recall(f"watch.{cluster.name}", SELF_HEAL_KEY) is None
+        finally:
+            write_inventory(Inventory(clusters=(cluster,)), bench.inventory_path)
     tree = bench.tree()
     assert tree.host_of(3) == "node1" and tree.node(3).up  # type: ignore[union-attr]
     assert tree.crush_weights(frozenset({3})) == {3: weight}
     assert bench.sandbox.verify() == 400
-    bench.wait_restored(plan.reference, ["node1"], after="the failed disk's replacement")
+    bench.wait_restored(reference, ["node1"], after="the failed disk's replacement")
     # Ceph's own log: osd.3 marked out once, never drained (its first CRUSH change is the
     # new OSD's, after the swap), and no cluster-wide flag. The new OSD is made by the
     # sandbox's ceph-volume, as client.admin: every client's commands are read.
@@ -117,6 +179,9 @@ def test_a_failed_disk_is_replaced_without_a_drain_its_data_recovered_then_back_
     created = next(i for i, m in enumerate(sent) if '"prefix": "osd new"' in m)
     assert reweights and min(reweights) > created, sent
     assert not [m for m in sent if '"prefix": "osd set", "key"' in m], sent
+    # self_heal set back on by the watch, once, after the replacement.
+    heals = [m for m in sent if SELF_HEAL_OPTION in m and ": dispatch" in m]
+    assert len(heals) == 1 and '"value": "true"' in heals[0], heals
 
 
 @pytest.mark.full
