@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=0, ge=0, le=65535)
     #: The address a worker serves its metrics on.
     metrics_address: str = "127.0.0.1"
+    #: Seconds between the looks of `cephmaint watch` that a worker started with --beat
+    #: schedules (0: none); one beat for the whole fleet.
+    watch_seconds: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     #: The Host header values `cephmaint serve` answers to (comma-separated).
     allowed_hosts: str = "127.0.0.1,localhost"
     #: Seconds a login lasts without being used.

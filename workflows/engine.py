@@ -16,12 +16,22 @@ from dyrygent.tasks import WorkflowProcessor, processor_for, register_workflow_p
 GUARDIAN_MODULE = "workflows.guardian"
 #: The module of the task that starts a queued maintenance when its cluster frees.
 STARTER_MODULE = "workflows.starter"
+#: The module of the periodic look for failed and failing disks (`cephmaint watch`).
+WATCH_MODULE = "workflows.watch_task"
+#: Its name in the beat schedule and as a task.
+WATCH_TASK = "cephmaint.watch"
 
 
 def worker_app(settings: Settings, name: str = "cephmaint") -> Celery:
     """An app that runs (or sends) every maintenance task and processes workflows."""
     app = make_app(settings, name)
-    app.conf.include = [*app.conf.include, GUARDIAN_MODULE, STARTER_MODULE]
+    app.conf.include = [*app.conf.include, GUARDIAN_MODULE, STARTER_MODULE, WATCH_MODULE]
+    if settings.watch_seconds:
+        # Run by the worker started with --beat (celery's -B); a look not taken before
+        # the next one is due is dropped, not queued behind it.
+        app.conf.beat_schedule = {WATCH_TASK: {
+            "task": WATCH_TASK, "schedule": settings.watch_seconds,
+            "options": {"expires": settings.watch_seconds}}}
     processor = processor_of(app)
     # A cancelled step's task runs on to its end: before each change it asks whether its
     # node still wants it, so nothing it sends outlives the guardian's restore.

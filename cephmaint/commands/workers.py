@@ -23,11 +23,15 @@ WORKER_APP = "cephmaint.worker:app"
 @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
               help="Serve this worker's metrics for Prometheus on this port "
                    "(CEPHMAINT_METRICS_PORT; on CEPHMAINT_METRICS_ADDRESS, 127.0.0.1).")
+@click.option("--beat", "watch_seconds", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Also run `cephmaint watch` every SECONDS, on this worker's beat (Celery "
+                   "-B): start one such worker for the whole fleet.")
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 @shared_options
 @pass_session
 def worker_command(session: Session, concurrency: int, loglevel: str,
-                   metrics_port: int | None, celery_args: tuple[str, ...]) -> int:
+                   metrics_port: int | None, watch_seconds: float | None,
+                   celery_args: tuple[str, ...]) -> int:
     """A Celery worker running every maintenance task and the workflow processor.
 
     More `celery worker` options go after the ones above.
@@ -43,8 +47,16 @@ def worker_command(session: Session, concurrency: int, loglevel: str,
         env["CEPHMAINT_INVENTORY"] = str(settings.inventory_path)
     if metrics_port is not None:
         env["CEPHMAINT_METRICS_PORT"] = str(metrics_port)
+    beat: list[str] = []
+    if watch_seconds is not None:
+        env["CEPHMAINT_WATCH_SECONDS"] = str(watch_seconds)
+        # Celery beat keeps its schedule's last runs in a file: under the state home.
+        schedule = settings.state_home.expanduser() / "beat-schedule"
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        beat = ["-B", "-s", str(schedule)]
     argv = [sys.executable, "-m", "celery", "-A", WORKER_APP, "worker",
-            "-c", str(concurrency), "-l", loglevel, *(a for a in celery_args if a != "--")]
+            "-c", str(concurrency), "-l", loglevel, *beat,
+            *(a for a in celery_args if a != "--")]
     os.execve(sys.executable, argv, env)
     return 0  # pragma: no cover - execve does not return
 

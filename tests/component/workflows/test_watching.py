@@ -33,7 +33,7 @@ from inventory import (
 from tests.support.lab import FIXTURES, lab_cluster
 from tests.support.pg_map_by_hand import healthy_pg_dump
 from tests.support.service_daemons import daemon_answers
-from workflows.engine import worker_app
+from workflows.engine import WATCH_TASK, worker_app
 from workflows.leases import RedisLeases
 from workflows.watching import Watcher, watch_reference
 
@@ -168,3 +168,15 @@ def test_self_heal_an_operator_turned_off_is_left_off_when_ceph_acts(
     client = osd_down_client(self_heal=False)
     watcher(redis_url, client).look(cluster())
     assert not [c for c in client.calls if c.prefix == "config set"]
+
+
+def test_a_worker_given_a_watch_interval_schedules_the_watch_on_its_beat(redis_url: str) -> None:
+    app = worker_app(Settings(broker_url=redis_url, redis_url=redis_url, watch_seconds=90),
+                     name=f"beat-{uuid.uuid4().hex[:6]}")
+    app.loader.import_default_modules()
+    assert WATCH_TASK in app.tasks
+    assert app.conf.beat_schedule == {WATCH_TASK: {
+        "task": WATCH_TASK, "schedule": 90.0, "options": {"expires": 90.0}}}
+    quiet = worker_app(Settings(broker_url=redis_url, redis_url=redis_url),
+                       name=f"beat-{uuid.uuid4().hex[:6]}")
+    assert not quiet.conf.beat_schedule
