@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ceph_tasks.decisions.failed_osd import failed_osds_problems
 from ceph_tasks.names import ORIGINAL_WEIGHT
-from inventory import Cluster, Device, Host
+from inventory import Cluster, Device, FailingDevices, Host
 from workflows.builders import (
     DEFAULT_TIMING,
     Timing,
@@ -118,7 +118,8 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
         # Failed: what they held comes back from the other copies, not from them.
         data_to_move_bytes=0 if failed else state.bytes_on(unit.osds),
         failed=unit.osds if failed else (),
-        notes=(f"{swapped.path}, bay {swapped.bay or '?'}, serial {swapped.serial or '?'}",),
+        notes=(f"{swapped.path}, bay {swapped.bay or '?'}, serial {swapped.serial or '?'}",
+               *_failure_notes(cluster)),
         capacity=state.capacity)
     steps = StepMaker(cluster.name, plan.reference)
     host = unit.host.name
@@ -150,8 +151,13 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
     if swapped.path not in unit.data:
         # The data disks stay: wiped, so that the OSDs can be made again on them.
         plan.add(steps.zap(host, unit.osds, plan.last()))
+    locate = cluster.failures.locate_on is not None
+    if locate:
+        plan.add(steps.locate(host, [swapped.path], plan.last(), on=True))
     hands_on(plan, steps, host, unit.action, timing, device_paths=[swapped.path],
              expect_serials=1, ticket=ticket)
+    if locate:
+        plan.add(steps.locate(host, [swapped.path], plan.last(), on=False))
     plan.add(steps.add_node(host, plan.last(), devices=list(unit.data)))
     plan.add(steps.reweight_osds(unit.osds, ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
@@ -167,3 +173,17 @@ def _placement_problems(unit: _Unit, state: ClusterState) -> list[str]:
     return [f"osd.{o} sits under {live or 'no host'} in the CRUSH tree but under "
             f"{unit.host.name} in the inventory: check the inventory"
             for o in unit.osds if (live := state.tree.host_of(o)) != unit.host.name]
+
+
+def _failure_notes(cluster: Cluster) -> tuple[str, ...]:
+    """What the failure policy adds to the plan: who acts on failing devices, the LED."""
+    policy = cluster.failures
+    notes = []
+    if policy.failing_devices is FailingDevices.CEPHMAINT:
+        notes.append("devicehealth self_heal is off on this cluster while cephmaint acts on "
+                     "failing devices (turned off by `cephmaint watch`, recorded under "
+                     f"watch.{cluster.name}, back on when the inventory says ceph)")
+    if policy.locate_on is not None:
+        notes.append(f"the drive's locate LED lit for the technicians by "
+                     f"{' '.join(policy.locate_on)}, put out after the swap")
+    return tuple(notes)

@@ -211,6 +211,15 @@ class StepMaker:
                           TaskName.ZAP_DEVICES, Phase.REMOVE, after, touches=[host], osds=osds,
                           reference=self.reference, host=host, osd_ids=sorted(osds))
 
+    def locate(self, host: str, devices: Sequence[str], after: Sequence[str], *,
+               on: bool) -> Step:
+        """Light the drives' identify LEDs for the technicians (on), or put them out."""
+        verb = "light" if on else "put out"
+        return self._step(f"locate-{'on' if on else 'off'}-{host}",
+                          f"{verb} the locate LED of {', '.join(devices)} on {host}",
+                          TaskName.LOCATE_DEVICES, Phase.HARDWARE, after, touches=[host],
+                          reference=self.reference, host=host, devices=list(devices), on=on)
+
     def destroy_osds(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Mark out, stop and destroy some OSDs of a host, keeping their ids for new disks."""
         return self._step(f"destroy-{'-'.join(map(str, sorted(osds)))}",

@@ -28,10 +28,13 @@ class Kind(StrEnum):
     MOVERS = "movers"
     DOWNTIMES = "downtimes"
     WEIGHTS = "weights"
+    LOCATES = "locates"
 
 
 #: The ledger key prefix of an OSD daemon a maintenance stopped (a host's work without drain).
 DAEMON_PREFIX = "daemon-stopped"
+#: The ledger key prefix of a drive's identify LED a maintenance lit for the technicians.
+LOCATE_PREFIX = "locate-lit"
 
 #: The prefix of each kind's ledger keys.
 PREFIXES: dict[Kind, str] = {
@@ -40,11 +43,13 @@ PREFIXES: dict[Kind, str] = {
     Kind.MOVERS: f"{movers.LEDGER_PREFIX}:",
     Kind.DOWNTIMES: f"{downtime_window.LEDGER_PREFIX}:",
     Kind.WEIGHTS: f"{reweight_plan.LEDGER_PREFIX}:",
+    Kind.LOCATES: f"{LOCATE_PREFIX}:",
 }
 
 #: What the restore task puts back, in this order: a host's daemons start before its noout
 #: is lifted. Weights come back through the throttled reweight.
-RESTORED_HERE: tuple[Kind, ...] = (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES)
+RESTORED_HERE: tuple[Kind, ...] = (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES,
+                                   Kind.LOCATES)
 
 
 def kinds_of(names: Iterable[str] | None) -> tuple[Kind, ...]:
@@ -97,3 +102,18 @@ def stopped_daemons(entries: Mapping[str, Any]) -> dict[str, list[int]]:
         if host and osd.isdigit():
             found.setdefault(host, []).append(int(osd))
     return {host: sorted(osds) for host, osds in found.items()}
+
+
+def locate_key(host: str, device: str) -> str:
+    """The ledger key recording that the maintenance lit device's identify LED on host."""
+    return f"{LOCATE_PREFIX}:{host}:{device}"
+
+
+def lit_locates(entries: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The devices whose LED the maintenance lit, by host (in the order recorded)."""
+    found: dict[str, list[str]] = {}
+    for key in recorded(entries, [Kind.LOCATES]):
+        host, _, device = key[len(PREFIXES[Kind.LOCATES]):].partition(":")
+        if host and device:
+            found.setdefault(host, []).append(device)
+    return found

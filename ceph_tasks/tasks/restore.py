@@ -20,13 +20,15 @@ from ceph_tasks.decisions.restoration import (
     daemon_key,
     downtime_hosts,
     kinds_of,
+    lit_locates,
     recorded,
     stopped_daemons,
 )
-from ceph_tasks.errors import TaskFailed
+from ceph_tasks.errors import CephTaskError, TaskFailed
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, refuse, step
 from ceph_tasks.tasks.downtime import lift_downtime
+from ceph_tasks.tasks.locate import turn_locate
 from ceph_tasks.tasks.pause import movers_now
 
 
@@ -59,6 +61,7 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
                 ctx.ledger.forget(reference, key)
     lifted: dict[str, dict[str, int]] = {}
     failed: list[str] = []
+    out = _locates_out(self, cluster, reference, entries, failed)
     for host in downtime_hosts(entries):
         try:
             lifted[host] = lift_downtime(self, cluster, host, reference)
@@ -67,7 +70,30 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
     if failed:
         raise TaskFailed("; ".join(failed))
     return {"cluster": cluster, "started": started, "changed": [c.says for c in changes],
-            "downtimes": lifted}
+            "downtimes": lifted, "locates_out": out}
+
+
+def _locates_out(task: MaintenanceTask, cluster: str, reference: str,
+                 entries: dict[str, Any], failed: list[str]) -> list[str]:
+    """Put out the identify LEDs the maintenance lit (a failure noted, the others go on)."""
+    lit = lit_locates(entries)
+    if not lit:
+        return []
+    with step(f"cluster {cluster}: the locate commands"):
+        template = task.context.cluster(cluster).failures.locate_off
+    out = []
+    for host, devices in lit.items():
+        for device in devices:
+            if template is None:
+                failed.append(f"the LED of {device} on {host} was lit and the inventory "
+                              "has no locate_off command any more")
+                continue
+            try:
+                out.append(turn_locate(task, cluster, reference, host, device, template,
+                                       on=False))
+            except CephTaskError as e:
+                failed.append(f"the LED of {device} on {host}: {e}")
+    return out
 
 
 def _start_daemons(task: MaintenanceTask, what: str, cluster: str, reference: str,

@@ -51,8 +51,12 @@ _DONE_STATUSES = frozenset({"done", "closed", "resolved"})
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.NOTIFY_TECHNICIANS)  # type: ignore[untyped-decorator]
 def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference: str,
                        action: str, device_paths: list[str] | None = None,
-                       instructions: str | None = None) -> dict[str, Any]:
-    """Tell technicians what to do on a host, once per channel; record the ticket's key."""
+                       instructions: str | None = None,
+                       ticket: str | None = None) -> dict[str, Any]:
+    """Tell technicians what to do on a host, once per channel; record the ticket's key.
+
+    ticket: one already open about it (the watch's proposal): commented, not opened again.
+    """
     what = f"cluster {cluster}, host {host}: notify technicians ({action!r})"
     ctx = self.context
     with step(what):
@@ -86,10 +90,10 @@ def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference
             ctx.ledger.remember(reference, notified_key(host, action, name),
                                 {"receipt": receipt, "at": ctx.now().isoformat()})
         sent.append(name)
-    ticket: str | None = None
+    key: str | None = None
     if tracker is not None:
         try:
-            ticket, ticket_sent = _ticket(self, tracker, message, host, action, ticket)
+            key, ticket_sent = _ticket(self, tracker, message, host, action, ticket)
             (sent if ticket_sent else recorded).append("ticket")
         except CephTaskError as e:
             failed.append(f"ticket: {e}")
@@ -97,7 +101,7 @@ def notify_technicians(self: MaintenanceTask, cluster: str, host: str, reference
         raise TaskFailed(f"{what}: {len(failed)} channel(s) failed (the others are recorded "
                          f"as sent and will not repeat): {'; '.join(failed)}")
     return {"cluster": cluster, "host": host, "reference": reference, "sent": sent,
-            "already_sent": recorded, "ticket": ticket}
+            "already_sent": recorded, "ticket": key}
 
 
 def _ticket(task: MaintenanceTask, tracker: TicketTracker, message: TechnicianMessage,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,17 +21,18 @@ from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
 from ceph_tasks.errors import DeadlineExceeded, Refused, TaskFailed
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.monitoring import DowntimeBackend
-from ceph_tasks.notify import TechnicianNotifier
+from ceph_tasks.notify import TechnicianMessage, TechnicianNotifier
 from ceph_tasks.notify.ticket import TicketTracker
 from ceph_tasks.remote.devices import LSBLK
 from ceph_tasks.tasks.context import TaskContext, install_context
 from ceph_tasks.tasks.downtime import set_downtime
+from ceph_tasks.tasks.locate import locate_devices
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.technicians import notify_technicians, wait_for_technician
 from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from ceph_tasks.testing.fake_executor import FakeExecutor
 from ceph_tasks.testing.fake_notify import InMemoryNotifier, InMemoryTickets
-from inventory import Inventory
+from inventory import FailurePolicy, Inventory
 
 REF = "maint-7"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -155,6 +156,10 @@ def test_an_unknown_host_fails_naming_it(ctx: FakeContext) -> None:
 
 # --- notification ----------------------------------------------------------------------
 
+def notify_message() -> TechnicianMessage:
+    return TechnicianMessage("disk failed", "osd.1 down", "x", "c1", "node2")
+
+
 def notify(**extra: object) -> Any:
     return notify_technicians(cluster="c1", host="node2", reference=REF,
                               action="Replace failed disk", device_paths=["/dev/sdb"], **extra)
@@ -189,6 +194,17 @@ def test_a_second_action_comments_on_the_maintenances_ticket(ctx: FakeContext) -
     assert ctx.tracker.by_reference == {REF: "OPS-1"}
     assert len(ctx.tracker.comments["OPS-1"]) == 1
     assert [len(c.sent) for c in ctx.channels] == [2, 2]
+
+
+def test_a_ticket_already_open_about_it_is_commented_not_opened_again(
+        ctx: FakeContext) -> None:
+    assert ctx.tracker is not None
+    opened = ctx.tracker.notify(replace(notify_message(), reference="failure.c1-osd1.ab12cd34"))
+    sent = notify(ticket=opened)
+    assert sent["ticket"] == opened and sent["sent"] == ["chat", "email", "ticket"]
+    assert ctx.tracker.by_reference == {"failure.c1-osd1.ab12cd34": opened}
+    assert len(ctx.tracker.comments[opened]) == 1
+    assert ctx.ledger.recall(REF, "ticket") == opened
 
 
 def test_a_device_the_host_does_not_have_fails_naming_it(ctx: FakeContext) -> None:
@@ -288,3 +304,44 @@ def test_gate_arguments_that_cannot_be_met_are_refused(ctx: FakeContext) -> None
         gate(expect_serials=2, device_paths=["/dev/sdb"])
     with pytest.raises(TaskFailed, match="host node2 has no device '/dev/sdz'"):
         gate(expect_serials=1, device_paths=["/dev/sdz"])
+
+
+# --- the drive's identify LED ------------------------------------------------------------
+
+def located(ctx: FakeContext) -> None:
+    """The cluster's failure policy lights LEDs with ledctl."""
+    [cluster] = ctx.inventory.clusters
+    policy = FailurePolicy(locate_on=("ledctl", "locate={device}"),
+                           locate_off=("ledctl", "locate_off={device}"))
+    ctx.inventory = Inventory(clusters=(cluster.model_copy(update={"failures": policy}),))
+    assert isinstance(ctx.executor, FakeExecutor)
+    ctx.executor.reply(["ledctl", "locate=/dev/sdb"])
+    ctx.executor.reply(["ledctl", "locate_off=/dev/sdb"])
+
+
+def test_the_led_is_recorded_before_it_is_lit_and_forgotten_once_out(ctx: FakeContext) -> None:
+    located(ctx)
+    assert isinstance(ctx.executor, FakeExecutor)
+    locate_devices(cluster="c1", reference=REF, host="node2", devices=["/dev/sdb"], on=True)
+    assert ctx.executor.commands_on("node2") == [("ledctl", "locate=/dev/sdb")]
+    assert ctx.ledger.recall(REF, "locate-lit:node2:/dev/sdb") is not None
+    locate_devices(cluster="c1", reference=REF, host="node2", devices=["/dev/sdb"], on=False)
+    assert ctx.executor.commands_on("node2")[-1] == ("ledctl", "locate_off=/dev/sdb")
+    assert ctx.ledger.recall(REF, "locate-lit:node2:/dev/sdb") is None
+
+
+def test_a_cancelled_maintenance_has_its_lit_led_put_out_by_the_restore(
+        ctx: FakeContext) -> None:
+    located(ctx)
+    assert isinstance(ctx.executor, FakeExecutor)
+    locate_devices(cluster="c1", reference=REF, host="node2", devices=["/dev/sdb"], on=True)
+    assert restore(cluster="c1", reference=REF)["locates_out"] == ["/dev/sdb"]
+    assert ctx.executor.commands_on("node2")[-1] == ("ledctl", "locate_off=/dev/sdb")
+    assert restore(cluster="c1", reference=REF)["locates_out"] == []
+
+
+def test_without_locate_commands_the_led_step_is_refused(ctx: FakeContext) -> None:
+    with pytest.raises(Refused, match="no locate_on / locate_off command"):
+        locate_devices(cluster="c1", reference=REF, host="node2", devices=["/dev/sdb"],
+                       on=True)
+    assert ctx.ledger.entries(REF) == {}

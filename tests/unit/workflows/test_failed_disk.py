@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ceph_tasks.ceph.models import OsdTree, Status
-from inventory import Cluster
+from inventory import Cluster, FailingDevices, FailurePolicy
 from workflows.admission import check_start, describe_health
 from workflows.disks import plan_disk_replacement
 from workflows.errors import PlanRefused, StartRefused
@@ -110,3 +110,37 @@ def test_a_host_with_an_osd_still_up_and_serving_is_not_decommissioned_as_failed
                                           r"refused, nothing changed: osd.5 is up and holds"):
         plan_maintenance(Kind.DECOMMISSION, "node2", cluster=cluster,
                          state=with_osd_down(healthy, 4), failed=True)
+
+
+def test_a_located_disk_has_its_led_lit_before_the_technicians_are_asked_and_out_after(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    policy = FailurePolicy(locate_on=("ledctl", "locate={device}"),
+                           locate_off=("ledctl", "locate_off={device}"),
+                           failing_devices=FailingDevices.CEPHMAINT)
+    located = cluster.model_copy(update={"failures": policy})
+    plan = plan_disk_replacement(5, cluster=located, state=with_osd_down(healthy, 5),
+                                 reference="f1", failed=True, ticket="OPS-7")
+    order = tasks(plan)
+    lit, out = order.index("locate_devices"), len(order) - 1 - order[::-1].index(
+        "locate_devices")
+    assert order.index("remove_node") < lit < order.index("notify_technicians")
+    assert order.index("wait_for_technician") < out < order.index("add_node")
+    steps = [s for s in plan.steps if s.task == "cephmaint.locate_devices"]
+    assert [(s.kwargs["devices"], s.kwargs["on"]) for s in steps] == [
+        (["/dev/sdc"], True), (["/dev/sdc"], False)]
+    notify = next(s for s in plan.steps if s.task == "cephmaint.notify_technicians")
+    assert notify.kwargs["ticket"] == "OPS-7"
+    shown = plan.render()
+    assert "locate LED lit for the technicians by ledctl locate={device}" in shown
+    assert "devicehealth self_heal is off on this cluster" in shown
+
+
+def test_without_locate_commands_no_led_step_and_no_ticket_argument(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    plan = plan_disk_replacement(5, cluster=cluster, state=with_osd_down(healthy, 5),
+                                 reference="f1", failed=True)
+    assert "locate_devices" not in tasks(plan)
+    notify = next(s for s in plan.steps if s.task == "cephmaint.notify_technicians")
+    assert "ticket" not in notify.kwargs

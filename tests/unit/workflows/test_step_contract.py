@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from ceph_tasks.names import TASK_MODULES, TaskName
-from inventory import Cluster
+from inventory import Cluster, FailurePolicy
 from tests.unit.workflows.test_daemon_hosts import with_daemons
 from tests.unit.workflows.test_db_device import with_shared_db
 from tests.unit.workflows.test_failed_disk import with_osd_down
@@ -47,6 +47,12 @@ def no_problems(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
     return []
 
 
+def with_locate(cluster: Cluster) -> Cluster:
+    """The cluster with identify-LED commands in its failure policy."""
+    return cluster.model_copy(update={"failures": FailurePolicy(
+        locate_on=("ledctl", "locate={device}"), locate_off=("ledctl", "locate_off={device}"))})
+
+
 KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
     "decommission": lambda c, s: plan_decommission("node2", cluster=c, state=s,
                                                    check_domains=no_problems),
@@ -58,6 +64,8 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
     "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),
                                                       failed=True),
+    "failed disk located, on a proposal's ticket": lambda c, s: plan_disk_replacement(
+        5, cluster=with_locate(c), state=with_osd_down(s, 5), failed=True, ticket="OPS-7"),
     "DB device": lambda c, s: plan_db_device_replacement(
         "node2", "/dev/sdd", cluster=with_shared_db(c), state=s),
     "failed DB device": lambda c, s: plan_db_device_replacement(
