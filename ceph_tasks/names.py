@@ -33,6 +33,7 @@ class TaskName(StrEnum):
     WAIT_HOST_BACK = "cephmaint.wait_host_back"
     ZAP_DEVICES = "cephmaint.zap_devices"
     LOCATE_DEVICES = "cephmaint.locate_devices"
+    TICKET_STAGE = "cephmaint.ticket_stage"
     DEEP_SCRUB_OSDS = "cephmaint.deep_scrub_osds"
     OUT_FAILED_OSD = "cephmaint.out_failed_osd"
     HAND_OVER_DAEMONS = "cephmaint.hand_over_daemons"
@@ -42,6 +43,7 @@ class TaskName(StrEnum):
 #: The modules that register those tasks, imported by a worker when it starts.
 TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.locate",
+    "ceph_tasks.tasks.ticket_stage",
     "ceph_tasks.tasks.downtime",
     "ceph_tasks.tasks.flags",
     "ceph_tasks.tasks.guards",

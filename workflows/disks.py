@@ -136,6 +136,10 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
     plan.guards += (f"{unit.named} safe to destroy before destroyed",
                     "the new device's serial reported by the host before the OSDs are "
                     "recreated")
+    tracked = cluster.notifications.ticket is not None
+    if tracked and ticket is not None:
+        plan.add(steps.ticket_stage("started", f"{kind} of {unit.named} on {host} started",
+                                    plan.last(), phase=Phase.PREPARE, ticket=ticket))
     before_moving(plan, steps)
     downtime = plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
     if failed:
@@ -159,9 +163,17 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
     if locate:
         plan.add(steps.locate(host, [swapped.path], plan.last(), on=False))
     plan.add(steps.add_node(host, plan.last(), devices=list(unit.data)))
+    if tracked:
+        plan.add(steps.ticket_stage("recreated", f"{unit.named} created again on the new "
+                                    "device; its data is coming back", plan.last(),
+                                    phase=Phase.ADD))
     plan.add(steps.reweight_osds(unit.osds, ORIGINAL_WEIGHT, plan.last(), phase=Phase.ADD))
     plan.add(steps.wait_healthy(plan.last(), timing.healthy, timing.health_interval,
                                 phase=Phase.ADD))
+    if tracked:
+        plan.add(steps.ticket_stage("done", f"{unit.named} back at its weight and every PG "
+                                    "clean: the replacement is done", plan.last(),
+                                    phase=Phase.ADD, close=True))
     restore(plan, steps, [host], drained=unit.osds)
     # A bad new device is found now, not at the next failure.
     plan.add(steps.deep_scrub(plan.last(), osds=unit.osds))

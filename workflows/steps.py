@@ -220,6 +220,15 @@ class StepMaker:
                           TaskName.LOCATE_DEVICES, Phase.HARDWARE, after, touches=[host],
                           reference=self.reference, host=host, devices=list(devices), on=on)
 
+    def ticket_stage(self, stage: str, text: str, after: Sequence[str], *, phase: Phase,
+                     close: bool = False, ticket: str | None = None) -> Step:
+        """Say on the maintenance's ticket where it stands; close: and close it."""
+        given: dict[str, Any] = {"ticket": ticket} if ticket else {}
+        return self._step(f"ticket-{stage}", f"{'close' if close else 'comment'} the "
+                          f"ticket: {stage}", TaskName.TICKET_STAGE, phase, after,
+                          reference=self.reference, stage=stage, text=text, close=close,
+                          **given)
+
     def destroy_osds(self, host: str, osds: Sequence[int], after: Sequence[str]) -> Step:
         """Mark out, stop and destroy some OSDs of a host, keeping their ids for new disks."""
         return self._step(f"destroy-{'-'.join(map(str, sorted(osds)))}",

@@ -150,6 +150,14 @@ class AuditedTickets(AuditedNotifier):
             after.value = {"receipt": receipt}
         return receipt
 
+    def close(self, key: str, text: str) -> str:
+        """Comment and close the ticket, written down first."""
+        with self.trail.action(Kind.NOTIFY, "close ticket",
+                               details={"ticket": key, "text": text}) as after:
+            status = self.tracker.close(key, text)
+            after.value = {"status": status}
+        return status
+
 
 class AuditedLedger:
     """A ledger whose records of values to put back are mirrored into the trail.

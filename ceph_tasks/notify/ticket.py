@@ -78,6 +78,10 @@ class TicketTracker(Protocol):
         """Add a comment; return its id."""
         ...
 
+    def close(self, key: str, text: str) -> str:
+        """Comment, then move the ticket to a done status; return the status it ends in."""
+        ...
+
 
 @dataclass(frozen=True)
 class TicketState:
@@ -102,6 +106,19 @@ def parse_state(key: str, document: Any) -> TicketState:
         return TicketState(key=key, status=name, category=category_key)
     except (KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"no status name in the answer ({e})") from e
+
+
+def done_transition(document: Any) -> str | None:
+    """The id of a transition into a done status, from GET .../transitions (None: none)."""
+    transitions = document.get("transitions") if isinstance(document, Mapping) else None
+    if not isinstance(transitions, list):
+        raise ValueError("expected an object with a 'transitions' list")
+    for transition in transitions:
+        target = transition.get("to") if isinstance(transition, Mapping) else None
+        category = target.get("statusCategory") if isinstance(target, Mapping) else None
+        if isinstance(category, Mapping) and category.get("key") == "done":
+            return str(transition["id"])
+    return None
 
 
 def parse_found_key(document: Any) -> str | None:
@@ -203,3 +220,25 @@ class TicketClient:
         if not isinstance(document, Mapping) or "id" not in document:
             raise NotificationError(f"{doing}: {url} answered no comment id")
         return str(document["id"])
+
+    def close(self, key: str, text: str) -> str:
+        """Comment, then move the ticket to a done status unless it is in one already."""
+        self.comment(key, text)
+        state = self.ticket_state(key)
+        if state.done:
+            return state.status
+        doing = f"closing ticket {key}"
+        url = join_url(self._url, f"{ISSUE_PATH}/{quote(key)}/transitions")
+        response = call(self._session, "GET", url, doing=doing, error=NotificationError,
+                        timeout=self._timeout)
+        try:
+            transition = done_transition(json_body(response, doing=doing,
+                                                   error=NotificationError, where=url))
+        except (ValueError, KeyError) as e:
+            raise NotificationError(f"{doing}: {url} answered an unexpected shape: {e}") from e
+        if transition is None:
+            raise NotificationError(f"{doing}: no transition from {state.status} leads to a "
+                                    "done status; close it by hand")
+        call(self._session, "POST", url, doing=doing, error=NotificationError,
+             timeout=self._timeout, ok=(200, 204), json={"transition": {"id": transition}})
+        return self.ticket_state(key).status

@@ -53,3 +53,9 @@ class InMemoryTickets:
             raise NotificationError(f"commenting on ticket {key}: not found")
         self.comments[key].append(text)
         return str(len(self.comments[key]))
+
+    def close(self, key: str, text: str) -> str:
+        """Comment, and set the status Done."""
+        self.comment(key, text)
+        self.statuses[key] = "Done"
+        return "Done"

@@ -29,6 +29,7 @@ from ceph_tasks.tasks.downtime import set_downtime
 from ceph_tasks.tasks.locate import locate_devices
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.tasks.technicians import notify_technicians, wait_for_technician
+from ceph_tasks.tasks.ticket_stage import ticket_stage
 from ceph_tasks.testing.fake_downtimes import InMemoryDowntimes
 from ceph_tasks.testing.fake_executor import FakeExecutor
 from ceph_tasks.testing.fake_notify import InMemoryNotifier, InMemoryTickets
@@ -345,3 +346,25 @@ def test_without_locate_commands_the_led_step_is_refused(ctx: FakeContext) -> No
         locate_devices(cluster="c1", reference=REF, host="node2", devices=["/dev/sdb"],
                        on=True)
     assert ctx.ledger.entries(REF) == {}
+
+
+# --- the ticket's stages -----------------------------------------------------------------
+
+def test_each_stage_is_said_once_on_the_ticket_and_the_last_closes_it(
+        ctx: FakeContext) -> None:
+    assert ctx.tracker is not None
+    key = ctx.tracker.notify(replace(notify_message(), reference="failure.c1-osd1.ab12cd34"))
+    started = ticket_stage(cluster="c1", reference=REF, stage="started", text="started",
+                           ticket=key)
+    assert started["ticket"] == key and started["said"]["result"] == "1"
+    again = ticket_stage(cluster="c1", reference=REF, stage="started", text="started")
+    assert again["said"] == started["said"] and len(ctx.tracker.comments[key]) == 1
+    ticket_stage(cluster="c1", reference=REF, stage="done", text="osd.1 back", close=True)
+    assert ctx.tracker.statuses[key] == "Done"
+    assert ctx.tracker.comments[key][-1].startswith("osd.1 back")
+
+
+def test_a_stage_before_any_ticket_exists_has_nothing_to_say_it_on(ctx: FakeContext) -> None:
+    said = ticket_stage(cluster="c1", reference=REF, stage="recreated", text="back")
+    assert said == {"cluster": "c1", "ticket": None, "stage": "recreated", "said": None}
+    assert ctx.tracker is not None and ctx.tracker.comments == {}

@@ -9,9 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from ceph_tasks.ceph.models import OsdTree, Status
-from inventory import Cluster, FailingDevices, FailurePolicy
+from inventory import (
+    Cluster,
+    FailingDevices,
+    FailurePolicy,
+    NotificationTargets,
+    TicketTarget,
+)
 from workflows.admission import check_start, describe_health
 from workflows.disks import plan_disk_replacement
 from workflows.errors import PlanRefused, StartRefused
@@ -133,6 +140,7 @@ def test_a_located_disk_has_its_led_lit_before_the_technicians_are_asked_and_out
     assert notify.kwargs["ticket"] == "OPS-7"
     shown = plan.render()
     assert "locate LED lit for the technicians by ledctl locate={device}" in shown
+    assert "ticket_stage" not in order  # no ticket system in this inventory
     assert "devicehealth self_heal is off on this cluster" in shown
 
 
@@ -144,3 +152,27 @@ def test_without_locate_commands_no_led_step_and_no_ticket_argument(
     assert "locate_devices" not in tasks(plan)
     notify = next(s for s in plan.steps if s.task == "cephmaint.notify_technicians")
     assert "ticket" not in notify.kwargs
+
+
+def test_the_ticket_is_commented_at_each_stage_and_closed_once_the_pgs_are_clean(
+    cluster: Cluster, healthy: ClusterState
+) -> None:
+    tracked = cluster.model_copy(update={"notifications": NotificationTargets(
+        ticket=TicketTarget(url="https://jira.example.org", project="OPS",
+                            token=SecretStr("t")))})
+    plan = plan_disk_replacement(5, cluster=tracked, state=with_osd_down(healthy, 5),
+                                 reference="f1", failed=True, ticket="OPS-7")
+    order = tasks(plan)
+    stages = [(s.kwargs["stage"], s.kwargs["close"], s.kwargs.get("ticket"))
+              for s in plan.steps if s.task == "cephmaint.ticket_stage"]
+    assert stages == [("started", False, "OPS-7"), ("recreated", False, None),
+                      ("done", True, None)]
+    ticket_steps = [i for i, t in enumerate(order) if t == "ticket_stage"]
+    assert ticket_steps[0] == order.index("check_healthy_to_start") + 1
+    assert order[ticket_steps[1] - 1] == "add_node"
+    assert order[ticket_steps[2] - 1] == "wait_healthy"
+    # Without a proposal's ticket, the first stage has no ticket to be said on yet.
+    unproposed = plan_disk_replacement(5, cluster=tracked, state=with_osd_down(healthy, 5),
+                                       reference="f2", failed=True)
+    assert [s.kwargs["stage"] for s in unproposed.steps
+            if s.task == "cephmaint.ticket_stage"] == ["recreated", "done"]

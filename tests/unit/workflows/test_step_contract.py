@@ -12,9 +12,10 @@ import inspect
 from collections.abc import Callable
 
 import pytest
+from pydantic import SecretStr
 
 from ceph_tasks.names import TASK_MODULES, TaskName
-from inventory import Cluster, FailurePolicy
+from inventory import Cluster, FailurePolicy, NotificationTargets, TicketTarget
 from tests.unit.workflows.test_daemon_hosts import with_daemons
 from tests.unit.workflows.test_db_device import with_shared_db
 from tests.unit.workflows.test_failed_disk import with_osd_down
@@ -48,9 +49,11 @@ def no_problems(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
 
 
 def with_locate(cluster: Cluster) -> Cluster:
-    """The cluster with identify-LED commands in its failure policy."""
+    """The cluster with identify-LED commands in its failure policy, and a ticket system."""
     return cluster.model_copy(update={"failures": FailurePolicy(
-        locate_on=("ledctl", "locate={device}"), locate_off=("ledctl", "locate_off={device}"))})
+        locate_on=("ledctl", "locate={device}"), locate_off=("ledctl", "locate_off={device}")),
+        "notifications": NotificationTargets(ticket=TicketTarget(
+            url="https://jira.example.org", project="OPS", token=SecretStr("t")))})
 
 
 KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {

@@ -92,6 +92,50 @@ def test_a_comment_is_added_and_its_id_returned() -> None:
     assert json.loads(responses.calls[0].request.body or b"") == {"body": "Disk swapped"}
 
 
+def transitions(*targets: tuple[str, str, str]) -> dict[str, object]:
+    """GET .../transitions: (id, status name, status category) of each."""
+    return {"expand": "transitions", "transitions": [
+        {"id": tid, "name": f"to {name}", "to": {"name": name, "statusCategory": {
+            "key": category, "name": name}}} for tid, name, category in targets]}
+
+
+@responses.activate
+def test_closing_comments_then_takes_the_transition_into_a_done_status() -> None:
+    comment = responses.add(responses.POST, f"{ISSUE}/DCOPS-42/comment", status=201,
+                            json={"id": "10101"})
+    responses.add(responses.GET, f"{ISSUE}/DCOPS-42",
+                  json=status_answer("DCOPS-42", "In Progress", "indeterminate"))
+    responses.add(responses.GET, f"{ISSUE}/DCOPS-42/transitions", json=transitions(
+        ("11", "Waiting", "indeterminate"), ("31", "Resolved", "done")))
+    moved = responses.add(responses.POST, f"{ISSUE}/DCOPS-42/transitions", status=204)
+    responses.add(responses.GET, f"{ISSUE}/DCOPS-42",
+                  json=status_answer("DCOPS-42", "Resolved", "done"))
+    assert client().close("DCOPS-42", "osd.5 back, PGs clean") == "Resolved"
+    assert comment.call_count == 1 and moved.call_count == 1
+    assert json.loads(moved.calls[0].request.body or b"") == {"transition": {"id": "31"}}
+
+
+@responses.activate
+def test_a_ticket_a_person_closed_already_only_gets_the_comment() -> None:
+    responses.add(responses.POST, f"{ISSUE}/DCOPS-42/comment", status=201, json={"id": "1"})
+    responses.add(responses.GET, f"{ISSUE}/DCOPS-42",
+                  json=status_answer("DCOPS-42", "Closed", "done"))
+    assert client().close("DCOPS-42", "osd.5 back") == "Closed"
+    assert [c.request.method for c in responses.calls] == ["POST", "GET"]
+
+
+@responses.activate
+def test_a_workflow_without_a_way_to_done_is_an_error_naming_the_ticket() -> None:
+    responses.add(responses.POST, f"{ISSUE}/DCOPS-42/comment", status=201, json={"id": "1"})
+    responses.add(responses.GET, f"{ISSUE}/DCOPS-42",
+                  json=status_answer("DCOPS-42", "Open", "new"))
+    responses.add(responses.GET, f"{ISSUE}/DCOPS-42/transitions",
+                  json=transitions(("11", "Waiting", "indeterminate")))
+    with pytest.raises(NotificationError, match=r"closing ticket DCOPS-42: no transition "
+                                                r"from Open leads to a done status"):
+        client().close("DCOPS-42", "osd.5 back")
+
+
 @pytest.mark.parametrize(("status", "meaning"), [(401, "authentication refused"),
                                                  (404, "not found"), (500, "server error")])
 @responses.activate
