@@ -256,5 +256,14 @@ def _read_look(ceph: Ceph, now: datetime) -> Look:
         devices = ceph.device_ls()
     except CephError:
         devices = ()
-    return Look(now=now, status=ceph.status(), tree=ceph.osd_tree(), dump=ceph.osd_dump(),
-                pools=ceph.pool_ls_detail(), devices=devices)
+    dump = ceph.osd_dump()
+    since = {}
+    for osd, epoch in dump.down_at.items():
+        try:
+            made = ceph.osd_dump_at(epoch).modified
+        except CephError:
+            continue  # trimmed: the monitors keep the recent epochs only; down for long
+        if made is not None:
+            since[osd] = made
+    return Look(now=now, status=ceph.status(), tree=ceph.osd_tree(), dump=dump,
+                pools=ceph.pool_ls_detail(), devices=devices, down_since=since)

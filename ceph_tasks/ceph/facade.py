@@ -58,6 +58,11 @@ class Ceph:
         """`osd dump`: the osdmap epoch, cluster-wide flags and per-CRUSH-node flags."""
         return parse_as(OsdDump, self.client.mon_command("osd dump"), "osd dump")
 
+    def osd_dump_at(self, epoch: int) -> OsdDump:
+        """`osd dump EPOCH`: an earlier map, for when it was made (CephError once trimmed)."""
+        return parse_as(OsdDump, self.client.mon_command("osd dump", epoch=epoch),
+                        f"osd dump {epoch}")
+
     def osd_perf(self) -> OsdPerf:
         """`osd perf`: each OSD's commit and apply latency in milliseconds."""
         return parse_as(OsdPerf, self.client.mon_command("osd perf"), "osd perf")

@@ -1,7 +1,7 @@
 """Which disks of a cluster failed or are failing, and what the watch does about each (pure).
 
-A failed disk: its OSD down for longer than the policy's grace (osd_xinfo's down_stamp
-says since when; one that comes back sooner, a restart or a flap, starts nothing). A
+A failed disk: its OSD down for longer than the policy's grace (since the osdmap epoch that
+marked it down was made; one that comes back sooner, a restart or a flap, starts nothing). A
 failing disk: one the manager predicts to fail (`device ls` life expectancy, the
 devicehealth module's DEVICE_HEALTH and DEVICE_HEALTH_IN_USE checks) while its OSD serves.
 The cluster's policy then proposes a replacement to the operators, or starts it itself
@@ -84,6 +84,9 @@ class Look:
     dump: OsdDump
     pools: tuple[Pool, ...]
     devices: tuple[CephDevice, ...] = ()
+    #: Since when each down OSD is down (the osdmap epoch that marked it so was made);
+    #: missing when that epoch is trimmed already: down for long.
+    down_since: Mapping[int, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def find_failures(look: Look, cluster: Cluster) -> list[Failure]:
         # Destroyed: a replacement is under way; its id waits for the new disk.
         if node.status is None or node.up or node.status == "destroyed":
             continue
-        since = look.dump.down_stamps.get(node.id)
+        since = look.down_since.get(node.id)
         found[node.id] = Failure(node.id, look.tree.host_of(node.id), FailureKind.FAILED,
                                  since, f"osd.{node.id} down"
                                  + (f" since {since:%Y-%m-%d %H:%M:%S}" if since else ""))

@@ -25,8 +25,11 @@ class OsdDump(CephModel):
     full_ratio: float | None = None
     backfillfull_ratio: float | None = None
     nearfull_ratio: float | None = None
-    #: When each OSD was last marked down (osd_xinfo's down_stamp), for those ever down.
-    down_stamps: dict[int, datetime] = Field(default_factory=dict)
+    #: When this epoch of the map was made (its "modified" stamp).
+    modified: datetime | None = None
+    #: The epoch each OSD now down was marked down in (its osd_info down_at). osd_xinfo's
+    #: down_stamp is not a substitute: Pacific leaves it unset when peers report an OSD dead.
+    down_at: dict[int, int] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -44,7 +47,7 @@ class OsdDump(CephModel):
                       for p in pools if isinstance(p, dict) and "pool_name" in p
                       } if isinstance(pools, list) else data.get("pool_flags", {})
         return {**data, "flags": flags, "pool_flags": pool_flags,
-                "down_stamps": _down_stamps(data)}
+                "modified": ceph_time(data.get("modified")), "down_at": _down_at(data)}
 
     def host_flags(self, host: str) -> frozenset[str]:
         """The flags set on one CRUSH node (e.g. a host bucket) by `osd set-group`."""
@@ -55,14 +58,10 @@ class OsdDump(CephModel):
         return self.pool_flags.get(pool, frozenset())
 
 
-def _down_stamps(data: dict[str, Any]) -> dict[int, datetime]:
-    xinfo = data.get("osd_xinfo")
-    if not isinstance(xinfo, list):
-        return data.get("down_stamps", {})  # type: ignore[no-any-return]
-    stamps = {}
-    for item in xinfo:
-        if isinstance(item, dict) and isinstance(item.get("osd"), int):
-            stamp = ceph_time(item.get("down_stamp"))
-            if stamp is not None:
-                stamps[item["osd"]] = stamp
-    return stamps
+def _down_at(data: dict[str, Any]) -> dict[int, int]:
+    osds = data.get("osds")
+    if not isinstance(osds, list):
+        return data.get("down_at", {})  # type: ignore[no-any-return]
+    return {o["osd"]: o["down_at"] for o in osds
+            if isinstance(o, dict) and isinstance(o.get("osd"), int) and not o.get("up")
+            and isinstance(o.get("down_at"), int) and o["down_at"] > 0}

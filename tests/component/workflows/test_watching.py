@@ -46,8 +46,9 @@ def osd_down_client(self_heal: bool = True) -> FakeCephClient:
     """The osd_down capture (osd.0 down for 15 minutes) with what planning reads besides."""
     client = FakeCephClient.from_fixtures(FIXTURES / "osd_down")
     dump = json.loads((FIXTURES / "healthy" / "osd_dump.json").read_text())
-    stamp = (NOW - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
-    dump["osd_xinfo"][0]["down_stamp"] = stamp
+    dump["osds"][0].update(up=0, down_at=dump["epoch"])
+    # The epoch that marked it down (the fake answers every epoch with this one).
+    dump["modified"] = (NOW - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
     client.answer("osd dump", dump)
     client.answer("pg dump", healthy_pg_dump())
     for prefix, answer in daemon_answers(mons=("node0",), mgrs=("node0",)).items():

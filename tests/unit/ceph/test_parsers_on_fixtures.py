@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ceph_tasks.ceph.models import (
+    CephDevice,
     CrushRule,
     Health,
     HealthStatus,
     OkToStop,
     OsdDf,
+    OsdDump,
     OsdTree,
     PgStat,
     Pool,
@@ -22,6 +25,7 @@ from ceph_tasks.ceph.models import (
     parse_as,
     parse_list,
 )
+from ceph_tasks.decisions.movers import config_flag
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 STATES = ("healthy", "draining", "osd_down", "host_out")
@@ -161,3 +165,23 @@ def test_pools_and_rules_give_size_min_size_and_failure_domain() -> None:
     rules = parse_list(CrushRule, fixture("healthy", "osd_crush_rule_dump"), "")
     assert [(r.rule_id, r.rule_name, r.failure_domain) for r in rules] == [
         (0, "replicated_rule", "host")]
+
+
+def test_the_epoch_each_down_osd_was_marked_down_in_and_when_that_epoch_was_made() -> None:
+    killed = FIXTURES / "osds_killed"
+    dump = OsdDump.model_validate(json.loads((killed / "osd_dump.json").read_text()))
+    # Killed, osd.3 is marked down by its peers' reports; stopped, osd.5 marks itself down.
+    assert dump.down_at == {3: 26, 5: 28}
+    marked = OsdDump.model_validate(json.loads((killed / "osd_dump_26.json").read_text()))
+    assert marked.epoch == 26
+    assert marked.modified == datetime(2026, 12, 6, 11, 26, 54, 881746, tzinfo=UTC)
+    # Pacific leaves osd_xinfo's down_stamp unset for both: not a way to time a failure.
+    xinfo = json.loads((killed / "osd_dump.json").read_text())["osd_xinfo"]
+    assert {x["osd"]: x["down_stamp"] for x in xinfo}[3] == "0.000000"
+
+
+def test_a_sandbox_lists_no_devices_and_self_heal_on() -> None:
+    killed = FIXTURES / "osds_killed"
+    assert parse_list(CephDevice, json.loads((killed / "device_ls.json").read_text()),
+                      "device ls") == ()
+    assert config_flag((killed / "config_get_self_heal.json").read_text()) is True

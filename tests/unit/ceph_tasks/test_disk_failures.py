@@ -40,10 +40,6 @@ def look(down: dict[int, float] | None = None, *, checks: dict[str, Any] | None 
         if node["type"] == "osd":
             node["status"] = "down" if node["id"] in down else "up"
     dump = captured("healthy", "osd_dump")
-    for info in dump["osd_xinfo"]:
-        if info["osd"] in down:
-            stamp = NOW - timedelta(seconds=down[info["osd"]])
-            info["down_stamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
     status = captured("osd_down" if down else "healthy", "status")
     if len(down) > 1:
         status["health"]["checks"]["OSD_DOWN"]["summary"] = {
@@ -59,7 +55,8 @@ def look(down: dict[int, float] | None = None, *, checks: dict[str, Any] | None 
     return Look(now=NOW, status=Status.model_validate(status),
                 tree=OsdTree.model_validate(tree), dump=OsdDump.model_validate(dump),
                 pools=parse_list(Pool, raw_pools, "pools"),
-                devices=parse_list(CephDevice, devices or [], "device ls"))
+                devices=parse_list(CephDevice, devices or [], "device ls"),
+                down_since={o: NOW - timedelta(seconds=held) for o, held in down.items()})
 
 
 def only(verdicts: list[Any]) -> Any:
