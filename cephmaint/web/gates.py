@@ -9,11 +9,12 @@ in the ledger. `wait_of` is pure; `waits_of` and `fleet_waits` read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ceph_tasks.decisions.restoration import locate_key
 from ceph_tasks.decisions.technician_gate import Confirmation, confirmation_key
 from ceph_tasks.names import TaskName
 from ceph_tasks.notify.message import format_size
@@ -36,6 +37,8 @@ class Disk:
     bay: str
     serial: str
     size: str
+    #: Its identify LED is lit (recorded by the maintenance's locate step).
+    lit: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,34 +83,36 @@ class Wait:
             self.confirmation.describe())
 
 
-def disks_of(host: Host | None, paths: Sequence[str]) -> tuple[Disk, ...]:
-    """The disks at paths (every disk of the host without paths), as the inventory has them."""
+def disks_of(host: Host | None, paths: Sequence[str], lit: Collection[str] = ()
+             ) -> tuple[Disk, ...]:
+    """The disks at paths (every disk of the host without paths), as the inventory has them;
+    lit: the paths whose identify LED is lit."""
     if host is None:
-        return tuple(Disk(p, "", "", "") for p in paths)
+        return tuple(Disk(p, "", "", "", p in lit) for p in paths)
     found = []
     for path in paths or [d.path for d in host.devices]:
         try:
             device = host.device(path)
         except UnknownNameError:
-            found.append(Disk(path, "", "", ""))
+            found.append(Disk(path, "", "", "", path in lit))
             continue
         found.append(Disk(device.path, device.bay or "", device.serial or "",
-                          format_size(device.size_bytes)))
+                          format_size(device.size_bytes), device.path in lit))
     return tuple(found)
 
 
 def wait_of(reference: str, cluster: str, step: Mapping[str, Any], *,
             progress: Mapping[str, Any], host: Host | None, action: str,
-            confirmation: Confirmation | None) -> Wait:
+            confirmation: Confirmation | None, lit: Collection[str] = ()) -> Wait:
     """One waiting technician step, from its plan entry, the gate's progress and the
-    inventory's host (None when the inventory does not have it)."""
+    inventory's host (None when the inventory does not have it); lit: the LEDs lit."""
     kwargs = step.get("kwargs", {})
     paths = [str(p) for p in kwargs.get("device_paths") or ()]
     return Wait(
         reference=reference, cluster=cluster, step=str(step["id"]),
         host=str(kwargs.get("host", "")),
         datacenter=host.datacenter if host else "", room=host.room if host else "",
-        rack=host.rack if host else "", action=action, disks=disks_of(host, paths),
+        rack=host.rack if host else "", action=action, disks=disks_of(host, paths, lit),
         chosen=bool(paths), expect=expected_serials(step),
         since=_seconds(progress.get("since")),
         waiting_for=str(progress.get("waiting_for") or ""),
@@ -141,10 +146,13 @@ def waits_of(maintenances: Maintenances, reference: str,
         noted = ledger.recall(reference, progress_key(task_id(reference, index,
                                                                node["attempt"])))
         host = str(step["kwargs"].get("host", ""))
+        lit = [str(p) for p in step["kwargs"].get("device_paths") or ()
+               if ledger.recall(reference, locate_key(host, str(p))) is not None]
         found.append(wait_of(reference, cluster, step,
                              progress=noted if isinstance(noted, dict) else {},
                              host=_host(inventory, cluster, host), action=actions.get(host, ""),
-                             confirmation=_confirmation(maintenances, reference, host)))
+                             confirmation=_confirmation(maintenances, reference, host),
+                             lit=lit))
     return found
 
 

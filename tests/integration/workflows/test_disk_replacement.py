@@ -117,7 +117,7 @@ def test_a_killed_osd_is_proposed_then_replaced_by_the_watch_its_data_recovered_
             [mail] = smtp.mailbox.messages
             assert f"[{cluster.name}] osd.3 on node1 failed: replacement proposed" \
                 in mail["Subject"]
-            body = mail.get_content()
+            body = mail.get_content().replace("\r\n", "\n")
             assert "failed disk replacement" in body and f"Approve it with:\n  {command}" \
                 in body, body
             # Told once: the next look proposes the same, and sends nothing.

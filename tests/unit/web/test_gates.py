@@ -53,3 +53,9 @@ def test_a_rejection_is_current_until_a_newer_confirmation_comes() -> None:
     wait = wait_of("r1", "c", STEP, progress={"rejected": rejected}, host=a_host(), action="",
                    confirmation=newer)
     assert not wait.rejection_is_current
+
+
+def test_a_disk_whose_led_the_maintenance_lit_says_so() -> None:
+    wait = wait_of("disk.node2.1a2b3c4d", "prod-ams", STEP, progress={}, host=a_host(),
+                   action="", confirmation=None, lit=["/dev/sdb"])
+    assert [d.lit for d in wait.disks] == [True]
