@@ -17,6 +17,7 @@ import pytest
 import responses
 from pydantic import SecretStr
 
+from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.movers import SELF_HEAL_KEY, SELF_HEAL_OPTION
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
@@ -38,6 +39,7 @@ from workflows.leases import RedisLeases
 from workflows.watching import Watcher, watch_reference
 
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+STAMP = "%Y-%m-%dT%H:%M:%S.%f+0000"
 WEBHOOK = "https://chat.example.org/hooks/T0/B0/secret"
 JIRA = "https://jira.example.org"
 
@@ -181,3 +183,43 @@ def test_a_worker_given_a_watch_interval_schedules_the_watch_on_its_beat(redis_u
     quiet = worker_app(Settings(broker_url=redis_url, redis_url=redis_url),
                        name=f"beat-{uuid.uuid4().hex[:6]}")
     assert not quiet.conf.beat_schedule
+
+
+class MapClient(FakeCephClient):
+    """A fake that also hands out the binary osdmap captured from the same sandbox."""
+
+    def mon_command_bytes(self, prefix: str, **args: Any) -> bytes:
+        self.calls.append(CephCommand(prefix, args))
+        return (FIXTURES / "osdmap" / "sandbox-epoch25.bin").read_bytes()
+
+
+def failing_device_client() -> FakeCephClient:
+    """A healthy cluster whose manager predicts osd.2's disk to fail in ten days."""
+    client = MapClient(FakeCephClient.from_fixtures(FIXTURES / "healthy").answers)
+    client.answer("pg dump", healthy_pg_dump())
+    for prefix, answer in daemon_answers(mons=("node0",), mgrs=("node0",)).items():
+        client.answer(prefix, answer)
+    expected = NOW + timedelta(days=10)
+    client.answer("device ls", [{
+        "devid": "SEAGATE_ST4000NM0035_ZC1AB2CD", "daemons": ["osd.2"],
+        "location": [{"host": "node1", "dev": "sdb", "path": "/dev/disk/by-path/x"}],
+        "life_expectancy_min": (expected - timedelta(days=5)).strftime(STAMP),
+        "life_expectancy_max": expected.strftime(STAMP),
+        "life_expectancy_stamp": NOW.strftime(STAMP)}])
+    client.answer("config get", True)
+    client.answer("config set", "")
+    return client
+
+
+def test_a_disk_predicted_to_fail_is_proposed_for_a_drain_before_its_swap(
+        redis_url: str, services: responses.RequestsMock) -> None:
+    lab = cluster(failing_devices=FailingDevices.CEPHMAINT)
+    client = failing_device_client()
+    [outcome] = watcher(redis_url, client).look(lab)
+    assert outcome.verdict.failure.kind == "failing" and outcome.verdict.action == "propose"
+    assert outcome.command == (f"cephmaint run disk osd.2 --cluster {lab.name} "
+                               "--ticket DCOPS-42")
+    text = json.loads(posted(services, WEBHOOK)[0].body)["text"]
+    assert "device SEAGATE_ST4000NM0035_ZC1AB2CD of osd.2 expected to fail by" in text
+    assert "Plan (disk replacement)" in text and "drain osd.2 in steps" in text, text
+    assert "devicehealth self_heal is off on this cluster" in text

@@ -180,7 +180,7 @@ def test_a_killed_osd_is_proposed_then_replaced_by_the_watch_its_data_recovered_
     assert reweights and min(reweights) > created, sent
     assert not [m for m in sent if '"prefix": "osd set", "key"' in m], sent
     # self_heal set back on by the watch, once, after the replacement.
-    heals = [m for m in sent if SELF_HEAL_OPTION in m and ": dispatch" in m]
+    heals = [m for m in sent if '"prefix": "config set"' in m and "self_heal" in m]
     assert len(heals) == 1 and '"value": "true"' in heals[0], heals
 
 
