@@ -35,6 +35,13 @@ def placeholders_in(word: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def not_a_shell_string(value: object) -> object:
+    """A template as given, refused (ValueError) when it is one string a shell would split."""
+    if isinstance(value, str):
+        raise ValueError("a command template is a list of argv words, not a shell string")
+    return value
+
+
 def check_template(words: Sequence[str], allowed: Collection[str]) -> None:
     """Raise ValueError unless the template is non-empty and uses only allowed placeholders."""
     if not words:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from inventory.base import InventoryModel, cross_check_error
-from inventory.commands import check_template
+from inventory.commands import check_template, not_a_shell_string
 from inventory.fields import StrictInt
 
 
@@ -54,9 +54,8 @@ class FailurePolicy(InventoryModel):
     @field_validator("locate_on", "locate_off", mode="before")
     @classmethod
     def _argv_not_shell(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            raise ValueError("a command template is a list of argv words, not a shell string")
-        return value
+        # A plain string would have to be split by a shell: refuse it outright.
+        return not_a_shell_string(value)
 
     @model_validator(mode="after")
     def _locate_pair(self) -> FailurePolicy:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from inventory.base import InventoryModel, cross_check_error
-from inventory.commands import check_template
+from inventory.commands import check_template, not_a_shell_string
 from inventory.errors import UnknownDeviceError
 from inventory.fields import (
     Address,
@@ -104,9 +104,7 @@ class CommandsControl(InventoryModel):
     @classmethod
     def _argv_not_shell(cls, value: Any) -> Any:
         # A plain string would have to be split by a shell: refuse it outright.
-        if isinstance(value, str):
-            raise ValueError("a command template is a list of argv words, not a shell string")
-        return value
+        return not_a_shell_string(value)
 
     @model_validator(mode="after")
     def _known_placeholders(self) -> CommandsControl:
