@@ -14,7 +14,7 @@ import hashlib
 import shlex
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ from ceph_tasks.decisions.disk_failures import (
 )
 from ceph_tasks.errors import CephError, CephTaskError
 from ceph_tasks.ledger import Ledger, RedisLedger
-from ceph_tasks.notify import ChatNotifier, EmailNotifier, TechnicianNotifier, TicketClient
+from ceph_tasks.notify import TechnicianNotifier, notifiers_for, tracker_for
 from ceph_tasks.notify.message import TechnicianMessage, channel_kind
 from ceph_tasks.reference import check_reference
 from inventory import Cluster, FailingDevices
@@ -230,23 +230,20 @@ class Watcher:
             check_start(plan, cluster, state, self.now())
             handle = submit(plan, self.app)
         except (WorkflowsError, CephTaskError) as e:
-            return Outcome(verdict, f"not started: {e}")
+            # Tried again at the next look; the operators are told the first time.
+            held = self._act(cluster, replace(verdict, action=Action.WAIT,
+                                               reason=f"not started: {e}", tell=told is None))
+            return replace(held, done=f"not started ({held.done or 'told before'})")
         self.ledger.remember(reference, STARTED + failure.episode,
                              {"at": self.now().isoformat(), "reference": handle.id})
         return Outcome(verdict, f"started {handle.id}")
 
     def _notifiers(self, cluster: Cluster) -> Sequence[TechnicianNotifier]:
-        targets = cluster.notifications
-        found: list[TechnicianNotifier] = []
-        if targets.chat is not None:
-            found.append(ChatNotifier(targets.chat))
-        if targets.email is not None:
-            found.append(EmailNotifier(targets.email))
-        return [AuditedNotifier(n, self.trail) for n in found]
+        return [AuditedNotifier(n, self.trail) for n in notifiers_for(cluster.notifications)]
 
     def _tickets(self, cluster: Cluster) -> AuditedTickets | None:
-        target = cluster.notifications.ticket
-        return None if target is None else AuditedTickets(TicketClient(target), self.trail)
+        tracker = tracker_for(cluster.notifications)
+        return None if tracker is None else AuditedTickets(tracker, self.trail)
 
 
 def _read_look(ceph: Ceph, now: datetime) -> Look:

@@ -1,5 +1,6 @@
 """Telling datacenter technicians what to do: message, chat, e-mail and tickets."""
 
+from ceph_tasks.notify.channels import notifiers_for, tracker_for
 from ceph_tasks.notify.chat import ChatNotifier
 from ceph_tasks.notify.email import EmailNotifier
 from ceph_tasks.notify.message import TechnicianMessage, TechnicianNotifier, build_message
@@ -14,4 +15,6 @@ __all__ = [
     "TicketState",
     "TicketTracker",
     "build_message",
+    "notifiers_for",
+    "tracker_for",
 ]

@@ -38,13 +38,7 @@ from ceph_tasks.monitoring import (
     InstantQuery,
     PrometheusQuery,
 )
-from ceph_tasks.notify import (
-    ChatNotifier,
-    EmailNotifier,
-    TechnicianNotifier,
-    TicketClient,
-    TicketTracker,
-)
+from ceph_tasks.notify import TechnicianNotifier, TicketTracker, notifiers_for, tracker_for
 from ceph_tasks.remote.daemons import HostDaemons
 from ceph_tasks.remote.executor import RemoteExecutor
 from ceph_tasks.remote.ssh import SshExecutor
@@ -112,23 +106,17 @@ class TaskContext:
 
     def notifiers(self, cluster: str) -> Sequence[TechnicianNotifier]:
         """The chat and e-mail channels that reach a cluster's technicians."""
-        targets = self.cluster(cluster).notifications
-        notifiers: list[TechnicianNotifier] = []
-        if targets.chat is not None:
-            notifiers.append(ChatNotifier(targets.chat))
-        if targets.email is not None:
-            notifiers.append(EmailNotifier(targets.email))
+        notifiers = notifiers_for(self.cluster(cluster).notifications)
         if self.trail is not None:
             return [AuditedNotifier(n, self.trail) for n in notifiers]
         return notifiers
 
     def tickets(self, cluster: str) -> TicketTracker | None:
         """The ticket system of a cluster's datacenter, if it has one."""
-        target = self.cluster(cluster).notifications.ticket
-        if target is None:
-            return None
-        client = TicketClient(target)
-        return client if self.trail is None else AuditedTickets(client, self.trail)
+        client = tracker_for(self.cluster(cluster).notifications)
+        if client is None or self.trail is None:
+            return client
+        return AuditedTickets(client, self.trail)
 
     def close(self) -> None:
         """Close every connection the context opened."""

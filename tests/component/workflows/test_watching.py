@@ -35,6 +35,7 @@ from tests.support.lab import FIXTURES, lab_cluster
 from tests.support.pg_map_by_hand import healthy_pg_dump
 from tests.support.service_daemons import daemon_answers
 from workflows.engine import WATCH_TASK, worker_app
+from workflows.lease_taking import take_lease
 from workflows.leases import RedisLeases
 from workflows.watching import Watcher, watch_reference
 
@@ -223,3 +224,16 @@ def test_a_disk_predicted_to_fail_is_proposed_for_a_drain_before_its_swap(
     assert "device SEAGATE_ST4000NM0035_ZC1AB2CD of osd.2 expected to fail by" in text
     assert "Plan (disk replacement)" in text and "drain osd.2 in steps" in text, text
     assert "devicehealth self_heal is off on this cluster" in text
+
+
+def test_a_start_the_busy_cluster_refuses_is_told_once_and_tried_again(
+        redis_url: str, services: responses.RequestsMock) -> None:
+    lab = cluster(FailureAction.AUTO)
+    watch = watcher(redis_url, osd_down_client())
+    take_lease(watch.app, lab.name, "maintenance.node2.0a0b0c0d", ["node2"])
+    [refused] = watch.look(lab)
+    assert refused.verdict.action == "wait" and refused.done.startswith("not started (told")
+    assert "maintenance.node2.0a0b0c0d" in refused.verdict.reason
+    [again] = watch.look(lab)
+    assert again.done == "not started (told before)"
+    assert len(posted(services, WEBHOOK)) == 1
