@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import secrets
 from collections.abc import Mapping
 
@@ -25,6 +26,8 @@ from cephmaint.web.passwords import decoy_hash, verify_password
 
 log = logging.getLogger(__name__)
 WRONG = "Wrong user or password."
+#: A login token as login_form makes them (token_urlsafe(32): 43 URL-safe characters).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 #: Longer names are no user's (accounts.NAME_PATTERN); cut before logging.
 _MAX_NAME = 64
 
@@ -36,9 +39,12 @@ def client_address(request: Request) -> str:
 
 def login_form(request: Request, *, status: int = 200, message: str = "",
                headers: Mapping[str, str] | None = None) -> Response:
-    """The login form, with a fresh CSRF token in it and in its cookie."""
+    """The login form, with the browser's CSRF token in it and in its cookie (a new one when
+    it has none): a login page open in one tab stays valid while another tab's live refresh
+    is sent to /login."""
     web = web_of(request)
-    token = secrets.token_urlsafe(32)
+    kept = request.cookies.get(web.cookies.login, "")
+    token = kept if _TOKEN.fullmatch(kept) else secrets.token_urlsafe(32)
     response = render(request, "login.html", status=status, headers=headers, csrf=token,
                       message=message)
     web.cookies.put(response, web.cookies.login, token)

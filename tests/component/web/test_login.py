@@ -129,3 +129,12 @@ def test_logout_without_the_session_token_is_refused_and_ends_nothing(site: Site
 def test_a_role_is_not_taken_from_the_form(site: Site) -> None:
     site.login("vera", role=str(Role.OPERATOR))
     assert ">viewer</span>" in site.client.get("/").text
+
+
+def test_a_second_look_at_the_login_form_keeps_the_browser_s_token(site: Site) -> None:
+    # Another tab's live refresh sent to /login must not void the form open in this one.
+    first = site.client.get("/login").cookies["cephmaint-login"]
+    again = site.client.get("/login")
+    assert again.cookies["cephmaint-login"] == first and first in again.text
+    site.client.cookies.clear()
+    assert site.client.get("/login").cookies["cephmaint-login"] != first
