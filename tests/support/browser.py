@@ -41,9 +41,9 @@ def chromium(workdir: Path) -> Iterator[WebDriver]:
 
 def sign_in(driver: WebDriver, url: str, user: str, password: str) -> None:
     """Sign in through the login form as a person would (any earlier session ended)."""
-    # Leave the page first: its live refresh must not land after the cookies are gone.
-    driver.get("about:blank")
     driver.delete_all_cookies()
+    # Then leave the page: its live refresh, sent to /login now, ends with it.
+    driver.get("about:blank")
     driver.get(f"{url}/login")
     driver.find_element(By.ID, "user").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
