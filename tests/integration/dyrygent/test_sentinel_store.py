@@ -101,5 +101,6 @@ def test_a_transition_fewer_replicas_confirm_than_asked_is_not_acknowledged(
                        wait_seconds=0.3)
     wf = Workflow()
     wf.add_celery_canvas(chain(t.si(tag="a"), t.si(tag="b")))
-    with pytest.raises(StoreUnavailable, match=r"2 of 3 replicas confirmed it within 0\.3 s"):
+    # The group has two replicas: at most two confirm; on a loaded machine one may be late.
+    with pytest.raises(StoreUnavailable, match=r"[0-2] of 3 replicas confirmed it within 0\.3 s"):
         wf.submit_to(rig_on(store).engine)
