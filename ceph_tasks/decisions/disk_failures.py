@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ceph_tasks.ceph.models import CephDevice, OsdDump, OsdTree, Pool, Status
+from ceph_tasks.ceph.models.device_list import osd_ids
 from ceph_tasks.decisions.failed_osd import RECOVERY_CODES
 from ceph_tasks.decisions.preconditions import start_problems
 from ceph_tasks.decisions.windows import window_verdict, windows_for
@@ -147,9 +148,8 @@ def _osds_in_device_checks(status: Status) -> dict[int, str]:
     checks = status.health.checks
     for line in checks["DEVICE_HEALTH"].detail if "DEVICE_HEALTH" in checks else ():
         if (daemons := _DAEMONS.search(line)) is not None:
-            for daemon in daemons.group(1).split(","):
-                if daemon.strip().startswith("osd.") and daemon.strip()[4:].isdigit():
-                    named.setdefault(int(daemon.strip()[4:]), f"DEVICE_HEALTH: {line}")
+            for osd in osd_ids(daemons.group(1).split(",")):
+                named.setdefault(osd, f"DEVICE_HEALTH: {line}")
     for line in checks["DEVICE_HEALTH_IN_USE"].detail if "DEVICE_HEALTH_IN_USE" in checks else ():
         if (out := _MARKED_OUT.search(line)) is not None:
             named.setdefault(int(out.group(1)), f"DEVICE_HEALTH_IN_USE: {line}")

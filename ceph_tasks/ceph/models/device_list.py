@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,12 @@ def ceph_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError as e:
         raise ValueError(f"not a Ceph time: {text!r}") from e
+
+
+def osd_ids(names: Iterable[str]) -> tuple[int, ...]:
+    """The ids of the OSDs among daemon names (osd.3 -> 3; mon.a and the like left out)."""
+    return tuple(int(n.strip()[4:]) for n in names
+                 if n.strip().startswith("osd.") and n.strip()[4:].isdigit())
 
 
 class DeviceLocation(CephModel):
@@ -53,8 +60,7 @@ class CephDevice(CephModel):
     @property
     def osds(self) -> tuple[int, ...]:
         """The OSDs that use it (its daemons named osd.N)."""
-        return tuple(int(d[4:]) for d in self.daemons
-                     if d.startswith("osd.") and d[4:].isdigit())
+        return osd_ids(self.daemons)
 
     @property
     def serial(self) -> str:
