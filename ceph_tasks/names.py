@@ -38,6 +38,8 @@ class TaskName(StrEnum):
     OUT_FAILED_OSD = "cephmaint.out_failed_osd"
     HAND_OVER_DAEMONS = "cephmaint.hand_over_daemons"
     ADD_DAEMONS = "cephmaint.add_daemons"
+    PIN_PLACEMENT = "cephmaint.pin_placement"
+    MOVE_OFF = "cephmaint.move_off"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -58,6 +60,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.restore",
     "ceph_tasks.tasks.reweight",
     "ceph_tasks.tasks.technicians",
+    "ceph_tasks.tasks.upmap_moves",
     "ceph_tasks.tasks.zap",
 )
 

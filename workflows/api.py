@@ -94,5 +94,6 @@ def _planned(kind: Kind, target: str, settings: Settings | None, cluster: Cluste
         cluster = target_cluster(kind, target, (settings or Settings.from_env()).inventory())
     if state is None:
         state = read_cluster_state(cluster, drained=drained_by(kind, target),
-                                   stopped=stopped_by(kind, target))
+                                   stopped=stopped_by(kind, target),
+                                   upmaps=kind == Kind.REPLACE)
     return plan_maintenance(kind, target, cluster=cluster, state=state, **options)

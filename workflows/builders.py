@@ -24,6 +24,7 @@ from inventory import Cluster, CommandsControl, CommandTemplateError
 from workflows.domain_weights import replacement_weights
 from workflows.errors import PlanRefused
 from workflows.impact import addition_impact, landing, removal_impact
+from workflows.move_once import Strategy, move_to_new_host, uses_move_once
 from workflows.plan import MaintenancePlan, Phase
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
@@ -86,9 +87,13 @@ def plan_decommission(
 def plan_replace(
     host: str, new_host: str | None = None, *, cluster: Cluster, state: ClusterState,
     check_domains: DomainCheck = domain_problems, timing: Timing = DEFAULT_TIMING,
-    reference: str | None = None,
+    reference: str | None = None, strategy: Strategy = Strategy.AUTO,
 ) -> MaintenancePlan:
-    """Replace a host: decommission it, technicians swap the hardware, add the new one."""
+    """Replace a host: its data to the new hardware, technicians, the old host removed.
+
+    Moving each copy once (workflows.move_once) where the cluster allows it, else (or
+    asked for) draining the old host, then filling the new one.
+    """
     target = new_host or host
     new = cluster.host(target)
     ref = reference or new_reference("replace", host_label(host))
@@ -98,24 +103,62 @@ def plan_replace(
     weights, each, how = new_osd_weights(cluster, target, _old_weight(state, plan.osds))
     domains = replacement_weights(state.tree, cluster.failure_domain_type, host, target,
                                   new.rack, each)
-    plan.notes += (how, *domains.describe())
+    once, why = uses_move_once(strategy, state, host, target, cluster.name)
+    plan.notes += (why, how, *domains.describe())
     plan.warnings += tuple(w for w in (domains.warning(),) if w)
+    plan.hosts = (host,) if target == host else (host, target)
+    if once:
+        _replace_moving_once(plan, steps, host, target, weights, cluster, state, timing,
+                             moving)
+    else:
+        _replace_draining(plan, steps, host, target, weights, cluster, state, timing, moving)
+    restore(plan, steps, list(plan.hosts), drained=plan.osds)
+    # A bad new disk is found now, not at the next failure.
+    plan.add(steps.deep_scrub(plan.last(), host=new.name))
+    return plan
+
+
+def _replace_draining(plan: MaintenancePlan, steps: StepMaker, host: str, target: str,
+                      weights: float | str, cluster: Cluster, state: ClusterState,
+                      timing: Timing, moving: Moving) -> None:
+    """Drain the old host and remove it, technicians, the new host added and raised."""
     _decommission(plan, steps, host, cluster, state, timing, moving)
     action = (f"replace the hardware of {host}" if target == host
-              else f"retire {host} and make {target} ready in rack {new.rack}")
+              else f"retire {host} and make {target} ready in rack {cluster.host(target).rack}")
     hands_on(plan, steps, host, action, timing)
     if target != host and not moving.first:
         plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
     elif target == host and moving.kinds:
         # The same daemons back on the new hardware before its OSDs take data.
         plan.add(steps.add_daemons(host, moving.kinds, plan.last(), fs=moving.fs))
-    add_and_raise(plan, steps, new.name, weights, timing, plan.last())
-    hosts = [host] if target == host else [host, target]
-    plan.hosts = tuple(hosts)
-    restore(plan, steps, hosts, drained=plan.osds)
-    # A bad new disk is found now, not at the next failure.
-    plan.add(steps.deep_scrub(plan.last(), host=new.name))
-    return plan
+    add_and_raise(plan, steps, target, weights, timing, plan.last())
+
+
+def _replace_moving_once(plan: MaintenancePlan, steps: StepMaker, host: str, target: str,
+                         weights: float | str, cluster: Cluster, state: ClusterState,
+                         timing: Timing, moving: Moving) -> None:
+    """Technicians ready the new host; its OSDs take the old host's copies; the old goes."""
+    plan.add(steps.healthy_to_start())
+    plan.add(steps.removal_guard([host], plan.last()))
+    plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
+    if moving.first:
+        plan.add(steps.add_daemons(target, moving.first, plan.last(), fs=moving.fs))
+    hands_on(plan, steps, target, f"make {target} ready in rack {cluster.host(target).rack}: "
+             f"{host}'s data moves to it, then {host} is retired", timing)
+    plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
+    plan.add(steps.add_node(target, plan.last()))
+    osds = state.osds_of(host)
+    last = move_to_new_host(plan, steps, host, target, osds, weights,
+                            drain_timeout=timing.drain, after=plan.last())
+    last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
+    last = (plan.add(steps.safe_to_destroy(osds, last)),)
+    stop_left = moving.stops_left(cluster)
+    if moving.entities:
+        last = (plan.add(steps.hand_over(host, moving.entities, last, stop_left=stop_left)),)
+    last = (plan.add(steps.remove_node(host, osds, last)),)
+    last = (plan.add(steps.zap(host, osds, last)),)
+    plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
+                                phase=Phase.REMOVE))
 
 
 def plan_add(

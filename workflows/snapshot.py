@@ -9,6 +9,7 @@ from ceph_tasks.ceph import Ceph, CephClient, RadosClient
 from ceph_tasks.ceph.models.pools import ERASURE
 from ceph_tasks.ceph.placement import PlacementSimulator
 from ceph_tasks.decisions.capacity import CapacityProjection, copy_divisors, project
+from ceph_tasks.decisions.upmaps import UpmapReadiness, client_releases
 from ceph_tasks.errors import CephBadOutput
 from inventory import Cluster
 from workflows.state import ClusterState
@@ -27,12 +28,14 @@ def read_state(ceph: Ceph) -> ClusterState:
 
 def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_cluster, *,
                        drained: Drained | None = None, stopped: Drained | None = None,
-                       simulator: PlacementSimulator | None = None) -> ClusterState:
+                       simulator: PlacementSimulator | None = None,
+                       upmaps: bool = False) -> ClusterState:
     """Connect to a cluster, read its state once, disconnect.
 
     With drained, the state also holds every OSD's fullness projected after those OSDs are
     drained to weight 0 (see project_capacity); with stopped, Ceph's `osd ok-to-stop` for
-    those OSDs (a host's work without a drain).
+    those OSDs (a host's work without a drain); with upmaps, whether upmap items may be
+    used (a replace that moves each copy once).
     """
     client = connect(cluster)
     try:
@@ -41,6 +44,8 @@ def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_clus
         halted = tuple(stopped(state)) if stopped is not None else ()
         if halted:
             state = replace(state, ok_to_stop=ceph.ok_to_stop(halted))
+        if upmaps:
+            state = replace(state, upmap_readiness=read_upmap_readiness(ceph))
         if drained is None:
             return state
         # Only OSDs CRUSH holds can be reweighted; a plan naming others is refused anyway.
@@ -51,6 +56,12 @@ def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_clus
                                                         simulator or PlacementSimulator()))
     finally:
         client.close()
+
+
+def read_upmap_readiness(ceph: Ceph) -> UpmapReadiness:
+    """The oldest client release the cluster admits and the releases connected now."""
+    return UpmapReadiness(ceph.osd_dump().require_min_compat_client,
+                          client_releases(ceph.features()))
 
 
 def project_capacity(ceph: Ceph, state: ClusterState, osds: tuple[int, ...],

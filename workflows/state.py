@@ -9,6 +9,7 @@ from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdDf, OsdTree, PgDump, 
 from ceph_tasks.ceph.models.service_daemons import Daemons
 from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.decisions.preconditions import removal_problems
+from ceph_tasks.decisions.upmaps import UpmapReadiness
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class ClusterState:
     ok_to_stop: OkToStop | None = None
     #: The monitors, managers and MDS daemons, with their hosts; None when not read.
     daemons: Daemons | None = None
+    #: Whether upmap items may be used (the clients admitted and connected); None when not
+    #: read, and a replace then moves data by drain and fill.
+    upmap_readiness: UpmapReadiness | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

@@ -144,6 +144,35 @@ class StepMaker:
                           target=target, step=INVENTORY_STEP,
                           **({} if timeout is None else {"timeout": timeout}))
 
+    def reweight_at_once(self, host: str, target: float | str, osds: Sequence[int],
+                         after: Sequence[str], phase: Phase = Phase.MOVE) -> Step:
+        """Set a host's CRUSH weights to target in one step (data held by norebalance)."""
+        return self._step(f"weights-{host}", f"set the weights of {host}'s OSDs to {target} at "
+                          "once, data held where it is (norebalance)", TaskName.REWEIGHT,
+                          phase, after, touches=[host], osds=osds, reference=self.reference,
+                          host=host, target=target, step=None)
+
+    def norebalance_on(self, after: Sequence[str], phase: Phase = Phase.MOVE) -> Step:
+        """Set norebalance: CRUSH changes remap PGs without moving their data yet."""
+        return self._step("norebalance-on", "set norebalance: the next weight change moves "
+                          "no data", TaskName.SET_FLAGS, phase, after,
+                          reference=self.reference, flags=["norebalance"])
+
+    def pin_placement(self, after: Sequence[str], phase: Phase = Phase.MOVE) -> Step:
+        """Pin every remapped PG where its data is, then lift our norebalance."""
+        return self._step("pin", "pin every remapped PG onto the OSDs holding its data "
+                          "(upmap items), then unset norebalance", TaskName.PIN_PLACEMENT,
+                          phase, after, reference=self.reference)
+
+    def move_off(self, host: str, to_host: str, after: Sequence[str], *,
+                 timeout: float) -> Step:
+        """Move each copy on host's OSDs straight to to_host's, a batch at a time."""
+        return self._step(f"move-{host}", f"move each copy on {host} straight to {to_host} "
+                          "(upmap items), a batch at a time under the backfill cap",
+                          TaskName.MOVE_OFF, Phase.MOVE, after, touches=[host, to_host],
+                          reference=self.reference, host=host, to_host=to_host,
+                          timeout=timeout)
+
     def reweight_osds(self, osds: Sequence[int], target: float | str, after: Sequence[str],
                       phase: Phase = Phase.MOVE) -> Step:
         """Move some OSDs' CRUSH weights to target ("original": as before the maintenance)."""

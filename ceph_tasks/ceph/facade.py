@@ -114,6 +114,13 @@ class Ceph:
         return parse_list(Pool, self.client.mon_command("osd pool ls", detail="detail"),
                           "osd pool ls detail")
 
+    def features(self) -> dict[str, Any]:
+        """`features`: the release and feature bits of each group of daemons and clients."""
+        answer = self.client.mon_command("features")
+        if not isinstance(answer, dict):
+            raise CephBadOutput("features", 0, f"not a JSON object: {answer!r:.200}")
+        return answer
+
     def crush_rule_dump(self) -> tuple[CrushRule, ...]:
         """`osd crush rule dump`: every rule and its steps."""
         return parse_list(CrushRule, self.client.mon_command("osd crush rule dump"),

@@ -4,9 +4,10 @@ Every change a maintenance makes is recorded in the ledger before it is made, un
 whose prefix names its kind: OSD daemons it stopped, flags (cluster, host and pool), Ceph's
 background movers, monitoring downtimes, and the CRUSH weights of drained OSDs. The restore
 task reads them all and puts back those asked for, whoever calls it: the end of a plan, a
-finaliser after a failure or a cancel, the guardian, a retry. Weights are the one kind not
-restored here: raising OSDs back moves data, so that goes through the reweight task and its
-throttle.
+finaliser after a failure or a cancel, the guardian, a retry. Weights and upmap items are
+not restored here: raising OSDs back moves data, so that goes through the reweight task and
+its throttle; and an upmap item holds a PG where its data is, so taking it away moves data
+too (the plan names the pins that stay; the balancer releases them when worth it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from ceph_tasks.ceph.models import OsdDump, Pool
-from ceph_tasks.decisions import downtime_window, flag_plan, movers, reweight_plan
+from ceph_tasks.decisions import downtime_window, flag_plan, movers, reweight_plan, upmaps
 from ceph_tasks.decisions.change import Change
 
 
@@ -29,6 +30,7 @@ class Kind(StrEnum):
     DOWNTIMES = "downtimes"
     WEIGHTS = "weights"
     LOCATES = "locates"
+    UPMAPS = "upmaps"
 
 
 #: The ledger key prefix of an OSD daemon a maintenance stopped (a host's work without drain).
@@ -44,6 +46,7 @@ PREFIXES: dict[Kind, str] = {
     Kind.DOWNTIMES: f"{downtime_window.LEDGER_PREFIX}:",
     Kind.WEIGHTS: f"{reweight_plan.LEDGER_PREFIX}:",
     Kind.LOCATES: f"{LOCATE_PREFIX}:",
+    Kind.UPMAPS: f"{upmaps.LEDGER_PREFIX}:",
 }
 
 #: What the restore task puts back, in this order: a host's daemons start before its noout
@@ -59,6 +62,9 @@ def kinds_of(names: Iterable[str] | None) -> tuple[Kind, ...]:
     kinds = {Kind(n) for n in names}
     if Kind.WEIGHTS in kinds:
         raise ValueError("weights are raised back by the reweight task, under its throttle")
+    if Kind.UPMAPS in kinds:
+        raise ValueError("upmap items hold PGs where their data is: taking them away moves "
+                         "data, the balancer's to judge")
     return tuple(k for k in RESTORED_HERE if k in kinds)
 
 

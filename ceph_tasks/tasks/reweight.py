@@ -13,16 +13,12 @@ per maintenance reference, so
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from celery import shared_task
 
-from ceph_tasks.ceph import Ceph
-from ceph_tasks.ceph.models import Health, OsdTree
+from ceph_tasks.ceph.models import OsdTree
 from ceph_tasks.decisions.change import Change
-from ceph_tasks.decisions.client_impact import QueryReading, hold_reason
-from ceph_tasks.decisions.fullness_hold import fullness_hold, hold_expired
 from ceph_tasks.decisions.movers import resizing_pools
 from ceph_tasks.decisions.osd_ids import LEDGER_PREFIX, reserved_ids
 from ceph_tasks.decisions.reweight_plan import (
@@ -37,12 +33,11 @@ from ceph_tasks.decisions.reweight_plan import (
     target_weights,
 )
 from ceph_tasks.decisions.weights import same_weight
-from ceph_tasks.errors import MonitoringError, TaskFailed
 from ceph_tasks.names import DEVICE_SIZE, INVENTORY_STEP, ORIGINAL_WEIGHT, Hold, TaskName
 from ceph_tasks.tasks import base
 from ceph_tasks.tasks.base import MaintenanceTask, refuse
-from ceph_tasks.tasks.context import TaskContext
-from inventory import Cluster, Throttles
+from ceph_tasks.tasks.holds import client_impact, hold, hold_while_full, named
+from inventory import Cluster
 
 #: A drain of a large host in small steps can take days; a workflow sets its own deadline.
 DEFAULT_TIMEOUT = 3 * 24 * 3600.0
@@ -103,7 +98,7 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     throttles = inventory.throttles
     if not all(same_weight(current[osd], weight) for osd, weight in goal.items()):
         draining = {osd for osd, weight in goal.items() if weight < current[osd]}
-        _hold_while_full(self, what, reference, ceph, set(status.health.checks), current,
+        hold_while_full(self, what, reference, ceph, set(status.health.checks), current,
                          draining, throttles, timeout)
     decision = decide(current, goal, size, moving, throttles.max_backfilling_pgs)
     impact = None
@@ -116,17 +111,17 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
             resizing = resizing_pools(ceph.pool_ls_detail())
         if resizing:
             # A split moves data too: one movement at a time, the weights keep still.
-            _hold(self, Hold.PG_CHANGE, f"PG split or merge under way: {'; '.join(resizing)}",
+            hold(self, Hold.PG_CHANGE, f"PG split or merge under way: {'; '.join(resizing)}",
                   current,
                   what, reference, throttles, timeout)
-        impact = _client_impact(ctx, cluster, ceph, status.health, what)
+        impact = client_impact(ctx, cluster, ceph, status.health, what)
         if impact is not None:
             # Clients already wait on the cluster: no more data moves until they stop.
-            _hold(self, Hold.CLIENT_IMPACT, impact, current, what, reference, throttles,
+            hold(self, Hold.CLIENT_IMPACT, impact, current, what, reference, throttles,
                   timeout)
     elif decision.action is Action.WAIT:
         # The backfill cap holds already; say whether clients would hold the step too.
-        impact = _client_impact(ctx, cluster, ceph, status.health, what)
+        impact = client_impact(ctx, cluster, ceph, status.health, what)
     self.send(what, ceph, [Change("osd crush reweight", {"name": f"osd.{o}", "weight": w},
                                   f"osd crush reweight osd.{o} {w:g}")
                            for o, w in sorted(decision.changes.items())])
@@ -134,10 +129,10 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     report = {
         "cluster": cluster,
         "host": host,
-        "weights": _named(after),
-        "target": _named(goal),
-        "original": _named({o: w for o, w in originals.items() if w is not None}),
-        "changed": _named(decision.changes),
+        "weights": named(after),
+        "target": named(goal),
+        "original": named({o: w for o, w in originals.items() if w is not None}),
+        "changed": named(decision.changes),
         "steps_left": max(decision.steps_left - (decision.action is Action.STEP), 0),
         "moving_pgs": moving,
         "max_moving_pgs": throttles.max_backfilling_pgs,
@@ -152,61 +147,7 @@ def reweight(self: MaintenanceTask, cluster: str, reference: str, host: str | No
     self.progress(**report)
     self.again(reference=reference, countdown=throttles.step_interval_seconds, timeout=timeout,
                waiting_for=what,
-               last_seen=f"weights {_named(after)}; {report.get('status', decision.reason)}")
-
-
-def _hold(task: MaintenanceTask, kind: Hold, why: str, current: dict[int, float], what: str,
-          reference: str, throttles: Throttles, timeout: float) -> NoReturn:
-    """No weight change this run: say why in status and look again after the interval."""
-    held = f"holding: {why}"
-    task.progress(status=held, hold=kind, weights=_named(current))
-    task.again(reference=reference, countdown=throttles.step_interval_seconds,
-               timeout=timeout, waiting_for=what, last_seen=held)
-
-
-def _client_impact(ctx: TaskContext, cluster: str, ceph: Ceph, health: Health,
-                   what: str) -> str | None:
-    """What clients feel, as a reason to hold (None: nothing over the inventory's limits)."""
-    limits = ctx.cluster(cluster).client_impact
-    with base.step(f"{what}: ceph osd perf"):
-        perf = ceph.osd_perf()
-    reading = None
-    check = limits.prometheus
-    if check is not None:
-        query = ctx.prometheus(cluster)
-        try:
-            reading = QueryReading(check.query, None if query is None
-                                   else query.largest(check.query))
-        except MonitoringError as e:
-            reading = QueryReading(check.query, error=str(e))
-    return hold_reason(health, perf, limits, reading)
-
-
-def _hold_while_full(task: MaintenanceTask, what: str, reference: str, ceph: Ceph,
-                     checks: set[str], current: dict[int, float], draining: set[int],
-                     throttles: Throttles, timeout: float) -> None:
-    """Return when no OSD is (near) full; else publish why, run again later, or fail.
-
-    The hold's start is kept in the ledger so that the limit counts from the first run
-    that held, across runs; a run that finds nothing full forgets it.
-    """
-    with base.step(f"{what}: ceph osd df, osd dump"):
-        reason = fullness_hold(ceph.osd_df(), ceph.osd_dump(), checks, draining)
-    ctx, key = task.context, f"fullness-hold:{task.request.id}"
-    if reason is None:
-        ctx.ledger.forget(reference, key)
-        return
-    now = ctx.now()
-    since = datetime.fromisoformat(str(ctx.ledger.remember(reference, key, now.isoformat())))
-    held = (now - since).total_seconds()
-    if hold_expired(held, throttles.full_hold_limit_seconds):
-        raise TaskFailed(f"{what}: held {held:g} s on full OSDs, past the limit of "
-                         f"{throttles.full_hold_limit_seconds:g} s (inventory "
-                         f"throttles.full_hold_limit_seconds); {reason}")
-    task.progress(status=f"holding: {reason}", hold=Hold.FULLNESS, weights=_named(current),
-                  held_seconds=held)
-    task.again(reference=reference, countdown=throttles.step_interval_seconds,
-               timeout=timeout, waiting_for=what, last_seen=reason)
+               last_seen=f"weights {named(after)}; {report.get('status', decision.reason)}")
 
 
 def _osds(what: str, inventory: Cluster, tree: OsdTree, host: str | None,
@@ -256,8 +197,3 @@ def _number(what: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         refuse(what, f"{name} must be a finite number, got {value!r}")
     return float(value)
-
-
-def _named(weights: dict[int, float]) -> dict[str, float]:
-    # JSON object keys are strings: name OSDs the way Ceph does.
-    return {f"osd.{osd}": round(weight, 5) for osd, weight in sorted(weights.items())}

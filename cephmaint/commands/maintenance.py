@@ -20,6 +20,7 @@ from inventory import Cluster
 from workflows.admission import check_start, describe_health, describe_window
 from workflows.errors import ClusterBusy
 from workflows.host_work import Work
+from workflows.move_once import Strategy
 from workflows.plan import MaintenancePlan
 from workflows.planning import Kind, drained_by, plan_maintenance, stopped_by, target_cluster
 from workflows.snapshot import read_cluster_state
@@ -32,6 +33,11 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("kind", metavar="KIND", type=click.Choice([str(k) for k in Kind])),
         click.argument("target", metavar="HOST", required=False),
         click.option("--new-host", help="replace: the new hardware's host name."),
+        click.option("--strategy", type=click.Choice([str(s) for s in Strategy]),
+                     default=str(Strategy.AUTO), show_default=True,
+                     help="replace: move-once sends each copy straight from the old host to "
+                          "the new one (upmap items); drain-fill drains the old host, then "
+                          "fills the new one; auto takes move-once where the cluster allows."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
         click.option("--reboot", is_flag=True,
                      help="maintenance: reboot HOST (the inventory's reboot_command)."),
@@ -66,7 +72,8 @@ def build(session: Session, kind: str, target: str | None, new_host: str | None,
     target = _hosts(session, Kind(kind), target, cluster, all_hosts, rack)
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
     state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target),
-                               stopped=stopped_by(Kind(kind), target))
+                               stopped=stopped_by(Kind(kind), target),
+                               upmaps=Kind(kind) == Kind.REPLACE)
     return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
                                            new_host=new_host, **options)
 
@@ -96,8 +103,17 @@ def _hosts(session: Session, kind: Kind, target: str | None, cluster: str | None
 
 def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technician: bool,
                   reason: str | None, failed: bool, db_device: str | None,
-                  ticket: str | None) -> dict[str, Any]:
-    """A maintenance's work and reason, a disk's failed and ticket, as the builder takes them."""
+                  ticket: str | None, strategy: str) -> dict[str, Any]:
+    """A maintenance's work and reason, a disk's failed and ticket, a replace's strategy,
+    as the builder takes them."""
+    if kind == Kind.REPLACE:
+        if failed or ticket is not None or db_device is not None:
+            raise UsageError("--failed, --ticket and --db-device are not for replace")
+        if reboot or host_command is not None or technician:
+            raise UsageError("--reboot, --command and --technician are for maintenance only")
+        return {"strategy": Strategy(strategy)}
+    if strategy != Strategy.AUTO:
+        raise UsageError("--strategy is for replace only")
     if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
         raise UsageError("--failed is for disk and decommission only")
     if ticket is not None:

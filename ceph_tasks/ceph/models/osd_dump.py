@@ -12,7 +12,7 @@ from ceph_tasks.ceph.models.device_list import ceph_time
 
 
 class OsdDump(CephModel):
-    """The osdmap epoch, its flags and its fullness ratios; the rest of `osd dump` is not read."""
+    """The osdmap epoch, flags, fullness ratios, upmap items; the rest of `osd dump` is not read."""
 
     epoch: int
     #: Cluster-wide flags, e.g. noout, noscrub (and the always-on ones such as sortbitwise).
@@ -30,6 +30,10 @@ class OsdDump(CephModel):
     #: The epoch each OSD now down was marked down in (its osd_info down_at). osd_xinfo's
     #: down_stamp is not a substitute: Pacific leaves it unset when peers report an OSD dead.
     down_at: dict[int, int] = Field(default_factory=dict)
+    #: Each PG's upmap items, (from OSD, to OSD) in the order the monitors apply them.
+    upmaps: dict[str, tuple[tuple[int, int], ...]] = Field(default_factory=dict)
+    #: The oldest client release the cluster admits ("" when the answer lacks it).
+    require_min_compat_client: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -47,7 +51,8 @@ class OsdDump(CephModel):
                       for p in pools if isinstance(p, dict) and "pool_name" in p
                       } if isinstance(pools, list) else data.get("pool_flags", {})
         return {**data, "flags": flags, "pool_flags": pool_flags,
-                "modified": ceph_time(data.get("modified")), "down_at": _down_at(data)}
+                "modified": ceph_time(data.get("modified")), "down_at": _down_at(data),
+                "upmaps": _upmaps(data)}
 
     def host_flags(self, host: str) -> frozenset[str]:
         """The flags set on one CRUSH node (e.g. a host bucket) by `osd set-group`."""
@@ -65,3 +70,11 @@ def _down_at(data: dict[str, Any]) -> dict[int, int]:
     return {o["osd"]: o["down_at"] for o in osds
             if isinstance(o, dict) and isinstance(o.get("osd"), int) and not o.get("up")
             and isinstance(o.get("down_at"), int) and o["down_at"] > 0}
+
+
+def _upmaps(data: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
+    items = data.get("pg_upmap_items")
+    if not isinstance(items, list):
+        return data.get("upmaps", {})  # type: ignore[no-any-return]
+    return {str(e["pgid"]): [(int(m["from"]), int(m["to"])) for m in e.get("mappings", ())]
+            for e in items if isinstance(e, dict) and "pgid" in e}

@@ -52,11 +52,13 @@ def test_stopped_daemons_are_read_back_by_host() -> None:
                                                         "daemon-stopped:spare-3.dc1:7"}
 
 
-def test_weights_and_unknown_kinds_are_refused_by_name() -> None:
+def test_weights_upmaps_and_unknown_kinds_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="reweight task"):
         kinds_of(["flags", "weights"])
-    with pytest.raises(ValueError, match="'upmaps'"):
+    with pytest.raises(ValueError, match="moves data"):
         kinds_of(["upmaps"])
+    with pytest.raises(ValueError, match="'snapshots'"):
+        kinds_of(["snapshots"])
 
 
 def test_only_the_entries_of_the_kinds_asked_for_are_picked() -> None:

@@ -1,0 +1,77 @@
+"""A replace that moves each copy once: from the old host's OSDs straight to the new host's.
+
+Drain-fill (the old host drained to weight 0, then the new one raised) moves every copy
+twice: off the old host, then onto the new one. Move-once, with upmap items (CERN's
+upmap-remapped and DigitalOcean's pgremapper, in our own steps):
+1. the new host's OSDs are created and take their weight at once under `norebalance`;
+   every PG CRUSH now sends elsewhere is pinned back where its data is: nothing moves;
+2. the old host's copies go to the new host's OSDs with explicit upmap items, a batch at
+   a time under the backfill cap and the same holds as a reweight;
+3. the empty old OSDs go to weight 0 under `norebalance` and whatever CRUSH would now
+   reshuffle among the other hosts is pinned again; then they are removed as in a drain.
+The pins left hold PGs where their data is rather than where CRUSH would put them; the
+balancer, back on at the end, releases them when that evens out the OSDs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from workflows.errors import PlanRefused
+from workflows.plan import MaintenancePlan, Phase
+from workflows.state import ClusterState
+from workflows.steps import StepMaker
+
+
+class Strategy(StrEnum):
+    """How a replace moves the old host's data to the new host."""
+
+    AUTO = "auto"
+    MOVE_ONCE = "move-once"
+    DRAIN_FILL = "drain-fill"
+
+
+def move_once_problems(state: ClusterState, host: str, target: str) -> list[str]:
+    """Why this replace cannot move each copy once, one line each; none when it can."""
+    if target == host:
+        return [f"the new hardware takes {host}'s place: its data must leave before the "
+                "swap"]
+    if state.upmap_readiness is None:
+        return ["the cluster's clients were not checked for upmap support"]
+    return state.upmap_readiness.problems()
+
+
+def uses_move_once(strategy: Strategy, state: ClusterState, host: str, target: str,
+                   cluster: str) -> tuple[bool, str]:
+    """Whether the replace moves each copy once, and the plan's note saying why.
+
+    Asked for explicitly, move-once is refused where the cluster does not allow it; auto
+    falls back to drain-fill and says why.
+    """
+    if strategy == Strategy.DRAIN_FILL:
+        return False, "drain-fill (asked for): every copy moves twice, off and on"
+    problems = move_once_problems(state, host, target)
+    if not problems:
+        return True, ("move-once: each copy of " f"{host} goes straight to {target} "
+                      "(upmap items); the PGs CRUSH would place elsewhere stay pinned where "
+                      "their data is, and the balancer releases those pins when worth it")
+    if strategy == Strategy.MOVE_ONCE:
+        raise PlanRefused(f"replace of {host} on cluster {cluster} refused, nothing changed: "
+                          f"move-once is not possible: {'; '.join(problems)}")
+    return False, f"drain-fill: move-once is not possible: {'; '.join(problems)}"
+
+
+def move_to_new_host(plan: MaintenancePlan, steps: StepMaker, host: str, target: str,
+                     osds: tuple[int, ...], weights: float | str, *, drain_timeout: float,
+                     after: tuple[str, ...]) -> tuple[str, ...]:
+    """New OSDs at weight with nothing moving, copies moved once, old OSDs at 0: the last step.
+
+    The new host's OSDs exist already (add_node).
+    """
+    last = (plan.add(steps.norebalance_on(after, phase=Phase.ADD)),)
+    last = (plan.add(steps.reweight_at_once(target, weights, (), last, phase=Phase.ADD)),)
+    last = (plan.add(steps.pin_placement(last, phase=Phase.ADD)),)
+    last = (plan.add(steps.move_off(host, target, last, timeout=drain_timeout)),)
+    last = (plan.add(steps.norebalance_on(last)),)
+    last = (plan.add(steps.reweight_at_once(host, 0.0, osds, last)),)
+    return (plan.add(steps.pin_placement(last)),)
