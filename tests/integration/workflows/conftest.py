@@ -92,7 +92,8 @@ class WorkflowBench:
              timing: Timing = TIMING, **options: Any) -> MaintenancePlan:
         """Plan a maintenance from the live cluster, as `cephmaint plan` does."""
         cluster = target_cluster(Kind(kind), host, load_inventory(self.inventory_path))
-        state = read_cluster_state(cluster, stopped=stopped_by(Kind(kind), host))
+        state = read_cluster_state(cluster, stopped=stopped_by(Kind(kind), host),
+                                   upmaps=Kind(kind) == Kind.REPLACE)
         return plan_maintenance(Kind(kind), host, cluster=cluster, state=state,
                                 new_host=new_host, timing=timing, **options)
 

@@ -27,6 +27,7 @@ from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.worker import celery_worker
 from tests.support.workflows import wait_finished
+from workflows.move_once import Strategy
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
 
@@ -50,7 +51,8 @@ def events_of(handle: WorkflowHandle, node: str) -> int:
 def test_a_replacement_ends_though_its_worker_is_killed_in_every_step(
         bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
-    plan = bench.plan("replace", "node2", new_host=SPARE, timing=TIMING)
+    plan = bench.plan("replace", "node2", new_host=SPARE, timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     assert bench.worker is not None
     worker = bench.worker

@@ -35,6 +35,7 @@ from workflows.errors import PlanRefused
 from workflows.guardian import DEFAULT_INTERVAL
 from workflows.host_work import Work
 from workflows.leases import RedisLeases
+from workflows.move_once import Strategy
 from workflows.plan import MaintenancePlan
 from workflows.submission import retry
 
@@ -189,7 +190,8 @@ class Replacement:
 @pytest.fixture(scope="module")
 def replacement(workflow_bench: WorkflowBench) -> Replacement:
     """node2 replaced by the spare: planned from the live cluster and submitted."""
-    plan = workflow_bench.plan("replace", "node2", new_host=SPARE)
+    plan = workflow_bench.plan("replace", "node2", new_host=SPARE,
+                                  strategy=Strategy.DRAIN_FILL)
     mark = workflow_bench.with_ceph(lambda c: audit_mark(c.client))
     since = datetime.now(UTC)
     return Replacement(plan, workflow_bench.submit(plan), mark, since)

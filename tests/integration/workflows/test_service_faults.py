@@ -31,6 +31,7 @@ from tests.support.poll import poll
 from tests.support.services import port_open
 from tests.support.worker import ROOT
 from tests.support.workflows import wait_finished, wait_for_node
+from workflows.move_once import Strategy
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
 
@@ -69,7 +70,8 @@ def events_of(handle: WorkflowHandle, node: str) -> int:
 @pytest.mark.timeout(900)
 def test_a_replacement_rides_out_redis_restarts_and_a_30_s_outage(bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
-    plan = bench.plan("replace", "node2", new_host=SPARE, timing=TIMING)
+    plan = bench.plan("replace", "node2", new_host=SPARE, timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
     follower = subprocess.Popen(

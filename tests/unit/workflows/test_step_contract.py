@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from pydantic import SecretStr
 
+from ceph_tasks.decisions.upmaps import UpmapReadiness
 from ceph_tasks.names import TASK_MODULES, TaskName
 from inventory import Cluster, FailurePolicy, NotificationTargets, TicketTarget
 from tests.unit.workflows.test_daemon_hosts import with_daemons
@@ -63,6 +65,9 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
                                                   check_domains=no_problems),
     "replace by new hardware": lambda c, s: plan_replace("node2", "node3", cluster=c, state=s,
                                                          check_domains=no_problems),
+    "replace moving each copy once": lambda c, s: plan_replace(
+        "node2", "node3", cluster=c, state=replace(s, upmap_readiness=UpmapReadiness(
+            "luminous", ())), check_domains=no_problems),
     "add": lambda c, s: plan_add("node3", cluster=c, state=s),
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
     "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),

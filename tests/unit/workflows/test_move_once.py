@@ -1,0 +1,91 @@
+"""A replace that moves each copy once: when it is chosen, and the runbook it makes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ceph_tasks.decisions.upmaps import UpmapReadiness
+from inventory import Cluster
+from tests.unit.workflows.test_builders import no_problems, tasks
+from workflows.builders import plan_replace
+from workflows.errors import PlanRefused
+from workflows.move_once import Strategy
+from workflows.plan import MaintenancePlan, Phase
+from workflows.state import ClusterState
+
+READY = UpmapReadiness("luminous", ("luminous",))
+
+
+def ready(state: ClusterState) -> ClusterState:
+    return replace(state, upmap_readiness=READY)
+
+
+def how(plan: MaintenancePlan) -> str:
+    """The plan's note on how the data moves."""
+    return next(n for n in plan.notes if n.startswith(("move-once", "drain-fill")))
+
+
+def test_a_replace_onto_new_hardware_moves_each_copy_once_where_upmaps_are_allowed(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_replace("node2", "node3", cluster=cluster, state=ready(healthy),
+                        check_domains=no_problems, reference="wf1")
+    names = tasks(plan)
+    assert how(plan).startswith("move-once: each copy of node2 goes straight to node3")
+    # The technicians make the new host ready before any data moves to it.
+    assert names.index("wait_for_technician") < names.index("add_node")
+    move = names[names.index("add_node") + 1:names.index("wait_healthy")]
+    assert move == ["set_flags", "reweight", "pin_placement", "move_off",
+                    "set_flags", "reweight", "pin_placement"]
+    steps = plan.steps[names.index("add_node") + 1:names.index("wait_healthy")]
+    assert steps[0].kwargs["flags"] == ["norebalance"]
+    raised, emptied = steps[1], steps[5]
+    assert (raised.kwargs["host"], raised.kwargs["target"], raised.kwargs["step"]) == (
+        "node3", "device size", None)
+    assert (emptied.kwargs["host"], emptied.kwargs["target"], emptied.kwargs["step"]) == (
+        "node2", 0.0, None)
+    assert (steps[3].kwargs["host"], steps[3].kwargs["to_host"]) == ("node2", "node3")
+    assert raised.phase == Phase.ADD and steps[3].phase == Phase.MOVE
+    # Then the old host goes as after a drain: only once Ceph says its OSDs hold nothing.
+    after = names[names.index("wait_healthy"):]
+    assert after[:3] == ["wait_healthy", "check_safe_to_destroy", "remove_node"]
+    assert names[-2:] == ["restore", "deep_scrub_osds"]
+    assert "reweight" not in names[:names.index("add_node")]  # no drain first
+
+
+def test_a_replace_in_place_drains_and_says_why(cluster: Cluster,
+                                                healthy: ClusterState) -> None:
+    plan = plan_replace("node2", cluster=cluster, state=ready(healthy),
+                        check_domains=no_problems)
+    assert how(plan).startswith("drain-fill: move-once is not possible")
+    assert "takes node2's place" in how(plan)
+    assert "move_off" not in tasks(plan)
+
+
+def test_clients_not_checked_or_too_old_mean_drain_fill(cluster: Cluster,
+                                                        healthy: ClusterState) -> None:
+    unread = plan_replace("node2", "node3", cluster=cluster, state=healthy,
+                          check_domains=no_problems)
+    assert "not checked for upmap support" in how(unread)
+    jewel = replace(healthy, upmap_readiness=UpmapReadiness("jewel", ("jewel",)))
+    old = plan_replace("node2", "node3", cluster=cluster, state=jewel,
+                       check_domains=no_problems)
+    assert "require_min_compat_client is jewel" in how(old)
+    assert "move_off" not in tasks(old) and "move_off" not in tasks(unread)
+
+
+def test_move_once_asked_for_where_it_cannot_be_is_refused_naming_why(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    jewel = replace(healthy, upmap_readiness=UpmapReadiness("luminous", ("hammer",)))
+    with pytest.raises(PlanRefused, match="move-once is not possible: clients older"):
+        plan_replace("node2", "node3", cluster=cluster, state=jewel,
+                     check_domains=no_problems, strategy=Strategy.MOVE_ONCE)
+
+
+def test_drain_fill_asked_for_is_kept(cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_replace("node2", "node3", cluster=cluster, state=ready(healthy),
+                        check_domains=no_problems, strategy=Strategy.DRAIN_FILL)
+    names = tasks(plan)
+    assert "move_off" not in names
+    assert names.index("remove_node") < names.index("add_node")
