@@ -128,11 +128,31 @@ def items_between(raw: Sequence[int], wanted: Sequence[int], *, by_position: boo
     replicated PG's copies are a set: the OSDs only in raw map onto those only in wanted.
     """
     if by_position:
-        return tuple((r, w) for r, w in zip(raw, wanted, strict=True)
-                     if r != w and 0 <= r < NO_OSD and 0 <= w < NO_OSD)
+        return _in_applicable_order(raw, [
+            (r, w) for r, w in zip(raw, wanted, strict=True)
+            if r != w and 0 <= r < NO_OSD and 0 <= w < NO_OSD])
     leaving = [o for o in raw if o not in wanted]
     coming = [o for o in wanted if o not in raw]
     return tuple(zip(leaving, coming, strict=False))
+
+
+def _in_applicable_order(raw: Sequence[int], pairs: list[tuple[int, int]]) -> Items:
+    """Shard items ordered so that each target has left the set before it is mapped to.
+
+    The monitors skip an item whose target is still in the set: a shard moving from one
+    position to another needs the item emptying its old position first. Items left in a
+    cycle (two shards swapping OSDs) cannot be applied in any order and are left out:
+    those positions stay where CRUSH puts them.
+    """
+    current, ordered, left = list(raw), [], list(pairs)
+    while left:
+        ready = next((p for p in left if p[1] not in current), None)
+        if ready is None:
+            break
+        left.remove(ready)
+        current[current.index(ready[0])] = ready[1]
+        ordered.append(ready)
+    return tuple(ordered)
 
 
 @dataclass(frozen=True)

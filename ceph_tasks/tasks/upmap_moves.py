@@ -53,18 +53,25 @@ def pin_placement(self: MaintenanceTask, cluster: str, reference: str,
         pgs, dump, tree = ceph.pg_dump_brief(), ceph.osd_dump(), ceph.osd_tree()
         pools = placements(tree, ceph.pool_ls_detail(), ceph.crush_rule_dump())
     pins = pins_for_remapped(pgs, dump.upmaps, tree.crush_weights(), pools)
-    looks_key = f"pin-looks:{self.request.id}"
-    if pins:
-        _record_and_send(self, what, ceph, reference, pins)
+    looks_key, sent_key = f"pin-looks:{self.request.id}", f"pin-sent:{self.request.id}"
+    # A pin sent before and still asked for was not kept by the monitors: it is not sent
+    # again, and that PG's data moves to where CRUSH puts it.
+    sent = ctx.ledger.recall(reference, sent_key) or []
+    fresh = [p for p in pins if [p.pgid, [list(i) for i in p.after]] not in sent]
+    if fresh:
+        ctx.ledger.note(reference, sent_key, [[p.pgid, [list(i) for i in p.after]]
+                                              for p in pins])
+        _record_and_send(self, what, ceph, reference, fresh)
         ctx.ledger.forget(reference, looks_key)
     else:
         looks = int(ctx.ledger.recall(reference, looks_key) or 0) + 1
         ctx.ledger.note(reference, looks_key, looks)
         if looks >= SETTLED_LOOKS:
             lifted = _lift_norebalance(self, what, ceph, reference, dump)
-            return {"cluster": cluster, "pins": len(dump.upmaps), "norebalance_lifted": lifted}
+            return {"cluster": cluster, "pins": len(dump.upmaps), "norebalance_lifted": lifted,
+                    "not_kept": sorted(p.pgid for p in pins)}
     remapped = sum(1 for pg in pgs.pg_stats if pg.up != pg.acting)
-    self.progress(status=f"{len(pins)} PG(s) pinned; {remapped} remapped", pinned=len(pins))
+    self.progress(status=f"{len(fresh)} PG(s) pinned; {remapped} remapped", pinned=len(fresh))
     self.again(reference=reference, countdown=LOOK_INTERVAL, timeout=timeout,
                waiting_for=what, last_seen=f"{remapped} PG(s) remapped")
 

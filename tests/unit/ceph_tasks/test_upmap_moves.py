@@ -240,3 +240,19 @@ def test_shard_items_keep_every_other_shard_in_place(raw: list[int], data: Any) 
     wanted = [next(free) if i in moving else o for i, o in enumerate(raw)]
     up = apply_items(raw, items_between(raw, wanted, by_position=True), weights)
     assert up == tuple(wanted)
+
+
+@pytest.mark.parametrize(("raw", "wanted"), [
+    # Seen on the racks sandbox (EC 2+2): shards that CRUSH moved between positions.
+    ((5, 11, 8, 2), (8, 4, 9, 2)),
+    ((10, 5, 2, 8), (10, 5, 8, 0)),
+])
+def test_a_shard_moving_to_another_position_leaves_it_first(
+        raw: tuple[int, ...], wanted: tuple[int, ...]) -> None:
+    items = items_between(raw, wanted, by_position=True)
+    assert apply_items(raw, items, dict.fromkeys(range(12), 1.0)) == wanted
+
+
+def test_shards_swapping_osds_are_left_to_crush() -> None:
+    # No order of items can swap two shards: the monitors would skip both.
+    assert items_between((1, 2, 3), (2, 1, 3), by_position=True) == ()
