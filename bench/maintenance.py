@@ -163,7 +163,11 @@ def at_once(box: Sandbox, old: str, new: str, timeout: float) -> None:
         wait(lambda: ceph.safe_to_destroy(osds).all_safe(osds), timeout, "safe to destroy")
         for osd in osds:
             hostctl(layout.root, old, "stop-osd", str(osd))
-            client.mon_command("osd purge", id=osd, yes_i_really_mean_it=True)
+        wait(lambda: not {n.id for n in ceph.osd_tree().osds() if n.up} & set(osds), timeout,
+             "the stopped OSDs down")
+        for osd in osds:
+            # A manager command: sent to the monitors, Pacific answers EINVAL.
+            client.mgr_command("osd purge", id=osd, yes_i_really_mean_it=True)
         client.mon_command("osd crush rm", name=old)
         devices = [d.path for d in load_inventory(layout.inventory_path).clusters[0].host(new)
                    .devices]

@@ -150,15 +150,8 @@ def _replace_moving_once(plan: MaintenancePlan, steps: StepMaker, host: str, tar
     osds = state.osds_of(host)
     last = move_to_new_host(plan, steps, host, target, osds, weights,
                             drain_timeout=timing.drain, after=plan.last())
-    last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
-    last = (plan.add(steps.safe_to_destroy(osds, last)),)
-    stop_left = moving.stops_left(cluster)
-    if moving.entities:
-        last = (plan.add(steps.hand_over(host, moving.entities, last, stop_left=stop_left)),)
-    last = (plan.add(steps.remove_node(host, osds, last)),)
-    last = (plan.add(steps.zap(host, osds, last)),)
-    plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
-                                phase=Phase.REMOVE))
+    remove_emptied(plan, steps, host, osds, timing, last, moving.entities,
+                   moving.stops_left(cluster))
 
 
 def plan_add(
@@ -379,11 +372,22 @@ def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: C
 def drain_and_remove(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],
                      timing: Timing, after: tuple[str, ...], hand_over: Sequence[str] = (),
                      stop_left: bool = True) -> tuple[str, ...]:
-    """Downtime on, drain in steps, healthy, safe to destroy, the daemons handed over,
-    remove, zap; the last step."""
+    """Downtime on, drain in steps, then remove_emptied; the last step."""
     last = (plan.add(steps.downtime_on(host, timing.downtime, after)),)
     if osds:
         last = (plan.add(steps.reweight(host, 0.0, osds, last, timeout=timing.drain)),)
+    return remove_emptied(plan, steps, host, osds, timing, last, hand_over, stop_left)
+
+
+def remove_emptied(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tuple[int, ...],
+                   timing: Timing, after: tuple[str, ...], hand_over: Sequence[str] = (),
+                   stop_left: bool = True) -> tuple[str, ...]:
+    """Healthy, safe to destroy, the daemons handed over, remove, zap, healthy; the last step.
+
+    For a host whose OSDs hold no data any more (drained, or moved off with upmap items).
+    """
+    last = after
+    if osds:
         last = (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval)),)
         last = (plan.add(steps.safe_to_destroy(osds, last)),)
     if hand_over:
