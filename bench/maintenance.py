@@ -1,7 +1,9 @@
 """Replacing a host three ways on the same sandbox: how much data each moves, and how.
 
-For each topology (default, racks) and each strategy, a fresh sandbox of that topology
-(the same cluster and the same data: the sandbox starts from its snapshot) and a worker:
+For each case (the default topology with a spare like the old host, the default topology
+with its bigger spare, the racks topology) and each strategy, a fresh sandbox of that
+topology (the same cluster and the same data: the sandbox starts from its snapshot) and a
+worker:
 
 - weight-0-at-once, what `ceph orch osd rm` does: the old host's OSDs to CRUSH weight 0 in
   one go, removed once Ceph says they are safe to destroy, then the new host's OSDs
@@ -18,6 +20,7 @@ Columns: object copies recovered (the sum of every PG's stat_sum.num_objects_rec
 before and after) per object copy the old host held; wall time of the replace; peak
 degraded and misplaced objects; peak PGs backfilling at once; the fewest live copies any
 PG had in a sample (acting members that are up), against the pool's size; upmap items left.
+Recovery is slowed to ten objects a second per OSD for every strategy (see sample).
 """
 
 from __future__ import annotations
@@ -43,11 +46,17 @@ from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.sandbox.topology import load_topology
 from dyrygent.states import NodeState
-from inventory import load_inventory
+from inventory import load_inventory, write_inventory
+from workflows.builders import new_osd_weights
 from workflows.engine import processor_of, worker_app
 
-#: topology -> (the host replaced, the new host); both in the same failure domain.
-REPLACED = {"default": ("node2", "spare-3.dc1"), "racks": ("d1", "spare-d2.dc1")}
+#: case -> (topology, the host replaced, the new host, like for like); both hosts in the
+#: same failure domain. Like for like: the new host gets as many OSDs as the old one had,
+#: of the same weight (the default topology's spare has three disks of twice the size).
+CASES = {"default": ("default", "node2", "spare-3.dc1", True),
+         "default-bigger-spare": ("default", "node2", "spare-3.dc1", False),
+         "racks": ("racks", "d1", "spare-d2.dc1", False)}
+DEFAULT_CASES = ("default", "racks")
 STRATEGIES = ("weight-0-at-once", "drain-fill", "move-once")
 
 
@@ -68,7 +77,7 @@ class Peaks:
 class Outcome:
     """One replace as measured."""
 
-    topology: str
+    case: str
     strategy: str
     held: int
     recovered: int
@@ -77,13 +86,19 @@ class Outcome:
     pins_left: int
 
 
-def sample(conf: Path, peaks: Peaks, stop: threading.Event) -> None:
-    """Read status and the PG map every second until stop; keep the worst values."""
-    client = RadosClient.connect(conf_path=conf)
+def sample(root: Path, peaks: Peaks, stop: threading.Event) -> None:
+    """Read status and the PG map every half second until stop; keep the worst values.
+
+    Every OSD, a new one as soon as it is up, recovers at most ten objects a second
+    (osd_recovery_sleep 0.1): memstore OSDs on one machine otherwise move the sandbox's
+    data between two samples of the manager's statistics.
+    """
+    client = RadosClient.connect(conf_path=root / "ceph.conf")
+    slowed: set[int] = set()
     try:
         ceph = Ceph(client)
         sizes = {p.pool_id: p.size for p in ceph.pool_ls_detail()}
-        while not stop.wait(1.0):
+        while not stop.wait(0.5):
             try:
                 pgmap = ceph.status().pgmap
                 pgs = ceph.pg_dump_brief()
@@ -92,6 +107,9 @@ def sample(conf: Path, peaks: Peaks, stop: threading.Event) -> None:
             except CephError as e:  # a busy monitor: the next sample counts
                 peaks.errors.append(str(e))
                 continue
+            for osd in sorted(up - slowed):
+                slowed.add(osd)
+                _tell(root, osd, "osd_recovery_sleep", "0.1")
             peaks.samples += 1
             peaks.degraded = max(peaks.degraded, pgmap.degraded_objects)
             peaks.misplaced = max(peaks.misplaced, pgmap.misplaced_objects)
@@ -105,14 +123,39 @@ def sample(conf: Path, peaks: Peaks, stop: threading.Event) -> None:
         client.close()
 
 
+def _tell(root: Path, osd: int, name: str, value: str) -> None:
+    """Set an option in one running OSD (`ceph tell`: above the sandbox's ceph.conf)."""
+    subprocess.run(["ceph", "--conf", str(root / "ceph.conf"), "--keyring",
+                    str(root / "keyring"), "--name", "client.admin", "tell", f"osd.{osd}",
+                    "config", "set", name, value], check=False, capture_output=True,
+                   timeout=60)
+
+
+def like_for_like(box: Sandbox, old: str, new: str) -> None:
+    """The inventory's new host with as many devices as old has OSDs, their sizes unknown:
+    its OSDs then take the old host's weight."""
+    path = box.layout().inventory_path
+    inventory = load_inventory(path)
+    cluster = inventory.clusters[0]
+    count = len(cluster.osds_on(old))
+    hosts = tuple(h.model_copy(update={"devices": tuple(
+        d.model_copy(update={"size_bytes": None}) for d in h.devices[:count])})
+        if h.name == new else h for h in cluster.hosts)
+    write_inventory(inventory.model_copy(update={"clusters": (
+        cluster.model_copy(update={"hosts": hosts}),)}), path, reveal_secrets=True)
+
+
 @contextmanager
-def sandbox_with_worker(topology: str) -> Iterator[tuple[Sandbox, dict[str, str]]]:
-    """A sandbox of the topology and a cephmaint worker on it; both gone on exit."""
+def sandbox_with_worker(case: str) -> Iterator[tuple[Sandbox, dict[str, str]]]:
+    """A sandbox for the case and a cephmaint worker on it; both gone on exit."""
+    topology, old, new, same = CASES[case]
     home = Path(tempfile.mkdtemp(prefix="cephmaint-bench-"))
     box = Sandbox(home / "sbx")
     worker = None
     try:
         box.up(timeout=300, topology=load_topology(topology))
+        if same:
+            like_for_like(box, old, new)
         layout = box.layout()
         env = {**os.environ, "CEPHMAINT_BROKER_URL": layout.redis_url,
                "CEPHMAINT_REDIS_URL": layout.redis_url,
@@ -169,10 +212,12 @@ def at_once(box: Sandbox, old: str, new: str, timeout: float) -> None:
             # A manager command: sent to the monitors, Pacific answers EINVAL.
             client.mgr_command("osd purge", id=osd, yes_i_really_mean_it=True)
         client.mon_command("osd crush rm", name=old)
-        devices = [d.path for d in load_inventory(layout.inventory_path).clusters[0].host(new)
-                   .devices]
-        for device in devices:
-            hostctl(layout.root, new, "create-osd", device, "--weight", f"{weight:g}")
+        # The weights cephmaint gives new OSDs: their device sizes, else the old weight.
+        cluster = load_inventory(layout.inventory_path).clusters[0]
+        _, each, _ = new_osd_weights(cluster, new, weight)
+        for device, device_weight in zip(cluster.host(new).devices, each, strict=True):
+            hostctl(layout.root, new, "create-osd", device.path, "--weight",
+                    f"{device_weight:g}")
         wait(lambda: ceph.status().health.ok, timeout, "HEALTH_OK")
     finally:
         client.close()
@@ -214,15 +259,16 @@ def balancer_idle(box: Sandbox, timeout: float) -> int:
         client.close()
 
 
-def run_one(topology: str, strategy: str, timeout: float) -> Outcome:
-    """One replace on a fresh sandbox of the topology."""
-    old, new = REPLACED[topology]
-    with sandbox_with_worker(topology) as (box, env):
+def run_one(case: str, strategy: str, timeout: float) -> Outcome:
+    """One replace on a fresh sandbox of the case's topology."""
+    _, old, new, _ = CASES[case]
+    with sandbox_with_worker(case) as (box, env):
         objects = box.verify()
         before, held = copies(box, old)
         peaks, stop = Peaks(), threading.Event()
-        sampler = threading.Thread(target=sample, args=(box.layout().conf_path, peaks, stop))
+        sampler = threading.Thread(target=sample, args=(box.layout().root, peaks, stop))
         sampler.start()
+        time.sleep(3)  # every OSD slowed down before anything moves
         started = time.monotonic()
         try:
             if strategy == "weight-0-at-once":
@@ -236,19 +282,19 @@ def run_one(topology: str, strategy: str, timeout: float) -> Outcome:
         pins = balancer_idle(box, timeout)
         after, _ = copies(box, old)
         if box.verify() != objects:
-            raise SystemExit(f"{topology} {strategy}: objects lost")
-    return Outcome(topology, strategy, held, after - before, round(wall, 1), peaks, pins)
+            raise SystemExit(f"{case} {strategy}: objects lost")
+    return Outcome(case, strategy, held, after - before, round(wall, 1), peaks, pins)
 
 
 def table(outcomes: list[Outcome]) -> str:
     """The figures as one Markdown table."""
-    rows = ["| topology | strategy | copies moved per copy held | copies moved / held | "
+    rows = ["| case | strategy | copies moved per copy held | copies moved / held | "
             "wall time | peak degraded | peak misplaced | peak PGs backfilling | "
             "fewest live copies (size) | upmap items left |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
         live = f"{o.peaks.live[0]} ({o.peaks.live[1]})" if o.peaks.live else "-"
-        rows.append(f"| {o.topology} | {o.strategy} | {o.recovered / o.held:.2f} | "
+        rows.append(f"| {o.case} | {o.strategy} | {o.recovered / o.held:.2f} | "
                     f"{o.recovered} / {o.held} | {o.wall_s:.0f} s | {o.peaks.degraded} | "
                     f"{o.peaks.misplaced} | {o.peaks.backfilling} | {live} | {o.pins_left} |")
     return "\n".join(rows)
@@ -258,7 +304,8 @@ def main() -> int:
     """Every strategy on every topology asked for; print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.maintenance", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--topology", action="append", choices=sorted(REPLACED))
+    parser.add_argument("--case", action="append", choices=sorted(CASES),
+                        help=f"default: {', '.join(DEFAULT_CASES)}")
     parser.add_argument("--strategy", action="append", choices=STRATEGIES)
     parser.add_argument("--runs", type=int, default=1, help="runs of each (spread shown)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one wait")
@@ -266,10 +313,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
     outcomes = []
-    for topology in args.topology or sorted(REPLACED):
+    for case in args.case or DEFAULT_CASES:
         for strategy in args.strategy or STRATEGIES:
             for _ in range(args.runs):
-                outcome = run_one(topology, strategy, args.timeout)
+                outcome = run_one(case, strategy, args.timeout)
                 print(table([outcome]).splitlines()[-1], flush=True)
                 outcomes.append(outcome)
     print()
