@@ -40,6 +40,7 @@ class TaskName(StrEnum):
     ADD_DAEMONS = "cephmaint.add_daemons"
     PIN_PLACEMENT = "cephmaint.pin_placement"
     MOVE_OFF = "cephmaint.move_off"
+    RELEASE_PINS = "cephmaint.release_pins"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.

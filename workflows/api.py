@@ -95,5 +95,5 @@ def _planned(kind: Kind, target: str, settings: Settings | None, cluster: Cluste
     if state is None:
         state = read_cluster_state(cluster, drained=drained_by(kind, target),
                                    stopped=stopped_by(kind, target),
-                                   upmaps=kind == Kind.REPLACE)
+                                   upmaps=kind in (Kind.REPLACE, Kind.ADD))
     return plan_maintenance(kind, target, cluster=cluster, state=state, **options)

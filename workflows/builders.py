@@ -24,7 +24,7 @@ from inventory import Cluster, CommandsControl, CommandTemplateError
 from workflows.domain_weights import replacement_weights
 from workflows.errors import PlanRefused
 from workflows.impact import addition_impact, landing, removal_impact
-from workflows.move_once import Strategy, move_to_new_host, uses_move_once
+from workflows.move_once import Strategy, move_to_new_host, raise_pinned, uses_move_once
 from workflows.plan import MaintenancePlan, Phase
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
@@ -157,8 +157,9 @@ def _replace_moving_once(plan: MaintenancePlan, steps: StepMaker, host: str, tar
 def plan_add(
     host: str, *, cluster: Cluster, state: ClusterState, weight: float | None = None,
     timing: Timing = DEFAULT_TIMING, reference: str | None = None,
+    strategy: Strategy = Strategy.AUTO,
 ) -> MaintenancePlan:
-    """Add a host: OSDs on its free devices at weight 0, raised in steps, then healthy.
+    """Add a host: OSDs on its free devices at weight 0, raised (pinned, or in steps).
 
     Raised to weight, else to their device sizes (TiB) when the inventory has them all.
     """
@@ -170,17 +171,24 @@ def plan_add(
     ref = reference or new_reference("add", host_label(host))
     classes = [o.device_class for o in cluster.osds_on(host)]
     under = landing(state.tree, host, new.rack)
+    once, why = uses_move_once(strategy, state, host, None, cluster.name, kind="add")
     plan = MaintenancePlan(
         kind="add", cluster=cluster.name, reference=ref, hosts=(host,),
         pools=addition_impact(state, host, new.rack, classes),
         guards=("cluster healthy before anything changes",),
         # Where new OSDs land is the host's own CRUSH location: the pools above assume this.
-        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}", how))
+        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}", how, why))
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
     before_moving(plan, steps)
-    add_and_raise(plan, steps, new.name, target, timing, plan.last())
+    if once:
+        added = (plan.add(steps.add_node(host, plan.last())),)
+        last = raise_pinned(plan, steps, host, target, drain_timeout=timing.drain, after=added)
+        plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
+                                    phase=Phase.ADD))
+    else:
+        add_and_raise(plan, steps, new.name, target, timing, plan.last())
     restore(plan, steps, [host])
     return plan
 

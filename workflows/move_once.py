@@ -11,6 +11,11 @@ upmap-remapped and DigitalOcean's pgremapper, in our own steps):
    reshuffle among the other hosts is pinned again; then they are removed as in a drain.
 The pins left hold PGs where their data is rather than where CRUSH would put them; the
 balancer, back on at the end, releases them when that evens out the OSDs.
+
+An addition the same way: the new OSDs take their weight at once under `norebalance`,
+every remapped PG is pinned, and the pins are released a batch at a time, each PG's data
+going once, straight to where CRUSH puts it (raising the weight in steps can move a copy
+into the new host's rack on one step and onto the new host on the next).
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ class Strategy(StrEnum):
     DRAIN_FILL = "drain-fill"
 
 
-def move_once_problems(state: ClusterState, host: str, target: str) -> list[str]:
-    """Why this replace cannot move each copy once, one line each; none when it can."""
+def move_once_problems(state: ClusterState, host: str, target: str | None) -> list[str]:
+    """Why a replace (onto target) or an addition (None) cannot move each copy once."""
     if target == host:
         return [f"the new hardware takes {host}'s place: its data must leave before the "
                 "swap"]
@@ -41,24 +46,30 @@ def move_once_problems(state: ClusterState, host: str, target: str) -> list[str]
     return state.upmap_readiness.problems()
 
 
-def uses_move_once(strategy: Strategy, state: ClusterState, host: str, target: str,
-                   cluster: str) -> tuple[bool, str]:
+def uses_move_once(strategy: Strategy, state: ClusterState, host: str, target: str | None,
+                   cluster: str, kind: str = "replace") -> tuple[bool, str]:
     """Whether the replace moves each copy once, and the plan's note saying why.
 
     Asked for explicitly, move-once is refused where the cluster does not allow it; auto
     falls back to drain-fill and says why.
     """
+    steps = "drain-fill" if kind == "replace" else "steps"
     if strategy == Strategy.DRAIN_FILL:
-        return False, "drain-fill (asked for): every copy moves twice, off and on"
+        return False, (f"{steps} (asked for): the weights move in steps" if kind == "add"
+                       else "drain-fill (asked for): every copy moves twice, off and on")
     problems = move_once_problems(state, host, target)
     if not problems:
-        return True, ("move-once: each copy of " f"{host} goes straight to {target} "
-                      "(upmap items); the PGs CRUSH would place elsewhere stay pinned where "
-                      "their data is, and the balancer releases those pins when worth it")
+        return True, (f"move-once: each copy of {host} goes straight to {target} (upmap "
+                      "items); the PGs CRUSH would place elsewhere stay pinned where their "
+                      "data is, and the balancer releases those pins when worth it"
+                      if kind == "replace" else
+                      f"move-once: {host}'s OSDs take their weight at once with every PG "
+                      "pinned where its data is (upmap items), then the pins are released a "
+                      "batch at a time: each copy moves once, straight to its place")
     if strategy == Strategy.MOVE_ONCE:
-        raise PlanRefused(f"replace of {host} on cluster {cluster} refused, nothing changed: "
+        raise PlanRefused(f"{kind} of {host} on cluster {cluster} refused, nothing changed: "
                           f"move-once is not possible: {'; '.join(problems)}")
-    return False, f"drain-fill: move-once is not possible: {'; '.join(problems)}"
+    return False, f"{steps}: move-once is not possible: {'; '.join(problems)}"
 
 
 def move_to_new_host(plan: MaintenancePlan, steps: StepMaker, host: str, target: str,
@@ -75,3 +86,12 @@ def move_to_new_host(plan: MaintenancePlan, steps: StepMaker, host: str, target:
     last = (plan.add(steps.norebalance_on(last)),)
     last = (plan.add(steps.reweight_at_once(host, 0.0, osds, last)),)
     return (plan.add(steps.pin_placement(last)),)
+
+
+def raise_pinned(plan: MaintenancePlan, steps: StepMaker, host: str, weights: float | str, *,
+                 drain_timeout: float, after: tuple[str, ...]) -> tuple[str, ...]:
+    """A new host's OSDs at their weight with every PG pinned, then released in batches."""
+    last = (plan.add(steps.norebalance_on(after, phase=Phase.ADD)),)
+    last = (plan.add(steps.reweight_at_once(host, weights, (), last, phase=Phase.ADD)),)
+    last = (plan.add(steps.pin_placement(last, phase=Phase.ADD)),)
+    return (plan.add(steps.release_pins(host, last, timeout=drain_timeout)),)

@@ -173,6 +173,13 @@ class StepMaker:
                           reference=self.reference, host=host, to_host=to_host,
                           timeout=timeout)
 
+    def release_pins(self, host: str, after: Sequence[str], *, timeout: float) -> Step:
+        """Put back the upmap items this maintenance set, a batch at a time."""
+        return self._step(f"release-{host}", "release the pinned PGs a batch at a time under "
+                          "the backfill cap: each goes straight to where CRUSH puts it",
+                          TaskName.RELEASE_PINS, Phase.ADD, after, touches=[host],
+                          reference=self.reference, host=host, timeout=timeout)
+
     def reweight_osds(self, osds: Sequence[int], target: float | str, after: Sequence[str],
                       phase: Phase = Phase.MOVE) -> Step:
         """Move some OSDs' CRUSH weights to target ("original": as before the maintenance)."""

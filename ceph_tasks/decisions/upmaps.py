@@ -281,8 +281,36 @@ def _domains(tree: OsdTree, domain_type: str | None) -> dict[int, str]:
 
 
 def _pg_order(pg: PgBrief) -> tuple[int, int]:
-    pool, _, number = pg.pgid.partition(".")
+    return _pgid_order(pg.pgid)
+
+
+def _pgid_order(pgid: str) -> tuple[int, int]:
+    pool, _, number = pgid.partition(".")
     return int(pool), int(number, 16)
+
+
+def releases(pgs: PgDump, upmaps: Mapping[str, Items], recorded: Mapping[str, Items],
+             limit: int) -> list[Pin]:
+    """Up to limit PGs whose items a maintenance changed put back as they were recorded.
+
+    Taking a pin away lets the PG go where CRUSH puts it: its data moves once, straight
+    there. PGs gone since (a merge) are left out.
+    """
+    present = {pg.pgid for pg in pgs.pg_stats}
+    pins = [Pin(pgid, upmaps.get(pgid, ()), before)
+            for pgid, before in sorted(recorded.items(), key=lambda i: _pgid_order(i[0]))
+            if pgid in present and upmaps.get(pgid, ()) != before]
+    return pins[:limit]
+
+
+def recorded_items(entries: Mapping[str, object]) -> dict[str, Items]:
+    """The items each PG had before the maintenance, from its ledger entries."""
+    found: dict[str, Items] = {}
+    for key, value in entries.items():
+        if key.startswith(f"{LEDGER_PREFIX}:") and isinstance(value, list):
+            found[key.removeprefix(f"{LEDGER_PREFIX}:")] = tuple(
+                (int(a), int(b)) for a, b in value)
+    return found
 
 
 def settled(pg: PgBrief) -> bool:

@@ -3,7 +3,8 @@
 `pin_placement` follows a weight change made under `norebalance`: it holds every remapped
 PG on the OSDs that have its data (nothing moves), then lifts the `norebalance` this
 maintenance set. `move_off` then sends the copies of a leaving host's OSDs straight to the
-new host's, a batch at a time under the backfill cap and the same holds as a reweight.
+new host's, or `release_pins` lets the pinned PGs go where CRUSH puts them; both a batch
+at a time under the backfill cap and the same holds as a reweight.
 Each PG's upmap items before the maintenance first changed them are recorded in the
 ledger before the change (ceph_tasks.decisions.upmaps).
 """
@@ -15,7 +16,7 @@ from typing import Any
 from celery import shared_task
 
 from ceph_tasks.ceph import Ceph
-from ceph_tasks.ceph.models import OsdDump
+from ceph_tasks.ceph.models import OsdDump, PgDump, Pool
 from ceph_tasks.decisions.flag_plan import FlagTarget, flag_changes, to_restore
 from ceph_tasks.decisions.movers import resizing_pools
 from ceph_tasks.decisions.upmaps import (
@@ -25,6 +26,8 @@ from ceph_tasks.decisions.upmaps import (
     next_moves,
     pins_for_remapped,
     placements,
+    recorded_items,
+    releases,
     settled,
 )
 from ceph_tasks.names import Hold, TaskName
@@ -99,24 +102,8 @@ def move_off(self: MaintenanceTask, cluster: str, reference: str, host: str, to_
                               "pgs_left": left, "moved": moved.to_json()}
     if left == 0:
         return {**report, "done": True}
-    busy = [pg.pgid for pg in pgs.pg_stats if not settled(pg)]
-    if busy:
-        # The batch under way ends when its PGs are active+clean again.
-        self.progress(**report, status=f"{len(busy)} PG(s) moving or peering")
-        self.again(reference=reference, countdown=LOOK_INTERVAL, timeout=timeout,
-                   waiting_for=what, last_seen=f"{left} PG(s) left; {len(busy)} moving")
-    self.wait_for_window(cluster=cluster, reference=reference, hosts=[host, to_host])
-    resizing = resizing_pools(pool_list)
-    if resizing:
-        hold(self, Hold.PG_CHANGE, f"PG split or merge under way: {'; '.join(resizing)}", {},
-             what, reference, throttles, timeout)
-    with step(f"{what}: ceph status"):
-        status = ceph.status()
-    hold_while_full(self, what, reference, ceph, set(status.health.checks), {},
-                    set(leaving), throttles, timeout)
-    impact = client_impact(ctx, cluster, ceph, status.health, what)
-    if impact is not None:
-        hold(self, Hold.CLIENT_IMPACT, impact, {}, what, reference, throttles, timeout)
+    _before_a_batch(self, what, ceph, reference, pgs, pool_list, [host, to_host],
+                    set(leaving), report, timeout)
     batch = next_moves(pgs, dump.upmaps, tree, pools, leaving, arriving,
                        throttles.max_backfilling_pgs)
     if batch.stuck:
@@ -126,6 +113,65 @@ def move_off(self: MaintenanceTask, cluster: str, reference: str, host: str, to_
     self.progress(**report, status=f"moving {len(batch.pins)} PG(s)", batch=len(batch.pins))
     self.again(reference=reference, countdown=LOOK_INTERVAL, timeout=timeout,
                waiting_for=what, last_seen=f"{left} PG(s) left")
+
+
+def _before_a_batch(task: MaintenanceTask, what: str, ceph: Ceph, reference: str,
+                    pgs: PgDump, pool_list: tuple[Pool, ...], hosts: list[str],
+                    draining: set[int], report: dict[str, Any], timeout: float) -> None:
+    """Return when the next batch may start; else say why and run again later.
+
+    The batch under way ends when its PGs are active+clean again; the next one waits for
+    the windows and holds as a weight step does (a PG split, full OSDs, client impact).
+    """
+    ctx = task.context
+    cluster = str(report["cluster"])
+    throttles = ctx.cluster(cluster).throttles
+    busy = [pg.pgid for pg in pgs.pg_stats if not settled(pg)]
+    if busy:
+        task.progress(**report, status=f"{len(busy)} PG(s) moving or peering")
+        task.again(reference=reference, countdown=LOOK_INTERVAL, timeout=timeout,
+                   waiting_for=what, last_seen=f"{len(busy)} PG(s) moving")
+    task.wait_for_window(cluster=cluster, reference=reference, hosts=hosts)
+    resizing = resizing_pools(pool_list)
+    if resizing:
+        hold(task, Hold.PG_CHANGE, f"PG split or merge under way: {'; '.join(resizing)}", {},
+             what, reference, throttles, timeout)
+    with step(f"{what}: ceph status"):
+        status = ceph.status()
+    hold_while_full(task, what, reference, ceph, set(status.health.checks), {}, draining,
+                    throttles, timeout)
+    impact = client_impact(ctx, cluster, ceph, status.health, what)
+    if impact is not None:
+        hold(task, Hold.CLIENT_IMPACT, impact, {}, what, reference, throttles, timeout)
+
+
+@shared_task(bind=True, base=MaintenanceTask, name=TaskName.RELEASE_PINS)  # type: ignore[untyped-decorator]
+def release_pins(self: MaintenanceTask, cluster: str, reference: str, host: str,
+                 timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """Put back the upmap items this maintenance set, a batch at a time: each PG's data
+    goes once, straight to where CRUSH puts it (host: the one whose window applies)."""
+    what = f"cluster {cluster}: release the PGs pinned for {host}, a batch at a time"
+    ctx = self.context
+    with step(f"{what}: ceph pg dump pgs_brief, osd dump, pools"):
+        ceph = ctx.ceph(cluster)
+        pgs, dump, pool_list = ceph.pg_dump_brief(), ceph.osd_dump(), ceph.pool_ls_detail()
+        recorded = recorded_items(ctx.ledger.entries(reference))
+    moved = self.note_data_moved(reference, ceph)
+    pending = releases(pgs, dump.upmaps, recorded, len(recorded))
+    report: dict[str, Any] = {"cluster": cluster, "pins_left": len(pending),
+                              "moved": moved.to_json()}
+    if not pending:
+        if all(settled(pg) for pg in pgs.pg_stats):
+            return {**report, "done": True}
+        self.again(reference=reference, countdown=LOOK_INTERVAL, timeout=timeout,
+                   waiting_for=what, last_seen="the last PGs moving")
+    _before_a_batch(self, what, ceph, reference, pgs, pool_list, [host], set(), report,
+                    timeout)
+    batch = pending[:ctx.cluster(cluster).throttles.max_backfilling_pgs]
+    self.send(what, ceph, [pin.change() for pin in batch])
+    self.progress(**report, status=f"releasing {len(batch)} PG(s)", batch=len(batch))
+    self.again(reference=reference, countdown=LOOK_INTERVAL, timeout=timeout,
+               waiting_for=what, last_seen=f"{len(pending)} pin(s) left")
 
 
 def _record_and_send(task: MaintenanceTask, what: str, ceph: Ceph, reference: str,

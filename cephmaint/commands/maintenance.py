@@ -35,9 +35,10 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--new-host", help="replace: the new hardware's host name."),
         click.option("--strategy", type=click.Choice([str(s) for s in Strategy]),
                      default=str(Strategy.AUTO), show_default=True,
-                     help="replace: move-once sends each copy straight from the old host to "
-                          "the new one (upmap items); drain-fill drains the old host, then "
-                          "fills the new one; auto takes move-once where the cluster allows."),
+                     help="replace, add: move-once sends each copy straight to its new place "
+                          "(upmap items); drain-fill drains the old host, then fills the new "
+                          "one in steps (add: raises it in steps); auto takes move-once where "
+                          "the cluster allows."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
         click.option("--reboot", is_flag=True,
                      help="maintenance: reboot HOST (the inventory's reboot_command)."),
@@ -73,7 +74,7 @@ def build(session: Session, kind: str, target: str | None, new_host: str | None,
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
     state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target),
                                stopped=stopped_by(Kind(kind), target),
-                               upmaps=Kind(kind) == Kind.REPLACE)
+                               upmaps=Kind(kind) in (Kind.REPLACE, Kind.ADD))
     return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
                                            new_host=new_host, **options)
 
@@ -106,14 +107,14 @@ def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technic
                   ticket: str | None, strategy: str) -> dict[str, Any]:
     """A maintenance's work and reason, a disk's failed and ticket, a replace's strategy,
     as the builder takes them."""
-    if kind == Kind.REPLACE:
+    if kind in (Kind.REPLACE, Kind.ADD):
         if failed or ticket is not None or db_device is not None:
-            raise UsageError("--failed, --ticket and --db-device are not for replace")
+            raise UsageError("--failed, --ticket and --db-device are not for replace or add")
         if reboot or host_command is not None or technician:
             raise UsageError("--reboot, --command and --technician are for maintenance only")
         return {"strategy": Strategy(strategy)}
     if strategy != Strategy.AUTO:
-        raise UsageError("--strategy is for replace only")
+        raise UsageError("--strategy is for replace and add only")
     if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
         raise UsageError("--failed is for disk and decommission only")
     if ticket is not None:

@@ -21,7 +21,7 @@ from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.upmaps import apply_items, raw_placement
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.context import TaskContext, install_context
-from ceph_tasks.tasks.upmap_moves import move_off, pin_placement
+from ceph_tasks.tasks.upmap_moves import move_off, pin_placement, release_pins
 from ceph_tasks.testing.fake_ceph import FakeCephClient
 from ceph_tasks.testing.fake_executor import FakeExecutor
 from inventory import Inventory
@@ -192,3 +192,19 @@ def test_a_move_waits_while_pgs_are_not_clean(context: TaskContext) -> None:
     with pytest.raises(Retry):
         move_off(cluster="c1", reference=REF, host="node2", to_host="spare-3.dc1")
     assert len(cluster.sent("osd pg-upmap-items")) == sent
+
+
+def test_released_pins_send_each_pg_once_to_where_crush_puts_it_in_batches(
+        context: TaskContext) -> None:
+    cluster = on(context, Remapped())
+    raw = {p["pgid"]: p["up"] for p in cluster.pgs}  # CRUSH's own choice, no items yet
+    runs(pin_placement, cluster="c1", reference=REF)
+    pinned = {e["pgid"] for e in cluster.dump["pg_upmap_items"]}
+
+    count, result = runs(release_pins, cluster="c1", reference=REF, host="spare-3.dc1")
+
+    assert result["done"] and cluster.dump["pg_upmap_items"] == []
+    assert {a["pgid"] for a in cluster.sent("osd rm-pg-upmap-items")} == pinned
+    assert len(cluster.sent("osd rm-pg-upmap-items")) == len(pinned)  # each once
+    assert count == -(-len(pinned) // 4) + 1
+    assert all(p["up"] == raw[p["pgid"]] == p["acting"] for p in cluster.pgs)

@@ -93,7 +93,7 @@ class WorkflowBench:
         """Plan a maintenance from the live cluster, as `cephmaint plan` does."""
         cluster = target_cluster(Kind(kind), host, load_inventory(self.inventory_path))
         state = read_cluster_state(cluster, stopped=stopped_by(Kind(kind), host),
-                                   upmaps=Kind(kind) == Kind.REPLACE)
+                                   upmaps=Kind(kind) in (Kind.REPLACE, Kind.ADD))
         return plan_maintenance(Kind(kind), host, cluster=cluster, state=state,
                                 new_host=new_host, timing=timing, **options)
 

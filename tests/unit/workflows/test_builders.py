@@ -240,7 +240,9 @@ def test_an_addition_shows_the_pools_that_can_place_data_on_the_new_host(
         "  pool device_health_metrics (rule replicated_rule, size 2): hosts 3 -> 4: ok",
     ]
     assert plan.notes == ("new OSDs of node3 expected under CRUSH bucket default",
-                          "new OSDs of node3 weighted by their device size: 1, 1, 1 (TiB)")
+                          "new OSDs of node3 weighted by their device size: 1, 1, 1 (TiB)",
+                          "steps: move-once is not possible: the cluster's clients were not "
+                          "checked for upmap support")
 
 
 def test_every_technician_gate_looks_as_often_as_the_plans_timing_says(

@@ -9,7 +9,7 @@ import pytest
 from ceph_tasks.decisions.upmaps import UpmapReadiness
 from inventory import Cluster
 from tests.unit.workflows.test_builders import no_problems, tasks
-from workflows.builders import plan_replace
+from workflows.builders import plan_add, plan_replace
 from workflows.errors import PlanRefused
 from workflows.move_once import Strategy
 from workflows.plan import MaintenancePlan, Phase
@@ -24,7 +24,7 @@ def ready(state: ClusterState) -> ClusterState:
 
 def how(plan: MaintenancePlan) -> str:
     """The plan's note on how the data moves."""
-    return next(n for n in plan.notes if n.startswith(("move-once", "drain-fill")))
+    return next(n for n in plan.notes if n.startswith(("move-once", "drain-fill", "steps")))
 
 
 def test_a_replace_onto_new_hardware_moves_each_copy_once_where_upmaps_are_allowed(
@@ -89,3 +89,23 @@ def test_drain_fill_asked_for_is_kept(cluster: Cluster, healthy: ClusterState) -
     names = tasks(plan)
     assert "move_off" not in names
     assert names.index("remove_node") < names.index("add_node")
+
+
+def test_an_addition_takes_its_weight_at_once_and_releases_the_pins_in_batches(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_add("node3", cluster=cluster, state=ready(healthy), reference="a")
+    names = tasks(plan)
+    assert how(plan).startswith("move-once: node3's OSDs take their weight at once")
+    start = names.index("add_node")
+    assert names[start:start + 6] == ["add_node", "set_flags", "reweight", "pin_placement",
+                                      "release_pins", "wait_healthy"]
+    raised = plan.steps[start + 2]
+    assert (raised.kwargs["host"], raised.kwargs["step"]) == ("node3", None)
+    assert plan.steps[start + 4].kwargs["host"] == "node3"
+
+
+def test_an_addition_in_steps_when_asked_for(cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_add("node3", cluster=cluster, state=ready(healthy),
+                    strategy=Strategy.DRAIN_FILL)
+    assert "release_pins" not in tasks(plan)
+    assert how(plan) == "steps (asked for): the weights move in steps"

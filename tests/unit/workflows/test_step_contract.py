@@ -69,6 +69,8 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
         "node2", "node3", cluster=c, state=replace(s, upmap_readiness=UpmapReadiness(
             "luminous", ())), check_domains=no_problems),
     "add": lambda c, s: plan_add("node3", cluster=c, state=s),
+    "add pinned, pins released": lambda c, s: plan_add(
+        "node3", cluster=c, state=replace(s, upmap_readiness=UpmapReadiness("luminous", ()))),
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
     "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),
                                                       failed=True),
