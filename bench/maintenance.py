@@ -21,6 +21,9 @@ before and after) per object copy the old host held; wall time of the replace; p
 degraded and misplaced objects; peak PGs backfilling at once; the fewest live copies any
 PG had in a sample (acting members that are up), against the pool's size; upmap items left.
 Recovery is slowed to ten objects a second per OSD for every strategy (see sample).
+
+With --add, the new host is added instead, in steps (drain-fill) or pinned and released
+(move-once), and copies moved are counted per copy the new host holds at the end.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ CASES = {"default": ("default", "node2", "spare-3.dc1", True),
          "racks": ("racks", "d1", "spare-d2.dc1", False)}
 DEFAULT_CASES = ("default", "racks")
 STRATEGIES = ("weight-0-at-once", "drain-fill", "move-once")
+#: An addition's: the weights raised in steps (cephmaint's drain-fill), or at once with
+#: every PG pinned and the pins released in batches.
+ADD_STRATEGIES = ("drain-fill", "move-once")
 
 
 @dataclass
@@ -172,25 +178,24 @@ def sandbox_with_worker(case: str) -> Iterator[tuple[Sandbox, dict[str, str]]]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def with_cephmaint(env: dict[str, str], old: str, new: str, strategy: str,
-                   timeout: float) -> None:
-    """`run replace OLD --new-host NEW --strategy S`, confirmed once asked, to its end."""
-    reference = reference_of(cephmaint(env, "run", "replace", old, "--new-host", new,
-                                       "--strategy", strategy))
+def with_cephmaint(env: dict[str, str], words: list[str], timeout: float) -> None:
+    """`run WORDS`, confirmed as the technician if it asks, followed to its end."""
+    reference = reference_of(cephmaint(env, "run", *words))
     settings = Settings(broker_url=env["CEPHMAINT_BROKER_URL"],
                         redis_url=env["CEPHMAINT_REDIS_URL"])
     handle = processor_of(worker_app(settings, name="bench-client")).handle(reference)
-    gate = next(s.id for s in handle.specs() if s.id.startswith("confirm-"))
+    gate = next((s.id for s in handle.specs() if s.id.startswith("confirm-")), None)
     give_up = time.monotonic() + timeout
-    while handle.node(gate)["state"] != NodeState.RUNNING:
+    while gate is not None and handle.node(gate)["state"] != NodeState.RUNNING:
         if time.monotonic() > give_up or handle.status().state.finished:
-            raise SystemExit(f"replace {reference}: no confirmation asked for: "
+            raise SystemExit(f"{reference}: no confirmation asked for: "
                              f"{handle.status().to_dict()}")
         time.sleep(1)
-    cephmaint(env, "confirm", reference, "--by", "bench")
+    if gate is not None:
+        cephmaint(env, "confirm", reference, "--by", "bench")
     status = cephmaint(env, "status", reference, "--follow", timeout=timeout)
     if "SUCCESS" not in status:
-        raise SystemExit(f"replace {reference} did not succeed:\n{status}")
+        raise SystemExit(f"{reference} did not succeed:\n{status}")
 
 
 def at_once(box: Sandbox, old: str, new: str, timeout: float) -> None:
@@ -259,8 +264,11 @@ def balancer_idle(box: Sandbox, timeout: float) -> int:
         client.close()
 
 
-def run_one(case: str, strategy: str, timeout: float) -> Outcome:
-    """One replace on a fresh sandbox of the case's topology."""
+def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
+    """One replace (or addition of the new host) on a fresh sandbox of the case's topology.
+
+    For an addition, held counts the copies the new host holds at the end.
+    """
     _, old, new, _ = CASES[case]
     with sandbox_with_worker(case) as (box, env):
         objects = box.verify()
@@ -271,19 +279,25 @@ def run_one(case: str, strategy: str, timeout: float) -> Outcome:
         time.sleep(3)  # every OSD slowed down before anything moves
         started = time.monotonic()
         try:
-            if strategy == "weight-0-at-once":
+            if kind == "add":
+                with_cephmaint(env, ["add", new, "--strategy", strategy], timeout)
+            elif strategy == "weight-0-at-once":
                 at_once(box, old, new, timeout)
             else:
-                with_cephmaint(env, old, new, strategy, timeout)
+                with_cephmaint(env, ["replace", old, "--new-host", new, "--strategy",
+                                     strategy], timeout)
             wall = time.monotonic() - started
         finally:
             stop.set()
             sampler.join()
         pins = balancer_idle(box, timeout)
-        after, _ = copies(box, old)
+        after, now_held = copies(box, new if kind == "add" else old)
+        if kind == "add":
+            held = now_held
         if box.verify() != objects:
             raise SystemExit(f"{case} {strategy}: objects lost")
-    return Outcome(case, strategy, held, after - before, round(wall, 1), peaks, pins)
+    label = f"add {strategy}" if kind == "add" else strategy
+    return Outcome(case, label, held, after - before, round(wall, 1), peaks, pins)
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -307,6 +321,9 @@ def main() -> int:
     parser.add_argument("--case", action="append", choices=sorted(CASES),
                         help=f"default: {', '.join(DEFAULT_CASES)}")
     parser.add_argument("--strategy", action="append", choices=STRATEGIES)
+    parser.add_argument("--add", action="store_true",
+                        help="add the new host instead (strategies drain-fill: in steps, "
+                             "and move-once); copies moved per copy it holds at the end")
     parser.add_argument("--runs", type=int, default=1, help="runs of each (spread shown)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one wait")
     args = parser.parse_args()
@@ -314,9 +331,10 @@ def main() -> int:
     started = time.monotonic()
     outcomes = []
     for case in args.case or DEFAULT_CASES:
-        for strategy in args.strategy or STRATEGIES:
+        for strategy in args.strategy or (ADD_STRATEGIES if args.add else STRATEGIES):
             for _ in range(args.runs):
-                outcome = run_one(case, strategy, args.timeout)
+                outcome = run_one(case, "add" if args.add else "replace", strategy,
+                                  args.timeout)
                 print(table([outcome]).splitlines()[-1], flush=True)
                 outcomes.append(outcome)
     print()
