@@ -5,10 +5,10 @@ with its bigger spare, the racks topology) and each strategy, a fresh sandbox of
 topology (the same cluster and the same data: the sandbox starts from its snapshot) and a
 worker:
 
-- weight-0-at-once, what `ceph orch osd rm` does: the old host's OSDs to CRUSH weight 0 in
-  one go, removed once Ceph says they are safe to destroy, then the new host's OSDs
-  created at their full weight in one go (done here with plain Ceph commands and the
-  sandbox's hostctl);
+- weight-0-at-once, what cephadm does: the new host's OSDs created at their full weight,
+  then the old host's to CRUSH weight 0 in one go (`ceph orch osd rm`), purged once Ceph
+  says they are safe to destroy (done here with plain Ceph commands and the sandbox's
+  hostctl);
 - drain-fill, `cephmaint run replace OLD --new-host NEW --strategy drain-fill`;
 - move-once, the same with `--strategy move-once`;
 the technicians' confirmation given as soon as it is asked for. A sampler reads `status`
@@ -199,13 +199,24 @@ def with_cephmaint(env: dict[str, str], words: list[str], timeout: float) -> Non
 
 
 def at_once(box: Sandbox, old: str, new: str, timeout: float) -> None:
-    """The old host's OSDs to weight 0 at once, purged when safe, the new ones at full weight."""
+    """The new host's OSDs created at full weight, then the old ones to weight 0 in one go
+    and purged once safe to destroy: what cephadm's host add and `ceph orch osd rm` do.
+
+    In that order: a pool that needs the old host's failure domain (EC over every rack)
+    could not place its data while neither host had weight.
+    """
     layout = box.layout()
     client = RadosClient.connect(conf_path=layout.conf_path)
     try:
         ceph = Ceph(client)
         osds = sorted(ceph.osd_tree().hosts()[old])
         weight = max(ceph.osd_tree().crush_weights(frozenset(osds)).values())
+        # The weights cephmaint gives new OSDs: their device sizes, else the old weight.
+        cluster = load_inventory(layout.inventory_path).clusters[0]
+        _, each, _ = new_osd_weights(cluster, new, weight)
+        for device, device_weight in zip(cluster.host(new).devices, each, strict=True):
+            hostctl(layout.root, new, "create-osd", device.path, "--weight",
+                    f"{device_weight:g}")
         for osd in osds:
             client.mon_command("osd crush reweight", name=f"osd.{osd}", weight=0.0)
         wait(lambda: ceph.safe_to_destroy(osds).all_safe(osds), timeout, "safe to destroy")
@@ -217,12 +228,6 @@ def at_once(box: Sandbox, old: str, new: str, timeout: float) -> None:
             # A manager command: sent to the monitors, Pacific answers EINVAL.
             client.mgr_command("osd purge", id=osd, yes_i_really_mean_it=True)
         client.mon_command("osd crush rm", name=old)
-        # The weights cephmaint gives new OSDs: their device sizes, else the old weight.
-        cluster = load_inventory(layout.inventory_path).clusters[0]
-        _, each, _ = new_osd_weights(cluster, new, weight)
-        for device, device_weight in zip(cluster.host(new).devices, each, strict=True):
-            hostctl(layout.root, new, "create-osd", device.path, "--weight",
-                    f"{device_weight:g}")
         wait(lambda: ceph.status().health.ok, timeout, "HEALTH_OK")
     finally:
         client.close()
