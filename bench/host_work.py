@@ -27,6 +27,7 @@ from types import FrameType
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
+from cephmaint.sandbox.topology import Topology
 from dyrygent.states import NodeState
 from workflows.engine import processor_of, worker_app
 
@@ -42,13 +43,20 @@ class Outcome:
 
 
 @contextmanager
-def sandbox_with_worker() -> Iterator[tuple[Sandbox, dict[str, str]]]:
-    """A default sandbox and a cephmaint worker on it; both gone on exit."""
+def sandbox_with_worker(topology: Topology | None = None,
+                        prepare: Callable[[Sandbox], None] | None = None
+                        ) -> Iterator[tuple[Sandbox, dict[str, str]]]:
+    """A sandbox (default topology) and a cephmaint worker on it; both gone on exit.
+
+    prepare runs once the sandbox is up, before the worker starts (an inventory change).
+    """
     home = Path(tempfile.mkdtemp(prefix="cephmaint-bench-"))
     box = Sandbox(home / "sbx")
     worker = None
     try:
-        box.up(timeout=180)
+        box.up(timeout=300, topology=topology)
+        if prepare is not None:
+            prepare(box)
         layout = box.layout()
         env = {**os.environ, "CEPHMAINT_BROKER_URL": layout.redis_url,
                "CEPHMAINT_REDIS_URL": layout.redis_url,
@@ -141,7 +149,8 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(rows)
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
+def terminate(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handler that unwinds as Ctrl-C does."""
     raise KeyboardInterrupt  # unwinds like Ctrl-C: the sandbox is taken down
 
 
@@ -151,7 +160,7 @@ def main() -> int:
     parser.add_argument("--host", default="node2", help="the host to work on, then replace")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one wait")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     started = time.monotonic()
     with sandbox_with_worker() as (box, env):
         reboot = ["run", "maintenance", args.host, "--reboot", "--reason", "bench", "--follow"]

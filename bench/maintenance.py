@@ -29,20 +29,16 @@ With --add, the new host is added instead, in steps (drain-fill) or pinned and r
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.host_work import _terminate, cephmaint, copies, reference_of
+from bench.host_work import cephmaint, copies, reference_of, sandbox_with_worker, terminate
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.errors import CephError
 from ceph_tasks.settings import Settings
@@ -151,33 +147,6 @@ def like_for_like(box: Sandbox, old: str, new: str) -> None:
         cluster.model_copy(update={"hosts": hosts}),)}), path, reveal_secrets=True)
 
 
-@contextmanager
-def sandbox_with_worker(case: str) -> Iterator[tuple[Sandbox, dict[str, str]]]:
-    """A sandbox for the case and a cephmaint worker on it; both gone on exit."""
-    topology, old, new, same = CASES[case]
-    home = Path(tempfile.mkdtemp(prefix="cephmaint-bench-"))
-    box = Sandbox(home / "sbx")
-    worker = None
-    try:
-        box.up(timeout=300, topology=load_topology(topology))
-        if same:
-            like_for_like(box, old, new)
-        layout = box.layout()
-        env = {**os.environ, "CEPHMAINT_BROKER_URL": layout.redis_url,
-               "CEPHMAINT_REDIS_URL": layout.redis_url,
-               "CEPHMAINT_INVENTORY": str(layout.inventory_path)}
-        worker = subprocess.Popen([sys.executable, "-m", "cephmaint.cli", "worker", "-c", "2",
-                                   "-l", "warning"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        yield box, env
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=60)
-        box.down()
-        shutil.rmtree(home, ignore_errors=True)
-
-
 def with_cephmaint(env: dict[str, str], words: list[str], timeout: float) -> None:
     """`run WORDS`, confirmed as the technician if it asks, followed to its end."""
     reference = reference_of(cephmaint(env, "run", *words))
@@ -274,8 +243,9 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
 
     For an addition, held counts the copies the new host holds at the end.
     """
-    _, old, new, _ = CASES[case]
-    with sandbox_with_worker(case) as (box, env):
+    topology, old, new, same = CASES[case]
+    prepare = (lambda box: like_for_like(box, old, new)) if same else None
+    with sandbox_with_worker(load_topology(topology), prepare) as (box, env):
         objects = box.verify()
         before, held = copies(box, old)
         peaks, stop = Peaks(), threading.Event()
@@ -332,7 +302,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="runs of each (spread shown)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one wait")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     started = time.monotonic()
     outcomes = []
     for case in args.case or DEFAULT_CASES:

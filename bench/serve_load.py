@@ -31,7 +31,7 @@ from pathlib import Path
 
 import requests
 
-from bench.host_work import _terminate, cephmaint, reference_of, sandbox_with_worker
+from bench.host_work import cephmaint, reference_of, sandbox_with_worker, terminate
 from ceph_tasks.settings import Settings
 from cephmaint.web.accounts import Account, Role, write_accounts
 from cephmaint.web.passwords import hash_password
@@ -144,7 +144,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="how long each load lasts")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     lines = ["| page | viewers | maintenance | requests | errors | p50 ms | p90 ms | p99 ms "
              "| worst ms |", "|---|---|---|---|---|---|---|---|---|"]
     with sandbox_with_worker() as (_, env), \
