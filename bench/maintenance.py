@@ -1,7 +1,7 @@
 """Replacing a host three ways on the same sandbox: how much data each moves, and how.
 
 For each case (the default topology with a spare like the old host, the default topology
-with its bigger spare, the racks topology) and each strategy, a fresh sandbox of that
+with its bigger spare, the racks and the mixed topologies) and each strategy, a fresh sandbox of that
 topology (the same cluster and the same data: the sandbox starts from its snapshot) and a
 worker:
 
@@ -54,8 +54,11 @@ from workflows.engine import processor_of, worker_app
 #: of the same weight (the default topology's spare has three disks of twice the size).
 CASES = {"default": ("default", "node2", "spare-3.dc1", True),
          "default-bigger-spare": ("default", "node2", "spare-3.dc1", False),
-         "racks": ("racks", "d1", "spare-d2.dc1", False)}
-DEFAULT_CASES = ("default", "racks")
+         "racks": ("racks", "d1", "spare-d2.dc1", False),
+         # Across racks: b1's copies of the size-3 pool over three racks cannot go to new1
+         # (its rack holds one already) and go to b2 instead.
+         "mixed": ("mixed", "b1", "new1", False)}
+DEFAULT_CASES = ("default", "racks", "mixed")
 STRATEGIES = ("weight-0-at-once", "drain-fill", "move-once")
 #: An addition's: the weights raised in steps (cephmaint's drain-fill), or at once with
 #: every PG pinned and the pins released in batches.
