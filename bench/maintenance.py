@@ -1,9 +1,9 @@
 """Replacing a host three ways on the same sandbox: how much data each moves, and how.
 
 For each case (the default topology with a spare like the old host, the default topology
-with its bigger spare, the racks and the mixed topologies) and each strategy, a fresh sandbox of that
-topology (the same cluster and the same data: the sandbox starts from its snapshot) and a
-worker:
+with its bigger spare, the racks and the mixed topologies) and each strategy, a fresh
+sandbox of that topology (the same cluster and the same data: the sandbox starts from its
+snapshot) and a worker:
 
 - weight-0-at-once, what cephadm does: the new host's OSDs created at their full weight,
   then the old host's to CRUSH weight 0 in one go (`ceph orch osd rm`), purged once Ceph
