@@ -18,8 +18,9 @@ before the last reading: pins the balancer releases move data too, and are count
 
 Columns: object copies recovered (the sum of every PG's stat_sum.num_objects_recovered,
 before and after) per object copy the old host held; wall time of the replace; peak
-degraded and misplaced objects; peak PGs backfilling at once; the fewest live copies any
-PG had in a sample (acting members that are up), against the pool's size; upmap items left.
+degraded and misplaced objects; peak PGs backfilling at once; the live copies (acting
+members that are up) of the PG seen furthest below its pool's size, against that size;
+upmap items left.
 Recovery is slowed to ten objects a second per OSD for every strategy (see sample).
 
 With --add, the new host is added instead, in steps (drain-fill) or pinned and released
@@ -72,7 +73,7 @@ class Peaks:
     degraded: int = 0
     misplaced: int = 0
     backfilling: int = 0
-    #: The fewest live copies of any PG, and that PG's pool size.
+    #: The live copies and the pool size of the PG seen furthest below its size.
     live: tuple[int, int] | None = None
     samples: int = 0
     errors: list[str] = field(default_factory=list)
@@ -121,9 +122,10 @@ def sample(root: Path, peaks: Peaks, stop: threading.Event) -> None:
             peaks.backfilling = max(peaks.backfilling, sum(
                 1 for pg in pgs.pg_stats if "backfilling" in pg.state.split("+")))
             for pg in pgs.pg_stats:
-                live = len([o for o in pg.acting if o in up])
-                if peaks.live is None or live < peaks.live[0]:
-                    peaks.live = (live, sizes.get(pg.pool_id, 0))
+                # The PG furthest below its pool's size: live copies against size.
+                live, size = len([o for o in pg.acting if o in up]), sizes.get(pg.pool_id, 0)
+                if peaks.live is None or size - live > peaks.live[1] - peaks.live[0]:
+                    peaks.live = (live, size)
     finally:
         client.close()
 
