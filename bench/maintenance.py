@@ -24,7 +24,8 @@ upmap items left.
 Recovery is slowed to ten objects a second per OSD for every strategy (see sample).
 
 With --add, the new host is added instead, in steps (drain-fill) or pinned and released
-(move-once), and copies moved are counted per copy the new host holds at the end.
+(move-once), and copies moved are counted per copy the new host holds at the end. With
+--decommission, a host is retired by cephmaint's drain in steps.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ CASES = {"default": ("default", "node2", "spare-3.dc1", True),
          # (its rack holds one already) and go to b2 instead.
          "mixed": ("mixed", "b1", "new1", False)}
 DEFAULT_CASES = ("default", "racks", "mixed")
+#: case -> the host --decommission retires (racks: d1 is alone in its rack, a2 is not).
+RETIRED = {"default": "node2", "default-bigger-spare": "node2", "racks": "a2", "mixed": "a3"}
 STRATEGIES = ("weight-0-at-once", "drain-fill", "move-once")
 #: An addition's: the weights raised in steps (cephmaint's drain-fill), or at once with
 #: every PG pinned and the pins released in batches.
@@ -244,11 +247,12 @@ def balancer_idle(box: Sandbox, timeout: float) -> int:
 
 
 def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
-    """One replace (or addition of the new host) on a fresh sandbox of the case's topology.
+    """One replace (an addition, a decommission) on a fresh sandbox of the case's topology.
 
     For an addition, held counts the copies the new host holds at the end.
     """
     topology, old, new, same = CASES[case]
+    old = RETIRED[case] if kind == "decommission" else old
     prepare = (lambda box: like_for_like(box, old, new)) if same else None
     with sandbox_with_worker(load_topology(topology), prepare) as (box, env):
         objects = box.verify()
@@ -261,6 +265,8 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
         try:
             if kind == "add":
                 with_cephmaint(env, ["add", new, "--strategy", strategy], timeout)
+            elif kind == "decommission":
+                with_cephmaint(env, ["decommission", RETIRED[case]], timeout)
             elif strategy == "weight-0-at-once":
                 at_once(box, old, new, timeout)
             else:
@@ -276,7 +282,8 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
             held = now_held
         if box.verify() != objects:
             raise SystemExit(f"{case} {strategy}: objects lost")
-    label = f"add {strategy}" if kind == "add" else strategy
+    label = {"add": f"add {strategy}", "decommission": "decommission in steps"}.get(kind,
+                                                                                 strategy)
     return Outcome(case, label, held, after - before, round(wall, 1), peaks, pins)
 
 
@@ -304,6 +311,9 @@ def main() -> int:
     parser.add_argument("--add", action="store_true",
                         help="add the new host instead (strategies drain-fill: in steps, "
                              "and move-once); copies moved per copy it holds at the end")
+    parser.add_argument("--decommission", action="store_true",
+                        help="retire a host instead (cephmaint's drain in steps, today's "
+                             "only way): copies moved per copy it held")
     parser.add_argument("--runs", type=int, default=1, help="runs of each (spread shown)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one wait")
     args = parser.parse_args()
@@ -311,10 +321,11 @@ def main() -> int:
     started = time.monotonic()
     outcomes = []
     for case in args.case or DEFAULT_CASES:
-        for strategy in args.strategy or (ADD_STRATEGIES if args.add else STRATEGIES):
+        kind = "add" if args.add else "decommission" if args.decommission else "replace"
+        chosen = {"add": ADD_STRATEGIES, "decommission": ("drain-fill",)}.get(kind, STRATEGIES)
+        for strategy in args.strategy or chosen:
             for _ in range(args.runs):
-                outcome = run_one(case, "add" if args.add else "replace", strategy,
-                                  args.timeout)
+                outcome = run_one(case, kind, strategy, args.timeout)
                 print(table([outcome]).splitlines()[-1], flush=True)
                 outcomes.append(outcome)
     print()
