@@ -24,7 +24,13 @@ from inventory import Cluster, CommandsControl, CommandTemplateError
 from workflows.domain_weights import replacement_weights
 from workflows.errors import PlanRefused
 from workflows.impact import addition_impact, landing, removal_impact
-from workflows.move_once import Strategy, move_to_new_host, raise_pinned, uses_move_once
+from workflows.move_once import (
+    Strategy,
+    move_to_new_host,
+    raise_pinned,
+    uses_move_once,
+    with_target_joined,
+)
 from workflows.plan import MaintenancePlan, Phase
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
@@ -98,12 +104,14 @@ def plan_replace(
     new = cluster.host(target)
     ref = reference or new_reference("replace", host_label(host))
     moving = Moving.of(cluster, state, host, target)
+    once, why = uses_move_once(strategy, state, host, target, cluster.name)
+    if once:
+        check_domains = with_target_joined(check_domains, cluster, target)
     plan = _plan("replace", host, cluster, state, ref, check_domains, moving)
     steps = StepMaker(cluster.name, ref)
     weights, each, how = new_osd_weights(cluster, target, _old_weight(state, plan.osds))
     domains = replacement_weights(state.tree, cluster.failure_domain_type, host, target,
                                   new.rack, each)
-    once, why = uses_move_once(strategy, state, host, target, cluster.name)
     plan.notes += (why, how, *domains.describe())
     plan.warnings += tuple(w for w in (domains.warning(),) if w)
     plan.hosts = (host,) if target == host else (host, target)
@@ -139,7 +147,6 @@ def _replace_moving_once(plan: MaintenancePlan, steps: StepMaker, host: str, tar
                          timing: Timing, moving: Moving) -> None:
     """Technicians ready the new host; its OSDs take the old host's copies; the old goes."""
     plan.add(steps.healthy_to_start())
-    plan.add(steps.removal_guard([host], plan.last()))
     plan.add(steps.downtime_on(target, timing.downtime, plan.last()))
     if moving.first:
         plan.add(steps.add_daemons(target, moving.first, plan.last(), fs=moving.fs))

@@ -101,18 +101,25 @@ def worst_of(batches: Iterable[tuple[PoolImpact, ...]],
 
 def addition_impact(state: ClusterState, host: str, rack: str | None = None,
                     device_classes: Iterable[str] = ()) -> tuple[PoolImpact, ...]:
-    """The pools whose rules can place data on a host about to get new OSDs, by name.
-
-    The new OSDs go where landing() says. Without device classes (none known yet), one new
-    OSD of each class the cluster uses stands for them.
-    """
-    classes = tuple(sorted(set(device_classes))) or _classes(state.tree)
-    tree, new = with_new_osds(state.tree, host, landing(state.tree, host, rack), classes)
+    """The pools whose rules can place data on a host about to get new OSDs (joined()),
+    by name."""
+    tree, new = joined(state.tree, host, rack, device_classes)
     report = pool_domains(tree, state.pools, state.rules, added=new)
     by_id = {rule.rule_id: rule for rule in state.rules}
     reached = {p.pool_name for p in state.pools
                if p.crush_rule in by_id and rule_reaches(tree, by_id[p.crush_rule], new)}
     return tuple(PoolImpact(p) for p in report if p.pool in reached)
+
+
+def joined(tree: OsdTree, host: str, rack: str | None = None,
+           device_classes: Iterable[str] = ()) -> tuple[OsdTree, tuple[int, ...]]:
+    """The tree once a host's new OSDs are in it where landing() says, and their ids.
+
+    Without device classes (none known yet), one new OSD of each class the cluster uses
+    stands for them.
+    """
+    classes = tuple(sorted(set(device_classes))) or _classes(tree)
+    return with_new_osds(tree, host, landing(tree, host, rack), classes)
 
 
 def landing(tree: OsdTree, host: str, rack: str | None = None) -> str:

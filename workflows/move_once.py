@@ -20,11 +20,14 @@ into the new host's rack on one step and onto the new host on the next).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
+from inventory import Cluster
 from workflows.errors import PlanRefused
+from workflows.impact import joined
 from workflows.plan import MaintenancePlan, Phase
-from workflows.state import ClusterState
+from workflows.state import ClusterState, DomainCheck
 from workflows.steps import StepMaker
 
 
@@ -72,6 +75,21 @@ def uses_move_once(strategy: Strategy, state: ClusterState, host: str, target: s
     return False, f"{steps}: move-once is not possible: {'; '.join(problems)}"
 
 
+def with_target_joined(check: DomainCheck, cluster: Cluster, target: str) -> DomainCheck:
+    """A failure-domain check made as if the new host's OSDs were there already.
+
+    Moving once, the new host takes weight before the old one leaves: a host alone in its
+    rack can be replaced by another of the same rack.
+    """
+    new = cluster.host(target)
+    classes = [o.device_class for o in cluster.osds_on(target)]
+
+    def checked(state: ClusterState, hosts: tuple[str, ...]) -> list[str]:
+        tree, _ = joined(state.tree, target, new.rack, classes)
+        return check(replace(state, tree=tree), hosts)
+    return checked
+
+
 def move_to_new_host(plan: MaintenancePlan, steps: StepMaker, host: str, target: str,
                      osds: tuple[int, ...], weights: float | str, *, drain_timeout: float,
                      after: tuple[str, ...]) -> tuple[str, ...]:
@@ -82,6 +100,8 @@ def move_to_new_host(plan: MaintenancePlan, steps: StepMaker, host: str, target:
     last = (plan.add(steps.norebalance_on(after, phase=Phase.ADD)),)
     last = (plan.add(steps.reweight_at_once(target, weights, (), last, phase=Phase.ADD)),)
     last = (plan.add(steps.pin_placement(last, phase=Phase.ADD)),)
+    # Checked again on the live map, the new host's OSDs in it, before anything leaves.
+    last = (plan.add(steps.removal_guard([host], last)),)
     last = (plan.add(steps.move_off(host, target, last, timeout=drain_timeout)),)
     last = (plan.add(steps.norebalance_on(last)),)
     last = (plan.add(steps.reweight_at_once(host, 0.0, osds, last)),)

@@ -8,6 +8,7 @@ import pytest
 
 from ceph_tasks.decisions.upmaps import UpmapReadiness
 from inventory import Cluster
+from tests.support.rack_lab import rack_cluster, rack_state
 from tests.unit.workflows.test_builders import no_problems, tasks
 from workflows.builders import plan_add, plan_replace
 from workflows.errors import PlanRefused
@@ -36,17 +37,19 @@ def test_a_replace_onto_new_hardware_moves_each_copy_once_where_upmaps_are_allow
     # The technicians make the new host ready before any data moves to it.
     assert names.index("wait_for_technician") < names.index("add_node")
     move = names[names.index("add_node") + 1:names.index("wait_healthy")]
-    assert move == ["set_flags", "reweight", "pin_placement", "move_off",
+    assert move == ["set_flags", "reweight", "pin_placement", "check_removal", "move_off",
                     "set_flags", "reweight", "pin_placement"]
     steps = plan.steps[names.index("add_node") + 1:names.index("wait_healthy")]
     assert steps[0].kwargs["flags"] == ["norebalance"]
-    raised, emptied = steps[1], steps[5]
+    raised, emptied = steps[1], steps[6]
     assert (raised.kwargs["host"], raised.kwargs["target"], raised.kwargs["step"]) == (
         "node3", "device size", None)
     assert (emptied.kwargs["host"], emptied.kwargs["target"], emptied.kwargs["step"]) == (
         "node2", 0.0, None)
-    assert (steps[3].kwargs["host"], steps[3].kwargs["to_host"]) == ("node2", "node3")
-    assert raised.phase == Phase.ADD and steps[3].phase == Phase.MOVE
+    # The failure domains are checked on the live map once the new host is in it.
+    assert steps[3].kwargs["hosts"] == ["node2"]
+    assert (steps[4].kwargs["host"], steps[4].kwargs["to_host"]) == ("node2", "node3")
+    assert raised.phase == Phase.ADD and steps[4].phase == Phase.MOVE
     # Then the old host goes as after a drain: only once Ceph says its OSDs hold nothing.
     after = names[names.index("wait_healthy"):]
     assert after[:3] == ["wait_healthy", "check_safe_to_destroy", "remove_node"]
@@ -109,3 +112,20 @@ def test_an_addition_in_steps_when_asked_for(cluster: Cluster, healthy: ClusterS
                     strategy=Strategy.DRAIN_FILL)
     assert "release_pins" not in tasks(plan)
     assert how(plan) == "steps (asked for): the weights move in steps"
+
+
+def test_a_host_alone_in_its_rack_is_replaced_by_one_of_the_same_rack_moving_once() -> None:
+    # rbd keeps a copy in each of the four racks: d1, alone in r4, cannot simply go.
+    state = ready(rack_state())
+    state = replace(state, pools=tuple(p.model_copy(update={"size": 4})
+                                       if p.pool_name == "rbd" else p for p in state.pools))
+    cluster = rack_cluster()
+    d1 = cluster.host("d1")
+    spare = d1.model_copy(update={"name": "d2", "ssh": d1.ssh.model_copy(
+        update={"address": "127.0.9.99"})})
+    cluster = cluster.model_copy(update={"hosts": (*cluster.hosts, spare)})
+    with pytest.raises(PlanRefused, match="only 3 rack would be left"):
+        plan_replace("d1", "d2", cluster=cluster, state=state,
+                     strategy=Strategy.DRAIN_FILL)
+    plan = plan_replace("d1", "d2", cluster=cluster, state=state)
+    assert "move_off" in tasks(plan)
