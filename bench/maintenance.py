@@ -287,13 +287,21 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
     return Outcome(case, label, held, after - before, round(wall, 1), peaks, pins)
 
 
-def table(outcomes: list[Outcome]) -> str:
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "failed"
+
+
+def table(outcomes: list[Outcome | str]) -> str:
     """The figures as one Markdown table."""
     rows = ["| case | strategy | copies moved per copy held | copies moved / held | "
             "wall time | peak degraded | peak misplaced | peak PGs backfilling | "
             "fewest live copies (size) | upmap items left |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
+        if isinstance(o, str):
+            rows.append(o)
+            continue
         live = f"{o.peaks.live[0]} ({o.peaks.live[1]})" if o.peaks.live else "-"
         rows.append(f"| {o.case} | {o.strategy} | {o.recovered / o.held:.2f} | "
                     f"{o.recovered} / {o.held} | {o.wall_s:.0f} s | {o.peaks.degraded} | "
@@ -319,14 +327,18 @@ def main() -> int:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, terminate)
     started = time.monotonic()
-    outcomes = []
+    outcomes: list[Outcome | str] = []
     for case in args.case or DEFAULT_CASES:
         kind = "add" if args.add else "decommission" if args.decommission else "replace"
         chosen = {"add": ADD_STRATEGIES, "decommission": ("drain-fill",)}.get(kind, STRATEGIES)
         for strategy in args.strategy or chosen:
             for _ in range(args.runs):
-                outcome = run_one(case, kind, strategy, args.timeout)
-                print(table([outcome]).splitlines()[-1], flush=True)
+                try:
+                    outcome: Outcome | str = run_one(case, kind, strategy, args.timeout)
+                except SystemExit as e:  # refused or failed: said in the table, go on
+                    outcome = f"| {case} | {strategy} | {_last_line(str(e))} |"
+                print(outcome if isinstance(outcome, str) else table([outcome]).splitlines()[-1],
+                      flush=True)
                 outcomes.append(outcome)
     print()
     print(table(outcomes))
