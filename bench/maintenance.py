@@ -90,6 +90,8 @@ class Outcome:
     strategy: str
     held: int
     recovered: int
+    #: Recovered by the end of the maintenance, before the balancer was back on.
+    by_the_end: int
     wall_s: float
     peaks: Peaks
     pins_left: int
@@ -276,6 +278,7 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
         finally:
             stop.set()
             sampler.join()
+        at_end, _ = copies(box, old)
         pins = balancer_idle(box, timeout)
         after, now_held = copies(box, new if kind == "add" else old)
         if kind == "add":
@@ -284,7 +287,8 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
             raise SystemExit(f"{case} {strategy}: objects lost")
     label = {"add": f"add {strategy}", "decommission": "decommission in steps"}.get(kind,
                                                                                  strategy)
-    return Outcome(case, label, held, after - before, round(wall, 1), peaks, pins)
+    return Outcome(case, label, held, after - before, at_end - before, round(wall, 1), peaks,
+                   pins)
 
 
 def _last_line(text: str) -> str:
@@ -295,16 +299,18 @@ def _last_line(text: str) -> str:
 def table(outcomes: list[Outcome | str]) -> str:
     """The figures as one Markdown table."""
     rows = ["| case | strategy | copies moved per copy held | copies moved / held | "
+            "of which by the balancer after | "
             "wall time | peak degraded | peak misplaced | peak PGs backfilling | "
             "fewest live copies (size) | upmap items left |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
         if isinstance(o, str):
             rows.append(o)
             continue
         live = f"{o.peaks.live[0]} ({o.peaks.live[1]})" if o.peaks.live else "-"
         rows.append(f"| {o.case} | {o.strategy} | {o.recovered / o.held:.2f} | "
-                    f"{o.recovered} / {o.held} | {o.wall_s:.0f} s | {o.peaks.degraded} | "
+                    f"{o.recovered} / {o.held} | {o.recovered - o.by_the_end} | "
+                    f"{o.wall_s:.0f} s | {o.peaks.degraded} | "
                     f"{o.peaks.misplaced} | {o.peaks.backfilling} | {live} | {o.pins_left} |")
     return "\n".join(rows)
 
