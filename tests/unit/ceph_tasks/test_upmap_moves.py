@@ -32,6 +32,8 @@ from ceph_tasks.decisions.upmaps import (
     pins_for_remapped,
     placements,
     raw_placement,
+    recorded_items,
+    releases,
 )
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
@@ -256,3 +258,16 @@ def test_a_shard_moving_to_another_position_leaves_it_first(
 def test_shards_swapping_osds_are_left_to_crush() -> None:
     # No order of items can swap two shards: the monitors would skip both.
     assert items_between((1, 2, 3), (2, 1, 3), by_position=True) == ()
+
+
+def test_releases_put_back_what_was_recorded_in_pg_order_within_the_limit() -> None:
+    pgs = PgDump(pg_stats=tuple(PgBrief(pgid=p, state="active+clean", up=(0, 1),
+                                        acting=(0, 1)) for p in ("2.a", "2.2", "2.10")))
+    now = {"2.a": ((6, 1),), "2.2": ((7, 0),), "2.10": ((6, 0),), "2.3": ((7, 1),)}
+    recorded = recorded_items({"upmap:2.a": [], "upmap:2.2": [[3, 4]], "upmap:2.10": [],
+                               "upmap:2.3": [], "flag:cluster:noout": False})
+    assert recorded == {"2.a": (), "2.2": ((3, 4),), "2.10": (), "2.3": ()}
+    released = releases(pgs, now, recorded, limit=2)
+    # 2.3 is gone (a merge): left out; the others in PG order, two at a time.
+    assert [(p.pgid, p.after) for p in released] == [("2.2", ((3, 4),)), ("2.a", ())]
+    assert releases(pgs, {"2.a": (), "2.2": ((3, 4),), "2.10": ()}, recorded, 8) == []
