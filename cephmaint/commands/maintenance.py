@@ -37,8 +37,8 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
                      default=str(Strategy.AUTO), show_default=True,
                      help="replace, add: move-once sends each copy straight to its new place "
                           "(upmap items); drain-fill drains the old host, then fills the new "
-                          "one in steps (add: raises it in steps); auto takes move-once where "
-                          "the cluster allows."),
+                          "one in steps (add: raises it in steps); auto: move-once for a "
+                          "replace where the cluster allows, steps for an add."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
         click.option("--reboot", is_flag=True,
                      help="maintenance: reboot HOST (the inventory's reboot_command)."),

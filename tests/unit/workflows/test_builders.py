@@ -241,8 +241,9 @@ def test_an_addition_shows_the_pools_that_can_place_data_on_the_new_host(
     ]
     assert plan.notes == ("new OSDs of node3 expected under CRUSH bucket default",
                           "new OSDs of node3 weighted by their device size: 1, 1, 1 (TiB)",
-                          "steps: move-once is not possible: the cluster's clients were not "
-                          "checked for upmap support")
+                          "steps: raising the weights in steps moved no more than pinning "
+                          "and releasing on the sandbox (--strategy move-once does that "
+                          "instead)")
 
 
 def test_every_technician_gate_looks_as_often_as_the_plans_timing_says(

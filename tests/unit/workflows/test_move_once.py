@@ -94,9 +94,10 @@ def test_drain_fill_asked_for_is_kept(cluster: Cluster, healthy: ClusterState) -
     assert names.index("remove_node") < names.index("add_node")
 
 
-def test_an_addition_takes_its_weight_at_once_and_releases_the_pins_in_batches(
+def test_an_addition_asked_to_move_once_takes_its_weight_at_once_then_releases_the_pins(
         cluster: Cluster, healthy: ClusterState) -> None:
-    plan = plan_add("node3", cluster=cluster, state=ready(healthy), reference="a")
+    plan = plan_add("node3", cluster=cluster, state=ready(healthy), reference="a",
+                    strategy=Strategy.MOVE_ONCE)
     names = tasks(plan)
     assert how(plan).startswith("move-once: node3's OSDs take their weight at once")
     start = names.index("add_node")
@@ -107,11 +108,14 @@ def test_an_addition_takes_its_weight_at_once_and_releases_the_pins_in_batches(
     assert plan.steps[start + 4].kwargs["host"] == "node3"
 
 
-def test_an_addition_in_steps_when_asked_for(cluster: Cluster, healthy: ClusterState) -> None:
-    plan = plan_add("node3", cluster=cluster, state=ready(healthy),
-                    strategy=Strategy.DRAIN_FILL)
-    assert "release_pins" not in tasks(plan)
-    assert how(plan) == "steps (asked for): the weights move in steps"
+def test_an_addition_raises_its_weights_in_steps_unless_asked_to_move_once(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    asked = plan_add("node3", cluster=cluster, state=ready(healthy),
+                     strategy=Strategy.DRAIN_FILL)
+    assert how(asked) == "steps (asked for): the weights move in steps"
+    default = plan_add("node3", cluster=cluster, state=ready(healthy))
+    assert how(default).startswith("steps: raising the weights in steps moved no more")
+    assert "release_pins" not in tasks(asked) + tasks(default)
 
 
 def test_a_host_alone_in_its_rack_is_replaced_by_one_of_the_same_rack_moving_once() -> None:

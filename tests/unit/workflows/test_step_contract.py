@@ -27,6 +27,7 @@ from workflows.failed_host import plan_failed_host
 from workflows.fleet import FleetAction, plan_fleet
 from workflows.guardian import GUARDIAN_TASK
 from workflows.host_work import Work, plan_host_maintenance, plan_rolling_maintenance
+from workflows.move_once import Strategy
 from workflows.plan import MaintenancePlan, Step
 from workflows.state import ClusterState
 
@@ -70,7 +71,8 @@ KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
             "luminous", ())), check_domains=no_problems),
     "add": lambda c, s: plan_add("node3", cluster=c, state=s),
     "add pinned, pins released": lambda c, s: plan_add(
-        "node3", cluster=c, state=replace(s, upmap_readiness=UpmapReadiness("luminous", ()))),
+        "node3", cluster=c, state=replace(s, upmap_readiness=UpmapReadiness("luminous", ())),
+        strategy=Strategy.MOVE_ONCE),
     "disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=s),
     "failed disk": lambda c, s: plan_disk_replacement(5, cluster=c, state=with_osd_down(s, 5),
                                                       failed=True),
