@@ -107,13 +107,8 @@ def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technic
                   ticket: str | None, strategy: str) -> dict[str, Any]:
     """A maintenance's work and reason, a disk's failed and ticket, a replace's strategy,
     as the builder takes them."""
-    if kind in (Kind.REPLACE, Kind.ADD):
-        if failed or ticket is not None or db_device is not None:
-            raise UsageError("--failed, --ticket and --db-device are not for replace or add")
-        if reboot or host_command is not None or technician:
-            raise UsageError("--reboot, --command and --technician are for maintenance only")
-        return {"strategy": Strategy(strategy)}
-    if strategy != Strategy.AUTO:
+    moves = kind in (Kind.REPLACE, Kind.ADD)
+    if strategy != Strategy.AUTO and not moves:
         raise UsageError("--strategy is for replace and add only")
     if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
         raise UsageError("--failed is for disk and decommission only")
@@ -133,7 +128,8 @@ def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technic
             raise UsageError("--reboot, --command and --technician are for maintenance only")
         return {**({"failed": True} if failed else {}),
                 **({"db_device": db_device} if db_device is not None else {}),
-                **({"ticket": ticket} if ticket is not None else {})}
+                **({"ticket": ticket} if ticket is not None else {}),
+                **({"strategy": Strategy(strategy)} if moves else {})}
     if len(chosen) != 1:
         raise UsageError("maintenance needs one of --reboot, --command CMD, --technician")
     if not reason or not reason.strip():
