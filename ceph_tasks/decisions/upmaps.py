@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ceph_tasks.ceph.models import CrushRule, OsdTree, Pool
 from ceph_tasks.ceph.models.pg_dump import NO_OSD, PgBrief, PgDump
+from ceph_tasks.ceph.models.pools import ERASURE
 from ceph_tasks.decisions.change import Change
 from ceph_tasks.decisions.failure_domains import rule_reaches
 
@@ -168,15 +169,14 @@ class PoolPlacement:
 def placements(tree: OsdTree, pools: Iterable[Pool], rules: Iterable[CrushRule]
                ) -> dict[int, PoolPlacement]:
     """Each pool's placement needs, by pool id."""
-    by_id = {r.rule_id: r for r in rules}
     osds = [n.id for n in tree.osds()]
-    found = {}
-    for pool in pools:
-        rule = by_id.get(pool.crush_rule)
-        reach = frozenset(o for o in osds if rule is not None and rule_reaches(tree, rule, [o]))
-        found[pool.pool_id] = PoolPlacement(pool.type != 1, rule.failure_domain if rule
-                                            else None, reach)
-    return found
+    # Once per rule, not per pool: each look walks the whole tree for every OSD.
+    reach = {r.rule_id: (r.failure_domain,
+                         frozenset(o for o in osds if rule_reaches(tree, r, [o])))
+             for r in rules}
+    return {pool.pool_id: PoolPlacement(pool.type == ERASURE,
+                                        *reach.get(pool.crush_rule, (None, frozenset())))
+            for pool in pools}
 
 
 def pins_for_remapped(pgs: PgDump, upmaps: Mapping[str, Items], weights: Mapping[int, float],
@@ -244,11 +244,14 @@ def next_moves(pgs: PgDump, upmaps: Mapping[str, Items], tree: OsdTree,
     todo = [pg for pg in sorted(pgs.pg_stats, key=_pg_order) if gone & set(pg.acting)]
     pins: list[Pin] = []
     stuck: list[str] = []
+    domains: dict[str | None, dict[int, str]] = {}
     for pg in todo:
         if len(pins) >= limit:
             break
         placement = pools.get(pg.pool_id, PoolPlacement(False, "host", frozenset(weights)))
-        domain = _domains(tree, placement.domain_type)
+        if placement.domain_type not in domains:
+            domains[placement.domain_type] = _domains(tree, placement.domain_type)
+        domain = domains[placement.domain_type]
         wanted = list(pg.acting)
         for i, osd in enumerate(wanted):
             if osd not in gone:
