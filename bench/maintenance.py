@@ -57,12 +57,16 @@ from workflows.engine import processor_of, worker_app
 CASES = {"default": ("default", "node2", "spare-3.dc1", True),
          "default-bigger-spare": ("default", "node2", "spare-3.dc1", False),
          "racks": ("racks", "d1", "spare-d2.dc1", False),
+         # Like for like: new1 is in c1's rack and gets as many disks.
+         "mixed": ("mixed", "c1", "new1", False),
          # Across racks: b1's copies of the size-3 pool over three racks cannot go to new1
-         # (its rack holds one already) and go to b2 instead.
-         "mixed": ("mixed", "b1", "new1", False)}
+         # (its rack holds one already) and go to b2 instead; rack rc gains new1's weight
+         # and rb loses b1's, so the balancer, back on, spreads rc's copies over c1 and new1.
+         "mixed-across-racks": ("mixed", "b1", "new1", False)}
 DEFAULT_CASES = ("default", "racks", "mixed")
 #: case -> the host --decommission retires (racks: d1 is alone in its rack, a2 is not).
-RETIRED = {"default": "node2", "default-bigger-spare": "node2", "racks": "a2", "mixed": "a3"}
+RETIRED = {"default": "node2", "default-bigger-spare": "node2", "racks": "a2", "mixed": "a3",
+           "mixed-across-racks": "a3"}
 STRATEGIES = ("weight-0-at-once", "drain-fill", "move-once")
 #: An addition's: the weights raised in steps (cephmaint's drain-fill), or at once with
 #: every PG pinned and the pins released in batches.

@@ -5,16 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from ceph_tasks.ceph.bindings import load_rados
 from cephmaint.errors import SandboxError, VerifyFailed
-from cephmaint.sandbox.topology import Topology
+from cephmaint.sandbox.layout import PG_LOG_MAX_ENTRIES
+from cephmaint.sandbox.topology import PgLog, Topology
 
 #: The checksums of a pool's objects, by object name.
 Sums = dict[str, str]
+#: Writes each object gets after its creation when PG logs are short. A PG whose log was
+#: never trimmed (log_start 0'0: fewer writes than the log keeps, up to max entries + 1 seen
+#: on the sandbox) lets a new OSD catch up from the log: the PG changes its acting set at
+#: once and *recovers*, whatever `norebalance` or an upmap pin says. A PG on a production
+#: cluster has written far more than its log keeps and *backfills*; so must the sandbox's.
+HISTORY = PG_LOG_MAX_ENTRIES + 1
 
 
 def write_objects(ioctx: Any, count: int, largest: int, seed: int = 0) -> Sums:
@@ -29,6 +36,17 @@ def write_objects(ioctx: Any, count: int, largest: int, seed: int = 0) -> Sums:
     return sums
 
 
+def write_history(ioctx: Any, names: Iterable[str], writes: int) -> None:
+    """Set an xattr on every object writes times (each a PG log entry; the data unchanged)."""
+    pending = [ioctx.aio_setxattr(name, "cephmaint.history", str(n).encode())
+               for n in range(writes) for name in names]
+    for completion in pending:
+        completion.wait_for_complete()
+        if completion.get_return_value() < 0:
+            raise SandboxError(f"writing the sandbox's PG history failed: "
+                               f"{completion.get_return_value()}")
+
+
 def write_pools(open_ioctx: Callable[[str], Any], topology: Topology, checksums: Path) -> int:
     """Write every pool's objects and record their checksums by pool; how many in all."""
     recorded: dict[str, Sums] = {}
@@ -37,6 +55,8 @@ def write_pools(open_ioctx: Callable[[str], Any], topology: Topology, checksums:
         try:
             recorded[pool.name] = write_objects(ioctx, pool.objects, int(topology.object_size),
                                                 seed)
+            if topology.pg_log == PgLog.SHORT:
+                write_history(ioctx, recorded[pool.name], HISTORY)
         finally:
             ioctx.close()
     checksums.write_text(json.dumps(recorded, indent=0, sort_keys=True))

@@ -289,8 +289,10 @@ def db_path(layout: Layout, host: SandboxHost, osd_id: int) -> Path:
 
 #: A sandbox PG holds a few dozen objects, fewer than Ceph's shortest PG log (250 entries):
 #: a weight change then recovers them from the log and shows them *degraded*. With logs this
-#: short they are *remapped* and *backfilling*, as on production clusters.
-PG_LOG_SHORT = """osd min pg log entries = 2
-osd max pg log entries = 4
+#: short they are *remapped* and *backfilling*, as on production clusters, once each PG has
+#: written more entries than its log keeps (see data.HISTORY).
+PG_LOG_MAX_ENTRIES = 4
+PG_LOG_SHORT = f"""osd min pg log entries = 2
+osd max pg log entries = {PG_LOG_MAX_ENTRIES}
 osd pg log trim min = 1
 """
