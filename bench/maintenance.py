@@ -25,7 +25,7 @@ Recovery is slowed to ten objects a second per OSD for every strategy (see sampl
 
 With --add, the new host is added instead, in steps (drain-fill) or pinned and released
 (move-once), and copies moved are counted per copy the new host holds at the end. With
---decommission, a host is retired by cephmaint's drain in steps.
+--decommission, a host is retired, drained in steps (drain-fill) or each copy moved once.
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ DEFAULT_CASES = ("default", "racks", "mixed")
 RETIRED = {"default": "node2", "default-bigger-spare": "node2", "racks": "a2", "mixed": "a3",
            "mixed-across-racks": "a3"}
 STRATEGIES = ("weight-0-at-once", "drain-fill", "move-once")
-#: An addition's: the weights raised in steps (cephmaint's drain-fill), or at once with
-#: every PG pinned and the pins released in batches.
-ADD_STRATEGIES = ("drain-fill", "move-once")
+#: An addition's (a decommission's): the weights raised (lowered) in steps, cephmaint's
+#: drain-fill, or each copy moved once: pins released in batches (copies moved off with
+#: upmap items, then the weights to 0 at once).
+WEIGHT_STRATEGIES = ("drain-fill", "move-once")
 
 
 @dataclass
@@ -272,7 +273,7 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
             if kind == "add":
                 with_cephmaint(env, ["add", new, "--strategy", strategy], timeout)
             elif kind == "decommission":
-                with_cephmaint(env, ["decommission", RETIRED[case]], timeout)
+                with_cephmaint(env, ["decommission", old, "--strategy", strategy], timeout)
             elif strategy == "weight-0-at-once":
                 at_once(box, old, new, timeout)
             else:
@@ -289,8 +290,7 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
             held = now_held
         if box.verify() != objects:
             raise SystemExit(f"{case} {strategy}: objects lost")
-    label = {"add": f"add {strategy}", "decommission": "decommission in steps"}.get(kind,
-                                                                                 strategy)
+    label = f"{kind} {strategy}" if kind in ("add", "decommission") else strategy
     return Outcome(case, label, held, after - before, at_end - before, round(wall, 1), peaks,
                    pins)
 
@@ -330,8 +330,8 @@ def main() -> int:
                         help="add the new host instead (strategies drain-fill: in steps, "
                              "and move-once); copies moved per copy it holds at the end")
     parser.add_argument("--decommission", action="store_true",
-                        help="retire a host instead (cephmaint's drain in steps, today's "
-                             "only way): copies moved per copy it held")
+                        help="retire a host instead (strategies drain-fill: drained in "
+                             "steps, and move-once): copies moved per copy it held")
     parser.add_argument("--runs", type=int, default=1, help="runs of each (spread shown)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one wait")
     args = parser.parse_args()
@@ -340,7 +340,7 @@ def main() -> int:
     outcomes: list[Outcome | str] = []
     for case in args.case or DEFAULT_CASES:
         kind = "add" if args.add else "decommission" if args.decommission else "replace"
-        chosen = {"add": ADD_STRATEGIES, "decommission": ("drain-fill",)}.get(kind, STRATEGIES)
+        chosen = WEIGHT_STRATEGIES if kind in ("add", "decommission") else STRATEGIES
         for strategy in args.strategy or chosen:
             for _ in range(args.runs):
                 try:

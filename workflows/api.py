@@ -20,7 +20,14 @@ from workflows.engine import worker_app
 from workflows.fleet import FleetAction, hosts_osds, plan_fleet
 from workflows.host_work import Work
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, drained_by, plan_maintenance, stopped_by, target_cluster
+from workflows.planning import (
+    MOVING_DATA,
+    Kind,
+    drained_by,
+    plan_maintenance,
+    stopped_by,
+    target_cluster,
+)
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
 
@@ -95,5 +102,5 @@ def _planned(kind: Kind, target: str, settings: Settings | None, cluster: Cluste
     if state is None:
         state = read_cluster_state(cluster, drained=drained_by(kind, target),
                                    stopped=stopped_by(kind, target),
-                                   upmaps=kind in (Kind.REPLACE, Kind.ADD))
+                                   upmaps=kind in MOVING_DATA)
     return plan_maintenance(kind, target, cluster=cluster, state=state, **options)

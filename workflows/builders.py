@@ -26,6 +26,7 @@ from workflows.errors import PlanRefused
 from workflows.impact import addition_impact, landing, removal_impact
 from workflows.move_once import (
     Strategy,
+    empty_by_moves,
     move_to_new_host,
     raise_pinned,
     uses_move_once,
@@ -79,13 +80,17 @@ def plan_decommission(
     host: str, *, cluster: Cluster, state: ClusterState,
     check_domains: DomainCheck = domain_problems,
     timing: Timing = DEFAULT_TIMING, reference: str | None = None,
+    strategy: Strategy = Strategy.AUTO,
 ) -> MaintenancePlan:
-    """Retire a host: downtime on, drain in steps, guards, remove it, downtime off."""
+    """Retire a host: downtime on, its data moved off (each copy once where the cluster
+    allows it, else drained in steps), guards, remove it, downtime off."""
     ref = reference or new_reference("decommission", host_label(host))
     moving = Moving.of(cluster, state, host)
+    once, why = uses_move_once(strategy, state, host, None, cluster.name, kind="decommission")
     plan = _plan("decommission", host, cluster, state, ref, check_domains, moving)
+    plan.notes += (why,)
     steps = StepMaker(cluster.name, ref)
-    _decommission(plan, steps, host, cluster, state, timing, moving)
+    _decommission(plan, steps, host, cluster, state, timing, moving, once=once)
     restore(plan, steps, [host], drained=plan.osds)
     return plan
 
@@ -367,7 +372,8 @@ def fullness_problems(cluster: Cluster, state: ClusterState,
 
 
 def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: Cluster,
-                  state: ClusterState, timing: Timing, moving: Moving) -> None:
+                  state: ClusterState, timing: Timing, moving: Moving,
+                  once: bool = False) -> None:
     plan.add(steps.healthy_to_start())
     plan.add(steps.removal_guard([host], plan.last()))
     if moving.first and moving.to is not None:
@@ -377,8 +383,15 @@ def _decommission(plan: MaintenancePlan, steps: StepMaker, host: str, cluster: C
         plan.add(steps.add_daemons(moving.to, moving.first, plan.last(), fs=moving.fs))
     before_moving(plan, steps)
     stop_left = moving.stops_left(cluster)
-    drain_and_remove(plan, steps, host, state.osds_of(host), timing, plan.last(),
-                     hand_over=moving.entities, stop_left=stop_left)
+    osds = state.osds_of(host)
+    if once and osds:
+        down = (plan.add(steps.downtime_on(host, timing.downtime, plan.last())),)
+        last = empty_by_moves(plan, steps, host, None, osds, drain_timeout=timing.drain,
+                              after=down)
+        remove_emptied(plan, steps, host, osds, timing, last, moving.entities, stop_left)
+    else:
+        drain_and_remove(plan, steps, host, osds, timing, plan.last(),
+                         hand_over=moving.entities, stop_left=stop_left)
     if moving.kinds and not stop_left:
         plan.notes += (f"the daemons left on {host} after the handover are not stopped: its "
                        "daemon control has no remove_daemon command",)

@@ -29,6 +29,11 @@ class Kind(StrEnum):
     MAINTENANCE = "maintenance"
 
 
+#: The maintenances that move a host's data: they take a strategy (move-once or in steps)
+#: and read which upmap items the cluster and its clients allow.
+MOVING_DATA = frozenset({Kind.REPLACE, Kind.ADD, Kind.DECOMMISSION})
+
+
 def target_cluster(kind: Kind, target: str, inventory: Inventory,
                    name: str | None = None) -> Cluster:
     """The cluster a maintenance works on: the named one, or the one holding its target."""
@@ -54,6 +59,7 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
                                               state=state, **options)
     if kind == Kind.DECOMMISSION:
         if options.pop("failed", False):
+            options.pop("strategy", None)
             return failed_host.plan_failed_host(target, cluster=cluster, state=state,
                                                 **options)
         return builders.plan_decommission(target, cluster=cluster, state=state, **options)

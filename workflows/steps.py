@@ -164,12 +164,15 @@ class StepMaker:
                           "(upmap items), then unset norebalance", TaskName.PIN_PLACEMENT,
                           phase, after, reference=self.reference)
 
-    def move_off(self, host: str, to_host: str, after: Sequence[str], *,
+    def move_off(self, host: str, to_host: str | None, after: Sequence[str], *,
                  timeout: float) -> Step:
-        """Move each copy on host's OSDs straight to to_host's, a batch at a time."""
-        return self._step(f"move-{host}", f"move each copy on {host} straight to {to_host} "
+        """Move each copy on host's OSDs straight to to_host's (None: the least loaded OSDs
+        of the other hosts), a batch at a time."""
+        where = to_host or "the least loaded OSDs of the other hosts"
+        return self._step(f"move-{host}", f"move each copy on {host} straight to {where} "
                           "(upmap items), a batch at a time under the backfill cap",
-                          TaskName.MOVE_OFF, Phase.MOVE, after, touches=[host, to_host],
+                          TaskName.MOVE_OFF, Phase.MOVE, after,
+                          touches=[host, to_host] if to_host else [host],
                           reference=self.reference, host=host, to_host=to_host,
                           timeout=timeout)
 

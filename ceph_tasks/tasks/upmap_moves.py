@@ -80,10 +80,12 @@ def pin_placement(self: MaintenanceTask, cluster: str, reference: str,
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.MOVE_OFF)  # type: ignore[untyped-decorator]
-def move_off(self: MaintenanceTask, cluster: str, reference: str, host: str, to_host: str,
-             timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
-    """Move every copy on host's OSDs straight to to_host's, a batch at a time."""
-    what = f"cluster {cluster}: move the data of {host} to {to_host}, each copy once"
+def move_off(self: MaintenanceTask, cluster: str, reference: str, host: str,
+             to_host: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """Move every copy on host's OSDs straight to to_host's (None: to the least loaded OSDs
+    of the other hosts), a batch at a time."""
+    what = (f"cluster {cluster}: move the data of {host} to {to_host or 'the other hosts'}, "
+            "each copy once")
     ctx = self.context
     inventory = ctx.cluster(cluster)
     throttles = inventory.throttles
@@ -93,17 +95,19 @@ def move_off(self: MaintenanceTask, cluster: str, reference: str, host: str, to_
         pool_list = ceph.pool_ls_detail()
         pools = placements(tree, pool_list, ceph.crush_rule_dump())
     hosts = tree.hosts()
-    if host not in hosts or to_host not in hosts:
-        refuse(what, f"{host if host not in hosts else to_host} is not a host in CRUSH")
-    leaving, arriving = hosts[host], hosts[to_host]
+    for name in (host, to_host):
+        if name is not None and name not in hosts:
+            refuse(what, f"{name} is not a host in CRUSH")
+    leaving = hosts[host]
+    arriving = hosts[to_host] if to_host is not None else frozenset()
     moved = self.note_data_moved(reference, ceph)
     left = copies_on(pgs, leaving)
     report: dict[str, Any] = {"cluster": cluster, "host": host, "to_host": to_host,
                               "pgs_left": left, "moved": moved.to_json()}
     if left == 0:
         return {**report, "done": True}
-    _before_a_batch(self, what, ceph, reference, pgs, pool_list, [host, to_host],
-                    set(leaving), report, timeout)
+    _before_a_batch(self, what, ceph, reference, pgs, pool_list,
+                    [host, to_host] if to_host else [host], set(leaving), report, timeout)
     batch = next_moves(pgs, dump.upmaps, tree, pools, leaving, arriving,
                        throttles.max_backfilling_pgs)
     if batch.stuck:

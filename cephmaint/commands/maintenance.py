@@ -22,7 +22,14 @@ from workflows.errors import ClusterBusy
 from workflows.host_work import Work
 from workflows.move_once import Strategy
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, drained_by, plan_maintenance, stopped_by, target_cluster
+from workflows.planning import (
+    MOVING_DATA,
+    Kind,
+    drained_by,
+    plan_maintenance,
+    stopped_by,
+    target_cluster,
+)
 from workflows.snapshot import read_cluster_state
 from workflows.state import ClusterState
 from workflows.submission import check_services, enqueue, submit
@@ -35,10 +42,11 @@ def _target(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--new-host", help="replace: the new hardware's host name."),
         click.option("--strategy", type=click.Choice([str(s) for s in Strategy]),
                      default=str(Strategy.AUTO), show_default=True,
-                     help="replace, add: move-once sends each copy straight to its new place "
-                          "(upmap items); drain-fill drains the old host, then fills the new "
-                          "one in steps (add: raises it in steps); auto: move-once for a "
-                          "replace where the cluster allows, steps for an add."),
+                     help="replace, add, decommission: move-once sends each copy straight to "
+                          "its new place (upmap items); drain-fill drains the old host, then "
+                          "fills the new one in steps (add, decommission: the weights in "
+                          "steps); auto: move-once for a replace or decommission where the "
+                          "cluster allows, steps for an add."),
         click.option("--cluster", help="The cluster (default: the one holding HOST)."),
         click.option("--reboot", is_flag=True,
                      help="maintenance: reboot HOST (the inventory's reboot_command)."),
@@ -74,7 +82,7 @@ def build(session: Session, kind: str, target: str | None, new_host: str | None,
     chosen = target_cluster(Kind(kind), target, session.inventory(), cluster)
     state = read_cluster_state(chosen, drained=drained_by(Kind(kind), target),
                                stopped=stopped_by(Kind(kind), target),
-                               upmaps=Kind(kind) in (Kind.REPLACE, Kind.ADD))
+                               upmaps=Kind(kind) in MOVING_DATA)
     return chosen, state, plan_maintenance(Kind(kind), target, cluster=chosen, state=state,
                                            new_host=new_host, **options)
 
@@ -107,11 +115,14 @@ def _work_options(kind: Kind, *, reboot: bool, host_command: str | None, technic
                   ticket: str | None, strategy: str) -> dict[str, Any]:
     """A maintenance's work and reason, a disk's failed and ticket, a replace's strategy,
     as the builder takes them."""
-    moves = kind in (Kind.REPLACE, Kind.ADD)
+    moves = kind in MOVING_DATA
     if strategy != Strategy.AUTO and not moves:
-        raise UsageError("--strategy is for replace and add only")
+        raise UsageError("--strategy is for replace, add and decommission only")
     if failed and kind not in (Kind.DISK, Kind.DECOMMISSION):
         raise UsageError("--failed is for disk and decommission only")
+    if failed and strategy != Strategy.AUTO:
+        raise UsageError("--strategy is not for --failed: a failed host's data is recovered "
+                         "from the other copies, not moved")
     if ticket is not None:
         if kind != Kind.DISK:
             raise UsageError("--ticket is for disk only")

@@ -219,7 +219,10 @@ def test_window_options_that_do_not_fit_together(cephmaint: Callable[..., Outcom
     (("maintenance", "--rack", "nowhere", "--reboot", "--reason", "x"),
      "no host with OSDs in rack nowhere"),
     (("replace", "node2", "--failed"), "--failed is for disk and decommission only"),
-    (("disk", "osd.5", "--strategy", "move-once"), "--strategy is for replace and add only"),
+    (("disk", "osd.5", "--strategy", "move-once"),
+     "--strategy is for replace, add and decommission only"),
+    (("decommission", "node2", "--failed", "--strategy", "drain-fill"),
+     "--strategy is not for --failed"),
     (("replace", "node2", "--strategy", "fast"), "Invalid value for '--strategy'"),
 ])
 def test_a_maintenance_needs_one_work_and_its_reason(cephmaint: Callable[..., Outcome],

@@ -47,7 +47,7 @@ from tests.support.worker import ROOT, celery_worker
 from workflows.builders import Timing
 from workflows.engine import processor_of, worker_app
 from workflows.plan import MaintenancePlan
-from workflows.planning import Kind, plan_maintenance, stopped_by, target_cluster
+from workflows.planning import MOVING_DATA, Kind, plan_maintenance, stopped_by, target_cluster
 from workflows.snapshot import read_cluster_state
 from workflows.submission import submit
 
@@ -93,7 +93,7 @@ class WorkflowBench:
         """Plan a maintenance from the live cluster, as `cephmaint plan` does."""
         cluster = target_cluster(Kind(kind), host, load_inventory(self.inventory_path))
         state = read_cluster_state(cluster, stopped=stopped_by(Kind(kind), host),
-                                   upmaps=Kind(kind) in (Kind.REPLACE, Kind.ADD))
+                                   upmaps=Kind(kind) in MOVING_DATA)
         return plan_maintenance(Kind(kind), host, cluster=cluster, state=state,
                                 new_host=new_host, timing=timing, **options)
 

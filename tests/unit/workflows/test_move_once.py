@@ -1,4 +1,5 @@
-"""A replace that moves each copy once: when it is chosen, and the runbook it makes."""
+"""Moving each copy once (a replace, a decommission, an addition): when it is chosen, and
+the runbook it makes."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from dataclasses import replace
 import pytest
 
 from ceph_tasks.decisions.upmaps import UpmapReadiness
+from ceph_tasks.names import INVENTORY_STEP
 from inventory import Cluster
 from tests.support.rack_lab import rack_cluster, rack_state
 from tests.unit.workflows.test_builders import no_problems, tasks
-from workflows.builders import plan_add, plan_replace
+from workflows.builders import plan_add, plan_decommission, plan_replace
 from workflows.errors import PlanRefused
 from workflows.move_once import Strategy
 from workflows.plan import MaintenancePlan, Phase
@@ -116,6 +118,44 @@ def test_an_addition_raises_its_weights_in_steps_unless_asked_to_move_once(
     default = plan_add("node3", cluster=cluster, state=ready(healthy))
     assert how(default).startswith("steps: raising the weights in steps moved no more")
     assert "release_pins" not in tasks(asked) + tasks(default)
+
+
+def test_a_decommission_moves_each_copy_once_to_the_other_hosts_then_empties_the_weights(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    plan = plan_decommission("node2", cluster=cluster, state=ready(healthy),
+                             check_domains=no_problems, reference="d")
+    names = tasks(plan)
+    assert how(plan).startswith("move-once: each copy of node2 goes straight to the least "
+                                "loaded OSD of another host")
+    start = names.index("move_off")
+    assert names[start:start + 4] == ["move_off", "set_flags", "reweight", "pin_placement"]
+    assert names[start + 4:start + 7] == ["wait_healthy", "check_safe_to_destroy",
+                                          "remove_node"]
+    move, emptied = plan.steps[start], plan.steps[start + 2]
+    assert (move.kwargs["host"], move.kwargs["to_host"], move.hosts) == ("node2", None,
+                                                                         ("node2",))
+    assert (emptied.kwargs["host"], emptied.kwargs["target"], emptied.kwargs["step"]) == (
+        "node2", 0.0, None)
+    # Guards and the balancer paused before anything moves; the downtime set first.
+    assert names.index("check_removal") < names.index("pause_movers") < start
+    assert names[start - 1] == "set_downtime"
+
+
+def test_a_decommission_drains_in_steps_when_asked_or_when_upmaps_are_not_allowed(
+        cluster: Cluster, healthy: ClusterState) -> None:
+    asked = plan_decommission("node2", cluster=cluster, state=ready(healthy),
+                              check_domains=no_problems, strategy=Strategy.DRAIN_FILL)
+    assert how(asked) == "steps (asked for): the weights move in steps"
+    unread = plan_decommission("node2", cluster=cluster, state=healthy,
+                               check_domains=no_problems)
+    assert how(unread).startswith("steps: move-once is not possible")
+    for plan in (asked, unread):
+        assert "move_off" not in tasks(plan)
+        drain = plan.steps[tasks(plan).index("reweight")]
+        assert (drain.kwargs["target"], drain.kwargs["step"]) == (0.0, INVENTORY_STEP)
+    with pytest.raises(PlanRefused, match=r"decommission of node2 .* move-once is not possible"):
+        plan_decommission("node2", cluster=cluster, state=healthy, check_domains=no_problems,
+                          strategy=Strategy.MOVE_ONCE)
 
 
 def test_a_host_alone_in_its_rack_is_replaced_by_one_of_the_same_rack_moving_once() -> None:

@@ -62,6 +62,9 @@ def with_locate(cluster: Cluster) -> Cluster:
 KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
     "decommission": lambda c, s: plan_decommission("node2", cluster=c, state=s,
                                                    check_domains=no_problems),
+    "decommission moving each copy once": lambda c, s: plan_decommission(
+        "node2", cluster=c, state=replace(s, upmap_readiness=UpmapReadiness("luminous", ())),
+        check_domains=no_problems),
     "replace in place": lambda c, s: plan_replace("node2", cluster=c, state=s,
                                                   check_domains=no_problems),
     "replace by new hardware": lambda c, s: plan_replace("node2", "node3", cluster=c, state=s,
