@@ -9,6 +9,7 @@ each batch as the monitors would, and check where every copy ends.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,34 @@ def test_copies_go_to_the_new_host_unless_the_pg_has_one_there(case: str) -> Non
         else:
             assert arrived <= snap.new
     assert elsewhere < len(batch.pins) / 4
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_decommission_sends_each_copy_once_to_the_least_loaded_osds_elsewhere(
+        case: str) -> None:
+    snap = snapshot(case)
+    snap = applied(snap, pins_for_remapped(snap.pgs, snap.upmaps, snap.weights, snap.pools))
+    start = {pg.pgid: pg.acting for pg in snap.pgs.pg_stats}
+    before = Counter(o for acting in start.values() for o in acting)
+    while copies_on(snap.pgs, snap.old):
+        batch = next_moves(snap.pgs, snap.upmaps, snap.tree, snap.pools, snap.old,
+                           frozenset(), limit=4)
+        assert not batch.stuck and batch.pins
+        snap = applied(snap, batch.pins)
+    after = Counter(o for pg in snap.pgs.pg_stats for o in pg.acting)
+    moved = 0
+    for pg in snap.pgs.pg_stats:
+        arrived = set(pg.acting) - set(start[pg.pgid])
+        assert set(start[pg.pgid]) - set(pg.acting) <= snap.old
+        moved += len(arrived)
+        domains = domain_of(snap, pg.pool_id)
+        assert len({domains[o] for o in pg.acting}) == len(pg.acting), pg
+    assert moved == sum(len(snap.old & set(a)) for a in start.values())
+    # Least loaded first: no OSD that took copies ends above the fullest before.
+    fullest = max(before[o] / snap.weights[o] for o in before if o not in snap.old)
+    receivers = [o for o in after if after[o] > before[o]]
+    assert len(receivers) > 2
+    assert all(after[o] / snap.weights[o] <= fullest for o in receivers), after
 
 
 def test_the_new_host_s_osds_share_the_copies_by_weight() -> None:
