@@ -62,7 +62,8 @@ class Snapshot:
 
 #: The captured state, the host being replaced and the spare taking its place.
 CASES = {"default": ("remapped_default", "node2", "spare-3.dc1"),
-         "racks": ("remapped_racks", "d1", "spare-d2.dc1")}
+         "racks": ("remapped_racks", "d1", "spare-d2.dc1"),
+         "mixed": ("remapped_mixed", "c1", "new1")}
 
 
 def snapshot(case: str) -> Snapshot:
