@@ -17,7 +17,10 @@ is on (as it was before) and the bench waits until it has gone idle and every PG
 before the last reading: pins the balancer releases move data too, and are counted.
 
 Columns: object copies recovered (the sum of every PG's stat_sum.num_objects_recovered,
-before and after) per object copy the old host held; wall time of the replace; peak
+before and after) per object copy the old host held; object copies relocated (each PG's
+acting set when clean against its last clean one, times its objects: see Relocations, the
+counters undercount); the part of each moved by the balancer once back on; wall time of
+the replace; peak
 degraded and misplaced objects; peak PGs backfilling at once; the live copies (acting
 members that are up) of the PG seen furthest below its pool's size, against that size;
 upmap items left.
@@ -42,6 +45,8 @@ from pathlib import Path
 
 from bench.host_work import cephmaint, copies, reference_of, sandbox_with_worker, terminate
 from ceph_tasks.ceph import Ceph, RadosClient
+from ceph_tasks.ceph.models import PgDump
+from ceph_tasks.ceph.models.pools import ERASURE
 from ceph_tasks.errors import CephError
 from ceph_tasks.settings import Settings
 from cephmaint.sandbox.sandbox import Sandbox
@@ -75,8 +80,40 @@ WEIGHT_STRATEGIES = ("drain-fill", "move-once")
 
 
 @dataclass
+class Relocations:
+    """Object copies that ended on another OSD: each PG's acting set when clean, against its
+    last clean one (EC shards by position), times its objects.
+
+    The recovered counters undercount: a PG whose primary moves reports the new primary's
+    counter, without the copies recovered onto it (seen on the sandbox: a PG of the EC pool
+    whose shard 0 moved counted 0 recovered). A copy that moves twice is counted twice here
+    as long as the PG is seen clean between the moves (samples every half second; recovery
+    is slowed to ten objects a second).
+    """
+
+    objects: dict[str, int]
+    by_position: frozenset[int]
+    clean: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    copies: int = 0
+
+    def see(self, pgs: PgDump) -> None:
+        """Count what the PGs clean now hold elsewhere than when last seen clean."""
+        for pg in pgs.pg_stats:
+            if pg.state != "active+clean" or pg.up != pg.acting:
+                continue
+            before, self.clean[pg.pgid] = self.clean.get(pg.pgid), pg.acting
+            if before is None or before == pg.acting:
+                continue
+            if pg.pool_id in self.by_position:
+                moved = sum(1 for b, a in zip(before, pg.acting, strict=False) if b != a)
+            else:
+                moved = len(set(pg.acting) - set(before))
+            self.copies += moved * self.objects.get(pg.pgid, 0)
+
+
+@dataclass
 class Peaks:
-    """The worst of every sample taken while a replace ran."""
+    """The worst of every sample taken while a replace ran, and the copies relocated."""
 
     degraded: int = 0
     misplaced: int = 0
@@ -85,6 +122,7 @@ class Peaks:
     live: tuple[int, int] | None = None
     samples: int = 0
     errors: list[str] = field(default_factory=list)
+    relocations: Relocations | None = None
 
 
 @dataclass(frozen=True)
@@ -97,13 +135,17 @@ class Outcome:
     recovered: int
     #: Recovered by the end of the maintenance, before the balancer was back on.
     by_the_end: int
+    #: Copies relocated (Relocations), in all and by the end of the maintenance.
+    relocated: int
+    relocated_by_the_end: int
     wall_s: float
     peaks: Peaks
     pins_left: int
 
 
-def sample(root: Path, peaks: Peaks, stop: threading.Event) -> None:
-    """Read status and the PG map every half second until stop; keep the worst values.
+def sample(root: Path, peaks: Peaks, stop: threading.Event, frozen: threading.Event) -> None:
+    """Read status and the PG map every half second until stop, and once more then; keep
+    the worst values until frozen, count the copies relocated until the end.
 
     Every OSD, a new one as soon as it is up, recovers at most ten objects a second
     (osd_recovery_sleep 0.1): memstore OSDs on one machine otherwise move the sandbox's
@@ -113,8 +155,14 @@ def sample(root: Path, peaks: Peaks, stop: threading.Event) -> None:
     slowed: set[int] = set()
     try:
         ceph = Ceph(client)
-        sizes = {p.pool_id: p.size for p in ceph.pool_ls_detail()}
-        while not stop.wait(0.5):
+        pools = ceph.pool_ls_detail()
+        sizes = {p.pool_id: p.size for p in pools}
+        peaks.relocations = Relocations(
+            {pgid: pg.objects for pgid, pg in ceph.pg_objects().pgs.items()},
+            frozenset(p.pool_id for p in pools if p.type == ERASURE))
+        last = False
+        while not last:
+            last = stop.wait(0.5)
             try:
                 pgmap = ceph.status().pgmap
                 pgs = ceph.pg_dump_brief()
@@ -122,10 +170,14 @@ def sample(root: Path, peaks: Peaks, stop: threading.Event) -> None:
                 up = {n.id for n in tree.osds() if n.up}
             except CephError as e:  # a busy monitor: the next sample counts
                 peaks.errors.append(str(e))
+                last = False
                 continue
+            peaks.relocations.see(pgs)
             for osd in sorted(up - slowed):
                 slowed.add(osd)
                 _tell(root, osd, "osd_recovery_sleep", "0.1")
+            if frozen.is_set():
+                continue
             peaks.samples += 1
             peaks.degraded = max(peaks.degraded, pgmap.degraded_objects)
             peaks.misplaced = max(peaks.misplaced, pgmap.misplaced_objects)
@@ -264,8 +316,9 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
     with sandbox_with_worker(load_topology(topology), prepare) as (box, env):
         objects = box.verify()
         before, held = copies(box, old)
-        peaks, stop = Peaks(), threading.Event()
-        sampler = threading.Thread(target=sample, args=(box.layout().root, peaks, stop))
+        peaks, stop, frozen = Peaks(), threading.Event(), threading.Event()
+        sampler = threading.Thread(target=sample,
+                                   args=(box.layout().root, peaks, stop, frozen))
         sampler.start()
         time.sleep(3)  # every OSD slowed down before anything moves
         started = time.monotonic()
@@ -280,19 +333,25 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
                 with_cephmaint(env, ["replace", old, "--new-host", new, "--strategy",
                                      strategy], timeout)
             wall = time.monotonic() - started
+            frozen.set()
+            at_end, _ = copies(box, old)
+            relocated_at_end = _relocated(peaks)
+            pins = balancer_idle(box, timeout)
         finally:
             stop.set()
             sampler.join()
-        at_end, _ = copies(box, old)
-        pins = balancer_idle(box, timeout)
         after, now_held = copies(box, new if kind == "add" else old)
         if kind == "add":
             held = now_held
         if box.verify() != objects:
             raise SystemExit(f"{case} {strategy}: objects lost")
     label = f"{kind} {strategy}" if kind in ("add", "decommission") else strategy
-    return Outcome(case, label, held, after - before, at_end - before, round(wall, 1), peaks,
-                   pins)
+    return Outcome(case, label, held, after - before, at_end - before, _relocated(peaks),
+                   relocated_at_end, round(wall, 1), peaks, pins)
+
+
+def _relocated(peaks: Peaks) -> int:
+    return peaks.relocations.copies if peaks.relocations is not None else 0
 
 
 def _last_line(text: str) -> str:
@@ -303,10 +362,11 @@ def _last_line(text: str) -> str:
 def table(outcomes: list[Outcome | str]) -> str:
     """The figures as one Markdown table."""
     rows = ["| case | strategy | copies moved per copy held | copies moved / held | "
-            "of which by the balancer after | "
+            "of which by the balancer after | copies relocated per copy held | "
+            "relocated / held | of which by the balancer after | "
             "wall time | peak degraded | peak misplaced | peak PGs backfilling | "
             "fewest live copies (size) | upmap items left |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for o in outcomes:
         if isinstance(o, str):
             rows.append(o)
@@ -314,6 +374,8 @@ def table(outcomes: list[Outcome | str]) -> str:
         live = f"{o.peaks.live[0]} ({o.peaks.live[1]})" if o.peaks.live else "-"
         rows.append(f"| {o.case} | {o.strategy} | {o.recovered / o.held:.2f} | "
                     f"{o.recovered} / {o.held} | {o.recovered - o.by_the_end} | "
+                    f"{o.relocated / o.held:.2f} | {o.relocated} / {o.held} | "
+                    f"{o.relocated - o.relocated_by_the_end} | "
                     f"{o.wall_s:.0f} s | {o.peaks.degraded} | "
                     f"{o.peaks.misplaced} | {o.peaks.backfilling} | {live} | {o.pins_left} |")
     return "\n".join(rows)
