@@ -20,6 +20,7 @@ from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
 from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
+from workflows.move_once import Strategy
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
 
@@ -41,7 +42,8 @@ def waiting_for_ssh(bench: WorkflowBench, reference: str) -> bool:
 def test_a_decommission_waits_for_its_host_to_answer_over_ssh_and_then_removes_it(
         bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
-    plan = bench.plan("decommission", "node2", timing=TIMING)
+    plan = bench.plan("decommission", "node2", timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
     sshd = bench.sandbox.service("sshd.node2")

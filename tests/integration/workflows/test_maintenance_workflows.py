@@ -150,7 +150,8 @@ def test_a_decommission_cancelled_mid_drain_ends_cancelled_and_its_changes_are_u
         workflow_bench: WorkflowBench) -> None:
     bench = workflow_bench
     weights_before = bench.tree().crush_weights()
-    plan = bench.plan("decommission", "node2")
+    plan = bench.plan("decommission", "node2",
+                      strategy=Strategy.DRAIN_FILL)
     handle = bench.submit(plan)
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING)
     # Scrubs paused on the pools whose data moves, not cluster-wide.
@@ -279,7 +280,8 @@ def test_an_osd_down_elsewhere_fails_the_drain_at_its_deadline_and_retry_complet
     bench = workflow_bench
     leases = RedisLeases.from_url(bench.settings.redis_url)
     # Short enough to reach while the OSD is down; long enough for node1's own data.
-    plan = bench.plan("decommission", "node1", timing=replace(TIMING, healthy=40))
+    plan = bench.plan("decommission", "node1", timing=replace(TIMING, healthy=40),
+                      strategy=Strategy.DRAIN_FILL)
     handle = bench.submit(plan)
     wait_for_node(handle, "reweight-node1", NodeState.RUNNING)
     bench.hostctl("node0", "stop-osd", "0")

@@ -14,6 +14,7 @@ import pytest
 from dyrygent.states import WorkflowState
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
 from tests.support.workflows import wait_finished
+from workflows.move_once import Strategy
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
 
@@ -28,7 +29,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory, amqp_url: str) -> Iterator[W
 def test_a_decommission_runs_to_its_end_with_rabbitmq_as_the_broker(bench: WorkflowBench) -> None:
     assert bench.settings.broker_url.startswith("amqp://")
     objects = bench.sandbox.verify()
-    plan = bench.plan("decommission", "node2", timing=TIMING)
+    plan = bench.plan("decommission", "node2", timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     handle = bench.submit(plan)
     assert wait_finished(handle, 480) == WorkflowState.SUCCESS, handle.status().to_dict()
     bench.wait_settled(plan.reference, ["node2"], after="the decommission")

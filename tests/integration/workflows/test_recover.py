@@ -24,6 +24,7 @@ from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.worker import celery_worker
+from workflows.move_once import Strategy
 from workflows.plan import Phase
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
@@ -40,7 +41,8 @@ def test_after_redis_lost_its_data_recover_puts_back_what_the_drain_left(
         bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
     name = bench.cluster.name
-    plan = bench.plan("decommission", "node2", timing=TIMING)
+    plan = bench.plan("decommission", "node2", timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     [drain] = [s for s in plan.steps if s.task == TaskName.REWEIGHT and s.phase == Phase.MOVE]
     handle = bench.submit(plan)
     poll(lambda: handle.node(drain.id)["state"] == NodeState.RUNNING

@@ -23,6 +23,7 @@ from tests.support.audit import audit_mark
 from tests.support.poll import poll
 from tests.support.services import SentinelGroup, sentinel_group
 from tests.support.workflows import wait_finished, wait_for_node
+from workflows.move_once import Strategy
 
 pytestmark = [pytest.mark.integration, pytest.mark.full]
 
@@ -47,7 +48,8 @@ def bench(group: SentinelGroup,
 def test_a_decommission_rides_out_a_sentinel_failover_during_its_drain(
         group: SentinelGroup, bench: WorkflowBench) -> None:
     objects = bench.sandbox.verify()
-    plan = bench.plan("decommission", "node2", timing=TIMING)
+    plan = bench.plan("decommission", "node2", timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     handle = bench.submit(plan)
     wait_for_node(handle, "reweight-node2", NodeState.RUNNING, timeout=120)

@@ -103,7 +103,7 @@ def test_outside_its_window_a_run_is_refused_and_a_queued_one_waits_for_the_open
     assert "--queue" in refused.stderr and redis_keys(bench) == keys
     assert bench.with_ceph(lambda c: changes_since(c.client, mark)) == []
 
-    queued = bench.cli("run", "decommission", "node2", "--queue")
+    queued = bench.cli("run", "decommission", "node2", "--queue", "--strategy", "drain-fill")
     assert queued.returncode == 0, queued.stderr
     found = re.search(r"started workflow ([^;\s]+)", queued.stdout)
     assert found, queued.stdout

@@ -32,6 +32,7 @@ from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.services import RedisServer
 from tests.support.worker import celery_worker
+from workflows.move_once import Strategy
 from workflows.plan import Phase
 
 # A sandbox of its own for one scenario: the heavy tier (the CI tier kills a worker
@@ -67,7 +68,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory,
 def test_the_other_admin_host_takes_a_killed_workers_drain_over_within_its_lease(
         bench: WorkflowBench, redis: RedisServer) -> None:
     objects = bench.sandbox.verify()
-    plan = bench.plan("decommission", "node2", timing=TIMING)
+    plan = bench.plan("decommission", "node2", timing=TIMING,
+                      strategy=Strategy.DRAIN_FILL)
     [drain] = [s for s in plan.steps if s.task == TaskName.REWEIGHT and s.phase == Phase.MOVE]
     mark = bench.with_ceph(lambda c: audit_mark(c.client))
     assert bench.worker is not None
