@@ -315,6 +315,8 @@ def run_one(case: str, kind: str, strategy: str, timeout: float) -> Outcome:
     prepare = (lambda box: like_for_like(box, old, new)) if same else None
     with sandbox_with_worker(load_topology(topology), prepare) as (box, env):
         objects = box.verify()
+        # A fresh sandbox's balancer may still be evening it out: not the replace's moves.
+        balancer_idle(box, timeout)
         before, held = copies(box, old)
         peaks, stop, frozen = Peaks(), threading.Event(), threading.Event()
         sampler = threading.Thread(target=sample,
