@@ -20,6 +20,8 @@ class PgObjectCount(CephModel):
     #: The bytes of those objects (stat_sum.num_bytes_recovered), cumulative the same way.
     bytes_recovered: int = Field(default=0, ge=0)
     acting: tuple[int, ...] = ()
+    #: The OSD serving the PG (-1 when none): the one that runs its scrubs.
+    primary: int = -1
     #: When the PG was last deep-scrubbed, as its primary wrote it: compared only with an
     #: earlier reading of the same PG, never with a clock.
     last_deep_scrub: str = ""
@@ -43,6 +45,7 @@ class PgObjects(CephModel):
                                                                        0),
                          # EC PGs name a missing shard 2147483647 (CRUSH_ITEM_NONE).
                          "acting": [o for o in pg.get("acting", []) if 0 <= o < 2**31 - 1],
+                         "primary": pg.get("acting_primary", -1),
                          "last_deep_scrub": str(pg.get("last_deep_scrub_stamp", ""))}
             for pg in stats}}
 
@@ -56,6 +59,10 @@ class PgObjects(CephModel):
         wanted = frozenset(osd_ids)
         return {pgid: pg.last_deep_scrub for pgid, pg in sorted(self.pgs.items())
                 if wanted.intersection(pg.acting)}
+
+    def primaries(self, pgids: Iterable[str]) -> dict[str, int]:
+        """The acting primary of each of these PGs that exists."""
+        return {pgid: self.pgs[pgid].primary for pgid in pgids if pgid in self.pgs}
 
     def recovered(self) -> int:
         """Objects recovered by every PG so far (compare two readings)."""

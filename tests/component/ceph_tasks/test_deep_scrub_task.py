@@ -1,4 +1,5 @@
-"""Deep-scrubbing new OSDs' PGs: asked once per PG, done when every PG has a newer stamp."""
+"""Deep-scrubbing new OSDs' PGs: asked once per PG (again if its primary changed), done
+when every PG has a newer stamp."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ class Scrubs:
         self.stamps = dict.fromkeys(self.acting, OLD)
         self.asked: list[str] = []
         self.client.answer("pg dump", lambda _: {"pg_stats": [
-            {"pgid": pg, "acting": acting, "last_deep_scrub_stamp": self.stamps[pg],
+            {"pgid": pg, "acting": acting, "acting_primary": acting[0],
+             "last_deep_scrub_stamp": self.stamps[pg],
              "stat_sum": {"num_objects": 1}} for pg, acting in self.acting.items()]})
         self.client.answer("pg deep-scrub", self._ask)
 
@@ -71,6 +73,21 @@ def test_each_pg_of_the_osds_is_asked_once_and_the_step_ends_when_all_have_newer
     done = deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])
     assert done["summary"] == "2 PGs of osd.4, osd.5 deep-scrubbed"
     assert scrubs.asked == ["1.0", "1.1"]  # asked once, however many looks
+
+
+def test_a_pg_whose_primary_changed_before_its_scrub_is_asked_again_once(
+        context: TaskContext, scrubs: Scrubs) -> None:
+    with pytest.raises(Retry):
+        deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])
+    # The balancer moves 1.1: its new primary never heard of the request.
+    scrubs.acting["1.1"] = [2, 5]
+    for _ in range(3):
+        with pytest.raises(Retry):
+            deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])
+    assert scrubs.asked == ["1.0", "1.1", "1.1"]
+    scrubs.scrub("1.0")
+    scrubs.scrub("1.1")
+    assert deep_scrub_osds(cluster="c1", reference=REF, osd_ids=[4, 5])["pgs"] == 2
 
 
 def test_the_new_osds_of_a_host_come_from_the_maintenances_own_records(
