@@ -178,7 +178,9 @@ def test_the_technician_confirms_the_new_disk_after_the_gate_turns_a_typo_down(
         form.find_element(By.CSS_SELECTOR, "button").click()
 
     confirm("TYPO-0001")
-    assert "Recorded" in stage.text("section.wait"), stage.text("main")
+    # The click returns before the answer's page has replaced the form's.
+    poll(lambda: "Recorded" in stage.text("section.wait") or None, timeout=15, interval=0.3,
+         what=lambda _: f"the confirmation recorded on the page: {stage.text('main')}")
 
     def turned_down() -> str:
         stage.browser.refresh()
