@@ -51,19 +51,18 @@ def deep_scrub_osds(self: MaintenanceTask, cluster: str, reference: str,
         pgs = ceph.pg_objects()
         now = pgs.on_osds(osd_ids)
         before = ctx.ledger.recall(reference, key)
-        asked = ctx.ledger.recall(reference, f"{key}:primaries")
+        asked = ctx.ledger.recall(reference, f"{key}:primaries") or {}
     if not isinstance(before, dict):
         with step(what):
             before = ctx.ledger.remember(reference, key, now)
         self.fence(what)
-        asked = {}
     # A PG gone since (merged) has nothing left to scrub.
     waiting = sorted(pg for pg, stamp in before.items() if now.get(pg) == stamp)
     primaries = pgs.primaries(waiting)
-    ask = [pg for pg in waiting if pg in primaries and (asked or {}).get(pg) != primaries[pg]]
+    ask = [pg for pg in waiting if pg in primaries and asked.get(pg) != primaries[pg]]
     if ask:
         with step(what):
-            ctx.ledger.note(reference, f"{key}:primaries", {**(asked or {}), **{
+            ctx.ledger.note(reference, f"{key}:primaries", {**asked, **{
                 pg: primaries[pg] for pg in ask}})
         for pg in ask:
             # Per PG: `osd deep-scrub N` only reaches the PGs whose primary is osd.N.
