@@ -62,8 +62,10 @@ def pin_placement(self: MaintenanceTask, cluster: str, reference: str,
     sent = ctx.ledger.recall(reference, sent_key) or []
     fresh = [p for p in pins if [p.pgid, [list(i) for i in p.after]] not in sent]
     if fresh:
-        ctx.ledger.note(reference, sent_key, [[p.pgid, [list(i) for i in p.after]]
-                                              for p in pins])
+        # Every pin ever sent, not only the last look's: two sets of pins the monitors
+        # drop in turn would otherwise be sent again and again.
+        ctx.ledger.note(reference, sent_key, sent + [[p.pgid, [list(i) for i in p.after]]
+                                                     for p in fresh])
         _record_and_send(self, what, ceph, reference, fresh)
         ctx.ledger.forget(reference, looks_key)
     else:
