@@ -26,6 +26,8 @@ from inventory import Inventory, load_inventory
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 DEFAULT_RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_SANDBOX_HOME = Path("/tmp/cephmaint-sandbox")
+#: Where chroots of other Ceph releases are kept once built (FHS: a cache to rebuild).
+DEFAULT_SANDBOX_CACHE = Path("/var/cache/cephmaint")
 #: This admin host's own files (the SQLite audit trail): XDG's state folder.
 DEFAULT_STATE_HOME = Path("~/.local/state/cephmaint")
 ENV_PREFIX = "CEPHMAINT_"
@@ -51,6 +53,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("inventory_path", f"{ENV_PREFIX}INVENTORY"))
     #: Where local sandboxes live.
     sandbox_home: Path = DEFAULT_SANDBOX_HOME
+    #: Where the chroots of Ceph releases the host does not have are built once and kept.
+    sandbox_cache: Path = DEFAULT_SANDBOX_CACHE
     #: A RabbitMQ the sandbox reports and the tests use.
     rabbitmq_url: str = DEFAULT_RABBITMQ
     #: Seconds a maintenance's lease on its cluster lives unless its guardian renews it.

@@ -9,6 +9,7 @@ import click
 
 from cephmaint.command import Group, pass_session, shared_options
 from cephmaint.errors import UsageError
+from cephmaint.sandbox.release import Release
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.sandbox.topology import BUILT_IN, load_topology
 from cephmaint.session import Session
@@ -47,9 +48,12 @@ def _box(session: Session) -> tuple[str, Sandbox]:
 @click.option("--topology", "shape", default=None, metavar="NAME|FILE",
               help=f"The cluster's shape: {', '.join(BUILT_IN)}, or a YAML file "
                    "[default: default]; a sandbox that exists keeps its own.")
+@click.option("--release", type=click.Choice([r.value for r in Release]), default=None,
+              help="The Ceph release its daemons run [default: the host's packages]; "
+                   "another release runs from a chroot built once into the sandbox cache.")
 @pass_session
 def up_command(session: Session, own_redis: str | None, timeout: float,
-               shape: str | None) -> int:
+               shape: str | None, release: str | None) -> int:
     """Create or resume the sandbox; return once it is HEALTH_OK.
 
     \b
@@ -58,12 +62,13 @@ def up_command(session: Session, own_redis: str | None, timeout: float,
     """
     name, box = _box(session)
     topology = load_topology(shape if shape in BUILT_IN else Path(shape)) if shape else None
-    if topology is not None and box.exists:
-        raise UsageError(f"sandbox {name} exists with its own topology: `cephmaint sandbox "
-                         f"--name {name} down` first, or pick another --name")
+    if (topology is not None or release is not None) and box.exists:
+        raise UsageError(f"sandbox {name} exists with its own topology and release: "
+                         f"`cephmaint sandbox --name {name} down` first, or pick another --name")
     click.echo(f"==> bringing sandbox {name} up under {box.root}")
     started = time.monotonic()
-    click.echo(box.up(redis_url=own_redis, timeout=timeout, topology=topology).render())
+    click.echo(box.up(redis_url=own_redis, timeout=timeout, topology=topology,
+                      release=Release(release) if release else None).render())
     click.echo(f"==> ready in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -52,8 +52,8 @@ def service_daemon(layout: Layout, kind: str, host: SandboxHost) -> Daemon:
     address = f"{host.address}:{MON_PORT}" if kind == "mon" else host.address
     return Daemon(
         f"{kind}.{host.label}",
-        [f"ceph-{kind}", "-f", "-c", str(layout.conf_path), "-i", host.label,
-         "--public-addr", address],
+        layout.daemon_argv([f"ceph-{kind}", "-f", "-c", str(layout.conf_path), "-i",
+                            host.label, "--public-addr", address]),
         layout.root / "run", layout.root / "log" / f"{kind}.{host.label}.out")
 
 
@@ -71,8 +71,9 @@ def make_monitor_store(layout: Layout, host: SandboxHost) -> None:
     # seen to fail once with EPERM getting its command descriptions).
     with connect(layout) as mon:
         monmap.write_bytes(mon.output("mon getmap"))
-    run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", host.label,
-         "--monmap", str(monmap), "--keyring", str(layout.root / "mon.keyring")],
+    run(layout.daemon_argv(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i",
+                            host.label, "--monmap", str(monmap),
+                            "--keyring", str(layout.root / "mon.keyring")]),
         f"creating the store of mon.{host.label}",
         log=layout.root / "log" / f"mon.{host.label}.log")
     monmap.unlink(missing_ok=True)
@@ -97,8 +98,8 @@ def osd_daemon(layout: Layout, osd_id: int, host: str) -> Daemon:
     address = layout.host(host).address
     return Daemon(
         f"osd.{osd_id}",
-        ["ceph-osd", "-f", "-c", str(layout.conf_path), "-i", str(osd_id),
-         "--public-addr", address, "--cluster-addr", address],
+        layout.daemon_argv(["ceph-osd", "-f", "-c", str(layout.conf_path), "-i", str(osd_id),
+                            "--public-addr", address, "--cluster-addr", address]),
         layout.root / "run", layout.root / "log" / f"osd.{osd_id}.out",
     )
 
@@ -109,21 +110,23 @@ def bootstrap_monitor(layout: Layout) -> None:
     for sub in ("run", "log", "mon", "mgr", "mds", "osd"):
         (r / sub).mkdir(parents=True, exist_ok=True)
     mon_keyring = r / "mon.keyring"
-    run(["ceph-authtool", "--create-keyring", str(mon_keyring), "--gen-key", "-n", "mon.",
-         "--cap", "mon", "allow *"], "creating the mon. key")
-    run(["ceph-authtool", "--create-keyring", str(layout.keyring_path), "--gen-key",
-         "-n", "client.admin", "--cap", "mon", "allow *", "--cap", "osd", "allow *",
-         "--cap", "mgr", "allow *", "--cap", "mds", "allow *"], "creating the client.admin key")
-    run(["ceph-authtool", str(mon_keyring), "--import-keyring", str(layout.keyring_path)],
-        "importing client.admin into the mon keyring")
+    tool = layout.daemon_argv
+    run(tool(["ceph-authtool", "--create-keyring", str(mon_keyring), "--gen-key", "-n", "mon.",
+              "--cap", "mon", "allow *"]), "creating the mon. key")
+    run(tool(["ceph-authtool", "--create-keyring", str(layout.keyring_path), "--gen-key",
+              "-n", "client.admin", "--cap", "mon", "allow *", "--cap", "osd", "allow *",
+              "--cap", "mgr", "allow *", "--cap", "mds", "allow *"]),
+        "creating the client.admin key")
+    run(tool(["ceph-authtool", str(mon_keyring), "--import-keyring",
+              str(layout.keyring_path)]), "importing client.admin into the mon keyring")
     monmap = r / "monmap"
     mons = layout.daemon_hosts("mon")
     addresses = [w for h in mons for w in ("--addv", h.label, f"[v1:{h.address}:{MON_PORT}]")]
-    run(["monmaptool", "--create", "--clobber", "--fsid", layout.fsid, *addresses,
-         str(monmap)], "creating the monmap")
+    run(tool(["monmaptool", "--create", "--clobber", "--fsid", layout.fsid, *addresses,
+              str(monmap)]), "creating the monmap")
     for host in mons:
-        run(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", host.label,
-             "--monmap", str(monmap), "--keyring", str(mon_keyring)],
+        run(tool(["ceph-mon", "-c", str(layout.conf_path), "--mkfs", "-i", host.label,
+                  "--monmap", str(monmap), "--keyring", str(mon_keyring)]),
             f"creating the store of mon.{host.label}",
             log=r / "log" / f"mon.{host.label}.log")
     for daemon in ("mgr", "mds"):
@@ -221,8 +224,9 @@ def make_osd_store(layout: Layout, osd_id: int, osd_uuid: str, host: SandboxHost
         db.parent.mkdir(parents=True, exist_ok=True)
         extra = ["--bluestore-block-db-create", "true", "--bluestore-block-db-size",
                  str(DB_BYTES), "--bluestore-block-db-path", str(db)]
-    run(["ceph-osd", "-c", str(layout.conf_path), "-i", str(osd_id), "--mkfs",
-         "--osd-uuid", osd_uuid, *extra], f"making the store of osd.{osd_id}",
+    run(layout.daemon_argv(["ceph-osd", "-c", str(layout.conf_path), "-i", str(osd_id),
+                            "--mkfs", "--osd-uuid", osd_uuid, *extra]),
+        f"making the store of osd.{osd_id}",
         log=layout.root / "log" / f"osd.{osd_id}.log")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cephmaint.sandbox.release import in_chroot
 from cephmaint.sandbox.topology import PgLog, Store, Topology, load_topology
 
 #: The spare hardware of the default topology, without OSDs: the new host of replacement
@@ -81,6 +83,14 @@ class Layout:
     #: The topology it was made from, as JSON (Topology.model_dump by alias).
     topology: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+    #: The Ceph release its daemons run ("pacific", "reef").
+    release: str = "pacific"
+    #: The chroot they run in, for a release the host does not have (None: the host's).
+    chroot: str | None = None
+
+    def daemon_argv(self, argv: Sequence[str]) -> list[str]:
+        """A Ceph daemon's or tool's command line as run for this sandbox's release."""
+        return in_chroot(self.chroot, self.root, argv)
 
     def shape(self) -> Topology:
         """The topology the sandbox was made from."""
@@ -157,7 +167,8 @@ class Layout:
 
 def make_layout(
     name: str, root: Path, fsid: str, subnet: str, redis_url: str, redis_managed: bool,
-    python: str, topology: Topology | None = None,
+    python: str, topology: Topology | None = None, release: str = "pacific",
+    chroot: str | None = None,
 ) -> Layout:
     """Build the layout of a new sandbox from the choices made by its creator."""
     shape = topology or load_topology("default")
@@ -179,7 +190,8 @@ def make_layout(
         hosts.append(SandboxHost(host, f"{subnet}.{FIRST_HOST + index}", SSH_PORT, devices,
                                  spec.osds, spec.rack, spec.device_class, spec.db_shared, db))
     return Layout(name, root, fsid, subnet, tuple(hosts), redis_url, redis_managed, python,
-                  shape.model_dump(mode="json", by_alias=True))
+                  shape.model_dump(mode="json", by_alias=True), release=release,
+                  chroot=chroot)
 
 
 def render_ceph_conf(layout: Layout) -> str:
@@ -213,6 +225,9 @@ osd pool default pg autoscale mode = off
 mon data avail warn = 1
 mon data avail crit = 0
 mon allow pool delete = true
+# The manager's REST API is of no use here, and on Reef from trixie it cannot load (its
+# PyO3-built cryptography refuses the manager's subinterpreters: MGR_MODULE_DEPENDENCY).
+mgr initial modules = iostat nfs
 run dir = {r}/run
 admin socket = {r}/run/$name.asok
 log file = {r}/log/$name.log

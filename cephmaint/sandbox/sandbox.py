@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ceph_tasks.decisions.weights import size_weight
-from ceph_tasks.settings import DEFAULT_RABBITMQ, Settings
+from ceph_tasks.settings import DEFAULT_RABBITMQ, DEFAULT_SANDBOX_CACHE, Settings
 from cephmaint.errors import SandboxError
 from cephmaint.sandbox import cluster, sshd
 from cephmaint.sandbox.data import recorded_objects, verify_pools, write_pools
@@ -30,6 +30,7 @@ from cephmaint.sandbox.layout import (
 from cephmaint.sandbox.pools import create_filesystem, create_pools
 from cephmaint.sandbox.procs import Daemon, processes_under, terminate_all, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
+from cephmaint.sandbox.release import Release, ensure_chroot, host_release
 from cephmaint.sandbox.topology import Topology, load_topology
 
 
@@ -94,6 +95,8 @@ class Report:
         lines = [
             f"sandbox {self.name}: {self.health}",
             f"  root        {self.root}",
+            f"  release     {self.layout.release}"
+            + (f" (daemons in {self.layout.chroot})" if self.layout.chroot else ""),
             f"  ceph.conf   {self.layout.conf_path}",
             "  monitors    " + ", ".join(f"v1:{a}:{MON_PORT}"
                                            for a in self.layout.mon_addresses),
@@ -121,15 +124,18 @@ class Report:
 class Sandbox:
     """A sandbox on this machine, known by its root folder."""
 
-    def __init__(self, root: Path, rabbitmq: str = DEFAULT_RABBITMQ) -> None:
+    def __init__(self, root: Path, rabbitmq: str = DEFAULT_RABBITMQ,
+                 cache: Path = DEFAULT_SANDBOX_CACHE) -> None:
         self.root = root
         self.registry = Registry(root)
         self.rabbitmq = rabbitmq
+        self.cache = cache
 
     @classmethod
     def named(cls, name: str, settings: Settings) -> Sandbox:
         """The sandbox called name under the settings' sandbox home."""
-        return cls(sandbox_root(name, settings.sandbox_home), settings.rabbitmq_url)
+        return cls(sandbox_root(name, settings.sandbox_home), settings.rabbitmq_url,
+                   settings.sandbox_cache)
 
     @property
     def exists(self) -> bool:
@@ -146,15 +152,17 @@ class Sandbox:
     # -- up ---------------------------------------------------------------------------------
 
     def up(self, redis_url: str | None = None, timeout: float = 120,
-           topology: Topology | None = None) -> Report:
-        """Create the sandbox (default topology) or start what is not running; until HEALTH_OK.
+           topology: Topology | None = None, release: Release | None = None) -> Report:
+        """Create the sandbox (default topology, the host's release) or start what is not
+        running; until HEALTH_OK.
 
-        A sandbox that exists keeps the topology it was made with.
+        A sandbox that exists keeps the topology and release it was made with.
         """
         if self.exists:
             layout = self.layout()
         else:
-            layout = self._create(redis_url, topology or load_topology("default"))
+            layout = self._create(redis_url, topology or load_topology("default"),
+                                  release or host_release())
         for daemon in self._service_daemons(layout):
             daemon.start()
         mons, mgrs, mdss = (
@@ -202,9 +210,10 @@ class Sandbox:
         write_sandbox_inventory(layout, self.registry, live)
         return layout.inventory_path
 
-    def _create(self, redis_url: str | None, topology: Topology) -> Layout:
+    def _create(self, redis_url: str | None, topology: Topology, release: Release) -> Layout:
         if any(self.root.iterdir() if self.root.exists() else ()):
             raise SandboxError(f"{self.root} exists but holds no sandbox: remove it first")
+        chroot = None if release == host_release() else ensure_chroot(self.cache, release)
         rng = random.Random()
         managed = redis_url is None
         layout = make_layout(
@@ -212,6 +221,7 @@ class Sandbox:
             subnet=choose_subnet(rng, len(topology.hosts)),
             redis_url=redis_url or f"redis://127.0.0.1:{free_port()}/0",
             redis_managed=managed, python=sys.executable, topology=topology,
+            release=release.value, chroot=None if chroot is None else str(chroot),
         )
         self.root.mkdir(parents=True, exist_ok=True)
         layout.conf_path.write_text(render_ceph_conf(layout))
