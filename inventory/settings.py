@@ -196,6 +196,33 @@ class MaintenanceWindow(InventoryModel):
         return f"{days} {self.start:%H:%M}-{self.end:%H:%M} {self.timezone}"
 
 
+class RecoveryPace(StrEnum):
+    """How hard each OSD works on recovery and backfill while a maintenance moves data."""
+
+    GENTLE = "gentle"
+    BALANCED = "balanced"
+    FAST = "fast"
+
+
+class RecoverySettings(InventoryModel):
+    """Per-OSD recovery settings while data moves, on either scheduler (wpq or mClock).
+
+    Each left out (None) stays as the cluster has it; an option the operator set in the
+    config database is never overridden.
+    """
+
+    #: The per-OSD backfill limit (osd_max_backfills; under mClock with its override).
+    backfills_per_osd: StrictInt | None = Field(default=None, ge=1)
+    pace: RecoveryPace | None = None
+
+    @model_validator(mode="after")
+    def _asks_something(self) -> RecoverySettings:
+        if self.backfills_per_osd is None and self.pace is None:
+            raise ValueError("give backfills_per_osd or pace (or both), or leave recovery out "
+                             "to keep the cluster's own settings")
+        return self
+
+
 class Throttles(InventoryModel):
     """Limits for moving data: backfill cap, CRUSH weight steps, and how full OSDs may get."""
 
@@ -206,6 +233,8 @@ class Throttles(InventoryModel):
     capacity_margin_points: float = Field(default=5.0, ge=0, lt=100, allow_inf_nan=False)
     #: How long a drain or fill may hold on full OSDs before it fails.
     full_hold_limit_seconds: PositiveFloat = Field(default=6 * 3600.0, allow_inf_nan=False)
+    #: Per-OSD recovery settings while data moves; None leaves the cluster's alone.
+    recovery: RecoverySettings | None = None
 
 
 class PrometheusCheck(InventoryModel):
