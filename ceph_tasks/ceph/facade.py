@@ -27,6 +27,7 @@ from ceph_tasks.ceph.models import (
     parse_as,
     parse_list,
 )
+from ceph_tasks.ceph.models.config_db import ConfigEntry, parse_config_dump, running_value
 from ceph_tasks.ceph.models.service_daemons import DaemonKind, Daemons
 from ceph_tasks.errors import CephBadOutput, CephBusy, CephError, CephTryAgain
 
@@ -108,6 +109,25 @@ class Ceph:
         """`config get WHO KEY`: one setting as the monitors' config database has it."""
         answer = self.client.mon_command("config get", who=who, key=key)
         return str(answer).strip()
+
+    def config_dump(self) -> tuple[ConfigEntry, ...]:
+        """`config dump`: every option set in the monitors' config database."""
+        return parse_config_dump(self.client.mon_command("config dump"))
+
+    def running_config(self, who: str, key: str) -> str:
+        """`config show WHO KEY` (the manager's): the value a daemon runs with now.
+
+        CephNotFound when the manager has no report from the daemon (it is down).
+        """
+        try:
+            answer = self.client.mgr_command("config show", who=who, key=key)
+        except CephBadOutput as e:
+            # With a key the manager prints the bare value ("wpq\n") whatever the format
+            # asked: not JSON, so the client could not parse it, and the text is the answer.
+            if not e.output.strip():
+                raise
+            answer = e.output
+        return running_value(answer, who, key)
 
     def pool_ls_detail(self) -> tuple[Pool, ...]:
         """`osd pool ls detail`: every pool's size, min_size and CRUSH rule."""

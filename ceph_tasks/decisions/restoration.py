@@ -2,12 +2,13 @@
 
 Every change a maintenance makes is recorded in the ledger before it is made, under a key
 whose prefix names its kind: OSD daemons it stopped, flags (cluster, host and pool), Ceph's
-background movers, monitoring downtimes, and the CRUSH weights of drained OSDs. The restore
-task reads them all and puts back those asked for, whoever calls it: the end of a plan, a
-finaliser after a failure or a cancel, the guardian, a retry. Weights and upmap items are
-not restored here: raising OSDs back moves data, so that goes through the reweight task and
-its throttle; and an upmap item holds a PG where its data is, so taking it away moves data
-too (the plan names the pins that stay; the balancer releases them when worth it).
+background movers, per-OSD recovery settings, monitoring downtimes, and the CRUSH weights
+of drained OSDs. The restore task reads them all and puts back those asked for, whoever
+calls it: the end of a plan, a finaliser after a failure or a cancel, the guardian, a retry.
+Weights and upmap items are not restored here: raising OSDs back moves data, so that goes
+through the reweight task and its throttle; and an upmap item holds a PG where its data is,
+so taking it away moves data too (the plan names the pins that stay; the balancer releases
+them when worth it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from enum import StrEnum
 from typing import Any
 
 from ceph_tasks.ceph.models import OsdDump, Pool
-from ceph_tasks.decisions import downtime_window, flag_plan, movers, reweight_plan, upmaps
+from ceph_tasks.ceph.models.config_db import ConfigEntry
+from ceph_tasks.decisions import (
+    downtime_window,
+    flag_plan,
+    movers,
+    recovery_settings,
+    reweight_plan,
+    upmaps,
+)
 from ceph_tasks.decisions.change import Change
 
 
@@ -27,6 +36,7 @@ class Kind(StrEnum):
     DAEMONS = "daemons"
     FLAGS = "flags"
     MOVERS = "movers"
+    RECOVERY = "recovery"
     DOWNTIMES = "downtimes"
     WEIGHTS = "weights"
     LOCATES = "locates"
@@ -43,6 +53,7 @@ PREFIXES: dict[Kind, str] = {
     Kind.DAEMONS: f"{DAEMON_PREFIX}:",
     Kind.FLAGS: f"{flag_plan.LEDGER_PREFIX}:",
     Kind.MOVERS: f"{movers.LEDGER_PREFIX}:",
+    Kind.RECOVERY: f"{recovery_settings.LEDGER_PREFIX}:",
     Kind.DOWNTIMES: f"{downtime_window.LEDGER_PREFIX}:",
     Kind.WEIGHTS: f"{reweight_plan.LEDGER_PREFIX}:",
     Kind.LOCATES: f"{LOCATE_PREFIX}:",
@@ -51,8 +62,8 @@ PREFIXES: dict[Kind, str] = {
 
 #: What the restore task puts back, in this order: a host's daemons start before its noout
 #: is lifted. Weights come back through the throttled reweight.
-RESTORED_HERE: tuple[Kind, ...] = (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS, Kind.DOWNTIMES,
-                                   Kind.LOCATES)
+RESTORED_HERE: tuple[Kind, ...] = (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS, Kind.RECOVERY,
+                                   Kind.DOWNTIMES, Kind.LOCATES)
 
 
 def kinds_of(names: Iterable[str] | None) -> tuple[Kind, ...]:
@@ -87,6 +98,12 @@ def ceph_restores(entries: Mapping[str, Any], dump: OsdDump, pools: Iterable[Poo
     """
     return (flag_plan.restore_flag_changes(recorded(entries, [Kind.FLAGS]), dump)
             + movers.restore_changes(recorded(entries, [Kind.MOVERS]), balancer, pools))
+
+
+def recovery_restores(entries: Mapping[str, Any], config: Iterable[ConfigEntry]
+                      ) -> list[Change]:
+    """The commands putting back the recorded per-OSD recovery settings still ours."""
+    return recovery_settings.restore_changes(recorded(entries, [Kind.RECOVERY]), config)
 
 
 def downtime_hosts(entries: Mapping[str, Any]) -> list[str]:

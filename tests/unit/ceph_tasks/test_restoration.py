@@ -35,7 +35,7 @@ ENTRIES = {
 
 def test_every_kind_but_weights_is_restored_here_when_none_is_named() -> None:
     assert kinds_of(None) == RESTORED_HERE == (Kind.DAEMONS, Kind.FLAGS, Kind.MOVERS,
-                                               Kind.DOWNTIMES, Kind.LOCATES)
+                                               Kind.RECOVERY, Kind.DOWNTIMES, Kind.LOCATES)
 
 
 def test_kinds_are_restored_in_one_order_daemons_before_the_flags_that_hold_them_in() -> None:
