@@ -41,6 +41,7 @@ class TaskName(StrEnum):
     PIN_PLACEMENT = "cephmaint.pin_placement"
     MOVE_OFF = "cephmaint.move_off"
     RELEASE_PINS = "cephmaint.release_pins"
+    APPLY_RECOVERY_SETTINGS = "cephmaint.apply_recovery_settings"
 
 
 #: The modules that register those tasks, imported by a worker when it starts.
@@ -54,6 +55,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.health_wait",
     "ceph_tasks.tasks.host_work",
     "ceph_tasks.tasks.pause",
+    "ceph_tasks.tasks.recovery_settings",
     "ceph_tasks.tasks.addition",
     "ceph_tasks.tasks.deep_scrub",
     "ceph_tasks.tasks.failed_disk",

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ceph_tasks.ceph.models import OsdTree
 from ceph_tasks.ceph.models.config_db import ConfigEntry
 from ceph_tasks.decisions.change import Change
 from inventory import RecoveryPace, RecoverySettings
@@ -77,6 +78,31 @@ class OsdPlace:
     device_class: str = ""
     #: Bucket name by CRUSH type: {"host": "node1", "rack": "r1", "root": "default"}.
     buckets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecoveryView:
+    """What the settings are decided from, read at one moment."""
+
+    #: Each up OSD's running osd_op_queue; None when the manager has no report of it.
+    op_queues: Mapping[int, str | None]
+    config: tuple[ConfigEntry, ...]
+    places: Mapping[int, OsdPlace] = field(default_factory=dict)
+
+    def decide(self, asked: RecoverySettings, ours: Collection[str] = ()) -> RecoveryDecision:
+        """The decision for these settings (see decide)."""
+        return decide(self.op_queues, self.config, asked, ours=ours, places=self.places)
+
+
+def places(tree: OsdTree) -> dict[int, OsdPlace]:
+    """Every OSD's device class and the CRUSH buckets above it, by type."""
+    types = sorted({n.type for n in tree.nodes if not n.is_osd})
+    above: dict[int, dict[str, str]] = {}
+    for bucket_type in types:
+        for name, osds in tree.buckets(bucket_type).items():
+            for osd in osds:
+                above.setdefault(osd, {})[bucket_type] = name
+    return {n.id: OsdPlace(n.device_class or "", above.get(n.id, {})) for n in tree.osds()}
 
 
 @dataclass(frozen=True)
@@ -176,10 +202,11 @@ def wanted(scheduler: Scheduler, asked: RecoverySettings) -> list[tuple[str, str
     return options
 
 
-def decide(op_queues: Mapping[int, str], entries: Iterable[ConfigEntry],
+def decide(op_queues: Mapping[int, str | None], entries: Iterable[ConfigEntry],
            asked: RecoverySettings, *, ours: Collection[str] = (),
            places: Mapping[int, OsdPlace] | None = None) -> RecoveryDecision:
-    """What to set on each OSD, given its running op queue and the config database.
+    """What to set on each OSD, given its running op queue (None: not reported) and the
+    config database.
 
     ours: the ledger keys this maintenance recorded; an OSD's own entry under one of them
     was set by it, not by the operator. places: where each OSD sits, to judge masked
@@ -191,9 +218,10 @@ def decide(op_queues: Mapping[int, str], entries: Iterable[ConfigEntry],
     skipped: dict[int, str] = {}
     schedulers: dict[int, Scheduler] = {}
     for osd, queue in sorted(op_queues.items()):
-        scheduler = scheduler_of(queue)
+        scheduler = None if queue is None else scheduler_of(queue)
         if scheduler is None:
-            skipped[osd] = f"op queue {queue!r} is neither wpq nor mclock_scheduler"
+            skipped[osd] = ("the manager has no running config of it" if queue is None
+                            else f"op queue {queue!r} is neither wpq nor mclock_scheduler")
             continue
         schedulers[osd] = scheduler
         place = (places or {}).get(osd)

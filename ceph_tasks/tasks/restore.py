@@ -1,11 +1,11 @@
 """The one restore path: put back everything a maintenance recorded in the ledger.
 
-OSD daemons a host's work stopped, flags, the balancer and the autoscaler, monitoring
-downtimes: read from the ledger, compared with the cluster now, put back where they are
-still as the maintenance left them, and the records dropped once done (see
-ceph_tasks.decisions.restoration). The end of every plan, its finalisers after a failure or
-a cancel, and a retry all run this task; the drained OSDs' weights come back through the
-reweight task (rollback), under the same throttle as a drain.
+OSD daemons a host's work stopped, flags, the balancer and the autoscaler, per-OSD
+recovery settings, monitoring downtimes: read from the ledger, compared with the cluster
+now, put back where they are still as the maintenance left them, and the records dropped
+once done (see ceph_tasks.decisions.restoration). The end of every plan, its finalisers
+after a failure or a cancel, and a retry all run this task; the drained OSDs' weights come
+back through the reweight task (rollback), under the same throttle as a drain.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import shared_task
 
+from ceph_tasks.decisions.change import Change
 from ceph_tasks.decisions.restoration import (
     Kind,
     ceph_restores,
@@ -22,6 +23,7 @@ from ceph_tasks.decisions.restoration import (
     kinds_of,
     lit_locates,
     recorded,
+    recovery_restores,
     stopped_daemons,
 )
 from ceph_tasks.errors import CephTaskError, TaskFailed
@@ -35,7 +37,8 @@ from ceph_tasks.tasks.pause import movers_now
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.RESTORE)  # type: ignore[untyped-decorator]
 def restore(self: MaintenanceTask, cluster: str, reference: str,
             kinds: list[str] | None = None) -> dict[str, Any]:
-    """Put back the recorded changes of these kinds (flags, movers, downtimes; None: all)."""
+    """Put back the recorded changes of these kinds (flags, movers, recovery settings,
+    downtimes; None: all)."""
     what = f"cluster {cluster}: restore what {reference} changed"
     ctx = self.context
     try:
@@ -48,7 +51,7 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
     # cannot be started (the host still down) fails the restore here, flags untouched.
     started = _start_daemons(self, what, cluster, reference, entries)
     ceph_entries = recorded(entries, [k for k in wanted if k in (Kind.FLAGS, Kind.MOVERS)])
-    changes = []
+    changes: list[Change] = []
     if ceph_entries:
         with step(f"{what}: ceph osd dump, balancer status, osd pool ls detail"):
             ceph = ctx.ceph(cluster)
@@ -59,6 +62,7 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
             for key in ceph_entries:
                 # No longer ours: a later change records afresh.
                 ctx.ledger.forget(reference, key)
+    changes += _recovery_back(self, what, cluster, reference, wanted, entries)
     lifted: dict[str, dict[str, int]] = {}
     failed: list[str] = []
     out = _locates_out(self, cluster, reference, entries, failed)
@@ -71,6 +75,23 @@ def restore(self: MaintenanceTask, cluster: str, reference: str,
         raise TaskFailed("; ".join(failed))
     return {"cluster": cluster, "started": started, "changed": [c.says for c in changes],
             "downtimes": lifted, "locates_out": out}
+
+
+def _recovery_back(task: MaintenanceTask, what: str, cluster: str, reference: str,
+                   wanted: tuple[Kind, ...], entries: dict[str, Any]) -> list[Change]:
+    """Put back the per-OSD recovery settings still as the maintenance left them."""
+    ours = recorded(entries, [Kind.RECOVERY]) if Kind.RECOVERY in wanted else {}
+    if not ours:
+        return []
+    ctx = task.context
+    with step(f"{what}: ceph config dump"):
+        ceph = ctx.ceph(cluster)
+        changes = recovery_restores(ours, ceph.config_dump())
+    task.send(what, ceph, changes)
+    with step(what):
+        for key in ours:
+            ctx.ledger.forget(reference, key)
+    return changes
 
 
 def _locates_out(task: MaintenanceTask, cluster: str, reference: str,
