@@ -55,7 +55,7 @@ TASK_MODULES: tuple[str, ...] = (
     "ceph_tasks.tasks.health_wait",
     "ceph_tasks.tasks.host_work",
     "ceph_tasks.tasks.pause",
-    "ceph_tasks.tasks.recovery_settings",
+    "ceph_tasks.tasks.osd_recovery",
     "ceph_tasks.tasks.addition",
     "ceph_tasks.tasks.deep_scrub",
     "ceph_tasks.tasks.failed_disk",

@@ -11,7 +11,7 @@ from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.recovery_settings import setting_key
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.context import TaskContext, install_context
-from ceph_tasks.tasks.recovery_settings import apply_recovery_settings
+from ceph_tasks.tasks.osd_recovery import apply_recovery_settings
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.testing.fake_config import FakeConfigDatabase
 from ceph_tasks.testing.fake_executor import FakeExecutor
