@@ -33,6 +33,7 @@ from workflows.move_once import (
     with_target_joined,
 )
 from workflows.plan import MaintenancePlan, Phase
+from workflows.recovery_plan import recovery_lines
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
 
@@ -189,7 +190,8 @@ def plan_add(
         pools=addition_impact(state, host, new.rack, classes),
         guards=("cluster healthy before anything changes",),
         # Where new OSDs land is the host's own CRUSH location: the pools above assume this.
-        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}", how, why))
+        notes=(f"new OSDs of {host} expected under CRUSH bucket {under}", how, why),
+        recovery=recovery_lines(cluster, state))
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start())
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
@@ -207,11 +209,14 @@ def plan_add(
 
 def before_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.PREPARE
                   ) -> None:
-    """Scrubs paused on the pools whose data moves and Ceph's own movers paused."""
+    """Scrubs paused on the pools whose data moves, Ceph's own movers paused, and the
+    per-OSD recovery settings the throttles ask for (if any)."""
     pools = moving_pools(plan)
     if pools:
         plan.add(steps.flags_on(plan.last(), pools, phase=phase))
     plan.add(steps.movers_off(plan.last(), phase=phase))
+    if plan.recovery is not None:
+        plan.add(steps.recovery_settings(plan.last(), phase=phase))
 
 
 def moving_pools(plan: MaintenancePlan) -> list[str]:
@@ -227,7 +232,9 @@ def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, ti
     The wait can last days: scrub flags held that long leave every PG of the cluster behind
     on scrubs, so they are lifted before it and set again for the data to come back.
     """
-    plan.add(steps.restore(plan.last(), [Kind.FLAGS, Kind.MOVERS], phase=Phase.HARDWARE))
+    # The recovery settings too: other recovery during a wait of days is not throttled.
+    kinds = [Kind.FLAGS, Kind.MOVERS] + ([Kind.RECOVERY] if plan.recovery is not None else [])
+    plan.add(steps.restore(plan.last(), kinds, phase=Phase.HARDWARE))
     plan.add(steps.notify(host, action, plan.last(), device_paths=device_paths,
                           ticket=ticket))
     plan.add(steps.wait_technician(host, timing.technician, plan.last(),
@@ -312,6 +319,7 @@ def _plan(kind: str, host: str, cluster: Cluster, state: ClusterState, ref: str,
                 "before removal"),
         capacity=state.capacity,
         notes=(daemons_note(cluster, state, host),),
+        recovery=recovery_lines(cluster, state),
     )
 
 

@@ -26,6 +26,7 @@ from workflows.builders import (
 from workflows.errors import PlanRefused
 from workflows.impact import removal_impact
 from workflows.plan import MaintenancePlan, Phase
+from workflows.recovery_plan import recovery_lines
 from workflows.state import ClusterState
 from workflows.steps import StepMaker
 
@@ -120,7 +121,7 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
         failed=unit.osds if failed else (),
         notes=(f"{swapped.path}, bay {swapped.bay or '?'}, serial {swapped.serial or '?'}",
                *_failure_notes(cluster)),
-        capacity=state.capacity)
+        capacity=state.capacity, recovery=recovery_lines(cluster, state))
     steps = StepMaker(cluster.name, plan.reference)
     host = unit.host.name
     if failed:

@@ -24,6 +24,7 @@ from workflows.builders import (
 from workflows.errors import PlanRefused
 from workflows.impact import removal_impact
 from workflows.plan import MaintenancePlan, Phase
+from workflows.recovery_plan import recovery_lines
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
 
@@ -54,7 +55,7 @@ def plan_failed_host(
                 f"{named} safe to destroy (their data recovered) before they are purged"),
         notes=(f"{host} does not answer: nothing runs on it, its devices are not zapped "
                "(zap them before reusing them)",),
-        capacity=state.capacity)
+        capacity=state.capacity, recovery=recovery_lines(cluster, state))
     steps = StepMaker(cluster.name, ref)
     plan.add(steps.healthy_to_start(failed=osds))
     plan.add(steps.removal_guard([host], plan.last()))

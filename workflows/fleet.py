@@ -24,6 +24,7 @@ from workflows.builders import (
 from workflows.errors import PlanError, PlanRefused
 from workflows.impact import removal_impact, worst_of
 from workflows.plan import MaintenancePlan
+from workflows.recovery_plan import recovery_lines
 from workflows.state import ClusterState, DomainCheck, domain_problems
 from workflows.steps import StepMaker
 
@@ -134,6 +135,7 @@ def plan_fleet(
                 "each host's OSDs safe to destroy before its removal"),
         notes=tuple(f"batch {i}: {', '.join(b)}" for i, b in enumerate(groups, 1)),
         capacity=state.capacity if action == FleetAction.RETIRE else None,
+        recovery=recovery_lines(cluster, state),
     )
     shared = StepMaker(cluster.name, ref)
     plan.add(shared.healthy_to_start())

@@ -81,6 +81,9 @@ class MaintenancePlan:
     #: OSDs already failed (down) when planned: their being down and their degraded copies
     #: do not hold the start back, the maintenance repairs them.
     failed: tuple[int, ...] = ()
+    #: The per-OSD recovery settings applied before data moves, by group of OSDs; None
+    #: when the throttles ask for none (the cluster's own settings stay).
+    recovery: tuple[str, ...] | None = None
 
     def add(self, step: Step) -> str:
         """Append a step (its dependencies must already be in the plan); return its id."""
@@ -130,6 +133,7 @@ class MaintenancePlan:
         if self.capacity is not None:
             lines += [f"  {line}" for line in self.capacity.describe()]
         lines += [f"  guard: {g}" for g in self.guards]
+        lines += [f"  recovery: {line}" for line in self.recovery or ()]
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  WARNING: {w}" for w in self.warnings]
         lines.append("steps:")
@@ -147,7 +151,8 @@ class MaintenancePlan:
 
 #: The kind of change each setup step records, put back by a restore step of that kind.
 _KIND_OF_SETUP = {TaskName.SET_FLAGS: Kind.FLAGS, TaskName.SET_DOWNTIME: Kind.DOWNTIMES,
-                  TaskName.PAUSE_MOVERS: Kind.MOVERS}
+                  TaskName.PAUSE_MOVERS: Kind.MOVERS,
+                  TaskName.APPLY_RECOVERY_SETTINGS: Kind.RECOVERY}
 
 
 def setup_to_redo(steps: Sequence[Mapping[str, Any]], succeeded: Callable[[str], bool]

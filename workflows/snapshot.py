@@ -11,6 +11,7 @@ from ceph_tasks.ceph.placement import PlacementSimulator
 from ceph_tasks.decisions.capacity import CapacityProjection, copy_divisors, project
 from ceph_tasks.decisions.upmaps import UpmapReadiness, client_releases
 from ceph_tasks.errors import CephBadOutput
+from ceph_tasks.tasks.osd_recovery import recovery_view
 from inventory import Cluster
 from workflows.state import ClusterState
 
@@ -35,7 +36,8 @@ def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_clus
     With drained, the state also holds every OSD's fullness projected after those OSDs are
     drained to weight 0 (see project_capacity); with stopped, Ceph's `osd ok-to-stop` for
     those OSDs (a host's work without a drain); with upmaps, whether upmap items may be
-    used (a replace that moves each copy once).
+    used (a replace that moves each copy once). When the throttles ask for recovery
+    settings, each up OSD's scheduler and the config database too.
     """
     client = connect(cluster)
     try:
@@ -46,6 +48,8 @@ def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_clus
             state = replace(state, ok_to_stop=ceph.ok_to_stop(halted))
         if upmaps:
             state = replace(state, upmap_readiness=read_upmap_readiness(ceph))
+        if cluster.throttles.recovery is not None:
+            state = replace(state, recovery=recovery_view(ceph))
         if drained is None:
             return state
         # Only OSDs CRUSH holds can be reweighted; a plan naming others is refused anyway.

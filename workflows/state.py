@@ -9,6 +9,7 @@ from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdDf, OsdTree, PgDump, 
 from ceph_tasks.ceph.models.service_daemons import Daemons
 from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.decisions.preconditions import removal_problems
+from ceph_tasks.decisions.recovery_settings import RecoveryView
 from ceph_tasks.decisions.upmaps import UpmapReadiness
 
 
@@ -34,6 +35,9 @@ class ClusterState:
     #: Whether upmap items may be used (the clients admitted and connected); None when not
     #: read, and a replace then moves data by drain and fill.
     upmap_readiness: UpmapReadiness | None = None
+    #: Each up OSD's scheduler and the config database, read when the throttles ask for
+    #: recovery settings; None otherwise.
+    recovery: RecoveryView | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

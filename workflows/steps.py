@@ -89,6 +89,13 @@ class StepMaker:
         return self._step("movers-off", "pause the balancer and the PG autoscaler",
                           TaskName.PAUSE_MOVERS, phase, after, reference=self.reference)
 
+    def recovery_settings(self, after: Sequence[str], phase: Phase = Phase.PREPARE) -> Step:
+        """Give each OSD the throttles' recovery settings for its scheduler (recorded)."""
+        return self._step("recovery-settings", "set per-OSD recovery settings for each OSD's "
+                          "scheduler (the operator's own kept)",
+                          TaskName.APPLY_RECOVERY_SETTINGS, phase, after,
+                          reference=self.reference)
+
     def host_noout(self, host: str, after: Sequence[str]) -> Step:
         """Keep the host's OSDs in while they are down (`osd set-group noout HOST`)."""
         return self._step(f"noout-{host}", f"set noout on host {host} only (osd set-group)",

@@ -17,7 +17,14 @@ from pydantic import SecretStr
 
 from ceph_tasks.decisions.upmaps import UpmapReadiness
 from ceph_tasks.names import TASK_MODULES, TaskName
-from inventory import Cluster, FailurePolicy, NotificationTargets, TicketTarget
+from inventory import (
+    Cluster,
+    FailurePolicy,
+    NotificationTargets,
+    RecoveryPace,
+    RecoverySettings,
+    TicketTarget,
+)
 from tests.unit.workflows.test_daemon_hosts import with_daemons
 from tests.unit.workflows.test_db_device import with_shared_db
 from tests.unit.workflows.test_failed_disk import with_osd_down
@@ -59,7 +66,18 @@ def with_locate(cluster: Cluster) -> Cluster:
             url="https://jira.example.org", project="OPS", token=SecretStr("t")))})
 
 
+def with_recovery(cluster: Cluster) -> Cluster:
+    """The cluster whose throttles ask for per-OSD recovery settings."""
+    throttles = cluster.throttles.model_copy(update={"recovery": RecoverySettings(
+        backfills_per_osd=1, pace=RecoveryPace.GENTLE)})
+    return cluster.model_copy(update={"throttles": throttles})
+
+
 KINDS: dict[str, Callable[[Cluster, ClusterState], MaintenancePlan]] = {
+    "decommission with recovery settings": lambda c, s: plan_decommission(
+        "node2", cluster=with_recovery(c), state=s, check_domains=no_problems),
+    "replace with recovery settings": lambda c, s: plan_replace(
+        "node2", "node3", cluster=with_recovery(c), state=s, check_domains=no_problems),
     "decommission": lambda c, s: plan_decommission("node2", cluster=c, state=s,
                                                    check_domains=no_problems),
     "decommission moving each copy once": lambda c, s: plan_decommission(
