@@ -24,6 +24,7 @@ from ceph_tasks.ceph.models import (
     Pool,
     SafeToDestroy,
     Status,
+    Versions,
     parse_as,
     parse_list,
 )
@@ -140,6 +141,10 @@ class Ceph:
         if not isinstance(answer, dict):
             raise CephBadOutput("features", 0, f"not a JSON object: {answer!r:.200}")
         return answer
+
+    def versions(self) -> Versions:
+        """`versions`: the release each kind of daemon runs, and the oldest OSDs' release."""
+        return parse_as(Versions, self.client.mon_command("versions"), "versions")
 
     def crush_rule_dump(self) -> tuple[CrushRule, ...]:
         """`osd crush rule dump`: every rule and its steps."""

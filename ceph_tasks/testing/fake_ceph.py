@@ -23,6 +23,7 @@ FIXTURE_PREFIXES: dict[str, tuple[str, dict[str, Any]]] = {
     "pg_dump_pgs_brief": ("pg dump", {"dumpcontents": ["pgs_brief"]}),
     "osd_pool_ls_detail": ("osd pool ls", {"detail": "detail"}),
     "osd_crush_rule_dump": ("osd crush rule dump", {}),
+    "versions": ("versions", {}),
 }
 
 #: An answer: JSON to return, an error to raise, or a function of the command.

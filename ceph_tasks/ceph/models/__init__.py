@@ -14,6 +14,7 @@ from ceph_tasks.ceph.models.pgs import PgCounts, PgMap, PgStat, PgStateCount
 from ceph_tasks.ceph.models.pools import CrushRule, CrushStep, Pool
 from ceph_tasks.ceph.models.safety import OkToStop, SafeToDestroy
 from ceph_tasks.ceph.models.status import OsdMapSummary, Status
+from ceph_tasks.ceph.models.versions import DaemonVersion, Release, Versions
 
 __all__ = [
     "CephDevice",
@@ -21,6 +22,7 @@ __all__ = [
     "CheckSummary",
     "CrushRule",
     "CrushStep",
+    "DaemonVersion",
     "DeviceLocation",
     "DfSummary",
     "Health",
@@ -44,9 +46,11 @@ __all__ = [
     "PgStat",
     "PgStateCount",
     "Pool",
+    "Release",
     "SafeToDestroy",
     "Status",
     "TreeNode",
+    "Versions",
     "ceph_time",
     "parse_as",
     "parse_list",
