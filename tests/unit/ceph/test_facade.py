@@ -21,8 +21,9 @@ from ceph_tasks.testing.fake_ceph import FakeCephClient
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ceph"
 
 
-def test_reads_go_through_the_raw_client_and_come_back_typed() -> None:
-    fake = FakeCephClient.from_fixtures(FIXTURES / "osd_down")
+@pytest.mark.parametrize("folder", [FIXTURES, FIXTURES / "reef"], ids=["pacific", "reef"])
+def test_reads_go_through_the_raw_client_and_come_back_typed(folder: Path) -> None:
+    fake = FakeCephClient.from_fixtures(folder / "osd_down")
     ceph = Ceph(fake)
     assert ceph.status().osdmap.num_down_osds == 1
     assert "OSD_DOWN" in ceph.health_detail().checks
