@@ -14,7 +14,9 @@ or mclock_scheduler (Reef's). The inventory asks for a backfill limit and a pace
   backfill limit (and only that) sets the override and then osd_max_backfills.
 
 An option the operator set in the config database (for all daemons, all OSDs, this OSD, or
-under a mask that covers it) is theirs: kept, and said so, never overridden. Every value
+under a mask that covers it) is theirs: kept, and said so, unless the maintenance's value
+of a limit is gentler (a lower backfill limit for its duration): a maintenance may slow
+recovery below what the operator configured, never speed it up. Every value
 this maintenance sets is recorded in the ledger first with what the OSD's own entry was
 (or that there was none), and the restore puts that back, unless someone changed it since.
 """
@@ -227,12 +229,32 @@ def decide(op_queues: Mapping[int, str | None], entries: Iterable[ConfigEntry],
         place = (places or {}).get(osd)
         for option, value in wanted(scheduler, asked):
             operators = operator_entry(entries, osd, option, place, ours)
-            if operators is not None:
+            if operators is not None and not gentler(option, value, operators.value):
                 kept.append(Kept(osd, option, operators.value, _where(operators)))
             else:
                 settings.append(Setting(osd, option, value))
     settings = _drop_lone_overrides(settings, kept)
     return RecoveryDecision(tuple(settings), tuple(kept), skipped, schedulers)
+
+
+#: Options whose smaller value slows recovery, and whose larger one does.
+_LOWER_IS_GENTLER = frozenset({MAX_BACKFILLS, MAX_ACTIVE})
+_HIGHER_IS_GENTLER = frozenset({SLEEP})
+
+
+def gentler(option: str, ours: str, theirs: str) -> bool:
+    """Whether our value of a limit recovers more gently than the operator's.
+
+    A maintenance may make recovery gentler than the operator configured (a lower backfill
+    limit for its duration), never faster: a pace or profile of theirs is always kept.
+    """
+    try:
+        mine, other = float(ours), float(theirs)
+    except ValueError:
+        return False
+    if option in _LOWER_IS_GENTLER:
+        return mine < other
+    return option in _HIGHER_IS_GENTLER and mine > other
 
 
 def _drop_lone_overrides(settings: list[Setting], kept: Sequence[Kept]) -> list[Setting]:

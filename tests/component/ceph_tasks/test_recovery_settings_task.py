@@ -105,18 +105,27 @@ def test_a_rerun_sends_nothing(context: None, cluster: Cluster) -> None:
     assert len(cluster.sent()) == sent
 
 
-def test_the_operators_value_is_kept_untouched_and_the_restore_leaves_it(
+def test_the_operators_gentler_value_is_kept_untouched_and_the_restore_leaves_it(
         context: None, cluster: Cluster) -> None:
-    cluster.config.put("osd", "osd_max_backfills", "3")
-    cluster.config.put("osd.1", "osd_recovery_max_active", "6")
+    cluster.config.put("osd", "osd_max_backfills", "1")
+    cluster.config.put("osd.1", "osd_recovery_sleep", "0.5")
     done = apply_recovery_settings(cluster="c1", reference=REF)
-    assert "osd.1 osd_recovery_max_active 6 (osd.1)" in done["kept"]
+    assert "osd.1 osd_recovery_sleep 0.5 (osd.1)" in done["kept"]
     assert not any(args["name"] == "osd_max_backfills" for _, args in cluster.sent())
     # Under mClock the operator's limit gets no override from us either.
     assert cluster.config.value("osd.4", "osd_mclock_override_recovery_settings") is None
     restore(cluster="c1", reference=REF)
-    assert cluster.config.value("osd", "osd_max_backfills") == "3"
-    assert cluster.config.value("osd.1", "osd_recovery_max_active") == "6"
+    assert cluster.config.value("osd", "osd_max_backfills") == "1"
+    assert cluster.config.value("osd.1", "osd_recovery_sleep") == "0.5"
+
+
+def test_the_operators_faster_limit_gives_way_for_the_maintenance_and_comes_back(
+        context: None, cluster: Cluster) -> None:
+    cluster.config.put("osd.1", "osd_max_backfills", "6")
+    apply_recovery_settings(cluster="c1", reference=REF)
+    assert cluster.config.value("osd.1", "osd_max_backfills") == "1"
+    restore(cluster="c1", reference=REF)
+    assert cluster.config.value("osd.1", "osd_max_backfills") == "6"
 
 
 def test_restore_puts_back_exactly_what_was_there_and_twice_sends_nothing(

@@ -23,6 +23,7 @@ from ceph_tasks.decisions.restoration import Kind, recorded, recovery_restores, 
 from inventory import RecoveryPace, RecoverySettings
 
 GENTLE_ONE = RecoverySettings(backfills_per_osd=1, pace=RecoveryPace.GENTLE)
+GENTLE_TWO = RecoverySettings(backfills_per_osd=2, pace=RecoveryPace.GENTLE)
 WPQ = dict.fromkeys(range(6), "wpq")
 MCLOCK = dict.fromkeys(range(6, 9), "mclock_scheduler")
 
@@ -80,39 +81,53 @@ def test_an_unknown_op_queue_leaves_that_osd_alone_and_says_why() -> None:
     assert decision.describe()[-1].startswith("osd.1 left alone: op queue 'debug_random'")
 
 
-def test_the_operators_entries_for_osds_and_for_one_osd_are_kept() -> None:
-    dump = [entry("osd", MAX_BACKFILLS, "3"), entry("osd.2", MAX_ACTIVE, "5")]
-    decision = decide(WPQ, dump, GENTLE_ONE)
+def test_the_operators_entries_as_gentle_for_osds_and_for_one_osd_are_kept() -> None:
+    dump = [entry("osd", MAX_BACKFILLS, "1"), entry("osd.2", MAX_ACTIVE, "1")]
+    decision = decide(WPQ, dump, GENTLE_TWO)
     assert MAX_BACKFILLS not in {s.option for s in decision.settings}
     assert options(decision, 2) == [(SLEEP, "0.1")]
     kept = {(k.osd, k.option, k.value, k.where) for k in decision.kept}
-    assert (2, MAX_ACTIVE, "5", "osd.2") in kept and (0, MAX_BACKFILLS, "3", "osd") in kept
-    assert "the operator's kept: osd_max_backfills 3 (osd)" in decision.describe()[0]
+    assert (2, MAX_ACTIVE, "1", "osd.2") in kept and (0, MAX_BACKFILLS, "1", "osd") in kept
+    assert "the operator's kept: osd_max_backfills 1 (osd)" in decision.describe()[0]
+
+
+def test_the_operators_faster_limits_give_way_to_the_maintenances_gentler_ones() -> None:
+    dump = [entry("osd", MAX_BACKFILLS, "3"), entry("osd.2", MAX_ACTIVE, "5"),
+            entry("global", SLEEP, "0")]
+    decision = decide(WPQ, dump, GENTLE_ONE)
+    assert options(decision, 2) == [(MAX_BACKFILLS, "1"), (MAX_ACTIVE, "1"), (SLEEP, "0.1")]
+    assert not decision.kept
+
+
+def test_the_operators_pace_is_kept_even_where_ours_is_gentler() -> None:
+    decision = decide({6: "mclock_scheduler"}, [entry("osd", PROFILE, "high_recovery_ops")],
+                      RecoverySettings(pace=RecoveryPace.GENTLE))
+    assert not decision.settings and decision.kept[0].value == "high_recovery_ops"
 
 
 def test_a_global_entry_is_the_operators_too() -> None:
-    decision = decide({0: "wpq"}, [entry("global", SLEEP, "0")], GENTLE_ONE)
+    decision = decide({0: "wpq"}, [entry("global", SLEEP, "0.5")], GENTLE_ONE)
     assert SLEEP not in {s.option for s in decision.settings}
 
 
 def test_a_masked_entry_counts_only_for_the_osds_it_covers() -> None:
-    dump = [entry("osd", MAX_BACKFILLS, "2", location_type="host", location_value="node1"),
-            entry("osd", MAX_ACTIVE, "4", device_class="ssd")]
+    dump = [entry("osd", MAX_BACKFILLS, "1", location_type="host", location_value="node1"),
+            entry("osd", MAX_ACTIVE, "1", device_class="ssd")]
     places = {0: OsdPlace("hdd", {"host": "node0"}), 1: OsdPlace("ssd", {"host": "node1"})}
-    decision = decide({0: "wpq", 1: "wpq"}, dump, GENTLE_ONE, places=places)
-    assert options(decision, 0) == [(MAX_BACKFILLS, "1"), (MAX_ACTIVE, "1"), (SLEEP, "0.1")]
+    decision = decide({0: "wpq", 1: "wpq"}, dump, GENTLE_TWO, places=places)
+    assert options(decision, 0) == [(MAX_BACKFILLS, "2"), (MAX_ACTIVE, "1"), (SLEEP, "0.1")]
     assert options(decision, 1) == [(SLEEP, "0.1")]
     assert {k.where for k in decision.kept} == {"osd/host:node1", "osd/class:ssd"}
 
 
 def test_a_masked_entry_for_an_osd_of_unknown_place_is_kept_to_be_safe() -> None:
-    dump = [entry("osd", MAX_BACKFILLS, "2", device_class="hdd")]
-    assert MAX_BACKFILLS not in {s.option for s in decide({0: "wpq"}, dump, GENTLE_ONE)
+    dump = [entry("osd", MAX_BACKFILLS, "1", device_class="hdd")]
+    assert MAX_BACKFILLS not in {s.option for s in decide({0: "wpq"}, dump, GENTLE_TWO)
                                  .settings}
 
 
 def test_the_operators_backfill_limit_under_mclock_gets_no_override_from_us() -> None:
-    decision = decide({6: "mclock_scheduler"}, [entry("osd.6", MAX_BACKFILLS, "4")], GENTLE_ONE)
+    decision = decide({6: "mclock_scheduler"}, [entry("osd.6", MAX_BACKFILLS, "1")], GENTLE_TWO)
     assert options(decision, 6) == [(PROFILE, "high_client_ops")]
 
 

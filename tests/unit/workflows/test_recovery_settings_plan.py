@@ -17,7 +17,7 @@ from workflows.state import ClusterState
 
 MIXED = RecoveryView({0: "wpq", 1: "wpq", 2: "wpq", 3: "wpq", 4: "mclock_scheduler",
                       5: "mclock_scheduler"},
-                     (ConfigEntry(section="osd", name="osd_recovery_sleep", value="0"),))
+                     (ConfigEntry(section="osd", name="osd_recovery_sleep", value="0.5"),))
 MOVING = (TaskName.REWEIGHT, TaskName.MOVE_OFF, TaskName.PIN_PLACEMENT,
           TaskName.RELEASE_PINS)
 
@@ -82,7 +82,7 @@ def test_the_plan_says_which_mechanism_applies_to_which_osds(
     text = plan.render()
     assert "recovery: at most" in text and "(max_backfilling_pgs)" in text
     assert ("recovery: osd.0-3 (wpq): osd_max_backfills 1, osd_recovery_max_active 1; the "
-            "operator's kept: osd_recovery_sleep 0 (osd)") in text
+            "operator's kept: osd_recovery_sleep 0.5 (osd)") in text
     assert ("recovery: osd.4-5 (mclock): profile high_client_ops, override + "
             "osd_max_backfills 1") in text
 
