@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what cephmaint needs on a Debian machine: Debian packages (Ceph, sshd, Redis
 # and its sentinel, Alertmanager; for the tests: PostgreSQL for the audit trail, Prometheus
-# for the metrics and dashboards, Chromium and its driver for the web pages) and a
+# for the metrics and dashboards, Chromium and its driver for the web pages; debootstrap
+# for the chroot of a Ceph release the host does not carry) and a
 # virtualenv in .venv with the project and its test tools.
 # Idempotent: what is already there is not installed again.
 set -euo pipefail
@@ -11,7 +12,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 APT_PACKAGES=(ceph-mon ceph-osd ceph-mgr ceph-mds ceph-common python3-rados openssh-server
               openssh-client redis-server redis-sentinel prometheus-alertmanager openssl
-              postgresql prometheus chromium chromium-driver)
+              postgresql prometheus chromium chromium-driver debootstrap)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,6 +26,12 @@ if [[ $tier == quick ]]; then
     args=("${paths[@]}" "${args[@]}")
 fi
 bash scripts/bootstrap.sh
+if [[ $tier != quick ]]; then
+    # The Reef sandboxes run their daemons from a chroot built once (about a minute and a
+    # half, mostly downloads): started now, it is ready by the time the first one comes up,
+    # which waits for it (the build holds a lock).
+    .venv/bin/python -m cephmaint.sandbox.release reef >"${TMPDIR:-/tmp}/cephmaint-chroot-reef.log" 2>&1 &
+fi
 printf '\033[1m==> %s\033[0m\n' "Lint (ruff) and types (mypy on the pure core)"
 .venv/bin/ruff check .
 .venv/bin/mypy --strict --no-incremental inventory dyrygent workflows ceph_tasks/ceph/models \

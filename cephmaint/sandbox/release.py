@@ -11,14 +11,17 @@ host; the host's client talks to the chroot's daemons over loopback.
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
+from ceph_tasks.settings import DEFAULT_SANDBOX_CACHE
 from cephmaint.errors import SandboxError
 
 
@@ -102,3 +105,26 @@ def in_chroot(chroot: str | None, root: Path, argv: Sequence[str]) -> list[str]:
         return list(argv)
     return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _LAUNCH,
             "cephmaint-chroot", chroot, str(root), *argv]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build a release's chroot into the cache unless it is there (CI starts it early)."""
+    parser = argparse.ArgumentParser(prog="python -m cephmaint.sandbox.release",
+                                     description=main.__doc__)
+    parser.add_argument("release", choices=[r.value for r in Release])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_SANDBOX_CACHE)
+    args = parser.parse_args(argv)
+    release = Release(args.release)
+    if release == host_release():
+        print(f"{release.value} is the host's own release: no chroot needed")
+        return 0
+    try:
+        print(ensure_chroot(args.cache, release))
+    except SandboxError as e:
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
