@@ -28,6 +28,7 @@ from ceph_tasks.errors import CephError
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.ledger_mirror import ConfigKeyMirror
 from ceph_tasks.settings import Settings
+from cephmaint.sandbox.release import Release
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.sandbox.topology import Topology
 from dyrygent.handle import WorkflowHandle
@@ -236,7 +237,8 @@ def _balancer_off(ceph: Ceph) -> bool:
 def bench_on(root: Path, topology: Topology | None = None, step_lease: float | None = None,
              broker_url: str | None = None, redis_url: str | None = None,
              state_replicas: int = 0,
-             worker_env: Mapping[str, str] | None = None) -> Iterator[WorkflowBench]:
+             worker_env: Mapping[str, str] | None = None,
+             release: Release | None = None) -> Iterator[WorkflowBench]:
     """A fresh sandbox of the topology under root, an Alertmanager, and a workflows worker.
 
     step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds);

@@ -23,6 +23,7 @@ from ceph_tasks.decisions.host_daemons import arrived, daemons_on
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import TaskName
 from cephmaint.sandbox.cluster import service_daemon
+from cephmaint.sandbox.release import Release
 from cephmaint.sandbox.topology import load_topology
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
@@ -32,6 +33,7 @@ from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from workflows.errors import PlanRefused
 from workflows.fleet import FleetAction, plan_fleet
+from workflows.host_work import Work
 from workflows.plan import MaintenancePlan
 from workflows.snapshot import read_cluster_state
 
@@ -42,11 +44,13 @@ pytestmark = pytest.mark.integration
 class Scenario:
     """One maintenance: its kind, what it works on, and what a technician does for it."""
 
-    kind: str  # decommission, replace, add, disk, fleet
+    kind: str  # decommission, replace, add, disk, fleet, maintenance (work without drain)
     target: str  # a host, "osd.N", or hosts separated by commas for a fleet
     new_host: str | None = None
     #: The inventory's min_monitors for it: a monitor's host retired needs it lowered.
     min_monitors: int | None = None
+    #: The work done on a host without drain (kind maintenance).
+    work: Work | None = None
 
     @property
     def hosts(self) -> list[str]:
@@ -106,6 +110,18 @@ MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...
         (Scenario("add", "a2"), FULL),
         (Scenario("fleet", "a2,b2"), CI),
     ],
+    # The same cluster on Reef (mClock, its own output formats and health checks): each kind
+    # of maintenance once, a failure-domain refusal, each copy moved once (replace and
+    # decommission), and a reboot without drain.
+    "mixed@reef": [
+        (Refusal("decommission", "c1", ("pool rbd", "rbd-rule", "rack",
+                                        "only 2 rack would be left")), CI),
+        (Scenario("maintenance", "a2", work=Work.REBOOT), CI),
+        (Scenario("disk", "osd.8"), CI),
+        (Scenario("replace", "b1", new_host="new1"), CI),
+        (Scenario("decommission", "c1", min_monitors=2), CI),
+        (Scenario("add", "c1"), CI),
+    ],
     "default": [
         (Scenario("disk", "osd.5"), FULL),
         (Scenario("replace", "node2", new_host="spare-3.dc1"), FULL),
@@ -136,8 +152,10 @@ def benches(tmp_path_factory: pytest.TempPathFactory
                 stack.close()
             live.clear()
             stack = ExitStack()
-            bench = stack.enter_context(bench_on(tmp_path_factory.mktemp(name),
-                                                 load_topology(name)))
+            topology, _, release = name.partition("@")
+            bench = stack.enter_context(bench_on(
+                tmp_path_factory.mktemp(topology), load_topology(topology),
+                release=Release(release) if release else None))
             live[name] = (stack, bench)
         return live[name][1]
 
@@ -177,6 +195,7 @@ def refuse(bench: WorkflowBench, refusal: Refusal) -> None:
 def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
     """Plan, run and, as the technician, do the hardware work; then prove nothing was lost."""
     objects = bench.sandbox.verify()
+    weights = bench.tree().crush_weights()
     if scenario.kind == "add":
         bench.new_disks(scenario.target, f"ADD-{scenario.target}")
     if scenario.min_monitors is not None:
@@ -196,7 +215,7 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
     # the maintenance is left there, and the next case's audit window starts clean.
     poll(lambda: plan.reference not in bench.copies(), timeout=60, interval=0.5,
          what=lambda _: f"the ledger's copies of {plan.reference} dropped: {bench.copies()}")
-    check_layout(bench, scenario)
+    check_layout(bench, scenario, weights)
     check_handed_over(bench, plan)
     # The hardware changed: the operator brings the inventory up to date, as the plans of
     # the next maintenances on these hosts require.
@@ -204,6 +223,8 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
 
 
 def planned(bench: WorkflowBench, scenario: Scenario) -> MaintenancePlan:
+    if scenario.kind == "maintenance":
+        return bench.plan(scenario.kind, scenario.target, reason="firmware", work=scenario.work)
     if scenario.kind != "fleet":
         return bench.plan(scenario.kind, scenario.target, new_host=scenario.new_host)
     cluster = bench.cluster
@@ -307,7 +328,8 @@ def check_handed_over(bench: WorkflowBench, plan: MaintenancePlan) -> None:
             assert arrived(daemons, DaemonKind(kind), host, hosts), daemons
 
 
-def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:
+def check_layout(bench: WorkflowBench, scenario: Scenario,
+                 weights: dict[int, float]) -> None:
     """CRUSH holds what the maintenance promised, every weight where it belongs."""
     tree = bench.tree()
     hosts = {h: osds for h, osds in tree.hosts().items() if osds}
@@ -316,6 +338,8 @@ def check_layout(bench: WorkflowBench, scenario: Scenario) -> None:
         osd = int(scenario.target.removeprefix("osd."))
         node = tree.node(osd)
         assert node is not None and node.up and node.crush_weight == 1.0
+    elif scenario.kind == "maintenance":
+        assert tree.crush_weights() == weights, "work without drain moved no weight"
     elif scenario.kind in ("decommission", "fleet"):
         assert not set(scenario.hosts) & set(hosts), hosts
     else:
