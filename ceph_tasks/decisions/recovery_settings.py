@@ -307,7 +307,19 @@ def own_value(entries: Iterable[ConfigEntry], osd: int, option: str) -> str | No
 def to_send(decision: RecoveryDecision, entries: Iterable[ConfigEntry]) -> list[Setting]:
     """The settings not yet in the config database as wanted (a re-run sends nothing)."""
     entries = tuple(entries)
-    return [s for s in decision.settings if own_value(entries, s.osd, s.option) != s.value]
+    return [s for s in decision.settings
+            if not same_value(own_value(entries, s.osd, s.option), s.value)]
+
+
+def same_value(stored: str | None, value: str | None) -> bool:
+    """Whether the config database holds value: it keeps numbers in its own form (0.1 is
+    stored as 0.100000) and booleans as given."""
+    if stored is None or value is None:
+        return stored is value
+    try:
+        return float(stored) == float(value)
+    except ValueError:
+        return stored.strip().lower() == value.strip().lower()
 
 
 def setting_key(osd: int, option: str) -> str:
@@ -334,7 +346,7 @@ def restore_changes(recorded: Mapping[str, Any], entries: Iterable[ConfigEntry]
     changes = []
     for (osd, option), value in parsed:
         before, ours = value.get("before"), value.get("set")
-        if own_value(entries, osd, option) != ours:
+        if not same_value(own_value(entries, osd, option), ours):
             continue
         who = f"osd.{osd}"
         if before is None:

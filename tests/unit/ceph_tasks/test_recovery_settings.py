@@ -197,3 +197,14 @@ def test_config_dump_entries_and_a_bare_running_value_are_parsed() -> None:
 
 def test_osd_ranges_join_runs() -> None:
     assert osd_ranges([5, 0, 1, 2, 8, 10, 11]) == "osd.0-2, osd.5, osd.8, osd.10-11"
+
+
+def test_a_value_the_config_database_rewrote_in_its_own_form_is_still_ours() -> None:
+    [sleep] = [s for s in decide({0: "wpq"}, [], RecoverySettings(pace=RecoveryPace.GENTLE))
+               .settings if s.option == SLEEP]
+    stored = [entry("osd.0", SLEEP, "0.100000"), entry("osd.0", MAX_ACTIVE, "1")]
+    recorded_here = {sleep.ledger_key: record(sleep, None)}
+    assert [c.args for c in restore_changes(recorded_here, stored)] == [
+        {"who": "osd.0", "name": SLEEP}]
+    assert not to_send(decide({0: "wpq"}, [], RecoverySettings(pace=RecoveryPace.GENTLE)),
+                       stored)
