@@ -244,11 +244,13 @@ def bench_on(root: Path, topology: Topology | None = None, step_lease: float | N
     step_lease: the steps' lease and the rescue time of ticks and guardians, both (seconds);
     broker_url, redis_url: a broker and a state Redis other than the sandbox's Redis;
     state_replicas: the replicas each workflow transition waits for; worker_env: settings
-    of the worker's own (its admin host's), over the bench's.
+    of the worker's own (its admin host's), over the bench's; release: the Ceph release of
+    the sandbox's daemons (the host's by default).
     """
     box = Sandbox(root / "sbx")
     try:
-        box.up(timeout=180, topology=topology)
+        box.up(timeout=180, topology=topology, release=release)
+        assert release is None or box.layout().release == release.value
         with private_alertmanager(root / "alertmanager") as url:
             layout = box.layout()
             [cluster] = load_inventory(layout.inventory_path).clusters
