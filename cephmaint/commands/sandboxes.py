@@ -9,7 +9,7 @@ import click
 
 from cephmaint.command import Group, pass_session, shared_options
 from cephmaint.errors import UsageError
-from cephmaint.sandbox.release import Release
+from cephmaint.sandbox.release import SUITES, named
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.sandbox.topology import BUILT_IN, load_topology
 from cephmaint.session import Session
@@ -48,7 +48,7 @@ def _box(session: Session) -> tuple[str, Sandbox]:
 @click.option("--topology", "shape", default=None, metavar="NAME|FILE",
               help=f"The cluster's shape: {', '.join(BUILT_IN)}, or a YAML file "
                    "[default: default]; a sandbox that exists keeps its own.")
-@click.option("--release", type=click.Choice([r.value for r in Release]), default=None,
+@click.option("--release", type=click.Choice([r.codename for r in SUITES]), default=None,
               help="The Ceph release its daemons run [default: the host's packages]; "
                    "another release runs from a chroot built once into the sandbox cache.")
 @pass_session
@@ -68,7 +68,7 @@ def up_command(session: Session, own_redis: str | None, timeout: float,
     click.echo(f"==> bringing sandbox {name} up under {box.root}")
     started = time.monotonic()
     click.echo(box.up(redis_url=own_redis, timeout=timeout, topology=topology,
-                      release=Release(release) if release else None).render())
+                      release=named(release) if release else None).render())
     click.echo(f"==> ready in {time.monotonic() - started:.1f} s")
     return 0
 

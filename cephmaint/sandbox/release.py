@@ -14,26 +14,17 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 
+from ceph_tasks.ceph.models.versions import DaemonVersion, Release
 from ceph_tasks.settings import DEFAULT_SANDBOX_CACHE
 from cephmaint.errors import SandboxError
 
-
-class Release(StrEnum):
-    """The Ceph releases a sandbox can run."""
-
-    PACIFIC = "pacific"
-    REEF = "reef"
-
-
-#: Ceph's major version of each release (what `ceph versions` reports).
-MAJOR = {Release.PACIFIC: 16, Release.REEF: 18}
+#: The releases a sandbox can run, by the Debian suite that carries each.
+SUITES = {Release.PACIFIC: "bookworm", Release.REEF: "trixie"}
 #: The file written last by the build: a chroot without it is incomplete.
 COMPLETE = ".cephmaint-complete"
 #: Runs inside the daemon's own mount namespace: binds, then becomes the daemon (exec keeps
@@ -55,17 +46,28 @@ def host_release() -> Release:
 
 def release_of(version: str) -> Release:
     """The release a `ceph --version` line names ("ceph version 18.2.7 (...) reef (stable)")."""
-    match = re.search(r"ceph version (\d+)\.", version)
-    for release, major in MAJOR.items():
-        if match and int(match.group(1)) == major:
+    try:
+        release = DaemonVersion.parse(version, 1).release
+    except ValueError as e:
+        raise SandboxError(f"cannot tell the Ceph release: {e}") from e
+    if release not in SUITES:
+        raise SandboxError(f"Ceph {release} ({version.strip()!r}) is not one the sandbox runs: "
+                           f"{', '.join(map(str, SUITES))}")
+    return release
+
+
+def named(codename: str) -> Release:
+    """The release the sandbox runs called codename ("reef"); SandboxError naming the others."""
+    for release in SUITES:
+        if release.codename == codename:
             return release
-    raise SandboxError(f"unknown Ceph release in {version.strip()!r}: cephmaint's sandbox "
-                       f"knows {', '.join(MAJOR)}")
+    raise SandboxError(f"the sandbox runs no Ceph release {codename!r}: "
+                       f"{', '.join(map(str, SUITES))}")
 
 
 def chroot_dir(cache: Path, release: Release) -> Path:
     """Where the chroot of a release is kept."""
-    return cache / f"chroot-{release.value}"
+    return cache / f"chroot-{release.codename}"
 
 
 def complete(chroot: Path) -> bool:
@@ -80,21 +82,21 @@ def ensure_chroot(cache: Path, release: Release, timeout: float = 900) -> Path:
     if complete(chroot):
         return chroot
     if os.geteuid() != 0:
-        raise SandboxError(f"the {release.value} chroot at {chroot} is missing; building it "
+        raise SandboxError(f"the {release.codename} chroot at {chroot} is missing; building it "
                            "needs root (debootstrap and chroot)")
     cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / f"chroot-{release.value}.lock", "w") as lock:
+    with open(cache / f"chroot-{release.codename}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if complete(chroot):
             return chroot
         try:
-            done = subprocess.run(["bash", str(_BUILD), release.value, str(chroot)],
+            done = subprocess.run(["bash", str(_BUILD), release.codename, str(chroot)],
                                   capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as e:
-            raise SandboxError(f"building the {release.value} chroot took over "
+            raise SandboxError(f"building the {release.codename} chroot took over "
                                f"{timeout:.0f} s") from e
         if done.returncode != 0 or not complete(chroot):
-            raise SandboxError(f"building the {release.value} chroot at {chroot} failed:\n"
+            raise SandboxError(f"building the {release.codename} chroot at {chroot} failed:\n"
                                + (done.stderr.strip() or done.stdout.strip())[-2000:])
     return chroot
 
@@ -111,12 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build a release's chroot into the cache unless it is there (CI starts it early)."""
     parser = argparse.ArgumentParser(prog="python -m cephmaint.sandbox.release",
                                      description=main.__doc__)
-    parser.add_argument("release", choices=[r.value for r in Release])
+    parser.add_argument("release", choices=[r.codename for r in SUITES])
     parser.add_argument("--cache", type=Path, default=DEFAULT_SANDBOX_CACHE)
     args = parser.parse_args(argv)
-    release = Release(args.release)
+    release = named(args.release)
     if release == host_release():
-        print(f"{release.value} is the host's own release: no chroot needed")
+        print(f"{release.codename} is the host's own release: no chroot needed")
         return 0
     try:
         print(ensure_chroot(args.cache, release))

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ceph_tasks.ceph.models.versions import Release
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.settings import DEFAULT_RABBITMQ, DEFAULT_SANDBOX_CACHE, Settings
 from cephmaint.errors import SandboxError
@@ -30,7 +31,7 @@ from cephmaint.sandbox.layout import (
 from cephmaint.sandbox.pools import create_filesystem, create_pools
 from cephmaint.sandbox.procs import Daemon, processes_under, terminate_all, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
-from cephmaint.sandbox.release import Release, ensure_chroot, host_release
+from cephmaint.sandbox.release import ensure_chroot, host_release
 from cephmaint.sandbox.topology import Topology, load_topology
 
 
@@ -221,7 +222,7 @@ class Sandbox:
             subnet=choose_subnet(rng, len(topology.hosts)),
             redis_url=redis_url or f"redis://127.0.0.1:{free_port()}/0",
             redis_managed=managed, python=sys.executable, topology=topology,
-            release=release.value, chroot=None if chroot is None else str(chroot),
+            release=release.codename, chroot=None if chroot is None else str(chroot),
         )
         self.root.mkdir(parents=True, exist_ok=True)
         layout.conf_path.write_text(render_ceph_conf(layout))

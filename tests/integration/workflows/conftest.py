@@ -24,11 +24,11 @@ from celery import Celery
 from ceph_tasks.audit import SqlAuditStore
 from ceph_tasks.ceph import Ceph, RadosClient
 from ceph_tasks.ceph.models import OsdDump, OsdTree
+from ceph_tasks.ceph.models.versions import Release
 from ceph_tasks.errors import CephError
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.ledger_mirror import ConfigKeyMirror
 from ceph_tasks.settings import Settings
-from cephmaint.sandbox.release import Release
 from cephmaint.sandbox.sandbox import Sandbox
 from cephmaint.sandbox.topology import Topology
 from dyrygent.handle import WorkflowHandle
@@ -250,7 +250,7 @@ def bench_on(root: Path, topology: Topology | None = None, step_lease: float | N
     box = Sandbox(root / "sbx")
     try:
         box.up(timeout=180, topology=topology, release=release)
-        assert release is None or box.layout().release == release.value
+        assert release is None or box.layout().release == release.codename
         with private_alertmanager(root / "alertmanager") as url:
             layout = box.layout()
             [cluster] = load_inventory(layout.inventory_path).clusters

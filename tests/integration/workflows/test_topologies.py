@@ -23,7 +23,7 @@ from ceph_tasks.decisions.host_daemons import arrived, daemons_on
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import TaskName
 from cephmaint.sandbox.cluster import service_daemon
-from cephmaint.sandbox.release import Release
+from cephmaint.sandbox.release import named
 from cephmaint.sandbox.topology import load_topology
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
@@ -77,19 +77,21 @@ class Refusal:
 CI, FULL = (), (pytest.mark.full,)
 #: topology -> its refusals and scenarios, in the order they run, with the tier of each.
 MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...]]]] = {
+    # On the default release the CI tier runs mixed's kinds on Reef's sandbox (below) and
+    # racks' here; --full runs them all.
     "mixed": [
         (Refusal("decommission", "c1", ("pool rbd", "rbd-rule", "rack",
-                                        "only 2 rack would be left")), CI),
+                                        "only 2 rack would be left")), FULL),
         (Refusal("decommission", "a2", ("pool hot", "hot-rule", "ssd",
-                                        "only 1 host would be left (b2)")), CI),
-        (Scenario("disk", "osd.8"), CI),
-        (Scenario("replace", "b1", new_host="new1"), CI),
+                                        "only 1 host would be left (b2)")), FULL),
+        (Scenario("disk", "osd.8"), FULL),
+        (Scenario("replace", "b1", new_host="new1"), FULL),
         (Scenario("replace", "a1"), FULL),
         # c1 runs one of the three monitors, and the active MDS since b1's handed over.
         (Refusal("decommission", "c1", ("removing mon.c1 leaves 2 monitor(s)",
-                                        "min_monitors 3")), CI),
-        (Scenario("decommission", "c1", min_monitors=2), CI),
-        (Scenario("add", "c1"), CI),
+                                        "min_monitors 3")), FULL),
+        (Scenario("decommission", "c1", min_monitors=2), FULL),
+        (Scenario("add", "c1"), FULL),
         (Scenario("fleet", "a3"), FULL),
     ],
     "racks": [
@@ -155,7 +157,7 @@ def benches(tmp_path_factory: pytest.TempPathFactory
             topology, _, release = name.partition("@")
             bench = stack.enter_context(bench_on(
                 tmp_path_factory.mktemp(topology), load_topology(topology),
-                release=Release(release) if release else None))
+                release=named(release) if release else None))
             live[name] = (stack, bench)
         return live[name][1]
 

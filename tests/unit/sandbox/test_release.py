@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from ceph_tasks.ceph.models.versions import Release
 from cephmaint.errors import SandboxError
 from cephmaint.sandbox.layout import make_layout
-from cephmaint.sandbox.release import Release, in_chroot, release_of
+from cephmaint.sandbox.release import in_chroot, named, release_of
 
 
 def test_the_release_is_read_from_the_version_line_of_either_release() -> None:
@@ -16,9 +17,12 @@ def test_the_release_is_read_from_the_version_line_of_either_release() -> None:
     assert release_of("ceph version 18.2.7 (6b0e9880) reef (stable)") is Release.REEF
 
 
-def test_an_unknown_release_is_refused_by_its_version() -> None:
-    with pytest.raises(SandboxError, match=r"19\.2\.1.*knows pacific, reef"):
+def test_a_release_the_sandbox_does_not_run_is_refused_by_name() -> None:
+    with pytest.raises(SandboxError, match=r"squid .*not one the sandbox runs: pacific, reef"):
         release_of("ceph version 19.2.1 (58a7fab8) squid (stable)")
+    with pytest.raises(SandboxError, match="no Ceph release 'squid': pacific, reef"):
+        named("squid")
+    assert named("reef") is Release.REEF
 
 
 def test_the_host_release_runs_its_command_unchanged() -> None:
