@@ -109,6 +109,19 @@ def in_chroot(chroot: str | None, root: Path, argv: Sequence[str]) -> list[str]:
             "cephmaint-chroot", chroot, str(root), *argv]
 
 
+def forget(chroot: str, root: Path) -> None:
+    """Remove the empty folders a sandbox's binds made inside the chroot (root's path there),
+    up to the chroot's own top folder (its /tmp stays)."""
+    top = Path(chroot) / root.parts[1]
+    folder = Path(chroot + str(root))
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty: another sandbox's, or a daemon still bound there
+        folder = folder.parent
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Build a release's chroot into the cache unless it is there (CI starts it early)."""
     parser = argparse.ArgumentParser(prog="python -m cephmaint.sandbox.release",

@@ -31,7 +31,7 @@ from cephmaint.sandbox.layout import (
 from cephmaint.sandbox.pools import create_filesystem, create_pools
 from cephmaint.sandbox.procs import Daemon, processes_under, terminate_all, wait_for
 from cephmaint.sandbox.registry import OsdRecord, Registry
-from cephmaint.sandbox.release import ensure_chroot, host_release
+from cephmaint.sandbox.release import ensure_chroot, forget, host_release
 from cephmaint.sandbox.topology import Topology, load_topology
 
 
@@ -327,6 +327,7 @@ class Sandbox:
         """Stop every process of the sandbox and remove its folder."""
         if not self.root.exists():
             return
+        chroot = self.layout().chroot if self.exists else None
         run_dir = self.root / "run"
         daemons: dict[str, int] = {}
         for pid_file in run_dir.glob("*.pid") if run_dir.exists() else []:
@@ -339,6 +340,8 @@ class Sandbox:
         # Anything else still naming the root (a daemon started by hand, a stray child).
         terminate_all(processes_under(self.root), timeout=5)
         shutil.rmtree(self.root, ignore_errors=True)
+        if chroot is not None:
+            forget(chroot, self.root)
 
 
 def _osds_up(conn: cluster.Mon) -> int:

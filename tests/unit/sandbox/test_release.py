@@ -9,7 +9,7 @@ import pytest
 from ceph_tasks.ceph.models.versions import Release
 from cephmaint.errors import SandboxError
 from cephmaint.sandbox.layout import make_layout
-from cephmaint.sandbox.release import in_chroot, named, release_of
+from cephmaint.sandbox.release import forget, in_chroot, named, release_of
 
 
 def test_the_release_is_read_from_the_version_line_of_either_release() -> None:
@@ -46,3 +46,14 @@ def test_the_layout_remembers_its_release_and_runs_its_daemons_through_it() -> N
     assert (again.release, again.chroot) == ("reef", "/var/cache/c")
     assert again.daemon_argv(["ceph-mon"])[-1] == "ceph-mon"
     assert again.daemon_argv(["ceph-mon"])[0] == "unshare"
+
+
+def test_down_forgets_the_sandboxs_empty_folders_in_the_chroot_but_not_its_tmp(
+        tmp_path: Path) -> None:
+    chroot = tmp_path / "chroot"
+    (chroot / "tmp" / "boxes" / "a").mkdir(parents=True)
+    (chroot / "tmp" / "boxes" / "b").mkdir()
+    forget(str(chroot), Path("/tmp/boxes/a"))
+    assert sorted(p.name for p in (chroot / "tmp" / "boxes").iterdir()) == ["b"]
+    forget(str(chroot), Path("/tmp/boxes/b"))
+    assert (chroot / "tmp").is_dir() and not (chroot / "tmp" / "boxes").exists()
