@@ -64,7 +64,8 @@ def find(app: Celery, cluster: str, ceph: Ceph) -> Findings:
              if _in_store(app, ref) or queue.position(ref) is not None}
     balancer, pools = movers_now(ceph)
     return Findings(cluster, leftovers(copies, owned, ceph.osd_dump(), ceph.osd_tree(), pools,
-                                       balancer), orphan_leases(holders, owned))
+                                       balancer, ceph.config_dump()),
+                    orphan_leases(holders, owned))
 
 
 def apply(app: Celery, findings: Findings, ceph: Ceph) -> Applied:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ceph_tasks.ceph.models import OsdDump, OsdTree, Pool
+from ceph_tasks.ceph.models.config_db import ConfigEntry
 from ceph_tasks.decisions.restoration import (
     Kind,
     ceph_restores,
     downtime_hosts,
     recorded,
+    recovery_restores,
     stopped_daemons,
 )
 from ceph_tasks.decisions.reweight_plan import LEDGER_PREFIX as WEIGHTS_PREFIX
@@ -52,16 +54,21 @@ class Leftover:
 
 
 def leftovers(copies: Mapping[str, Mapping[str, Any]], owned: Collection[str], dump: OsdDump,
-              tree: OsdTree, pools: Iterable[Pool], balancer: Mapping[str, Any]
-              ) -> list[Leftover]:
-    """The maintenances with copies on the cluster that no workflow owns, by reference."""
-    pools = tuple(pools)
+              tree: OsdTree, pools: Iterable[Pool], balancer: Mapping[str, Any],
+              config: Iterable[ConfigEntry] = ()) -> list[Leftover]:
+    """The maintenances with copies on the cluster that no workflow owns, by reference.
+
+    config: the config database, where per-OSD recovery settings of theirs may remain.
+    """
+    pools, config = tuple(pools), tuple(config)
     found = []
     for reference, records in sorted(copies.items()):
         if reference in owned:
             continue
         said = [c.says for c in ceph_restores(
             recorded(records, [Kind.FLAGS, Kind.MOVERS]), dump, pools, balancer)]
+        said += [f"{c.args['who']} {c.args['name']} set by it"
+                 for c in recovery_restores(records, config)]
         weights = _weights_changed(records, tree)
         said += [f"osd.{o} CRUSH weight {tree.crush_weights()[o]:g}, was "
                  f"{records[f'{WEIGHTS_PREFIX}:{o}']:g}" for o in weights]

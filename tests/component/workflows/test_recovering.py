@@ -20,6 +20,7 @@ from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.ledger import RedisLedger
 from ceph_tasks.settings import Settings
 from ceph_tasks.testing.fake_ceph import FakeCephClient
+from ceph_tasks.testing.fake_config import FakeConfigDatabase
 from tests.support.lab import FIXTURES
 from workflows.engine import processor_of, worker_app
 from workflows.leases import RedisLeases
@@ -42,6 +43,7 @@ def test_recover_finds_what_no_workflow_owns_and_apply_puts_each_on_its_way(
               f"cephmaint/ledger/{lost}/weights:5": "2.0",
               f"cephmaint/ledger/{done}/weights:2": "1.0"}
     client = FakeCephClient.from_fixtures(FIXTURES / "healthy")
+    FakeConfigDatabase().install(client)
     client.answer("config-key dump", lambda _: dict(copies))
 
     def drop(command: CephCommand) -> Any:

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from ceph_tasks.ceph.models import OsdDump, OsdTree, Pool
+from ceph_tasks.ceph.models.config_db import ConfigEntry
 from ceph_tasks.decisions.downtime_window import window_key
 from ceph_tasks.decisions.flag_plan import FlagTarget
 from ceph_tasks.decisions.movers import BALANCER_KEY
+from ceph_tasks.decisions.recovery_settings import setting_key
 from ceph_tasks.decisions.restoration import daemon_key
 from ceph_tasks.decisions.reweight_plan import ledger_key as weight_key
 from ceph_tasks.names import ORIGINAL_WEIGHT, TaskName
@@ -108,3 +110,14 @@ def test_a_recovery_without_weights_is_the_restore_alone() -> None:
     [left] = leftovers({"ref-1": {BALANCER_KEY: {"active": True}}}, set(), dump(), tree({}),
                        POOLS, {"active": False})
     assert [s.task for s in plan_recovery("lab", left).steps] == [TaskName.RESTORE]
+
+
+def test_per_osd_recovery_settings_still_as_the_maintenance_left_them_are_named() -> None:
+    records = {setting_key(3, "osd_max_backfills"): {"before": None, "set": "1"},
+               setting_key(4, "osd_max_backfills"): {"before": "2", "set": "1"}}
+    config = [ConfigEntry(section="osd.3", name="osd_max_backfills", value="1"),
+              ConfigEntry(section="osd.4", name="osd_max_backfills", value="3")]
+    [left] = leftovers({"ref-1": records}, set(), dump(), tree({}), POOLS, {"active": True},
+                       config)
+    # osd.4's was changed since by someone else: theirs now, not in effect of ours.
+    assert left.in_effect == ("osd.3 osd_max_backfills set by it",)
