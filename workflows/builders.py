@@ -159,7 +159,7 @@ def _replace_moving_once(plan: MaintenancePlan, steps: StepMaker, host: str, tar
     hands_on(plan, steps, target, f"make {target} ready in rack {cluster.host(target).rack}: "
              f"{host}'s data moves to it, then {host} is retired", timing)
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
-    plan.add(steps.add_node(target, plan.last()))
+    new_osds(plan, steps, target, plan.last())
     osds = state.osds_of(host)
     last = move_to_new_host(plan, steps, host, target, osds, weights,
                             drain_timeout=timing.drain, after=plan.last())
@@ -197,7 +197,7 @@ def plan_add(
     plan.add(steps.downtime_on(host, timing.downtime, plan.last()))
     before_moving(plan, steps)
     if once:
-        added = (plan.add(steps.add_node(host, plan.last())),)
+        added = (new_osds(plan, steps, host, plan.last()),)
         last = raise_pinned(plan, steps, host, target, drain_timeout=timing.drain, after=added)
         plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,
                                     phase=Phase.ADD))
@@ -222,6 +222,16 @@ def before_moving(plan: MaintenancePlan, steps: StepMaker, phase: Phase = Phase.
 def moving_pools(plan: MaintenancePlan) -> list[str]:
     """The pools whose PGs the maintenance moves (all it touches where that is not known)."""
     return [p.pool for p in plan.pools if p.pgs_to_move is None or p.pgs_to_move > 0]
+
+
+def new_osds(plan: MaintenancePlan, steps: StepMaker, host: str, after: Sequence[str],
+             devices: list[str] | None = None) -> str:
+    """The host's new OSDs, at weight 0; then the per-OSD recovery settings the throttles ask
+    for given to them too (those set before they existed missed them, and they receive)."""
+    last = plan.add(steps.add_node(host, after, devices=devices))
+    if plan.recovery is not None:
+        last = plan.add(steps.recovery_settings((last,), phase=Phase.ADD))
+    return last
 
 
 def hands_on(plan: MaintenancePlan, steps: StepMaker, host: str, action: str, timing: Timing,
@@ -438,7 +448,7 @@ def remove_emptied(plan: MaintenancePlan, steps: StepMaker, host: str, osds: tup
 def add_and_raise(plan: MaintenancePlan, steps: StepMaker, host: str, weight: float | str,
                   timing: Timing, after: tuple[str, ...]) -> tuple[str, ...]:
     """OSDs on the host's free devices at weight 0, raised in steps, healthy again."""
-    last = (plan.add(steps.add_node(host, after)),)
+    last = (new_osds(plan, steps, host, after),)
     last = (plan.add(steps.reweight(host, weight, (), last, phase=Phase.ADD,
                                     timeout=timing.drain)),)
     return (plan.add(steps.wait_healthy(last, timing.healthy, timing.health_interval,

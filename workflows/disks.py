@@ -20,6 +20,7 @@ from workflows.builders import (
     fullness_problems,
     hands_on,
     host_label,
+    new_osds,
     new_reference,
     restore,
 )
@@ -163,7 +164,7 @@ def _build(unit: _Unit, cluster: Cluster, state: ClusterState, timing: Timing,
              expect_serials=1, ticket=ticket)
     if locate:
         plan.add(steps.locate(host, [swapped.path], plan.last(), on=False))
-    plan.add(steps.add_node(host, plan.last(), devices=list(unit.data)))
+    new_osds(plan, steps, host, plan.last(), devices=list(unit.data))
     if tracked:
         plan.add(steps.ticket_stage("recreated", f"{unit.named} created again on the new "
                                     "device; its data is coming back", plan.last(),

@@ -66,7 +66,11 @@ def test_a_technicians_wait_puts_the_settings_back_and_they_come_again_after(
                         check_domains=no_problems)
     restores = [s.kwargs["kinds"] for s in plan.steps if s.task == TaskName.RESTORE]
     assert [str(Kind.FLAGS), str(Kind.MOVERS), str(Kind.RECOVERY)] in restores
-    assert tasks(plan).count(TaskName.APPLY_RECOVERY_SETTINGS) == 2
+    # Before the first move, after the wait, and once the new OSDs exist: they get them too.
+    assert tasks(plan).count(TaskName.APPLY_RECOVERY_SETTINGS) == 3
+    added = next(i for i, s in enumerate(plan.steps) if s.task == TaskName.ADD_NODE)
+    assert plan.steps[added + 1].task == TaskName.APPLY_RECOVERY_SETTINGS
+    assert plan.steps[added + 1].after == (plan.steps[added].id,)
     # A drain failed and its finalisers ran: a retry sets the settings again.
     steps = [s.to_dict() for s in plan.steps]
     drained = next(i for i, s in enumerate(plan.steps) if s.task == TaskName.REWEIGHT)
