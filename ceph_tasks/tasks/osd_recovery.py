@@ -8,6 +8,8 @@ before it (or that there was none); the restore task puts that back.
 
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any
 
 from celery import shared_task
@@ -22,9 +24,12 @@ from ceph_tasks.decisions.recovery_settings import (
     to_send,
 )
 from ceph_tasks.decisions.restoration import Kind, recorded
-from ceph_tasks.errors import CephNotFound
+from ceph_tasks.errors import CephNotFound, DeadlineExceeded
 from ceph_tasks.names import TaskName
 from ceph_tasks.tasks.base import MaintenanceTask, step
+
+#: Seconds to wait, and between looks, for up OSDs to report their running config.
+REPORT_GRACE, REPORT_INTERVAL = 30.0, 2.0
 
 
 @shared_task(bind=True, base=MaintenanceTask, name=TaskName.APPLY_RECOVERY_SETTINGS)  # type: ignore[untyped-decorator]
@@ -43,6 +48,15 @@ def apply_recovery_settings(self: MaintenanceTask, cluster: str, reference: str
         ceph = ctx.ceph(cluster)
         view = recovery_view(ceph)
         ours = recorded(ctx.ledger.entries(reference), [Kind.RECOVERY])
+    unreported = [osd for osd, queue in view.op_queues.items() if queue is None]
+    if unreported:
+        # An OSD that has just started (a new host's, created by the step before) reports
+        # its running config to the manager within a few seconds: wait that long for it
+        # before leaving it alone (said so in the result's groups).
+        with contextlib.suppress(DeadlineExceeded):
+            self.again(reference=reference, countdown=REPORT_INTERVAL, timeout=REPORT_GRACE,
+                       waiting_for=f"{what}: the running config of every up OSD",
+                       last_seen=f"none yet from osd.{', osd.'.join(map(str, unreported))}")
     decision = view.decide(asked, ours)
     sending = to_send(decision, view.config)
     with step(what):

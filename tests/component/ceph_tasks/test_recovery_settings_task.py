@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery import Celery
+from celery.exceptions import Retry
 
 from ceph_tasks.ceph.command import CephCommand
 from ceph_tasks.decisions.recovery_settings import setting_key
 from ceph_tasks.ledger import MemoryLedger
 from ceph_tasks.tasks.context import TaskContext, install_context
-from ceph_tasks.tasks.osd_recovery import apply_recovery_settings
+from ceph_tasks.tasks.osd_recovery import REPORT_GRACE, apply_recovery_settings
 from ceph_tasks.tasks.restore import restore
 from ceph_tasks.testing.fake_config import FakeConfigDatabase
 from ceph_tasks.testing.fake_executor import FakeExecutor
@@ -151,9 +153,18 @@ def test_a_value_someone_changed_during_the_maintenance_is_left_by_the_restore(
     assert cluster.config.value("osd.1", "osd_max_backfills") is None
 
 
-def test_an_osd_the_manager_has_not_heard_from_is_left_alone(
-        context: None, cluster: Cluster) -> None:
+def test_an_osd_the_manager_has_not_heard_from_is_waited_for_then_left_alone(
+        task_app: Celery, cluster: Cluster, ledger: MemoryLedger) -> None:
+    clock = [datetime(2026, 1, 5, 12, 0, tzinfo=UTC)]
+    install_context(task_app, TaskContext(
+        inventory=asking({"backfills_per_osd": 1, "pace": "gentle"}), ledger=ledger,
+        executor=FakeExecutor(), ceph_factory=lambda _: cluster.client,
+        now=lambda: clock[0]))
     del cluster.config.op_queues[5]
+    with pytest.raises(Retry):
+        apply_recovery_settings(cluster="c1", reference=REF)
+    assert cluster.sent() == []
+    clock[0] += timedelta(seconds=REPORT_GRACE)
     done = apply_recovery_settings(cluster="c1", reference=REF)
     assert "osd.5 left alone: the manager has no running config of it" in done["groups"]
     assert not any(args["who"] == "osd.5" for _, args in cluster.sent())
