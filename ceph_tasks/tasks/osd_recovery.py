@@ -9,7 +9,6 @@ before it (or that there was none); the restore task puts that back.
 from __future__ import annotations
 
 import contextlib
-
 from typing import Any
 
 from celery import shared_task
