@@ -205,10 +205,10 @@ class WorkflowBench:
     def refresh_inventory(self) -> None:
         """Rewrite the inventory from the live cluster, as an operator does after hardware
         changed; the workers read it again on their next task."""
-        monitoring = self.cluster.monitoring
+        kept = {"monitoring": self.cluster.monitoring, "throttles": self.cluster.throttles}
         [cluster] = load_inventory(self.sandbox.refresh_inventory()).clusters
-        write_inventory(Inventory(clusters=(cluster.model_copy(
-            update={"monitoring": monitoring}),)), self.inventory_path)
+        write_inventory(Inventory(clusters=(cluster.model_copy(update=kept),)),
+                        self.inventory_path)
 
     def new_disks(self, host: str, serial_prefix: str) -> list[str]:
         """What a technician does to a host: every disk swapped for a new one; the serials."""

@@ -20,6 +20,13 @@ import pytest
 
 from ceph_tasks.ceph.models.service_daemons import DaemonKind
 from ceph_tasks.decisions.host_daemons import arrived, daemons_on
+from ceph_tasks.decisions.recovery_settings import (
+    MAX_ACTIVE,
+    MAX_BACKFILLS,
+    OVERRIDE,
+    PROFILE,
+    SLEEP,
+)
 from ceph_tasks.decisions.weights import size_weight
 from ceph_tasks.names import TaskName
 from cephmaint.sandbox.cluster import service_daemon
@@ -27,7 +34,7 @@ from cephmaint.sandbox.release import named
 from cephmaint.sandbox.topology import load_topology
 from dyrygent.handle import WorkflowHandle
 from dyrygent.states import NodeState, WorkflowState
-from inventory import Inventory, write_inventory
+from inventory import Inventory, RecoveryPace, RecoverySettings, write_inventory
 from tests.integration.workflows.conftest import TIMING, WorkflowBench, bench_on
 from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
@@ -75,6 +82,9 @@ class Refusal:
 
 
 CI, FULL = (), (pytest.mark.full,)
+#: The per-OSD recovery settings another release's cases run under.
+RECOVERY = RecoverySettings(backfills_per_osd=1, pace=RecoveryPace.GENTLE)
+RECOVERY_OPTIONS = {MAX_BACKFILLS, MAX_ACTIVE, SLEEP, PROFILE, OVERRIDE}
 #: topology -> its refusals and scenarios, in the order they run, with the tier of each.
 MATRIX: dict[str, list[tuple[Scenario | Refusal, tuple[pytest.MarkDecorator, ...]]]] = {
     # On the default release the CI tier runs mixed's kinds on Reef's sandbox (below) and
@@ -158,6 +168,13 @@ def benches(tmp_path_factory: pytest.TempPathFactory
             bench = stack.enter_context(bench_on(
                 tmp_path_factory.mktemp(topology), load_topology(topology),
                 release=named(release) if release else None))
+            if release:
+                # Another release's cases run under per-OSD recovery settings: set on each
+                # OSD's scheduler before data moves (the new host's OSDs too), put back after.
+                cluster = bench.cluster
+                throttles = cluster.throttles.model_copy(update={"recovery": RECOVERY})
+                write_inventory(Inventory(clusters=(cluster.model_copy(
+                    update={"throttles": throttles}),)), bench.inventory_path)
             live[name] = (stack, bench)
         return live[name][1]
 
@@ -204,6 +221,9 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
         cluster = bench.cluster.model_copy(update={"min_monitors": scenario.min_monitors})
         write_inventory(Inventory(clusters=(cluster,)), bench.inventory_path)
     plan = planned(bench, scenario)
+    if bench.cluster.throttles.recovery is not None and plan.recovery:
+        assert any("(mclock): profile high_client_ops, override + osd_max_backfills 1" in line
+                   for line in plan.recovery), plan.recovery
     monitors = MonitorCount(bench)
     handle = bench.submit(plan)
     state = follow_as_technician(bench, plan, handle, scenario, watch=monitors)
@@ -218,6 +238,9 @@ def carry_out(bench: WorkflowBench, scenario: Scenario) -> None:
     poll(lambda: plan.reference not in bench.copies(), timeout=60, interval=0.5,
          what=lambda _: f"the ledger's copies of {plan.reference} dropped: {bench.copies()}")
     check_layout(bench, scenario, weights)
+    ours = [e for e in bench.with_ceph(lambda c: c.config_dump())
+            if e.section.startswith("osd.") and e.name in RECOVERY_OPTIONS]
+    assert ours == [], f"recovery settings left after {scenario}: {ours}"
     check_handed_over(bench, plan)
     # The hardware changed: the operator brings the inventory up to date, as the plans of
     # the next maintenances on these hosts require.
