@@ -15,6 +15,7 @@ from inventory import Cluster, Inventory
 from workflows import builders, disks, failed_host, host_work
 from workflows.errors import UnknownTarget
 from workflows.plan import MaintenancePlan
+from workflows.releases import release_notes
 from workflows.state import ClusterState
 
 
@@ -50,6 +51,14 @@ def plan_maintenance(kind: Kind, target: str, *, cluster: Cluster, state: Cluste
     whose device holding several OSDs' DB/WAL is replaced. failed=True (a disk, or a host
     to decommission) recovers the data of OSDs already down instead of draining it.
     """
+    plan = _plan(kind, target, cluster=cluster, state=state, new_host=new_host, **options)
+    notes, warnings = release_notes(state.versions)
+    plan.notes, plan.warnings = notes + plan.notes, plan.warnings + warnings
+    return plan
+
+
+def _plan(kind: Kind, target: str, *, cluster: Cluster, state: ClusterState,
+          new_host: str | None, **options: Any) -> MaintenancePlan:
     if kind == Kind.DISK and options.get("db_device") is not None:
         return disks.plan_db_device_replacement(target, options.pop("db_device"),
                                                 cluster=cluster, state=state, **options)

@@ -36,13 +36,14 @@ def read_cluster_state(cluster: Cluster, connect: Connect = RadosClient.for_clus
     With drained, the state also holds every OSD's fullness projected after those OSDs are
     drained to weight 0 (see project_capacity); with stopped, Ceph's `osd ok-to-stop` for
     those OSDs (a host's work without a drain); with upmaps, whether upmap items may be
-    used (a replace that moves each copy once). When the throttles ask for recovery
-    settings, each up OSD's scheduler and the config database too.
+    used (a replace that moves each copy once). Always the releases the daemons run; when
+    the throttles ask for recovery settings, each up OSD's scheduler and the config
+    database too.
     """
     client = connect(cluster)
     try:
         ceph = Ceph(client)
-        state = read_state(ceph)
+        state = replace(read_state(ceph), versions=ceph.versions())
         halted = tuple(stopped(state)) if stopped is not None else ()
         if halted:
             state = replace(state, ok_to_stop=ceph.ok_to_stop(halted))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ceph_tasks.ceph.models import CrushRule, OkToStop, OsdDf, OsdTree, PgDump, Pool, Status
+from ceph_tasks.ceph.models import (
+    CrushRule,
+    OkToStop,
+    OsdDf,
+    OsdTree,
+    PgDump,
+    Pool,
+    Status,
+    Versions,
+)
 from ceph_tasks.ceph.models.service_daemons import Daemons
 from ceph_tasks.decisions.capacity import CapacityProjection
 from ceph_tasks.decisions.preconditions import removal_problems
@@ -38,6 +47,8 @@ class ClusterState:
     #: Each up OSD's scheduler and the config database, read when the throttles ask for
     #: recovery settings; None otherwise.
     recovery: RecoveryView | None = None
+    #: The releases the daemons run (`versions`); None when not read.
+    versions: Versions | None = None
 
     def osds_of(self, host: str) -> tuple[int, ...]:
         """The OSD ids CRUSH places under a host (none if it has no bucket)."""

@@ -43,11 +43,14 @@ NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 STAMP = "%Y-%m-%dT%H:%M:%S.%f+0000"
 WEBHOOK = "https://chat.example.org/hooks/T0/B0/secret"
 JIRA = "https://jira.example.org"
+#: What a Pacific sandbox answered to `versions` (the older captures predate that read).
+PACIFIC_VERSIONS = json.loads((FIXTURES / "pacific" / "healthy" / "versions.json").read_text())
 
 
 def osd_down_client(self_heal: bool = True) -> FakeCephClient:
     """The osd_down capture (osd.0 down for 15 minutes) with what planning reads besides."""
     client = FakeCephClient.from_fixtures(FIXTURES / "osd_down")
+    client.answer("versions", PACIFIC_VERSIONS)
     dump = json.loads((FIXTURES / "healthy" / "osd_dump.json").read_text())
     dump["osds"][0].update(up=0, down_at=dump["epoch"])
     # The epoch that marked it down (the fake answers every epoch with this one).
@@ -197,6 +200,7 @@ class MapClient(FakeCephClient):
 def failing_device_client() -> FakeCephClient:
     """A healthy cluster whose manager predicts osd.2's disk to fail in ten days."""
     client = MapClient(FakeCephClient.from_fixtures(FIXTURES / "healthy").answers)
+    client.answer("versions", PACIFIC_VERSIONS)
     client.answer("pg dump", healthy_pg_dump())
     for prefix, answer in daemon_answers(mons=("node0",), mgrs=("node0",)).items():
         client.answer(prefix, answer)
