@@ -3,7 +3,7 @@
 #   scripts/test.sh --quick   lint, types, unit and component tests (a couple of minutes)
 #   scripts/test.sh           what CI runs: the above and the integration tests (real Redis,
 #                             real Ceph sandboxes, sshd hosts, Alertmanager), each workflow kind
-#                             once on a non-default topology
+#                             but the fleet's once on a non-default topology, on Reef
 #   scripts/test.sh --full    the above and the heavy matrices (every kind on every topology)
 # Other arguments go to pytest.
 set -euo pipefail

@@ -5,8 +5,9 @@ an operator's weeks would: a disk replaced, hosts replaced onto the spare and in
 host retired and its hardware added back, a fleet retired batch by batch. Each ends with
 every object of every pool intact, HEALTH_OK, and no flag, downtime or silence of ours
 left. Refusals are plan-only: they read the cluster and change nothing, which Ceph's own
-audit log confirms. The CI tier runs each kind once on a non-default topology; `--full`
-runs them all on every built-in topology.
+audit log confirms. The CI tier runs each kind but the fleet's once on a non-default
+topology, on Reef (another release, under per-OSD recovery settings); `--full` runs them
+all on every built-in topology on the default release too.
 """
 
 from __future__ import annotations
