@@ -29,7 +29,9 @@ from tests.support.workflows import wait_finished, wait_for_node
 from workflows.planning import Kind, drained_by, plan_maintenance
 from workflows.snapshot import read_cluster_state
 
-pytestmark = pytest.mark.integration
+# In --full: the CI tier's minutes go to the Reef matrix; the projection and the holds are
+# unit- and component-tested, and this module proves them on a sandbox.
+pytestmark = [pytest.mark.integration, pytest.mark.full]
 
 #: Objects of 8 MiB written to pool data: 192 MiB, twice over on six 256 MiB OSDs.
 FILL_OBJECTS, OBJECT_MIB = 24, 8

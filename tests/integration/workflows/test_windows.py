@@ -25,7 +25,9 @@ from tests.support.audit import audit_mark, changes_since
 from tests.support.poll import poll
 from tests.support.workflows import wait_finished, wait_for_node
 
-pytestmark = pytest.mark.integration
+# In --full: the CI tier's minutes go to the Reef matrix; admission and windows are unit-
+# and component-tested, and this module proves them on a sandbox.
+pytestmark = [pytest.mark.integration, pytest.mark.full]
 
 
 @pytest.fixture(scope="module")
