@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
-# Build a chroot holding another Ceph release's daemons, for `cephmaint sandbox up --release`:
-#   bash cephmaint/sandbox/build-chroot.sh reef DIR
-# Debian bookworm carries Ceph 16 (Pacific), trixie Ceph 18 (Reef). A minimal trixie made with debootstrap, then the
-# daemons' packages inside it, no recommends, no service started (policy-rc.d says no).
+# Build a chroot holding the Ceph daemons of a Debian suite, for `cephmaint sandbox up
+# --release` (cephmaint/sandbox/release.py: SUITES says which suite carries which release):
+#   bash cephmaint/sandbox/build-chroot.sh trixie DIR
+# A minimal suite made with debootstrap, then the daemons' packages inside it, no
+# recommends, no service started (policy-rc.d says no).
 # DIR is complete when DIR/.cephmaint-complete exists (written last, with the versions);
 # a missing or incomplete DIR is built again from nothing. Needs root (debootstrap, chroot).
 set -euo pipefail
 
-release=${1:?usage: build-chroot.sh RELEASE DIR}
-dir=${2:?usage: build-chroot.sh RELEASE DIR}
-case "$release" in
-    pacific) suite=bookworm ;;
-    reef) suite=trixie ;;
-    *) echo "build-chroot.sh: no chroot known for release '$release' (known: pacific, reef)" >&2
-       exit 2 ;;
-esac
+suite=${1:?usage: build-chroot.sh SUITE DIR}
+dir=${2:?usage: build-chroot.sh SUITE DIR}
 mirror=${CEPHMAINT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=(ceph-mon ceph-osd ceph-mgr ceph-mds ceph-common python3-rados)
 

@@ -90,7 +90,7 @@ def ensure_chroot(cache: Path, release: Release, timeout: float = 900) -> Path:
         if complete(chroot):
             return chroot
         try:
-            done = subprocess.run(["bash", str(_BUILD), release.codename, str(chroot)],
+            done = subprocess.run(["bash", str(_BUILD), SUITES[release], str(chroot)],
                                   capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as e:
             raise SandboxError(f"building the {release.codename} chroot took over "
